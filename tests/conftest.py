@@ -1,0 +1,56 @@
+"""Shared test fixtures: where ../shared lives, the W3C vectors, and a loader for their contexts.
+
+The vectors and the two test-only contexts they need are read from ../shared beside the
+repository (CI provides it); they are never vendored into the project.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vc.jsonld import StaticDocumentLoader
+
+VECTORS_ABSENT = "../shared/vectors is absent (it is provided beside the repository in CI)"
+
+
+def shared_path() -> Path:
+    """../shared relative to the repository root (it may not exist)."""
+    return Path(__file__).resolve().parents[2] / "shared"
+
+
+def vectors_path() -> Path:
+    """../shared/vectors; skips the calling test with a clear reason when it is absent."""
+    path = shared_path() / "vectors"
+    if not path.is_dir():
+        pytest.skip(VECTORS_ABSENT)
+    return path
+
+
+def load_json(path: Path) -> Any:
+    """Parse a JSON file of the test data (plain json: the data is trusted and well-formed)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared (may be absent: use `vectors` for the vector files)."""
+    return shared_path()
+
+
+@pytest.fixture(scope="session")
+def vectors() -> Path:
+    """../shared/vectors, or a skip with the reason when it is absent."""
+    return vectors_path()
+
+
+@pytest.fixture(scope="session")
+def vector_loader(vectors: Path) -> StaticDocumentLoader:
+    """The vendored contexts plus the two test-only contexts of ../shared/vectors/contexts."""
+    contexts = vectors / "contexts"
+    manifest = load_json(contexts / "manifest.json")
+    extra = {entry["url"]: load_json(contexts / entry["file"]) for entry in manifest["contexts"]}
+    return StaticDocumentLoader(extra=extra)

@@ -1,0 +1,116 @@
+"""vc.strictjson: what a verifier must refuse that Python's json module accepts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vc import strictjson
+from vc.errors import ParsingError
+
+BAD = {
+    "duplicate key": '{"a": 1, "a": 2}',
+    "nested duplicate key": '{"a": {"b": 1, "b": 1}}',
+    "NaN": '{"a": NaN}',
+    "Infinity": "[Infinity]",
+    "-Infinity": "[-Infinity]",
+    "2**53+1": f"[{2**53 + 1}]",
+    "-(2**53+1)": f"[{-(2**53 + 1)}]",
+    "huge integer": "1" + "0" * 400,
+    "float overflow": "[1e400]",
+    "lone high surrogate": '["\\ud800"]',
+    "lone low surrogate": '["\\udc00"]',
+    "lone surrogate in a key": '{"\\ud800": 1}',
+    "depth 1000": "[" * 1000 + "]" * 1000,
+    "depth 1000 objects": '{"a":' * 1000 + "1" + "}" * 1000,
+    "depth 65": "[" * 65 + "]" * 65,
+    "trailing data": '{"a": 1} x',
+    "two documents": "{}{}",
+    "empty": "",
+    "single quotes": "{'a': 1}",
+    "trailing comma": '{"a": 1,}',
+    "comment": '{"a": 1 // no\n}',
+}
+
+
+@pytest.mark.parametrize("text", BAD.values(), ids=BAD.keys())
+def test_refused(text: str) -> None:
+    with pytest.raises(ParsingError):
+        strictjson.loads(text)
+    with pytest.raises(ParsingError):
+        strictjson.loads(text.encode("utf-8", "surrogatepass"))
+
+
+def test_python_json_would_have_accepted_most_of_them() -> None:
+    """The point of the module: the standard library is lenient."""
+    for name in ("duplicate key", "NaN", "Infinity", "2**53+1", "lone high surrogate"):
+        json.loads(BAD[name])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xff\xfe{}", b'{"a": "\xc3"}', b'"\xed\xa0\x80"'],
+    ids=["utf16-bom", "truncated", "encoded-surrogate"],
+)
+def test_invalid_utf8_refused(data: bytes) -> None:
+    with pytest.raises(ParsingError):
+        strictjson.loads(data)
+
+
+def test_limits_are_exact() -> None:
+    assert strictjson.loads(f"[{2**53 - 1}, {-(2**53 - 1)}]") == [2**53 - 1, -(2**53 - 1)]
+    depth = strictjson.MAX_DEPTH
+    assert strictjson.loads("[" * depth + "]" * depth) is not None
+    with pytest.raises(ParsingError):
+        strictjson.loads("[" * (depth + 1) + "]" * (depth + 1))
+
+
+def test_brackets_inside_strings_do_not_count_as_depth() -> None:
+    text = json.dumps({"s": "[" * 1000 + '\\"{' * 100})
+    assert strictjson.loads(text)["s"].startswith("[[[")
+
+
+@pytest.mark.parametrize("data", [b'\xef\xbb\xbf{"a": 1}', '\ufeff{"a": 1}'], ids=["bytes", "str"])
+def test_bom_accepted(data: str | bytes) -> None:
+    assert strictjson.loads(data) == {"a": 1}
+
+
+def test_valid_unicode_accepted() -> None:
+    text = '{"name": "Ерлан Нұрлан 王小明 \\ud83c\\udf93", "n": 1.5, "ok": true, "x": null}'
+    value = strictjson.loads(text)
+    assert value["name"].endswith("🎓")
+    assert strictjson.loads(strictjson.dumps(value)) == value
+    assert "Ерлан" in strictjson.dumps(value)  # not ASCII-escaped
+
+
+@pytest.mark.parametrize("text", ["[]", "1", '"s"', "null", "true"])
+def test_loads_object_requires_an_object(text: str) -> None:
+    with pytest.raises(ParsingError, match="must be a JSON object"):
+        strictjson.loads_object(text, "credential")
+    assert strictjson.loads_object("{}") == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_give_a_value_or_a_parsing_error(data: bytes) -> None:
+    with contextlib.suppress(ParsingError):  # any other exception fails the property
+        strictjson.loads(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=5), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_round_trip(value: object) -> None:
+    assert strictjson.loads(strictjson.dumps(value)) == value

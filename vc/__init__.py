@@ -1,0 +1,1 @@
+"""Diplomat standards core: contexts, keys, DIDs, Data Integrity proofs, JOSE, status lists, errors. No I/O."""

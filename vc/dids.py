@@ -1,0 +1,217 @@
+"""DIDs: did:key resolved locally, did:web through an injected fetcher; DID documents parsed."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vc import strictjson
+from vc.errors import DiplomatError, MalformedValueError, ResolutionError
+from vc.keys import KeyType, PublicKey
+
+Fetch = Callable[[str], bytes]
+"""Fetch a URL and return the body; raise vc.errors.FetchError. Injected: the core opens no socket."""
+
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._%:-]*[A-Za-z0-9._%-]$")
+_WEB_HOST = re.compile(r"^[A-Za-z0-9.-]+(%3[Aa]\d{1,5})?$")
+
+
+@dataclass(frozen=True)
+class VerificationMethod:
+    id: str
+    type: str
+    controller: str
+    public_key: PublicKey
+
+
+@dataclass(frozen=True)
+class DidDocument:
+    id: str
+    methods: Mapping[str, VerificationMethod]
+    assertion_method: tuple[str, ...] = ()
+    authentication: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def method(self, vm_id: str) -> VerificationMethod:
+        try:
+            return self.methods[vm_id]
+        except KeyError:
+            raise ResolutionError(f"{vm_id} is not a verification method of {self.id}") from None
+
+    def authorizes(self, vm_id: str, relationship: str) -> bool:
+        """Is the method listed under this verification relationship (assertionMethod, …)?"""
+        listed = {"assertionMethod": self.assertion_method, "authentication": self.authentication}
+        return vm_id in listed.get(relationship, ())
+
+
+def split_did_url(url: str) -> tuple[str, str]:
+    """Split 'did:…#frag' into (did, fragment). Raises MalformedValueError."""
+    did, _, fragment = url.partition("#")
+    if not _DID.match(did):
+        raise MalformedValueError(f"{url!r} is not a DID URL")
+    return did, fragment
+
+
+# --- did:key -----------------------------------------------------------------------------------
+def did_key_document(did: str) -> DidDocument:
+    """Resolve did:key locally (Ed25519 z6Mk…, P-256 zDn…, P-384 z82…) as a Multikey document."""
+    if not did.startswith("did:key:"):
+        raise MalformedValueError(f"{did} is not a did:key")
+    multikey = did[len("did:key:") :]
+    try:
+        key = PublicKey.from_multikey(multikey, "did:key")
+    except DiplomatError as exc:
+        raise ResolutionError(f"cannot resolve {did}: {exc.detail}") from exc
+    vm_id = f"{did}#{multikey}"
+    vm = VerificationMethod(vm_id, "Multikey", did, key)
+    raw = {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "verificationMethod": [
+            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multikey}
+        ],
+        "authentication": [vm_id],
+        "assertionMethod": [vm_id],
+        "capabilityDelegation": [vm_id],
+        "capabilityInvocation": [vm_id],
+    }
+    return DidDocument(did, {vm_id: vm}, (vm_id,), (vm_id,), raw)
+
+
+# --- did:web -----------------------------------------------------------------------------------
+def did_web_url(did: str, *, insecure_http: bool = False) -> str:
+    """Map did:web to its DID document URL (did:web spec §3.2 Read).
+
+    did:web:example.com → https://example.com/.well-known/did.json;
+    did:web:example.com:u:a → https://example.com/u/a/did.json; '%3A' encodes a port.
+    `insecure_http` (development only) uses http:// for loopback hosts.
+    """
+    if not did.startswith("did:web:"):
+        raise MalformedValueError(f"{did} is not a did:web")
+    parts = did[len("did:web:") :].split(":")
+    host = parts[0]
+    if not host or not _WEB_HOST.match(host):
+        raise MalformedValueError(f"{did}: bad did:web host {host!r}")
+    host = urllib.parse.unquote(host)
+    path_parts = [urllib.parse.unquote(p) for p in parts[1:]]
+    if any(not p or "/" in p or p in (".", "..") for p in path_parts):
+        raise MalformedValueError(f"{did}: bad did:web path")
+    path = "/" + "/".join(path_parts) + "/did.json" if path_parts else "/.well-known/did.json"
+    hostname = host.split(":")[0]
+    scheme = "http" if insecure_http and hostname in ("localhost", "127.0.0.1") else "https"
+    return f"{scheme}://{host}{path}"
+
+
+def did_web_for(base_url: str) -> str:
+    """The did:web identifier served at a base URL (https://host[:port][/path])."""
+    parsed = urllib.parse.urlsplit(base_url)
+    if not parsed.hostname:
+        raise MalformedValueError(f"{base_url!r} has no host")
+    host = parsed.hostname + (f"%3A{parsed.port}" if parsed.port else "")
+    path = [p for p in parsed.path.split("/") if p]
+    return "did:web:" + ":".join([host, *path])
+
+
+# --- parsing -----------------------------------------------------------------------------------
+def _key_of(method: Mapping[str, Any]) -> PublicKey:
+    vm_type = method.get("type")
+    if vm_type in ("Multikey", "Ed25519VerificationKey2020"):
+        key = PublicKey.from_multikey(method.get("publicKeyMultibase"))
+        if vm_type == "Ed25519VerificationKey2020" and key.key_type is not KeyType.ED25519:
+            raise MalformedValueError("Ed25519VerificationKey2020 must hold an Ed25519 key")
+        return key
+    if vm_type in ("JsonWebKey", "JsonWebKey2020"):
+        return PublicKey.from_jwk(method.get("publicKeyJwk"))
+    raise MalformedValueError(f"unsupported verification method type {vm_type!r}")
+
+
+def parse_did_document(doc: Mapping[str, Any], expected_id: str) -> DidDocument:
+    """Parse a DID document; its id must be the DID that was resolved.
+
+    Raises ResolutionError (wrong id) or MalformedValueError (bad shape).
+    """
+    if doc.get("id") != expected_id:
+        raise ResolutionError(f"DID document id {doc.get('id')!r} is not {expected_id}")
+    methods: dict[str, VerificationMethod] = {}
+    embedded: list[Mapping[str, Any]] = []
+    for rel in ("verificationMethod", "assertionMethod", "authentication"):
+        entries = doc.get(rel, [])
+        if not isinstance(entries, list):
+            raise MalformedValueError(f"{rel} must be an array")
+        embedded.extend(e for e in entries if isinstance(e, dict))
+    for entry in embedded:
+        vm_id = _absolute(entry.get("id"), expected_id)
+        controller = entry.get("controller")
+        if not isinstance(controller, str):
+            raise MalformedValueError(f"verification method {vm_id} has no controller")
+        try:
+            key = _key_of(entry)
+        except MalformedValueError:
+            continue  # a method we cannot use is not an error for the others (e.g. X25519)
+        methods[vm_id] = VerificationMethod(vm_id, str(entry.get("type")), controller, key)
+
+    def relationship(name: str) -> tuple[str, ...]:
+        refs = []
+        for entry in doc.get(name, []):
+            ref = entry.get("id") if isinstance(entry, dict) else entry
+            refs.append(_absolute(ref, expected_id))
+        return tuple(refs)
+
+    return DidDocument(
+        expected_id, methods, relationship("assertionMethod"), relationship("authentication"), doc
+    )
+
+
+def _absolute(ref: object, did: str) -> str:
+    if not isinstance(ref, str) or not ref:
+        raise MalformedValueError("verification method reference must be a string")
+    return did + ref if ref.startswith("#") else ref
+
+
+# --- resolver ----------------------------------------------------------------------------------
+class DidResolver:
+    """Resolves did:key locally and did:web through `fetch`; caches documents per instance."""
+
+    def __init__(
+        self, fetch: Fetch | None = None, *, insecure_http_localhost: bool = False
+    ) -> None:
+        self._fetch = fetch
+        self._insecure = insecure_http_localhost
+        self._cache: dict[str, DidDocument] = {}
+
+    def resolve(self, did: str) -> DidDocument:
+        """Resolve a DID. Raises ResolutionError, FetchError, or MalformedValueError."""
+        if did in self._cache:
+            return self._cache[did]
+        if did.startswith("did:key:"):
+            document = did_key_document(did)
+        elif did.startswith("did:web:"):
+            if self._fetch is None:
+                raise ResolutionError(f"cannot resolve {did}: no fetcher configured (offline)")
+            body = self._fetch(did_web_url(did, insecure_http=self._insecure))
+            document = parse_did_document(strictjson.loads_object(body, "DID document"), did)
+        else:
+            raise ResolutionError(f"unsupported DID method: {did.split(':')[:2]}")
+        self._cache[did] = document
+        return document
+
+    def resolve_method(self, vm_url: str) -> tuple[VerificationMethod, DidDocument]:
+        """Resolve a verification method URL to the method and its controller's document."""
+        did, fragment = split_did_url(vm_url)
+        if not fragment:
+            raise MalformedValueError(f"verification method {vm_url!r} has no fragment")
+        document = self.resolve(did)
+        method = document.method(vm_url)
+        if method.controller != document.id:
+            # The method is controlled elsewhere: the controller's document must list it too.
+            controller_doc = self.resolve(method.controller)
+            controller_doc.method(vm_url)
+            return method, controller_doc
+        return method, document

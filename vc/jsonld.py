@@ -1,0 +1,255 @@
+"""JSON-LD: an offline static document loader, safe-mode expansion, and bounded RDFC-1.0."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyld import jsonld
+from pyld.canon import URDNA2015
+
+from vc.errors import (
+    ContextNotAllowedError,
+    DiplomatError,
+    ParsingError,
+    SafeModeError,
+    WorkLimitError,
+)
+
+CONTEXTS_DIR = Path(__file__).resolve().parents[1] / "schemas" / "contexts"
+
+DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
+
+# RDFC-1.0 §4.4 leaves "poison graphs" to implementations; the spec advises bounding the work.
+# A degree credential needs no Hash N-Degree Quads call at all; 2,000 is far above any real VC.
+DEFAULT_WORK_LIMIT = 2_000
+EXPANSION_CACHE_SIZE = 64
+
+
+@cache
+def vendored_contexts() -> Mapping[str, Mapping[str, Any]]:
+    """The context documents vendored under schemas/contexts, by URL (read once, never fetched)."""
+    manifest = json.loads((CONTEXTS_DIR / "manifest.json").read_text(encoding="utf-8"))
+    return {
+        entry["url"]: json.loads((CONTEXTS_DIR / entry["file"]).read_text(encoding="utf-8"))
+        for entry in manifest["contexts"]
+    }
+
+
+class StaticDocumentLoader:
+    """Serves only known documents; any other URL is a ContextNotAllowedError, never a fetch.
+
+    Results are tagged 'static' so pyld caches the processed contexts across calls.
+    """
+
+    def __init__(self, extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self._documents: dict[str, Mapping[str, Any]] = dict(vendored_contexts())
+        self._documents.update(extra or {})
+        # Expansions made with this loader, by document text: a verification expands the
+        # credential for the safe-mode check and again to canonicalize it; once is enough.
+        self._expansions: OrderedDict[str, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cached_expansion(self, key: str) -> list[Any] | None:
+        with self._lock:
+            found = self._expansions.get(key)
+            if found is None:
+                return None
+            self._expansions.move_to_end(key)
+            return copy.deepcopy(found)
+
+    def remember_expansion(self, key: str, expanded: list[Any]) -> None:
+        with self._lock:
+            self._expansions[key] = copy.deepcopy(expanded)
+            while len(self._expansions) > EXPANSION_CACHE_SIZE:
+                self._expansions.popitem(last=False)
+
+    def __contains__(self, url: str) -> bool:
+        return url in self._documents
+
+    def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        document = self._documents.get(url)
+        if document is None:
+            raise ContextNotAllowedError(
+                f"context {url!r} is not one of the vendored contexts; Diplomat never loads "
+                "contexts from the network"
+            )
+        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
+
+
+_default_loader = StaticDocumentLoader()
+
+
+def default_loader() -> StaticDocumentLoader:
+    return _default_loader
+
+
+_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
+
+
+class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld has no safe mode: refuse what expansion would silently drop or leave relative.
+
+    Checked where pyld expands a node's own keys and its @id/@type values (`_expand_object`);
+    other calls of `_expand_iri` are lookups against a not-yet-scoped context and are not checked.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_property_dropped = self._dropped
+
+    @staticmethod
+    def _dropped(expanded_property: Any) -> None:
+        raise SafeModeError(
+            f"property {expanded_property!r} is not defined by the @context and would be dropped"
+        )
+
+    def _expand(
+        self, active_ctx: Any, active_property: Any, element: Any, *rest: Any, **kw: Any
+    ) -> Any:
+        # JSON-LD 1.1 §5.1.2 step 13.4.7.1: an @value must be a scalar or null (unless @json).
+        # pyld drops an array @value and leaves an empty node, which then stands in for {}.
+        if isinstance(element, dict):
+            for key, value in element.items():
+                if (
+                    isinstance(value, list)  # pyld itself refuses an object @value
+                    and isinstance(key, str)
+                    and super()._expand_iri(active_ctx, key, vocab=True) == "@value"
+                    and element.get("@type") != "@json"
+                ):
+                    raise SafeModeError(
+                        "invalid value object: @value must be a string, number, boolean or null"
+                    )
+        return super()._expand(active_ctx, active_property, element, *rest, **kw)
+
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if not isinstance(value, str) or not _called_from_expand_object():
+            return result
+        if result is None:
+            kind = "keyword-like term" if _KEYWORD_LIKE.match(value) else "term mapped to null"
+            raise SafeModeError(f"{kind} {value!r} would be dropped by JSON-LD expansion")
+        if isinstance(result, str) and not result.startswith("@") and not _absolute(result):
+            what = "term" if vocab else "relative IRI"
+            raise SafeModeError(
+                f"{what} {value!r} is not defined by the @context and would be "
+                + ("dropped" if vocab else "resolved against a base")
+            )
+        return result
+
+
+def _called_from_expand_object() -> bool:
+    caller = sys._getframe(2)  # 0: this function, 1: _expand_iri, 2: its caller
+    if caller.f_code.co_name.startswith("<") and caller.f_back is not None:
+        caller = caller.f_back  # a comprehension inside _expand_object (Python < 3.12)
+    return caller.f_code.co_name == "_expand_object"
+
+
+def _absolute(iri: str) -> bool:
+    return iri.startswith("_:") or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri))
+
+
+def _options(loader: DocumentLoader | None) -> dict[str, Any]:
+    # No base: a relative IRI must fail, not be resolved against where the document came from.
+    return {"documentLoader": loader or _default_loader, "base": None, "safe": True}
+
+
+def _translate(exc: Exception) -> DiplomatError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DiplomatError):
+            return cause
+        cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
+    return ParsingError(f"JSON-LD processing failed: {exc}")
+
+
+def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
+    """Expand in safe mode. Raises SafeModeError, ContextNotAllowedError or ParsingError.
+
+    With a StaticDocumentLoader (the default) the result is remembered for the same document
+    text, so canonicalizing a document that was just checked does not expand it again.
+    """
+    chosen = loader or _default_loader
+    static = chosen if isinstance(chosen, StaticDocumentLoader) else None
+    key = _cache_key(document) if static is not None else None
+    if static is not None and key is not None and (found := static.cached_expansion(key)):
+        return found
+    try:
+        expanded = list(_SafeProcessor().expand(copy.deepcopy(dict(document)), _options(chosen)))
+    except DiplomatError:
+        raise
+    except Exception as exc:  # pyld raises JsonLdError and assorted built-ins
+        raise _translate(exc) from exc
+    if static is not None and key is not None:
+        static.remember_expansion(key, expanded)
+    return expanded
+
+
+def _cache_key(document: Mapping[str, Any]) -> str | None:
+    try:
+        return json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None  # not plain JSON: let pyld judge it, uncached
+
+
+class _BoundedRdfc(URDNA2015):  # type: ignore[misc]
+    """RDFC-1.0 (= URDNA2015) with a chosen hash and a bound on Hash N-Degree Quads work."""
+
+    def __init__(self, hash_name: str, work_limit: int) -> None:
+        super().__init__()
+        self._hash_name = hash_name
+        self._budget = work_limit
+
+    def create_hash(self) -> Any:
+        return hashlib.new(self._hash_name)
+
+    def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise WorkLimitError(
+                "RDFC-1.0 canonicalization exceeded its work limit (a 'poison' graph of "
+                "interlinked blank nodes?)"
+            )
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+def canonize(
+    document: Mapping[str, Any],
+    loader: DocumentLoader | None = None,
+    *,
+    hash_name: str = "sha256",
+    work_limit: int = DEFAULT_WORK_LIMIT,
+) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document, expanded in safe mode.
+
+    `hash_name` is RDFC-1.0's internal hash (SHA-384 for ecdsa-rdfc-2019 with P-384).
+    Raises SafeModeError, ContextNotAllowedError, ParsingError or WorkLimitError.
+    """
+    try:
+        # Expansion is idempotent: RDF is produced from the (possibly cached) expanded form.
+        expanded = expand(document, loader)
+        dataset = _SafeProcessor().to_rdf(expanded, _options(loader))
+        return str(
+            _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
+        )
+    except DiplomatError:
+        raise
+    except Exception as exc:
+        raise _translate(exc) from exc

@@ -1,0 +1,125 @@
+"""Strict JSON parsing: what a verifier must refuse that Python's json module accepts."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from vc.errors import ParsingError
+
+MAX_DEPTH = 64
+MAX_SAFE_INTEGER = (
+    2**53 - 1
+)  # beyond this an integer is not exact in JavaScript (RFC 8785 §3.2.2.3)
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ParsingError(f"duplicate key {key!r} in JSON object")
+        obj[key] = value
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ParsingError(f"{name} is not valid JSON")
+
+
+def _parse_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise ParsingError(f"integer {text[:30]} is beyond exact precision (2^53)")
+    return value
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ParsingError(f"number {text[:30]} overflows")
+    return value
+
+
+def _check(value: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ParsingError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _LONE_SURROGATE.search(key):
+                raise ParsingError("lone surrogate in JSON object key")
+            _check(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check(item, depth + 1)
+    elif isinstance(value, str) and _LONE_SURROGATE.search(value):
+        raise ParsingError("lone surrogate in JSON string")
+
+
+def _quick_depth_check(text: str) -> None:
+    """Refuse deep nesting before json recursion does (a 1 MB '[[[[...' would hit RecursionError)."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParsingError(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif char in "]}":
+            depth -= 1
+
+
+def loads(data: str | bytes) -> Any:
+    """Parse JSON strictly.
+
+    Raises ParsingError on: invalid UTF-8, duplicate keys, NaN/Infinity, integers beyond 2^53,
+    lone surrogates, nesting deeper than MAX_DEPTH.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParsingError(f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    _quick_depth_check(text)
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except json.JSONDecodeError as exc:
+        raise ParsingError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:  # pragma: no cover - _quick_depth_check stops this first
+        raise ParsingError("JSON nested too deeply") from exc
+    _check(value, 0)
+    return value
+
+
+def loads_object(data: str | bytes, what: str = "document") -> dict[str, Any]:
+    """Parse strictly and require a JSON object."""
+    value = loads(data)
+    if not isinstance(value, dict):
+        raise ParsingError(f"{what} must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Serialise for output: UTF-8, no ASCII escaping, two-space indent."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
