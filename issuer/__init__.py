@@ -1,0 +1,1 @@
+"""Diplomat issuer: the university side (degrees, storage, status, web)."""

@@ -1,0 +1,403 @@
+"""Batch issuing: parse a cohort (CSV or JSON) whole, then issue row by row, resumably.
+
+A batch is keyed by the SHA-256 of its source. Its source waits in the spool directory (mode 0600:
+it holds personal data) until every row is recorded, so a batch interrupted by a crash or SIGKILL
+is resumed by ``run_batch`` (or by uploading the same file again, which finds the same batch).
+A row is recorded in the same transaction that stores its credential, so a resumed batch never
+issues a row twice; a row whose diploma number is already issued is recorded "duplicate".
+Rows go in chunks: one transaction per status purpose reserves a chunk's indexes, and one stores
+its credentials and rows (on SQLite each write transaction is an fsync, so per-row transactions
+were the bottleneck). Indexes of a chunk lost to a crash are never reused, only wasted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from issuer.degree import DegreeInput, InputError, parse_input, read_csv
+from issuer.errors import ConflictError, NotFoundError
+from issuer.service.errors import UploadTooLargeError
+from issuer.service.issuing import IssuingMixin, Signer, build_and_sign
+from issuer.service.signing_pool import ROW_ERRORS, SigningPool, SignOutcome
+from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord
+from vc import strictjson
+from vc.errors import DiplomatError, MalformedValueError, ParsingError, RangeValueError
+
+T = TypeVar("T")
+BatchFormat = Literal["csv", "json"]
+Progress = Callable[[BatchProgress], None]
+ParsedRow = tuple[int, DegreeInput | InputError]
+"""(row number in the source, the validated input or why the row cannot be issued)"""
+
+# Fewer rows than this are signed in-process: spawning workers costs about a second.
+POOL_MIN_ROWS = 64
+# Chunk sizes: the first chunk is small so that progress shows (and a crash costs little work)
+# soon, then they double up to the largest, which a store transaction writes in one go.
+CHUNK_FIRST_ROWS = 16
+CHUNK_MAX_ROWS = 128
+
+
+def parse_source(source: bytes, fmt: BatchFormat, *, max_rows: int) -> list[ParsedRow]:
+    """Parse a whole cohort: every row validated, or the whole source refused.
+
+    CSV: spreadsheet row numbers (header = row 1). JSON: an array of degree-input objects, rows
+    numbered from 1. Raises InputError for a bad CSV header, ParsingError for text that is not
+    UTF-8 or not JSON, MalformedValueError for a JSON that is not an array or a cohort without
+    rows, RangeValueError above ``max_rows``.
+    """
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParsingError(f"the upload is not UTF-8 text (byte {exc.start})") from exc
+    rows: list[ParsedRow]
+    if fmt == "csv":
+        rows = list(read_csv(text, max_rows=max_rows))
+    elif fmt == "json":
+        rows = list(_json_rows(text, max_rows))
+    else:
+        raise MalformedValueError("batch format must be 'csv' or 'json'", pointer="/format")
+    if not rows:
+        raise MalformedValueError("the upload holds no rows to issue")
+    return rows
+
+
+def _json_rows(text: str, max_rows: int) -> Iterator[ParsedRow]:
+    data = strictjson.loads(text)
+    if not isinstance(data, list):
+        raise MalformedValueError("a JSON batch must be an array of degree-input objects")
+    if len(data) > max_rows:
+        raise RangeValueError(f"the upload has {len(data)} rows; at most {max_rows} are allowed")
+    seen: dict[str, int] = {}
+    for number, item in enumerate(data, start=1):
+        try:
+            parsed = parse_input(item)
+        except InputError as exc:
+            yield number, InputError(exc.problems, row=number)
+            continue
+        first = seen.get(parsed.diploma_number)
+        if first is not None:
+            problem = ("diploma_number", f"is already used by row {first}")
+            yield number, InputError([problem], row=number)
+            continue
+        seen[parsed.diploma_number] = number
+        yield number, parsed
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A row ready to sign: its credential id, allocated status entries and issue time."""
+
+    item: DegreeInput
+    credential_id: str
+    entries: list[dict[str, Any]]
+    now: datetime
+
+
+TodoRow = tuple[int, int, DegreeInput | InputError]
+"""(ordinal = batch row number, line in the source, the parsed row)"""
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk in flight: its row numbers in order, the rows recorded without signing, and the
+    jobs being signed (with their pool futures, or None when they are signed in-process)."""
+
+    ordinals: list[int]
+    records: list[RowRecord]
+    jobs: list[tuple[int, int, _Job]]
+    futures: list[Future[SignOutcome]] | None
+
+
+def chunked(rows: list[T], first: int, largest: int) -> Iterator[list[T]]:
+    """``rows`` cut into chunks of ``first`` rows, then twice that, ... up to ``largest``."""
+    size, start = max(1, first), 0
+    while start < len(rows):
+        yield rows[start : start + size]
+        start += size
+        size = min(max(largest, 1), size * 2)
+
+
+def _sign_here(signer: Signer, job: _Job) -> SignOutcome:
+    try:
+        return True, build_and_sign(job.item, signer, job.credential_id, job.entries, job.now)
+    except ROW_ERRORS as exc:
+        return False, exc.detail
+
+
+def row_errors(error: DiplomatError, row: int) -> list[dict[str, Any]]:
+    """The recorded errors of a row: [{"row", "field", "reason"}] ("" field = the whole row)."""
+    if isinstance(error, InputError):
+        return [{"row": row, "field": field, "reason": reason} for field, reason in error.problems]
+    return [{"row": row, "field": "", "reason": error.detail}]
+
+
+class BatchMixin(IssuingMixin):
+    """create_batch, run_batch, batch_progress, batch_rows."""
+
+    def create_batch(self, source: bytes, fmt: BatchFormat, *, actor: str) -> Batch:
+        """Check a cohort upload whole and queue it; nothing is stored when it is refused.
+
+        Uploading a source whose batch is unfinished returns that batch (to resume it); a
+        source already issued makes a new batch whose rows come out "duplicate".
+        Raises UploadTooLargeError (413) above config.max_upload_bytes, and the errors of
+        ``parse_source``.
+        """
+        if not isinstance(source, bytes | bytearray):
+            raise MalformedValueError("the batch source must be bytes")
+        if len(source) > self.config.max_upload_bytes:
+            raise UploadTooLargeError(
+                f"the upload is {len(source)} bytes; at most {self.config.max_upload_bytes}"
+                " are accepted"
+            )
+        source = bytes(source)
+        rows = parse_source(source, fmt, max_rows=self.config.max_batch_rows)
+        issuer = self.issuer()
+        digest = hashlib.sha256(fmt.encode() + b"\n" + source).hexdigest()
+        self._spool(digest, fmt, source)
+        for earlier in reversed(self.store.find_batches_by_digest(issuer.id, digest)):
+            if earlier.state != "done":
+                return earlier
+        batch = self.store.create_batch(issuer.id, actor, len(rows), digest)
+        invalid = sum(1 for _, item in rows if isinstance(item, InputError))
+        self.audit(
+            actor,
+            "batch.create",
+            f"batch:{batch.id}",
+            {"rows": len(rows), "invalid_rows": invalid, "format": fmt, "digest": digest},
+        )
+        return batch
+
+    def run_batch(self, batch_id: int, *, progress: Progress | None = None) -> BatchProgress:
+        """Issue every row not yet recorded, then close the batch "done".
+
+        Safe to re-run after a crash, and against another runner of the same batch: a row is
+        recorded in the transaction that stores its credential, and a diploma number is never
+        issued twice. Rows are stored a chunk per transaction (CHUNK_FIRST_ROWS rows, doubling up
+        to CHUNK_MAX_ROWS); ``progress`` is called once per recorded row after its chunk commits,
+        so an exception it raises stops the batch after that whole chunk. Row problems are
+        recorded as row errors; any other failure (database, key) marks the batch "failed" (still
+        resumable: run it again) and is raised. Raises NotFoundError for an unknown batch or one
+        whose source is no longer spooled.
+        """
+        batch = self._own_batch(batch_id)
+        if batch.state == "done":
+            return self.store.batch_progress(batch_id)
+        fmt, source = self._spooled(batch)
+        rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
+        if len(rows) != batch.total_rows:
+            raise ConflictError(f"the spooled source of batch {batch_id} does not match it")
+        self.store.start_batch(batch_id)
+        recorded = self.store.recorded_row_numbers(batch_id)
+        state = self.store.batch_progress(batch_id)
+        signer = self.signer()
+        if progress is not None:
+            progress(state)
+        todo = [(n, line, item) for n, (line, item) in enumerate(rows, 1) if n not in recorded]
+        workers = self.config.batch_workers if len(todo) >= POOL_MIN_ROWS else 1
+        pool = SigningPool(signer, self.keystore, workers) if workers > 1 else None
+        pending: deque[_Chunk] = deque()
+
+        def account(outcome: str | None) -> None:
+            nonlocal state
+            if outcome is None:
+                return  # recorded by a concurrent runner meanwhile
+            state = replace(
+                state,
+                processed=state.processed + 1,
+                issued=state.issued + (outcome == "issued"),
+                errors=state.errors + (outcome == "error"),
+                duplicates=state.duplicates + (outcome == "duplicate"),
+            )
+            if progress is not None:
+                progress(state)
+
+        def finish_oldest() -> None:
+            for outcome in self._finish_chunk(batch_id, pending.popleft(), signer):
+                account(outcome)
+
+        try:
+            for part in chunked(todo, CHUNK_FIRST_ROWS, CHUNK_MAX_ROWS):
+                # The next chunk is being signed while the one before it is stored.
+                pending.append(self._start_chunk(part, signer, pool))
+                if len(pending) > 1:
+                    finish_oldest()
+            while pending:
+                finish_oldest()
+        except Exception as exc:
+            # Rows recorded so far stay recorded; "failed" is retried by run_batch (resumable).
+            with contextlib.suppress(DiplomatError):
+                self.store.finish_batch(batch_id, "failed")
+                self.audit(
+                    batch.created_by,
+                    "batch.failed",
+                    f"batch:{batch_id}",
+                    {"processed": state.processed, "error": type(exc).__name__},
+                )
+            raise
+        finally:
+            if pool is not None:
+                pool.close()
+        # A concurrent runner may have closed it already: the final progress says how it ended.
+        with contextlib.suppress(ConflictError):
+            self.store.finish_batch(batch_id, "done")
+        final = self.store.batch_progress(batch_id)
+        if final.state == "done":
+            self._unspool(batch)
+            self.audit(
+                batch.created_by,
+                "batch.done",
+                f"batch:{batch_id}",
+                {"issued": final.issued, "errors": final.errors, "duplicates": final.duplicates},
+            )
+        if progress is not None:
+            progress(final)
+        return final
+
+    def batch_progress(self, batch_id: int) -> BatchProgress:
+        """Counts per outcome. Raises NotFoundError."""
+        self._own_batch(batch_id)
+        return self.store.batch_progress(batch_id)
+
+    def batch_rows(self, batch_id: int) -> list[BatchRow]:
+        """Recorded rows in order, errors as [{"row", "field", "reason"}]. NotFoundError."""
+        self._own_batch(batch_id)
+        return self.store.batch_rows(batch_id)
+
+    def get_batch(self, batch_id: int) -> Batch:
+        """Raises NotFoundError (also for a batch of another issuer)."""
+        return self._own_batch(batch_id)
+
+    def unfinished_batches(self) -> list[Batch]:
+        """Queued, running or failed-and-retryable batches of this issuer, oldest first."""
+        return self.store.unfinished_batches(self.issuer().id)
+
+    # ------------------------------------------------------------------ internals
+
+    def _start_chunk(self, part: list[TodoRow], signer: Signer, pool: SigningPool | None) -> _Chunk:
+        """Sort a chunk's rows into those recorded without signing (input errors, numbers
+        already issued) and signing jobs, reserve the jobs' status indexes (one transaction per
+        purpose) and hand them to the pool."""
+        records: list[RowRecord] = []
+        valid: list[tuple[int, int, DegreeInput]] = []
+        for ordinal, line, item in part:
+            if isinstance(item, InputError):
+                records.append(RowRecord(ordinal, "error", errors=tuple(row_errors(item, line))))
+            else:
+                valid.append((ordinal, line, item))
+        issued = self.store.credential_ids_by_diploma_number(
+            signer.issuer_id, [item.diploma_number for _, _, item in valid]
+        )
+        fresh: list[tuple[int, int, DegreeInput]] = []
+        for ordinal, line, item in valid:
+            holder = issued.get(item.diploma_number)
+            if holder is None:
+                fresh.append((ordinal, line, item))
+            else:
+                records.append(RowRecord(ordinal, "duplicate", item.diploma_number, holder))
+        ids = [self.new_credential_id() for _ in fresh]
+        entries = self.status_entries_for(ids) if ids else []
+        jobs = [
+            (ordinal, line, _Job(item, credential_id, mine, self.now()))
+            for (ordinal, line, item), credential_id, mine in zip(fresh, ids, entries, strict=True)
+        ]
+        futures = None
+        if pool is not None:
+            futures = [
+                pool.submit(job.item, job.credential_id, job.entries, job.now) for _, _, job in jobs
+            ]
+        return _Chunk([ordinal for ordinal, _, _ in part], records, jobs, futures)
+
+    def _finish_chunk(self, batch_id: int, chunk: _Chunk, signer: Signer) -> list[str | None]:
+        """Wait for (or do) a chunk's signing, then store it in one transaction. Returns each
+        row's recorded state in row order (None: recorded by a concurrent runner meanwhile)."""
+        records = list(chunk.records)
+        credentials: list[tuple[NewCredential, int]] = []
+        for position, (ordinal, line, job) in enumerate(chunk.jobs):
+            if chunk.futures is None:
+                ok, value = _sign_here(signer, job)
+            else:
+                ok, value = chunk.futures[position].result()
+            if not ok:
+                problem = {"row": line, "field": "", "reason": str(value)}
+                records.append(
+                    RowRecord(ordinal, "error", job.item.diploma_number, None, (problem,))
+                )
+                continue
+            new = NewCredential(
+                id=job.credential_id,
+                issuer_id=signer.issuer_id,
+                diploma_number=job.item.diploma_number,
+                subject_name=job.item.display_name,
+                achievement_type=job.item.achievement_type,
+                credential_json=strictjson.dumps(value),
+                batch_id=batch_id,
+            )
+            credentials.append((new, ordinal))
+        # A number issued by someone else since _start_chunk comes back "duplicate", naming
+        # theirs; ours is not stored.
+        stored = self.store.insert_credentials_with_rows(batch_id, credentials, records)
+        return [None if (row := stored.get(n)) is None else row.state for n in chunk.ordinals]
+
+    def _own_batch(self, batch_id: int) -> Batch:
+        batch = self.store.get_batch(batch_id)
+        if batch.issuer_id != self.issuer().id:
+            raise NotFoundError(f"no batch {batch_id}")
+        return batch
+
+    def _spool_path(self, digest: str, fmt: str) -> Path:
+        return self.config.batch_spool_dir / f"{digest}.{fmt}"
+
+    def _spool(self, digest: str, fmt: str, source: bytes) -> None:
+        """Keep the source until its batch is done (0600, written atomically)."""
+        path = self._spool_path(digest, fmt)
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(source)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except OSError as exc:
+            raise MalformedValueError(f"cannot spool the upload: {exc.strerror}") from exc
+
+    def _spooled(self, batch: Batch) -> tuple[BatchFormat, bytes]:
+        formats: tuple[BatchFormat, ...] = ("csv", "json")
+        for fmt in formats:
+            path = self._spool_path(batch.source_digest, fmt)
+            try:
+                return fmt, path.read_bytes()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise MalformedValueError(f"cannot read {path}: {exc.strerror}") from exc
+        raise NotFoundError(
+            f"the source of batch {batch.id} is no longer spooled: upload the file again"
+        )
+
+    def _unspool(self, batch: Batch) -> None:
+        others = self.store.find_batches_by_digest(batch.issuer_id, batch.source_digest)
+        if any(b.state != "done" for b in others):
+            return
+        for fmt in ("csv", "json"):
+            self._spool_path(batch.source_digest, fmt).unlink(missing_ok=True)
+
+
+def summarize(rows: list[BatchRow]) -> Mapping[str, int]:
+    """Rows per state (for reports)."""
+    counts: dict[str, int] = {"issued": 0, "error": 0, "duplicate": 0}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return counts

@@ -1,0 +1,117 @@
+"""Revoking, suspending and reinstating, and the signed Bitstring status list credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from issuer.errors import NotFoundError, StaleStatusListError
+from issuer.service.identity import SUITE_FOR_KEY
+from issuer.service.issuing import IssuingMixin
+from issuer.store import StatusChange, StatusList, StatusPurpose
+from vc import strictjson
+from vc.errors import MalformedValueError
+from vc.proofs import sign
+from vc.status import Bitstring, status_list_credential
+
+_SIGN_ATTEMPTS = 5
+
+
+class StatusMixin(IssuingMixin):
+    """set_status, status_list_credential."""
+
+    def set_status(
+        self, credential_id: str, purpose: str, value: bool, reason: str, *, actor: str
+    ) -> StatusChange:
+        """Set or clear a credential's revocation or suspension bit (audited by the store).
+
+        Revocation is final: clearing it raises IrreversibleStatusError (409). The status list
+        is re-signed when it is next served. Raises NotFoundError for an unknown credential or
+        one of another issuer, MalformedValueError for an unknown purpose or a missing reason.
+        """
+        if purpose not in ("revocation", "suspension"):
+            raise MalformedValueError("purpose must be 'revocation' or 'suspension'")
+        if not isinstance(reason, str) or not reason.strip():
+            raise MalformedValueError("a reason is required", pointer="/reason")
+        credential = self.store.get_credential(credential_id)
+        if credential.issuer_id != self.issuer().id:
+            raise NotFoundError(f"no credential {credential_id}")
+        return self.store.set_status(
+            credential_id,
+            "revocation" if purpose == "revocation" else "suspension",
+            value,
+            reason.strip()[:1000],
+            actor,
+        )
+
+    def revoke(self, credential_id: str, reason: str, *, actor: str) -> StatusChange:
+        return self.set_status(credential_id, "revocation", True, reason, actor=actor)
+
+    def suspend(self, credential_id: str, reason: str, *, actor: str) -> StatusChange:
+        return self.set_status(credential_id, "suspension", True, reason, actor=actor)
+
+    def reinstate(self, credential_id: str, reason: str, *, actor: str) -> StatusChange:
+        return self.set_status(credential_id, "suspension", False, reason, actor=actor)
+
+    def status_list_credential(
+        self, purpose: str, list_number: int
+    ) -> tuple[dict[str, Any], str, datetime]:
+        """The signed BitstringStatusListCredential served at /status/<purpose>/<number>.
+
+        Returns (document, strong ETag, last modified). Re-signed only when a bit changed since
+        the stored copy, or when the key that signed that copy was retired. Raises
+        NotFoundError for an unknown list or purpose.
+        """
+        if purpose not in ("revocation", "suspension"):
+            raise NotFoundError(f"no {purpose!r} status lists")
+        if isinstance(list_number, bool) or not isinstance(list_number, int) or list_number < 0:
+            raise NotFoundError(f"no status list {list_number!r}")
+        issuer = self.issuer()
+        typed: StatusPurpose = "revocation" if purpose == "revocation" else "suspension"
+        listed = self.store.get_status_list_by_number(issuer.id, typed, list_number)
+        for _ in range(_SIGN_ATTEMPTS):
+            if listed.credential_json is not None and not self._must_resign(listed):
+                break
+            try:
+                listed = self._sign_list(listed.id)
+            except StaleStatusListError:
+                listed = self.store.get_status_list(listed.id)  # a bit changed: sign again
+        if listed.credential_json is None or listed.etag is None:
+            raise StaleStatusListError("the status list kept changing while it was signed")
+        document = strictjson.loads_object(listed.credential_json, "status list credential")
+        return document, listed.etag, listed.updated_at
+
+    def _must_resign(self, listed: StatusList) -> bool:
+        if listed.needs_signing or listed.credential_json is None:
+            return True
+        signed = strictjson.loads_object(listed.credential_json, "status list credential")
+        proof = signed.get("proof")
+        vm = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        usable = {
+            k.key_id
+            for k in self.store.list_signing_keys(self.issuer().id)
+            if k.status in ("active", "rotated")
+        }
+        return vm not in usable
+
+    def _sign_list(self, list_id: int) -> StatusList:
+        listed, raw = self.store.status_snapshot(list_id)
+        record, key = self.active_key()
+        issuer = self.issuer()
+        now = self.now()
+        unsigned = status_list_credential(
+            list_id=self.status_list_url(listed.purpose, listed.list_number),
+            issuer=issuer.did,
+            purpose=listed.purpose,
+            bitstring=Bitstring(raw),
+            valid_from=now,
+            ttl_ms=self.config.status_list_ttl * 1000,
+        )
+        signed = sign(
+            unsigned,
+            key,
+            verification_method=record.key_id,
+            created=now,
+            suite=SUITE_FOR_KEY[record.key_type],
+        )
+        return self.store.save_signed_status_list(list_id, strictjson.dumps(signed), listed.version)

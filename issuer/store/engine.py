@@ -1,0 +1,138 @@
+"""Database engines for the issuer store: SQLite-file pragmas, write locking, Alembic upgrades."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from issuer.errors import StoreError, StoreUnavailableError
+from vc.errors import MalformedValueError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+WRITE = "diplomat_write"  # execution option: this connection's transactions will write
+BUSY_TIMEOUT_MS = 30_000
+# pg_advisory_xact_lock key serialising concurrent migrations (any constant; "DIPL" in ASCII).
+_MIGRATION_LOCK = 0x4449504C
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse and normalise a database URL; raise MalformedValueError for unsupported ones.
+
+    ``postgresql://`` and ``postgres://`` mean psycopg 3 (the driver we ship); SQLite needs a file,
+    since an in-memory database would be a different database on every pooled connection.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise MalformedValueError(f"not a database URL: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise MalformedValueError(f"PostgreSQL URLs must use psycopg 3, not {parsed.drivername}")
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+            raise MalformedValueError(
+                "the SQLite store needs a file path, not an in-memory database"
+            )
+    elif backend != "postgresql":
+        raise MalformedValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    return parsed
+
+
+def create_store_engine(url: str | URL) -> Engine:
+    """Build an engine; on SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE writes.
+
+    Writers on SQLite take the write lock at BEGIN (not at their first write) so concurrent
+    read-then-write transactions queue on the busy timeout instead of failing with SQLITE_BUSY.
+    """
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below (pysqlite would otherwise
+        # BEGIN lazily, and DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = FULL")  # an issued index must survive power loss
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = bool(conn.get_execution_options().get(WRITE, False))
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def migration_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """An Alembic Config built in code (no alembic.ini): script_location is issuer/migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Run the migrations to head in one transaction, serialised across processes.
+
+    SQLite: the transaction is BEGIN IMMEDIATE, so a second process waits, then finds the schema
+    at head. PostgreSQL: a transaction-scoped advisory lock does the same (DDL is transactional).
+    Raises StoreUnavailableError when the database cannot be reached, StoreError otherwise.
+    """
+    try:
+        with engine.execution_options(**{WRITE: True}).begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            command.upgrade(migration_config(conn), "head")
+    except SQLAlchemyError as exc:
+        raise translate(exc, "migrating the issuer database") from exc
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise translate(exc, "reading the schema revision") from exc
+
+
+def head_revision() -> str:
+    """The newest revision shipped in issuer/migrations/versions."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(migration_config()).get_current_head()
+    if head is None:
+        raise StoreError("the issuer migrations have no head revision")
+    return head
+
+
+def translate(exc: SQLAlchemyError, doing: str) -> StoreError:
+    """Map a SQLAlchemy failure to the store's errors (the caller raises it ``from exc``)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return StoreUnavailableError(f"database unavailable while {doing}: {exc.orig}")
+    return StoreError(f"database failure while {doing}: {type(exc).__name__}")

@@ -1,0 +1,88 @@
+"""The issuer's web layer: ``create_app(config)`` builds the Flask app (VC-API, Diplomat API,
+public documents and share pages, registrar console) around one IssuerService.
+
+Blueprints: vcapi (/credentials/*), api (/api/*), public (DID, status lists, schema, /share,
+/manage), console (/console/*). One error handler (issuer.web.errors) turns every failure into
+RFC 9457 problem details. No absolute URL is ever built from the request's Host header.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, Response, redirect
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from issuer.config import IssuerConfig
+from issuer.service import IssuerService, open_service
+from issuer.web import api, console, errors, public, vcapi
+from issuer.web.auth import SESSION_LIFETIME, csrf_token
+from issuer.web.state import EXTENSION, BatchRunner, WebState, state
+
+# Pages reference only this origin: no CDN, no inline script, no framing (clickjacking).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: IssuerConfig, *, service: IssuerService | None = None) -> Flask:
+    """The issuer app. ``service`` is built from ``config`` when not given (tests inject one)."""
+    # An explicit instance_path: Flask's package discovery stumbles when the top-level name
+    # "issuer" is also a namespace directory on sys.path (tests/issuer under pytest).
+    here = Path(__file__).resolve().parent
+    app = Flask(__name__, root_path=str(here), instance_path=str(here / "instance"))
+    app.config.update(
+        SECRET_KEY=config.ensure_secret_key(),
+        MAX_CONTENT_LENGTH=config.max_upload_bytes,
+        # Forms are small; a large multipart upload is the file itself (MAX_CONTENT_LENGTH).
+        MAX_FORM_MEMORY_SIZE=min(config.max_upload_bytes, 1024 * 1024),
+        SESSION_COOKIE_NAME="diplomat_issuer_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME + timedelta(minutes=5),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider attribute
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    chosen = service if service is not None else open_service(config)
+    app.extensions[EXTENSION] = WebState(config=config, service=chosen, runner=BatchRunner(chosen))
+
+    errors.register(app)
+    for blueprint in (vcapi.bp, api.bp, public.bp, console.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def _page_context() -> dict[str, object]:
+        return {
+            "demo": config.dev_mode,
+            "institution": _institution(),
+            "csrf_token": csrf_token,
+        }
+
+    @app.get("/")
+    def _home() -> WerkzeugResponse:
+        return redirect("/console/", code=302)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+    return app
+
+
+def _institution() -> str:
+    try:
+        return state().service.issuer().name
+    except Exception:  # no issuer yet (before `diplomat issuer init`), or the store is down
+        return "Diplomat issuer"
+
+
+__all__ = ["create_app"]

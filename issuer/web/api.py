@@ -1,0 +1,219 @@
+"""The Diplomat JSON API: issue one degree, run a CSV/JSON batch in the background, find credentials.
+
+POST /api/degrees              simple degree input (JSON)  -> 201 credential + URLs
+POST /api/batches              text/csv or a JSON array    -> 202 batchId + progressUrl
+GET  /api/batches/<id>         progress and per-row results (row, field, reason)
+GET  /api/credentials?q=...    search by name or diploma number
+GET  /api/credentials/<id>     one credential and its status
+GET  /api/audit                the audit log (admin)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, jsonify, request
+
+from issuer.degree import parse_input
+from issuer.service import BatchFormat
+from issuer.store import Batch, BatchProgress, BatchRow, Credential
+from issuer.web.auth import current_principal, require_token
+from issuer.web.requests import json_object, require_media_type
+from issuer.web.state import state
+from vc import strictjson
+from vc.dates import format_datetime
+from vc.errors import ParsingError, RangeValueError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+CSV_TYPES = ("text/csv", "application/csv")
+
+
+@bp.post("/degrees")
+@require_token("registrar")
+def issue_degree() -> tuple[Response, int, dict[str, str]]:
+    """Issue one degree from the simple input; 201 with the credential and its URLs."""
+    inp = parse_input(json_object("degree input"))
+    web = state()
+    issued = web.service.issue_degree(inp, actor=current_principal().actor)
+    location = web.base_url + "/api/credentials/" + quote(issued.credential_id, safe="")
+    body = {
+        "credentialId": issued.credential_id,
+        "credential": issued.credential,
+        "managementUrl": issued.management_url,
+        "shareUrl": issued.share_url,
+    }
+    return jsonify(body), 201, {"Location": location}
+
+
+@bp.post("/batches")
+@require_token("registrar")
+def create_batch() -> tuple[Response, int, dict[str, str]]:
+    """Accept a cohort (CSV or a JSON array of inputs) and issue it in the background; 202."""
+    media = require_media_type(*CSV_TYPES, "application/json")
+    source = request.get_data(cache=True)
+    if not source.strip():
+        raise ParsingError("the batch is empty")
+    fmt: BatchFormat = "json" if media == "application/json" else "csv"
+    web = state()
+    batch = web.service.create_batch(source, fmt, actor=current_principal().actor)
+    web.runner.start(batch.id)
+    progress_url = f"{web.base_url}/api/batches/{batch.id}"
+    body = {
+        "batchId": batch.id,
+        "state": batch.state,
+        "totalRows": batch.total_rows,
+        "progressUrl": progress_url,
+    }
+    return jsonify(body), 202, {"Location": progress_url}
+
+
+@bp.get("/batches/<int:batch_id>")
+@require_token("registrar")
+def batch_status(batch_id: int) -> Response:
+    service = state().service
+    progress = service.batch_progress(batch_id)
+    rows = service.batch_rows(batch_id)
+    return jsonify(batch_json(progress, rows))
+
+
+@bp.get("/credentials")
+@require_token("registrar")
+def list_credentials() -> Response:
+    query = request.args.get("q", "").strip() or None
+    limit = _int_arg("limit", 50, 1, 1000)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    found = find_credentials(query, limit=limit, offset=offset)
+    return jsonify(
+        {
+            "items": [credential_summary(c) for c in found],
+            "limit": limit,
+            "offset": offset,
+            "q": query,
+        }
+    )
+
+
+@bp.get("/credentials/<path:credential_id>")
+@require_token("registrar")
+def get_credential(credential_id: str) -> Response:
+    credential = state().service.get_credential(credential_id)
+    body = credential_summary(credential)
+    body["credential"] = strictjson.loads(credential.credential_json)
+    return jsonify(body)
+
+
+@bp.get("/audit")
+@require_token("admin")
+def audit_log() -> Response:
+    limit = _int_arg("limit", 100, 1, 1000)
+    entries = state().service.store.list_audit(limit=limit)
+    return jsonify(
+        {
+            "items": [
+                {
+                    "id": e.id,
+                    "at": format_datetime(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "target": e.target,
+                    "details": dict(e.details),
+                }
+                for e in entries
+            ]
+        }
+    )
+
+
+# ------------------------------------------------------------------ shared with the console
+
+
+def find_credentials(query: str | None, *, limit: int, offset: int) -> list[Credential]:
+    """The issuer's credentials, newest first, matching ``query`` in name or diploma number."""
+    service = state().service
+    return service.store.list_credentials(
+        service.issuer().id, limit=limit, offset=offset, search=query
+    )
+
+
+def count_credentials() -> int:
+    service = state().service
+    return service.store.count_credentials(service.issuer().id)
+
+
+def credential_summary(c: Credential) -> dict[str, Any]:
+    web = state()
+    return {
+        "id": c.id,
+        "url": web.base_url + "/api/credentials/" + quote(c.id, safe=""),
+        "diplomaNumber": c.diploma_number,
+        "subjectName": c.subject_name,
+        "achievementType": c.achievement_type,
+        "status": credential_status(c),
+        "revoked": c.revoked,
+        "suspended": c.suspended,
+        "statusReason": c.status_reason,
+        "statusChangedAt": _when(c.status_changed_at),
+        "batchId": c.batch_id,
+        "createdAt": _when(c.created_at),
+    }
+
+
+def credential_status(c: Credential) -> str:
+    return "revoked" if c.revoked else "suspended" if c.suspended else "active"
+
+
+def row_json(row: BatchRow) -> dict[str, Any]:
+    return {
+        "row": row.row_number,
+        "diplomaNumber": row.diploma_number,
+        "state": row.state,
+        "credentialId": row.credential_id,
+        "errors": [_row_error(row.row_number, e) for e in row.errors],
+    }
+
+
+def _row_error(row_number: int, error: Mapping[str, Any]) -> dict[str, Any]:
+    """Each error names its row, its field (the CSV column) and the reason."""
+    return {
+        "row": error.get("row", row_number),
+        "field": error.get("field", ""),
+        "reason": error.get("reason", error.get("detail", "")),
+    }
+
+
+def batch_json(progress: BatchProgress, rows: list[BatchRow] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "batchId": progress.batch_id,
+        "state": progress.state,
+        "total": progress.total,
+        "processed": progress.processed,
+        "issued": progress.issued,
+        "errors": progress.errors,
+        "duplicates": progress.duplicates,
+        "done": progress.state in ("done", "failed"),
+    }
+    if rows is not None:
+        body["rows"] = [row_json(r) for r in rows]
+    return body
+
+
+def batch_summary(batch: Batch) -> dict[str, Any]:
+    return {"batchId": batch.id, "state": batch.state, "totalRows": batch.total_rows}
+
+
+def _when(moment: Any) -> str | None:
+    return None if moment is None else format_datetime(moment)
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise RangeValueError(
+            f"{name} must be a whole number from {low} to {high}", pointer=f"/{name}"
+        )
+    return int(raw)

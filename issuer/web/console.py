@@ -1,0 +1,346 @@
+"""The registrar console: server-rendered pages to log in, issue one degree, upload a cohort and
+watch it run, search credentials, and revoke / suspend / reinstate them with a reason.
+
+Every POST carries the session's CSRF token (auth.require_login checks it); the login form does
+too, so a login cannot be forced from another site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from issuer.degree import CSV_COLUMNS, REQUIRED_COLUMNS, InputError, parse_csv_row
+from issuer.service import BatchFormat
+from issuer.web.api import (
+    batch_json,
+    count_credentials,
+    credential_status,
+    find_credentials,
+    row_json,
+)
+from issuer.web.auth import (
+    check_csrf,
+    current_principal,
+    log_in,
+    log_out,
+    redirect_to,
+    require_login,
+    safe_next,
+)
+from issuer.web.diploma import diploma_view
+from issuer.web.state import state
+from vc.errors import DiplomatError, MalformedValueError
+from vc.ob3 import DEGREE_TYPES
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+PAGE_SIZE = 25
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    hint: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    numeric: bool = False
+    wide: bool = False
+
+
+_LEVELS = (
+    ("", "from the award type"),
+    ("5", "5 — short-cycle tertiary"),
+    ("6", "6 — bachelor's"),
+    ("7", "7 — master's"),
+    ("8", "8 — doctoral"),
+)
+SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
+    (
+        "Graduate",
+        (
+            Field("given_name", "Given name"),
+            Field("family_name", "Family name"),
+            Field("full_name", "Full name as printed", hint="Or give the given name."),
+            Field("student_number", "Student number"),
+            Field("email", "E-mail", "email", hint="Stored only as a salted hash."),
+            Field("subject_id", "Graduate's DID (optional)", hint="e.g. did:key:z6Mk…"),
+        ),
+    ),
+    (
+        "Degree",
+        (
+            Field(
+                "achievement_type",
+                "Award type",
+                required=True,
+                options=tuple((t, t) for t in DEGREE_TYPES),
+            ),
+            Field("degree_title", "Degree title", required=True, wide=True),
+            Field("field_of_study", "Field of study", required=True),
+            Field("specialization", "Specialization"),
+            Field("programme_code", "Programme code"),
+            Field("isced_field", "ISCED-F 2013 field code", required=True, hint="e.g. 0613"),
+            Field("isced_level", "ISCED 2011 level", options=_LEVELS),
+            Field("eqf_level", "EQF level"),
+            Field("national_level", "National framework level"),
+            Field("language_of_instruction", "Language of instruction", hint="e.g. kk, ru, en"),
+        ),
+    ),
+    (
+        "Award",
+        (
+            Field("diploma_number", "Diploma number", required=True),
+            Field("awarded_date", "Date awarded", "date", required=True),
+            Field("ects_available", "ECTS of the programme", numeric=True),
+            Field("ects_earned", "ECTS earned", numeric=True),
+            Field("classification", "Classification", hint="e.g. With honours"),
+            Field("gpa", "GPA", numeric=True),
+            Field("gpa_scale", "GPA scale", numeric=True, hint="e.g. 4"),
+            Field("description", "Description", "textarea", wide=True),
+            Field("criteria", "Criteria", "textarea", wide=True),
+        ),
+    ),
+)
+LABELS = {f.name: f.label for _section, fields in SECTIONS for f in fields}
+
+
+@bp.app_context_processor
+def _console_context() -> dict[str, Any]:
+    from issuer.web.auth import console_principal
+
+    return {"principal": console_principal(), "status_of": credential_status}
+
+
+# ------------------------------------------------------------------ session
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_target = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("login.html", next=next_target, username="", error=None)
+    check_csrf()
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    try:
+        log_in(username, password)
+    except DiplomatError:
+        # One message for an unknown user and a wrong password: no account enumeration.
+        page = render_template(
+            "login.html", next=next_target, username=username, error="Wrong username or password."
+        )
+        return Response(page, status=401, mimetype="text/html")
+    return redirect_to(safe_next(next_target))
+
+
+@bp.post("/logout")
+@require_login()
+def logout() -> WerkzeugResponse:
+    log_out()
+    return redirect_to("/console/login")
+
+
+# ------------------------------------------------------------------ pages
+
+
+@bp.get("/")
+@require_login()
+def dashboard() -> str:
+    service = state().service
+    issuer = service.issuer()
+    return render_template(
+        "dashboard.html",
+        issuer=issuer,
+        count=count_credentials(),
+        items=find_credentials(None, limit=10, offset=0),
+    )
+
+
+@bp.route("/issue", methods=["GET", "POST"])
+@require_login()
+def issue() -> Any:
+    values: dict[str, str] = {}
+    if request.method == "GET":
+        return _issue_form(values, [])
+    values = {name: request.form.get(name, "") for name in CSV_COLUMNS}
+    try:
+        inp = parse_csv_row(values, 1)
+    except InputError as exc:
+        return _issue_form(values, list(exc.problems), status=400)
+    service = state().service
+    try:
+        issued = service.issue_degree(inp, actor=current_principal().actor)
+    except DiplomatError as exc:
+        field = (exc.pointer or "").lstrip("/")
+        return _issue_form(values, [(field if field in LABELS else "", exc.detail)], exc.status)
+    credential = service.get_credential(issued.credential_id)
+    page = render_template(
+        "issued.html",
+        credential=credential,
+        management_url=issued.management_url,
+        share_url=issued.share_url,
+    )
+    return Response(page, status=201, mimetype="text/html")
+
+
+def _issue_form(values: dict[str, str], errors: list[tuple[str, str]], status: int = 200) -> Any:
+    page = render_template(
+        "issue.html",
+        sections=SECTIONS,
+        values=values,
+        errors=errors,
+        error_fields={field for field, _reason in errors},
+        labels=LABELS,
+    )
+    return Response(page, status=status, mimetype="text/html")
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+@require_login()
+def upload() -> Any:
+    if request.method == "GET":
+        return _upload_form(None)
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        return _upload_form("Choose a CSV or JSON file to upload.", 400)
+    source = upload_file.read()
+    name = upload_file.filename.lower()
+    is_json = name.endswith(".json") or upload_file.mimetype == "application/json"
+    fmt: BatchFormat = "json" if is_json else "csv"
+    web = state()
+    try:
+        if not source.strip():
+            raise MalformedValueError("the file is empty")
+        batch = web.service.create_batch(source, fmt, actor=current_principal().actor)
+    except DiplomatError as exc:
+        return _upload_form(f"{exc.title}: {exc.detail}", exc.status)
+    web.runner.start(batch.id)
+    return redirect_to(f"/console/batches/{batch.id}")
+
+
+def _upload_form(error: str | None, status: int = 200) -> Any:
+    config = state().config
+    page = render_template(
+        "upload.html",
+        error=error,
+        columns=CSV_COLUMNS,
+        required=REQUIRED_COLUMNS,
+        max_rows=config.max_batch_rows,
+        max_mb=round(config.max_upload_bytes / 1024 / 1024, 1),
+    )
+    return Response(page, status=status, mimetype="text/html")
+
+
+@bp.get("/batches/<int:batch_id>")
+@require_login()
+def batch(batch_id: int) -> str:
+    service = state().service
+    progress = service.batch_progress(batch_id)
+    rows = [row_json(r) for r in service.batch_rows(batch_id)]
+    done = progress.state in ("done", "failed")
+    return render_template("batch.html", progress=progress, rows=rows, done=done)
+
+
+@bp.get("/batches/<int:batch_id>/progress.json")
+@require_login()
+def batch_progress(batch_id: int) -> Response:
+    body = batch_json(state().service.batch_progress(batch_id))
+    response = Response(_dumps(body), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/credentials")
+@require_login()
+def credentials() -> str:
+    q = request.args.get("q", "").strip() or None
+    raw_offset = request.args.get("offset", "0")
+    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    items = find_credentials(q, limit=PAGE_SIZE, offset=offset)
+    return render_template("credentials.html", items=items, q=q, offset=offset, limit=PAGE_SIZE)
+
+
+@bp.get("/credentials/<path:credential_id>")
+@require_login()
+def credential(credential_id: str) -> str:
+    updated = request.args.get("updated", "")
+    message = (
+        f"{_ACTIONS[updated][2]}. The status list is updated." if updated in _ACTIONS else None
+    )
+    return _credential_page(credential_id, message)
+
+
+def _credential_page(
+    credential_id: str, message: str | None, management_url: str | None = None
+) -> str:
+    found = state().service.get_credential(credential_id)
+    return render_template(
+        "credential.html",
+        credential=found,
+        view=diploma_view(found.credential_json),
+        status=credential_status(found),
+        message=message,
+        management_url=management_url,
+    )
+
+
+@bp.post("/credentials/<path:credential_id>/management-link")
+@require_login()
+def new_management_link(credential_id: str) -> str:
+    """Make (or replace) the holder's management link and show it once: batch-issued
+    credentials get theirs this way, and a graduate who lost theirs gets a new one."""
+    url = state().service.reset_management_token(credential_id, actor=current_principal().actor)
+    return _credential_page(
+        credential_id, "New management link made; any earlier one no longer works.", url
+    )
+
+
+_ACTIONS = {
+    "revoke": ("revocation", True, "Revoked"),
+    "suspend": ("suspension", True, "Suspended"),
+    "reinstate": ("suspension", False, "Reinstated"),
+}
+
+
+@bp.post("/credentials/<path:credential_id>/status")
+@require_login()
+def change_status(credential_id: str) -> WerkzeugResponse:
+    action = request.form.get("action", "")
+    if action not in _ACTIONS:
+        raise MalformedValueError("action must be revoke, suspend or reinstate", pointer="/action")
+    reason = request.form.get("reason", "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise MalformedValueError(
+            f"give a reason of 1 to {MAX_REASON} characters", pointer="/reason"
+        )
+    purpose, value, _done = _ACTIONS[action]
+    state().service.set_status(
+        credential_id, purpose, value, reason, actor=current_principal().actor
+    )
+    # Post/redirect/get: reloading the page must not repeat the change.
+    return redirect_to(url_for("console.credential", credential_id=credential_id, updated=action))
+
+
+@bp.get("/credentials/<path:credential_id>/download")
+@require_login()
+def download(credential_id: str) -> Response:
+    found = state().service.get_credential(credential_id)
+    response = Response(found.credential_json, mimetype="application/json")
+    filename = "diploma-" + "".join(
+        c if c.isascii() and c.isalnum() else "-" for c in found.diploma_number
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+    return response
+
+
+def _dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,90 @@
+"""The issuer's one error handler: every failure becomes RFC 9457 problem details (or its HTML page).
+
+    vc.errors.DiplomatError   -> its own problem type and status (to_problem())
+    werkzeug HTTPException    -> "about:blank" problem with the HTTP status (404, 405, 413, ...)
+    anything else             -> 500 problem with no traceback text; the exception is logged
+
+Browsers asking for HTML on the console, share and management pages get a small HTML page that
+carries the same title, status and detail; API clients always get ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from vc.errors import DiplomatError
+
+PROBLEM_JSON = "application/problem+json"
+_HTML_PREFIXES = ("/console", "/share/", "/manage/")
+_log = logging.getLogger("issuer.web")
+
+
+def problem_response(
+    problem: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> Response:
+    """A response carrying ``problem`` as JSON or, for a browser page, as an HTML error page."""
+    if _wants_html():
+        body = render_template("error.html", problem=problem)
+        response = Response(body, status=status, mimetype="text/html")
+    else:
+        text = json.dumps(problem, ensure_ascii=False, indent=2)
+        response = Response(text, status=status, content_type=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_error(exc: Exception) -> Response:
+    """Translate any exception raised by a view into problem details."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, DiplomatError):
+        problem = exc.to_problem()
+        status = exc.status
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="diplomat-issuer"'
+        if status >= 500:
+            _log.error("%s: %s", type(exc).__name__, exc.detail, exc_info=exc)
+    elif isinstance(exc, HTTPException):
+        status = exc.code or 500
+        problem = {
+            "type": "about:blank",
+            "title": exc.name,
+            "status": status,
+            "detail": exc.description or exc.name,
+        }
+        # Keep protocol headers (Allow on 405, WWW-Authenticate on 401), not the HTML type.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                headers[name] = value
+    else:
+        _log.exception("unhandled error on %s %s", request.method, request.path)
+        status = 500
+        problem = {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "An unexpected error occurred. It has been logged.",
+        }
+    return problem_response(problem, status, headers)
+
+
+def register(app: Flask) -> None:
+    """Install the one handler for every exception."""
+    app.register_error_handler(Exception, handle_error)
+
+
+def _wants_html() -> bool:
+    if not request.path.startswith(_HTML_PREFIXES):
+        return False
+    if request.args.get("format") == "json":
+        return False
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/json", PROBLEM_JSON, "application/vc"]
+    )
+    return best == "text/html"

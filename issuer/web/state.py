@@ -1,0 +1,77 @@
+"""Per-app state the blueprints share: the config, the service and the background batch runner."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+if TYPE_CHECKING:
+    from issuer.config import IssuerConfig
+    from issuer.service import IssuerService
+
+EXTENSION = "diplomat.issuer"
+_log = logging.getLogger("issuer.web.batches")
+
+
+class BatchRunner:
+    """Runs ``service.run_batch`` in one daemon thread per batch.
+
+    A batch is resumable (the service skips rows already recorded), so a thread lost with the
+    process is harmless: starting the batch again finishes it. Starting a batch that is already
+    running here is a no-op.
+    """
+
+    def __init__(self, service: IssuerService) -> None:
+        self._service = service
+        self._lock = threading.Lock()
+        self._threads: dict[int, threading.Thread] = {}
+
+    def start(self, batch_id: int) -> None:
+        with self._lock:
+            running = self._threads.get(batch_id)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(
+                target=self._run, args=(batch_id,), name=f"diplomat-batch-{batch_id}", daemon=True
+            )
+            self._threads[batch_id] = thread
+            thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for every batch thread started so far (tests and orderly shutdown)."""
+        with self._lock:
+            threads = list(self._threads.values())
+        for thread in threads:
+            thread.join(timeout)
+
+    def _run(self, batch_id: int) -> None:
+        try:
+            self._service.run_batch(batch_id)
+        except Exception:
+            # The thread has no caller to raise to: the service marks the batch failed and the
+            # progress endpoint reports it; the log keeps the details.
+            _log.exception("batch %s stopped with an error", batch_id)
+
+
+@dataclass(frozen=True)
+class WebState:
+    config: IssuerConfig
+    service: IssuerService
+    runner: BatchRunner
+
+    @property
+    def base_url(self) -> str:
+        """config.public_base_url without a trailing slash: the root of every absolute URL."""
+        return self.config.public_base_url.rstrip("/")
+
+
+def state() -> WebState:
+    """The state of the app handling the current request."""
+    found = current_app.extensions[EXTENSION]
+    if not isinstance(found, WebState):  # pragma: no cover - set by create_app only
+        raise RuntimeError("create_app did not install the issuer state")
+    return found

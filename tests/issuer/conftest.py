@@ -1,0 +1,149 @@
+"""Issuer store fixtures: a fresh database per test, SQLite file or PostgreSQL, and row factories.
+
+PostgreSQL tests create ``diplomat_test_<random>`` through the ``test`` database of the server at
+127.0.0.1:5432 (user postgres, trust auth) and drop it afterwards; they skip, saying why, when the
+server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from issuer.store import Issuer, NewCredential, Store, open_store
+
+PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def postgres_unreachable() -> str | None:
+    """Why the PostgreSQL server cannot be used, or None when it can."""
+    try:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return f"PostgreSQL at 127.0.0.1:5432 (db test, user postgres) unreachable: {exc}"
+    return None
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create an empty database, yield its SQLAlchemy URL, drop it (forcing out stray sessions)."""
+    reason = postgres_unreachable()
+    if reason is not None:
+        pytest.skip(reason)
+    name = f"diplomat_test_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield PG_URL.format(name=name)
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'issuer.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file in tmp_path, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+class FakeClock:
+    """A settable clock for the store (aware UTC)."""
+
+    def __init__(self, start: datetime = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_store(db_url: str, clock: FakeClock) -> Iterator[Callable[..., Store]]:
+    """Factory: ``make_store(**open_store_kwargs)`` opens (and migrates) the test database."""
+    opened: list[Store] = []
+
+    def factory(**kwargs: Any) -> Store:
+        kwargs.setdefault("clock", clock)
+        store = open_store(db_url, **kwargs)
+        opened.append(store)
+        return store
+
+    yield factory
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(make_store: Callable[..., Store]) -> Store:
+    return make_store()
+
+
+@pytest.fixture
+def make_issuer(store: Store) -> Callable[..., Issuer]:
+    """Factory: ``make_issuer(**overrides)`` registers an issuer with a unique DID."""
+
+    def factory(**overrides: str) -> Issuer:
+        suffix = secrets.token_hex(4)
+        fields = {
+            "did": f"did:web:uni-{suffix}.example",
+            "name": "Al-Farabi Kazakh National University",
+            "domain": f"uni-{suffix}.example",
+            "country": "KZ",
+        }
+        fields.update(overrides)
+        return store.create_issuer(**fields)
+
+    return factory
+
+
+@pytest.fixture
+def issuer(make_issuer: Callable[..., Issuer]) -> Issuer:
+    return make_issuer()
+
+
+@pytest.fixture
+def new_credential(issuer: Issuer) -> Callable[..., NewCredential]:
+    """Factory: ``new_credential(**overrides)`` a signed-looking credential of ``issuer``."""
+
+    def factory(**overrides: Any) -> NewCredential:
+        suffix = secrets.token_hex(6)
+        base = NewCredential(
+            id=f"urn:uuid:{suffix}",
+            issuer_id=issuer.id,
+            diploma_number=f"KZ-{suffix}",
+            subject_name="Әлия Сәрсенбаева",
+            achievement_type="BachelorDegree",
+            credential_json='{"type": ["VerifiableCredential", "OpenBadgeCredential"]}',
+        )
+        return replace(base, **overrides)
+
+    return factory
