@@ -1,0 +1,228 @@
+"""`diplomat verify` in-process: the full report, exit codes, --json, links, QR images, flags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import webkit as kit
+
+from diplomat.cli import main
+
+NOW = "2026-05-10T12:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "DIPLOMAT_VERIFIER_COUNTRY",
+        "DIPLOMAT_REGISTRIES",
+        "DIPLOMAT_TRUSTED_OPERATORS",
+        "DIPLOMAT_KNOWN_ISSUERS",
+        "DIPLOMAT_CONVENTIONS",
+        "DIPLOMAT_DEV_MODE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[kit.DocumentServer]:
+    with kit.DocumentServer() as documents:
+        list_url = documents.url("/status/1")
+        documents.put("/status/1", kit.status_list(list_url, revoked=[3]), "application/vc")
+        documents.put("/share/good", kit.signed_degree(status_url=list_url, index=7))
+        yield documents
+
+
+@pytest.fixture
+def files(tmp_path: Path, server: kit.DocumentServer) -> dict[str, Path]:
+    list_url = server.url("/status/1")
+    good = kit.signed_degree(status_url=list_url, index=7)
+    return {
+        "registry": kit.write_json(tmp_path / "registry.json", kit.signed_registry()),
+        "good": kit.write_json(tmp_path / "good.json", good),
+        "tampered": kit.write_json(tmp_path / "tampered.json", kit.tampered(good)),
+        "revoked": kit.write_json(
+            tmp_path / "revoked.json", kit.signed_degree(status_url=list_url, index=3)
+        ),
+    }
+
+
+def _flags(files: dict[str, Path]) -> list[str]:
+    return [
+        "--registry",
+        str(files["registry"]),
+        "--trust",
+        kit.OPERATOR.public.did_key,
+        "--now",
+        NOW,
+        "--dev",
+    ]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_good_credential_exits_0_with_the_four_sections(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, err = _run(capsys, "verify", str(files["good"]), "--for", "JP", *_flags(files))
+    assert code == 0, err
+    assert out == ""
+    assert err.startswith("VERIFIED WITH WARNINGS")
+    for line in (
+        "Authenticity: ✓ pass",
+        "Validity: ✓ pass",
+        "Issuer legitimacy: ✓ pass",
+        "Recognition: ? could not check",
+    ):
+        assert line in err
+    assert "Tokyo Convention: unconfirmed" in err
+    assert "Aigerim Sarsenbayeva" in err
+
+
+def test_json_report_on_stdout(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, out, _ = _run(
+        capsys, "verify", str(files["good"]), "--for", "kz", "--json", *_flags(files)
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["verdict"] == "verified"
+    assert report["destination_country"] == "KZ"
+    assert report["checked_at"] == NOW
+
+
+@pytest.mark.parametrize(
+    ("name", "section"), [("tampered", "authenticity"), ("revoked", "validity")]
+)
+def test_failing_credentials_exit_1(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], name: str, section: str
+) -> None:
+    code, out, err = _run(capsys, "verify", str(files[name]), "--json", *_flags(files))
+    assert code == 1
+    report = json.loads(out)
+    assert report["verdict"] == "not_verified"
+    assert report["sections"][section]["status"] == "fail"
+    assert "NOT VERIFIED" in err
+
+
+def test_without_registries_legitimacy_could_not_be_checked(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, err = _run(capsys, "verify", str(files["good"]), "--json", "--now", NOW, "--dev")
+    report = json.loads(out)
+    assert report["sections"]["issuer_legitimacy"]["status"] == "indeterminate"
+    assert report["destination_country"] == "KZ"  # the default destination
+    assert code == 0  # genuine and in force; the legitimacy warning is printed
+    assert "Issuer legitimacy: ? could not check" in err
+
+
+def test_registry_from_the_environment(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIPLOMAT_REGISTRIES", str(files["registry"]))
+    monkeypatch.setenv("DIPLOMAT_TRUSTED_OPERATORS", kit.OPERATOR.public.did_key)
+    monkeypatch.setenv("DIPLOMAT_DEV_MODE", "1")
+    code, out, _ = _run(capsys, "verify", str(files["good"]), "--json", "--now", NOW)
+    assert code == 0
+    assert json.loads(out)["sections"]["issuer_legitimacy"]["status"] == "pass"
+
+
+def test_an_untrusted_registry_operator_is_reported_not_ignored(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, _ = _run(
+        capsys,
+        "verify",
+        str(files["good"]),
+        "--json",
+        "--registry",
+        str(files["registry"]),
+        "--trust",
+        kit.STRANGER.public.did_key,
+        "--now",
+        NOW,
+        "--dev",
+    )
+    report = json.loads(out)
+    registered = next(c for c in report["checks"] if c["id"] == "issuer.registered")
+    assert registered["status"] == "indeterminate"
+    assert "not a trusted registry operator" in registered["message"]["en"]
+    assert code == 0
+
+
+def test_share_link_and_verifier_link(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], server: kit.DocumentServer
+) -> None:
+    share = server.url("/share/good")
+    for source in (share, kit.verifier_link("http://127.0.0.1:8002", share, "JP")):
+        code, out, _ = _run(capsys, "verify", source, "--json", *_flags(files))
+        assert code == 0
+        assert json.loads(out)["sections"]["authenticity"]["status"] == "pass"
+    assert ("/share/good", "application/json") in server.requests
+
+
+def test_qr_image_file(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Path],
+    server: kit.DocumentServer,
+    tmp_path: Path,
+) -> None:
+    image = tmp_path / "qr.png"
+    image.write_bytes(
+        kit.qr_png(kit.verifier_link("http://127.0.0.1:8002", server.url("/share/good")))
+    )
+    code, out, _ = _run(capsys, "verify", str(image), "--json", *_flags(files))
+    assert code == 0
+    assert json.loads(out)["sections"]["validity"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["verify", "/nonexistent/diploma.json"], "cannot read"),
+        (["verify", "https://10.0.0.1/share/x"], "private address"),
+        (["verify", "https://169.254.169.254/"], "link-local"),
+        (["verify", "https://127.0.0.1:9/share/x"], "loopback"),  # no --dev: loopback refused
+        (["verify", "http://example.org/share/x"], "plain http refused"),
+        (["verify", "__FILE__", "--for", "Japan"], "ISO 3166-1"),
+        (["verify", "__FILE__", "--now", "yesterday"], "--now"),
+        (["verify"], "arguments are required"),
+    ],
+)
+def test_input_errors_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Path],
+    argv: list[str],
+    words: str,
+) -> None:
+    argv = [str(files["good"]) if a == "__FILE__" else a for a in argv]
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert words in err
+
+
+def test_status_list_on_plain_http_is_refused_outside_dev_mode(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, err = _run(capsys, "verify", str(files["good"]), "--json", "--now", NOW)
+    assert code == 1  # fail closed: a status list that may not be fetched is not "in force"
+    report = json.loads(out)
+    assert report["sections"]["validity"]["status"] != "pass"
+    revocation = next(c for c in report["checks"] if c["id"] == "status.revocation")
+    assert "plain http refused" in revocation["message"]["en"]
+    assert "NOT VERIF" in err
+
+
+def test_not_json_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    code, _, err = _run(capsys, "verify", str(bad))
+    assert code == 2
+    assert "not JSON" in err

@@ -1,0 +1,1 @@
+"""Diplomat verifier: the report (checks, registry, recognition, web)."""

@@ -1,0 +1,408 @@
+"""Authenticity checks (VERIFY_STEPS §11.1 S1–S8): format, data model, JSON-LD safe mode,
+degree profile, key resolution, proof and the issuer's control of the key."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
+
+from vc import jsonld, strictjson
+from vc.dates import format_datetime, parse_datetime
+from vc.dids import split_did_url
+from vc.errors import (
+    CryptographicSecurityError,
+    DiplomatError,
+    FetchError,
+    MalformedValueError,
+    ParsingError,
+    ProofVerificationError,
+    RangeValueError,
+    ResolutionError,
+    UnsafeUrlError,
+)
+from vc.multibase import b64url_decode
+from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
+from verifier.checks.model import Evidence, Outcome
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "degree-credential.schema.json"
+DEGREE_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+# --- S1 format ---------------------------------------------------------------------------------
+
+
+def check_format(facts: Facts) -> Outcome:
+    """Is this a W3C Verifiable Credential we can read (VC 1.1 or 2.0, JSON-LD or VC-JWT)?"""
+    if facts.input_error is not None:
+        return Outcome.failed(
+            f"This is not a credential we can read: {facts.input_error.detail}", facts.input_error
+        )
+    document = facts.document
+    if document is None:
+        error: DiplomatError = ParsingError("no credential was given")
+        return Outcome.failed("No credential was given.", error)
+    if "@context" not in document:
+        error = ParsingError("the document has no @context: it is not JSON-LD")
+        return Outcome.failed("This is not a W3C credential: it has no @context.", error)
+    version = facts.version
+    if version is None:
+        first = contexts_of(document)[:1]
+        error = ParsingError(
+            f"the first @context entry {first!r} is neither the VC 2.0 nor the VC 1.1 context"
+        )
+        return Outcome.failed(
+            "This is not a W3C Verifiable Credential: its first @context is neither VC 2.0 "
+            "nor VC 1.1.",
+            error,
+        )
+    types = types_of(document.get("type"))
+    if "VerifiablePresentation" in types:
+        error = ParsingError("this is a VerifiablePresentation, not a credential")
+        return Outcome.failed(
+            "This is a presentation, not a credential; verify it as a presentation.", error
+        )
+    if "VerifiableCredential" not in types:
+        error = MalformedValueError("type must include VerifiableCredential", pointer="/type")
+        return Outcome.failed(
+            "This is not a Verifiable Credential: its type does not include VerifiableCredential.",
+            error,
+        )
+    envelope = "a VC-JWT" if facts.jwt is not None else "JSON-LD with an embedded proof"
+    degree = " (an Open Badges 3.0 achievement)" if DEGREE_TYPES & set(types) else ""
+    return Outcome.passed(f"A W3C Verifiable Credential, data model {version}, {envelope}{degree}.")
+
+
+# --- S2 data model and dates -------------------------------------------------------------------
+
+
+def _url(value: object, where: str) -> None:
+    if not isinstance(value, str) or not _URL.match(value):
+        raise MalformedValueError(f"{where} must be a URL", pointer="/" + where.replace(".", "/"))
+
+
+def _data_model_problems(document: Mapping[str, Any], version: str) -> None:
+    """Raise the first VC data model problem (VC-DM 2.0 §4, VC-DM 1.1 §4)."""
+    if "id" in document:
+        _url(document["id"], "id")  # id is optional (VC-DM §4.4); when present it is a URL
+    issuer = document.get("issuer")
+    _url(issuer.get("id") if isinstance(issuer, Mapping) else issuer, "issuer")
+    if not subjects_of(document) or (
+        isinstance(document.get("credentialSubject"), list)
+        and len(subjects_of(document)) != len(document["credentialSubject"])
+    ):
+        raise MalformedValueError(
+            "credentialSubject must be an object or a list of objects", pointer="/credentialSubject"
+        )
+    if version == "1.1":
+        if "issuanceDate" not in document:
+            raise MalformedValueError(
+                "a VC 1.1 credential needs issuanceDate", pointer="/issuanceDate"
+            )
+        names = ("issuanceDate", "expirationDate")
+    else:
+        names = ("validFrom", "validUntil")
+    start, end = (
+        parse_datetime(document[name], name) if name in document else None for name in names
+    )
+    if start is not None and end is not None and end < start:
+        raise RangeValueError(f"{names[1]} is before {names[0]}", pointer="/" + names[1])
+    if "awardedDate" in document:
+        parse_datetime(document["awardedDate"], "awardedDate")
+    status = document.get("credentialStatus")
+    if status is not None:
+        entries = status if isinstance(status, list) else [status]
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, Mapping) or not types_of(entry.get("type")):
+                raise MalformedValueError(
+                    "each credentialStatus entry must be an object with a type",
+                    pointer=f"/credentialStatus/{index}",
+                )
+            if "id" in entry:
+                _url(entry["id"], "credentialStatus.id")
+
+
+def check_data_model(facts: Facts) -> Outcome:
+    """Required properties present, identifiers are URLs, dates are xsd:dateTimeStamp."""
+    document, version = facts.document, facts.version
+    if document is None or version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    try:
+        _data_model_problems(document, version)
+    except DiplomatError as exc:
+        return Outcome.failed(
+            f"The credential is malformed: {exc.detail}. A correctly issued credential would "
+            "not look like this.",
+            exc,
+        )
+    dates = "issuanceDate/expirationDate" if version == "1.1" else "validFrom/validUntil"
+    return Outcome.passed(
+        f"The credential has the properties VC {version} requires, and its dates ({dates}) "
+        "are well formed."
+    )
+
+
+# --- S3 JSON-LD safe mode ----------------------------------------------------------------------
+
+
+def check_safe_mode(facts: Facts) -> Outcome:
+    """Every term is defined by the credential's contexts (nothing is silently dropped)."""
+    document = facts.document
+    if document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    try:
+        jsonld.expand(document, facts.ctx.loader)
+    except DiplomatError as exc:
+        return Outcome.failed(
+            "Part of the credential has no defined meaning (JSON-LD safe mode): "
+            f"{exc.detail}. Its signature could not cover what a reader would see.",
+            exc,
+        )
+    return Outcome.passed("Every property of the credential is defined by its contexts.")
+
+
+# --- S4 degree profile schema ------------------------------------------------------------------
+
+
+@functools.cache
+def _schema_validator(path: Path) -> Any:
+    schema = strictjson.loads_object(path.read_bytes(), "degree credential schema")
+    return jsonschema.Draft202012Validator(schema)
+
+
+def check_schema(facts: Facts, schema_file: Path = SCHEMA_FILE) -> Outcome:
+    """A degree (AchievementCredential, VC 2.0) matches Diplomat's degree profile JSON Schema."""
+    document = facts.document
+    if document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    if not DEGREE_TYPES & set(types_of(document.get("type"))):
+        return Outcome.skipped(
+            "Not checked: this is not an Open Badges AchievementCredential, so the degree "
+            "profile does not apply."
+        )
+    if facts.version != "2.0":
+        return Outcome.skipped(
+            "Not checked: the degree profile is defined for VC 2.0; this VC 1.1 credential "
+            "was checked against the VC 1.1 data model only."
+        )
+    if not schema_file.is_file():
+        return Outcome.skipped(
+            f"Not checked: the degree profile schema {schema_file.name} is not installed."
+        )
+    evidence = Evidence(kind="json-schema", source=schema_file.name)
+    validator = _schema_validator(schema_file)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(dict(document)))
+    if error is not None:
+        pointer = "/" + "/".join(str(part) for part in error.absolute_path)
+        detail = error.message if len(error.message) <= 300 else error.message[:297] + "..."
+        problem = MalformedValueError(
+            f"does not match the degree profile at {pointer}: {detail}", pointer=pointer
+        )
+        return Outcome.failed(
+            f"The credential does not have the shape of a degree (at {pointer}: {detail}).",
+            problem,
+            evidence,
+        )
+    return Outcome.passed(
+        "The credential has the shape of a degree (Open Badges 3.0 profile).", evidence
+    )
+
+
+# --- S6 key resolution -------------------------------------------------------------------------
+
+
+def _jwt_kid(token: str) -> str | None:
+    try:
+        header = strictjson.loads_object(
+            b64url_decode(token.split(".")[0], "JWT header"), "JWT header"
+        )
+    except DiplomatError:
+        return None
+    kid = header.get("kid")
+    return kid if isinstance(kid, str) else None
+
+
+def verification_methods(facts: Facts) -> list[str]:
+    """The verification method URLs the credential's proofs (or its JWT) name."""
+    if facts.jwt is not None:
+        kid = _jwt_kid(facts.jwt)
+        if kid is not None and kid.startswith("#") and facts.issuer:
+            kid = facts.issuer + kid
+        return [kid] if kid else []
+    proof = facts.document.get("proof") if facts.document is not None else None
+    items = proof if isinstance(proof, list) else [proof] if proof is not None else []
+    methods: list[str] = []
+    for item in items:
+        vm = item.get("verificationMethod") if isinstance(item, Mapping) else None
+        if isinstance(vm, str):
+            methods.append(vm)
+    return methods
+
+
+def could_not_fetch(error: DiplomatError) -> bool:
+    """A network failure (or an offline resolver) means "could not check", not "failed"."""
+    if isinstance(error, UnsafeUrlError):
+        return False
+    if isinstance(error, FetchError):
+        return True
+    return isinstance(error, ResolutionError) and "no fetcher configured" in error.detail
+
+
+def check_key_resolution(facts: Facts) -> Outcome:
+    """Each proof's verification method resolves to a public key (did:key, did:web)."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    methods = verification_methods(facts)
+    if not methods:
+        return Outcome.skipped(
+            "Not checked: the credential names no signing key (see the proof check)."
+        )
+    evidence: list[Evidence] = []
+    unknown: list[tuple[str, DiplomatError]] = []
+    for vm in methods:
+        try:
+            did, _ = split_did_url(vm)
+            _method, document = facts.ctx.resolver.resolve_method(vm)
+        except DiplomatError as exc:
+            if not could_not_fetch(exc):
+                return Outcome.failed(
+                    f"The signing key {vm} could not be found: {exc.detail}.", exc, *evidence
+                )
+            unknown.append((vm, exc))
+            continue
+        evidence.append(
+            Evidence(
+                kind="did-document",
+                source=did,
+                signed_by=document.id,
+                detail=f"verification method {vm}",
+            )
+        )
+    if unknown:
+        first_vm, first_error = unknown[0]
+        return Outcome.unknown(
+            f"The issuer's key {first_vm} could not be fetched ({first_error.detail}); the "
+            "signature could not be checked.",
+            first_error,
+            *evidence,
+        )
+    return Outcome.passed(f"The signing key{'s' if len(methods) > 1 else ''} resolved.", *evidence)
+
+
+# --- S8 proof and purpose ----------------------------------------------------------------------
+
+
+def check_signature(facts: Facts) -> Outcome:
+    """Every proof verifies over the credential as received (and there is at least one)."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    if facts.jwt is not None:
+        return _jwt_signature(facts)
+    result = facts.proofs
+    evidence = tuple(
+        Evidence(
+            kind="proof",
+            source=r.verification_method,
+            signed_by=r.controller,
+            signature_verified=r.verified,
+            detail=(r.suite or "unknown suite")
+            + (f", created {format_datetime(r.created)}" if r.created else ""),
+        )
+        for r in result.results
+    )
+    if not result.results:
+        error: DiplomatError = ProofVerificationError(
+            "the credential has no proof: nothing was verified"
+        )
+        return Outcome.failed(
+            "The credential is not signed: it has no proof, so anyone could have written it.", error
+        )
+    failed = [
+        r.error for r in result.results if r.error is not None and not could_not_fetch(r.error)
+    ]
+    if failed:
+        error = failed[0]
+        return Outcome.failed(
+            "The signature does not match the credential: it was changed after signing, or "
+            f"signed with another key ({error.detail}).",
+            error,
+            *evidence,
+        )
+    unfetched = [r.error for r in result.results if r.error is not None]
+    if unfetched:
+        return Outcome.unknown(
+            f"The signature could not be checked: {unfetched[0].detail}.", unfetched[0], *evidence
+        )
+    count = len(result.results)
+    return Outcome.passed(
+        "The signature is valid: the credential has not been changed since it was signed"
+        + (f" ({count} proofs)." if count > 1 else "."),
+        *evidence,
+    )
+
+
+def _jwt_signature(facts: Facts) -> Outcome:
+    evidence = Evidence(
+        kind="jws",
+        source=facts.jwt_verification_method,
+        signed_by=facts.jwt_controller,
+        signature_verified=facts.jwt_error is None,
+    )
+    error = facts.jwt_error
+    if error is None:
+        return Outcome.passed(
+            "The JWT signature is valid: the credential has not been changed since it was signed.",
+            evidence,
+        )
+    if could_not_fetch(error):
+        return Outcome.unknown(
+            f"The JWT signature could not be checked: {error.detail}.", error, evidence
+        )
+    return Outcome.failed(f"The JWT does not verify: {error.detail}.", error, evidence)
+
+
+def check_issuer_binding(facts: Facts) -> Outcome:
+    """The signing key is controlled by the credential's issuer (VC-DI §4.2 proof purpose)."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    issuer = facts.issuer
+    if issuer is None:
+        error: DiplomatError = MalformedValueError(
+            "the credential names no issuer", pointer="/issuer"
+        )
+        return Outcome.failed("The credential names no issuer.", error)
+    if facts.jwt is not None:
+        methods = verification_methods(facts)
+        controllers: list[str | None] = [facts.jwt_controller or _did(m) for m in methods] or [None]
+    else:
+        if not facts.proofs.results:
+            error = ProofVerificationError("no proof: no key to bind to the issuer")
+            return Outcome.failed(
+                "The credential is not signed, so no key is bound to its issuer.", error
+            )
+        controllers = [r.controller for r in facts.proofs.results]
+    strangers = [c for c in controllers if c is not None and c != issuer]
+    if strangers:
+        error = CryptographicSecurityError(
+            f"the key is controlled by {strangers[0]}, not by the issuer {issuer}"
+        )
+        return Outcome.failed(
+            f"The credential was signed by {strangers[0]}, not by its issuer {issuer}: anyone "
+            "can sign a document that names someone else as its issuer.",
+            error,
+        )
+    if None in controllers:
+        return Outcome.unknown("Could not tell who controls the signing key.")
+    return Outcome.passed(f"The signing key belongs to the issuer {issuer}.")
+
+
+def _did(vm: str) -> str | None:
+    try:
+        return split_did_url(vm)[0]
+    except DiplomatError:
+        return None

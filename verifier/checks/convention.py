@@ -1,0 +1,87 @@
+"""Recognition check (VERIFY_STEPS §11.1 S15): does a recognition convention cover a degree from
+the issuer's country (as the registry states it, never as the credential claims) in the
+destination country?"""
+
+from __future__ import annotations
+
+import functools
+
+from vc.errors import DiplomatError
+from verifier import recognition
+from verifier.checks.facts import Facts
+from verifier.checks.model import Evidence, NotCoveredError, Outcome
+from verifier.recognition import Outcome as Coverage
+from verifier.recognition import RecognitionAssessment
+
+CHECK_NIC = "check with the national information centre"
+
+
+@functools.cache
+def _dataset_evidence(as_of: str, version: str) -> Evidence:
+    return Evidence(
+        kind="conventions-dataset",
+        source="verifier/data/conventions.json",
+        detail=f"dataset {version}, facts as of {as_of}",
+    )
+
+
+def assessment(facts: Facts) -> RecognitionAssessment | None:
+    """The recognition assessment, when it can be made (dataset, destination and issuer country
+    are all known); None otherwise."""
+    dataset = facts.ctx.conventions
+    standing = facts.standing
+    if dataset is None or facts.destination is None or standing is None or not standing.country:
+        return None
+    try:
+        return recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
+    except DiplomatError:
+        return None
+
+
+def check_recognition(facts: Facts) -> Outcome:
+    """covered → pass; unconfirmed → indeterminate; not covered → fail (a warning: no convention
+    does not make a degree fake); domestic use → not applicable."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    dataset = facts.ctx.conventions
+    if facts.destination is None:
+        return Outcome.skipped("No destination country was given, so recognition was not assessed.")
+    if dataset is None:
+        return Outcome.unknown(
+            "No recognition-conventions dataset is configured, so recognition could not be "
+            f"assessed; {CHECK_NIC}."
+        )
+    evidence = _dataset_evidence(dataset.as_of.isoformat(), dataset.version)
+    standing = facts.standing
+    if standing is None or not standing.country:
+        return Outcome.unknown(
+            "The issuer's country is not known from an accreditation registry (the country a "
+            f"credential claims for itself is not used), so recognition in {facts.destination} "
+            f"could not be assessed; {CHECK_NIC}.",
+            None,
+            evidence,
+        )
+    try:
+        result = recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
+    except DiplomatError as exc:
+        return Outcome.unknown(f"Recognition could not be assessed: {exc.detail}.", exc, evidence)
+    reservations = " ".join(note.text for f in result.findings for note in f.reservations)
+    tail = f" {reservations}" if reservations and reservations not in result.summary else ""
+    outcome = result.outcome
+    if outcome is Coverage.COVERED:
+        return Outcome.passed(result.summary + tail, evidence)
+    if outcome is Coverage.NOT_APPLICABLE:
+        return Outcome.skipped(result.summary, evidence)
+    if outcome is Coverage.UNCONFIRMED:
+        return Outcome.unknown(result.summary + tail, None, evidence)
+    error = NotCoveredError(
+        f"no convention in the dataset covers {standing.country} → {facts.destination}"
+    )
+    return Outcome.failed(
+        result.summary
+        + tail
+        + " This says nothing about whether the degree is genuine; the destination may still "
+        "recognise it under its own rules.",
+        error,
+        evidence,
+    )

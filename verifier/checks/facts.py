@@ -1,0 +1,233 @@
+"""What several checks need, computed once per verification: the credential, its proofs, the
+degree's level, field and award date, and the registries' answer."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from vc import proofs
+from vc.dates import parse_datetime
+from vc.errors import DiplomatError, MalformedValueError
+from vc.ob3 import (
+    DEGREE_TYPES,
+    ISCED_FIELD_FRAMEWORK,
+    ISCED_LEVEL_FRAMEWORK,
+    TARGET_TYPE_ISCED_FIELD,
+    TARGET_TYPE_ISCED_LEVEL,
+)
+from vc.purposes import AssertionMethod, issuer_id
+from verifier.context import IssuerStanding, VerifierContext
+
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+
+_LEVEL_MARKERS = (TARGET_TYPE_ISCED_LEVEL, ISCED_LEVEL_FRAMEWORK)
+_FIELD_MARKERS = (TARGET_TYPE_ISCED_FIELD, ISCED_FIELD_FRAMEWORK)
+
+
+def types_of(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def contexts_of(document: Mapping[str, Any]) -> list[Any]:
+    context = document.get("@context")
+    if isinstance(context, list):
+        return context
+    return [] if context is None else [context]
+
+
+def vc_version(document: Mapping[str, Any]) -> str | None:
+    """ "2.0" or "1.1" from the first @context entry (VC-DM 2.0 §4.3, VC-DM 1.1 §4.1)."""
+    contexts = contexts_of(document)
+    first = contexts[0] if contexts else None
+    return {VC2_CONTEXT: "2.0", VC1_CONTEXT: "1.1"}.get(first) if isinstance(first, str) else None
+
+
+def text_of(value: object) -> str | None:
+    """A display string from a plain string or a language value object (or a list of them)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
+        return str(value["@value"])
+    if isinstance(value, list) and value:
+        return text_of(value[0])
+    return None
+
+
+def subjects_of(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    subject = document.get("credentialSubject")
+    if isinstance(subject, Mapping):
+        return [subject]
+    if isinstance(subject, list):
+        return [item for item in subject if isinstance(item, Mapping)]
+    return []
+
+
+@dataclass(frozen=True)
+class Degree:
+    """The degree as the credential states it (untrusted until the proof verifies)."""
+
+    title: str | None
+    achievement_type: str | None
+    field_of_study: str | None
+    isced_level: str | None
+    isced_level_source: str | None
+    isced_field: str | None
+    award_date: date | None
+    award_date_source: str | None
+    holder_name: str | None
+    holder_id: str | None
+
+
+def _alignment_code(alignments: object, markers: tuple[str, ...]) -> str | None:
+    if not isinstance(alignments, list):
+        return None
+    for item in alignments:
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("targetType") in markers or item.get("targetFramework") in markers:
+            code = item.get("targetCode")
+            if isinstance(code, str) and code:
+                return code
+    return None
+
+
+def degree_of(document: Mapping[str, Any]) -> Degree:
+    """Read the degree's facts; never raises (missing or malformed facts come back as None)."""
+    subjects = subjects_of(document)
+    subject: Mapping[str, Any] = subjects[0] if subjects else {}
+    achievement = subject.get("achievement")
+    if not isinstance(achievement, Mapping):
+        achievement = {}
+    kind = achievement.get("achievementType")
+    kind = kind if isinstance(kind, str) else None
+    level = _alignment_code(achievement.get("alignment"), _LEVEL_MARKERS)
+    level_source = "ISCED 2011 alignment" if level else None
+    if level is None and kind is not None and DEGREE_TYPES.get(kind):
+        level, level_source = DEGREE_TYPES[kind], f"achievementType {kind}"
+    award: date | None = None
+    award_source: str | None = None
+    for name in ("awardedDate", "validFrom", "issuanceDate"):
+        if name in document:
+            try:
+                award = parse_datetime(document[name], name).date()
+            except DiplomatError:
+                continue
+            award_source = name
+            break
+    holder = subject.get("id")
+    return Degree(
+        title=text_of(achievement.get("name")) or text_of(document.get("name")),
+        achievement_type=kind,
+        field_of_study=text_of(achievement.get("fieldOfStudy")),
+        isced_level=level,
+        isced_level_source=level_source,
+        isced_field=_alignment_code(achievement.get("alignment"), _FIELD_MARKERS),
+        award_date=award,
+        award_date_source=award_source,
+        holder_name=text_of(subject.get("name")),
+        holder_id=holder if isinstance(holder, str) else None,
+    )
+
+
+class Facts:
+    """The input of every check. Shared facts are computed lazily, once.
+
+    ``document`` is the credential (None when the input could not be parsed into one);
+    ``input_error`` says why. ``jwt`` is set for VC-JWT input; ``jwt_error`` when the JWT did not
+    verify (``document`` then holds its unverified payload, for display only).
+    """
+
+    def __init__(
+        self,
+        ctx: VerifierContext,
+        now: datetime,
+        *,
+        document: Mapping[str, Any] | None,
+        input_error: DiplomatError | None = None,
+        destination: str | None = None,
+        jwt: str | None = None,
+        jwt_error: DiplomatError | None = None,
+        jwt_verification_method: str | None = None,
+        jwt_controller: str | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.now = now
+        self.document = document
+        self.input_error = input_error
+        self.destination = destination
+        self.jwt = jwt
+        self.jwt_error = jwt_error
+        self.jwt_verification_method = jwt_verification_method
+        self.jwt_controller = jwt_controller
+
+    @functools.cached_property
+    def issuer(self) -> str | None:
+        if self.document is None:
+            return None
+        try:
+            return issuer_id(self.document)
+        except MalformedValueError:
+            return None
+
+    @functools.cached_property
+    def version(self) -> str | None:
+        return None if self.document is None else vc_version(self.document)
+
+    @functools.cached_property
+    def degree(self) -> Degree:
+        return degree_of(self.document or {})
+
+    @functools.cached_property
+    def proofs(self) -> proofs.ProofsResult:
+        """Every embedded proof, verified with ``assertionMethod`` but *not* bound to the issuer:
+        the binding is its own check (``proof.issuer_binding``) so the report can say which of
+        the two failed."""
+        if self.document is None:
+            return proofs.ProofsResult(())
+        return proofs.verify(
+            self.document,
+            resolver=self.ctx.resolver,
+            now=self.now,
+            purpose=AssertionMethod(bind_issuer=False),
+            loader=self.ctx.loader,
+        )
+
+    @functools.cached_property
+    def _standing(self) -> tuple[IssuerStanding | None, DiplomatError | None]:
+        lookup = self.ctx.registries
+        if lookup is None or self.issuer is None:
+            return None, None
+        degree = self.degree
+        today = self.now.date()
+        try:
+            return (
+                lookup(
+                    self.issuer,
+                    level=degree.isced_level,
+                    field=degree.isced_field,
+                    award_date=degree.award_date,
+                    today=today,
+                ),
+                None,
+            )
+        except DiplomatError as exc:
+            return None, exc
+
+    @property
+    def standing(self) -> IssuerStanding | None:
+        """The registries' answer (None when no registry is configured, there is no issuer, or
+        the lookup failed: see ``standing_error``)."""
+        return self._standing[0]
+
+    @property
+    def standing_error(self) -> DiplomatError | None:
+        return self._standing[1]

@@ -1,0 +1,127 @@
+"""Issuer legitimacy checks (VERIFY_STEPS §11.1 S12–S13): is the issuer a known institution, and
+was it accredited for this degree's level and field when it was awarded, and today?"""
+
+from __future__ import annotations
+
+from verifier.checks.facts import Facts
+from verifier.checks.model import Evidence, NotAccreditedError, Outcome, Status, UnknownIssuerError
+from verifier.context import AccreditationFinding, IssuerStanding
+
+NO_REGISTRY = (
+    "No accreditation registry is configured, so whether the issuer is a recognised "
+    "institution could not be checked."
+)
+
+
+def _standing(facts: Facts) -> Outcome | IssuerStanding:
+    """The registries' answer, or the outcome to report when there is none."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    if facts.issuer is None:
+        return Outcome.unknown("Could not be checked: the credential names no issuer.")
+    if facts.ctx.registries is None:
+        return Outcome.unknown(NO_REGISTRY)
+    if facts.standing_error is not None:
+        error = facts.standing_error
+        return Outcome.unknown(
+            f"The accreditation registries could not be read: {error.detail}.", error
+        )
+    if facts.standing is None:
+        return Outcome.unknown(NO_REGISTRY)
+    return facts.standing
+
+
+def check_registered(facts: Facts) -> Outcome:
+    """The issuer DID is listed by at least one accreditation registry."""
+    standing = _standing(facts)
+    if isinstance(standing, Outcome):
+        return standing
+    evidence = standing.evidence
+    unchecked = (
+        f" (could not read: {', '.join(standing.unchecked_registries)})"
+        if standing.unchecked_registries
+        else ""
+    )
+    if standing.known is None:
+        return Outcome.unknown(
+            f"No registry could be consulted about {facts.issuer}{unchecked}: {standing.message}",
+            None,
+            *evidence,
+        )
+    if not standing.known:
+        error = UnknownIssuerError(f"{facts.issuer} is not in any configured registry{unchecked}")
+        return Outcome.failed(
+            f"The issuer {facts.issuer} is not listed in any accreditation registry we "
+            f"consulted{unchecked}. The signature proves who signed it, not that they are a "
+            "recognised institution.",
+            error,
+            *evidence,
+        )
+    name = standing.institution_name or facts.issuer
+    country = f" ({standing.country})" if standing.country else ""
+    return Outcome.passed(
+        f"The issuer is a registered institution: {name}{country}. {standing.message}".strip(),
+        *evidence,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
+def _accreditation(facts: Facts, finding: AccreditationFinding, when: str) -> Outcome:
+    degree = facts.degree
+    scope = ", ".join(
+        part
+        for part in (
+            f"ISCED level {degree.isced_level}" if degree.isced_level else "level unknown",
+            f"field {degree.isced_field}" if degree.isced_field else None,
+        )
+        if part
+    )
+    evidence = finding.evidence
+    on = finding.on.isoformat() if finding.on is not None else "date unknown"
+    if finding.status is Status.PASS:
+        return Outcome.passed(
+            f"Accredited {when} ({on}) for {scope}: {_sentence(finding.message)}", *evidence
+        )
+    if finding.status is Status.FAIL:
+        error = NotAccreditedError(f"{when} ({on}): {_sentence(finding.message)}")
+        return Outcome.failed(
+            f"Not accredited {when} ({on}) for this degree ({scope}): {_sentence(finding.message)}",
+            error,
+            *evidence,
+        )
+    if finding.status is Status.NOT_APPLICABLE:
+        return Outcome.skipped(finding.message, *evidence)
+    return Outcome.unknown(
+        f"Accreditation {when} ({on}) could not be established: {_sentence(finding.message)}",
+        None,
+        *evidence,
+    )
+
+
+def check_accreditation_at_award(facts: Facts) -> Outcome:
+    """Accredited for the degree's level and field on the award date (ENIC-KZ's question)."""
+    standing = _standing(facts)
+    if isinstance(standing, Outcome):
+        return standing
+    outcome = _accreditation(facts, standing.at_award_date, "at the award date")
+    if facts.degree.award_date is None:
+        return Outcome(
+            outcome.status if outcome.status is not Status.PASS else Status.INDETERMINATE,
+            "The credential states no award date; " + outcome.message,
+            outcome.error,
+            (*outcome.evidence, Evidence(kind="note", detail="no award date in the credential")),
+        )
+    return outcome
+
+
+def check_accreditation_today(facts: Facts) -> Outcome:
+    """Accredited today for the same scope (a note: a degree stays valid if accreditation lapsed
+    after it was awarded)."""
+    standing = _standing(facts)
+    if isinstance(standing, Outcome):
+        return standing
+    return _accreditation(facts, standing.today, "today")

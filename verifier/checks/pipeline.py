@@ -1,0 +1,289 @@
+"""The table of named checks (stable ids, sections, severities, aliases) and the runner.
+
+Every check always runs (no early exit, VERIFY_STEPS §11.2.1); order is authenticity first. The
+aliases map each id to the step names of DCC verifier-core, Blockcerts cert-verifier-js,
+walt.id policies, Digital Bazaar vc.js, the W3C VC API, OB 3.0 and the legacy walt.id EBSI
+policies (VERIFY_STEPS §11.1), so clients written for those can read our report. ``None`` means "that verifier has no such step".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from vc.errors import DiplomatError, ParsingError
+from verifier.checks import authenticity, convention, legitimacy, validity
+from verifier.checks.facts import Facts
+from verifier.checks.model import CheckResult, Outcome, Section, Severity, Status
+
+__all__ = ["CREDENTIAL_CHECKS", "CheckSpec", "run_checks"]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A named check: what it is called everywhere, which question it answers, how bad a
+    failure is, and the function that computes it."""
+
+    id: str
+    section: Section
+    severity: Severity
+    run: Callable[[Facts], Outcome]
+    aliases: Mapping[str, str | None]
+
+    def result(self, outcome: Outcome) -> CheckResult:
+        return CheckResult(
+            id=self.id,
+            section=self.section,
+            status=outcome.status,
+            severity=self.severity,
+            message=outcome.message,
+            problem=None if outcome.error is None else outcome.error.to_problem(),
+            evidence=outcome.evidence,
+            aliases=self.aliases,
+        )
+
+
+def _aliases(
+    dcc: str | None = None,
+    blockcerts: str | None = None,
+    waltid: str | None = None,
+    vcjs: str | None = None,
+    vcapi: str | None = None,
+    ob3: str | None = None,
+    ebsi: str | None = None,
+) -> Mapping[str, str | None]:
+    return {
+        "dcc": dcc,
+        "blockcerts": blockcerts,
+        "waltid": waltid,
+        "vcjs": vcjs,
+        "vcapi": vcapi,
+        "ob3": ob3,
+        "ebsi": ebsi,
+    }
+
+
+A, V, L, R = (
+    Section.AUTHENTICITY,
+    Section.VALIDITY,
+    Section.ISSUER_LEGITIMACY,
+    Section.RECOGNITION,
+)
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CREDENTIAL_CHECKS: tuple[CheckSpec, ...] = (
+    CheckSpec(
+        "format",
+        A,
+        ERROR,
+        authenticity.check_format,
+        _aliases(
+            "no_vc_context", "formatValidation", None, "_checkCredential", "PARSING_ERROR", None
+        ),
+    ),
+    CheckSpec(
+        "data_model",
+        A,
+        ERROR,
+        authenticity.check_data_model,
+        _aliases(
+            "invalid_credential_id",
+            "validateDateFormat",
+            None,
+            "_checkCredential",
+            "MALFORMED_VALUE_ERROR",
+            None,
+        ),
+    ),
+    CheckSpec(
+        "jsonld.safe_mode",
+        A,
+        ERROR,
+        authenticity.check_safe_mode,
+        _aliases("invalid_jsonld", None, None, "documentLoader", "PARSING_ERROR", None),
+    ),
+    CheckSpec(
+        "schema",
+        A,
+        ERROR,
+        authenticity.check_schema,
+        _aliases(
+            "schema_check",
+            "checkCredentialSchemaConformity",
+            "schema",
+            None,
+            "results.credentialSchema",
+            "conformance",
+            "EbsiTrustedSchemaRegistryPolicy",
+        ),
+    ),
+    CheckSpec(
+        "key_resolution",
+        A,
+        ERROR,
+        authenticity.check_key_resolution,
+        _aliases(
+            "issuer_did_resolves",
+            "retrieveVerificationMethodPublicKey",
+            "signature",
+            "documentLoader",
+            "CRYPTOGRAPHIC_SECURITY_ERROR",
+            "proof",
+        ),
+    ),
+    CheckSpec(
+        "proof.signature",
+        A,
+        ERROR,
+        authenticity.check_signature,
+        _aliases(
+            "valid_signature",
+            "checkDocumentSignature",
+            "signature",
+            "verifyCredential",
+            "results.proof",
+            "proof",
+        ),
+    ),
+    CheckSpec(
+        "proof.issuer_binding",
+        A,
+        ERROR,
+        authenticity.check_issuer_binding,
+        _aliases(
+            None,
+            "controlVerificationMethod",
+            "signature",
+            "CredentialIssuancePurpose",
+            "results.proof",
+            "proof",
+        ),
+    ),
+    CheckSpec(
+        "validity.valid_from",
+        V,
+        WARNING,
+        validity.check_valid_from,
+        _aliases(
+            None,
+            "ensureValidityPeriodStarted",
+            "not-before",
+            "_checkCredential",
+            "results.validFrom",
+            "status",
+        ),
+    ),
+    CheckSpec(
+        "validity.valid_until",
+        V,
+        WARNING,
+        validity.check_valid_until,
+        _aliases(
+            "expiration",
+            "checkExpiresDate",
+            "expiration",
+            "_checkCredential",
+            "results.validUntil",
+            "status",
+        ),
+    ),
+    CheckSpec(
+        "status.revocation",
+        V,
+        WARNING,
+        validity.check_revocation,
+        _aliases(
+            "revocation_status",
+            "checkRevokedStatus",
+            "credential-status",
+            "checkStatus",
+            "results.credentialStatus",
+            "status",
+        ),
+    ),
+    CheckSpec(
+        "status.suspension",
+        V,
+        WARNING,
+        validity.check_suspension,
+        _aliases(
+            "suspension",
+            "checkRevokedStatus",
+            "credential-status",
+            "checkStatus",
+            "results.credentialStatus",
+            None,
+        ),
+    ),
+    CheckSpec(
+        "issuer.registered",
+        L,
+        WARNING,
+        legitimacy.check_registered,
+        _aliases(
+            "registered_issuer",
+            None,
+            "allowed-issuer",
+            None,
+            None,
+            None,
+            "EbsiTrustedIssuerDidPolicy",
+        ),
+    ),
+    CheckSpec(
+        "accreditation.scope_at_award_date",
+        L,
+        WARNING,
+        legitimacy.check_accreditation_at_award,
+        _aliases(ebsi="EbsiTrustedIssuerRegistryPolicy"),
+    ),
+    CheckSpec(
+        "accreditation.current",
+        L,
+        INFO,
+        legitimacy.check_accreditation_today,
+        _aliases(None, None, None, None, None, None),
+    ),
+    CheckSpec(
+        "recognition.convention",
+        R,
+        WARNING,
+        convention.check_recognition,
+        _aliases(None, None, None, None, None, None),
+    ),
+)
+
+
+def _safely(spec: CheckSpec, facts: Facts) -> CheckResult:
+    """Run one check; an error it did not expect is reported as that check's failure (a typed
+    problem), never raised: one broken step must not hide the others."""
+    try:
+        return spec.result(spec.run(facts))
+    except DiplomatError as exc:
+        return spec.result(Outcome.failed(f"The check could not be completed: {exc.detail}.", exc))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        error = ParsingError(f"{type(exc).__name__} while checking {spec.id}: {exc}")
+        return spec.result(
+            Outcome(
+                Status.INDETERMINATE, f"The check could not be completed ({error.detail}).", error
+            )
+        )
+
+
+def run_checks(
+    facts: Facts, specs: tuple[CheckSpec, ...] = CREDENTIAL_CHECKS
+) -> tuple[CheckResult, ...]:
+    """Run every check, then flag what was computed on data whose signature did not verify
+    (VERIFY_STEPS §11.2.1: report everything, but say what it rests on)."""
+    results = tuple(_safely(spec, facts) for spec in specs)
+    trusted = all(
+        r.status is Status.PASS
+        for r in results
+        if r.section is Section.AUTHENTICITY and r.id.startswith("proof.")
+    ) and any(r.id.startswith("proof.") for r in results)
+    if trusted:
+        return results
+    return tuple(
+        replace(r, computed_on_untrusted_data=True) if r.section is not Section.AUTHENTICITY else r
+        for r in results
+    )

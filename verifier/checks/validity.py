@@ -1,0 +1,227 @@
+"""Validity checks (VERIFY_STEPS §11.1 S10–S11): validity period and credential status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from vc import status as bitstring
+from vc.dates import format_datetime, parse_datetime
+from vc.errors import DiplomatError, StatusListError
+from verifier.checks.authenticity import could_not_fetch
+from verifier.checks.facts import Facts, types_of
+from verifier.checks.model import (
+    Evidence,
+    ExpiredError,
+    NotYetValidError,
+    Outcome,
+    RevokedError,
+    Status,
+    SuspendedError,
+)
+
+# Status entry types of older specifications we recognise but do not check (VERIFY_STEPS
+# §11.2.6: never pass them silently). The purpose they imply when they carry none.
+_LEGACY_TYPES: Mapping[str, str] = {
+    "StatusList2021Entry": "revocation",
+    "1EdTechRevocationList": "revocation",
+    "RevocationList2020Status": "revocation",
+}
+
+
+# Issuer and verifier clocks differ; a status list signed a moment ago on a server whose clock
+# runs a little ahead must not read "not yet valid" (the same leeway JWT libraries allow).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _date(facts: Facts, names: tuple[str, str]) -> tuple[str, datetime | None]:
+    """(the property name used, its value) for the version's property."""
+    document = facts.document or {}
+    name = names[0] if facts.version == "2.0" else names[1]
+    if name not in document:
+        return name, None
+    return name, parse_datetime(document[name], name)
+
+
+def check_valid_from(facts: Facts) -> Outcome:
+    """The validity period has started (validFrom, or issuanceDate for VC 1.1)."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    try:
+        name, start = _date(facts, ("validFrom", "issuanceDate"))
+    except DiplomatError as exc:
+        return Outcome.failed(
+            f"The start of the validity period cannot be read: {exc.detail}.", exc
+        )
+    if start is None:
+        return Outcome.passed("No start date is set: valid from issuance.")
+    if facts.now + CLOCK_SKEW < start:
+        error = NotYetValidError(
+            f"{name} {format_datetime(start)} is after now ({format_datetime(facts.now)})"
+        )
+        return Outcome.failed(
+            f"Not yet valid: it is valid only from {format_datetime(start)}.", error
+        )
+    return Outcome.passed(f"Valid since {format_datetime(start)}.")
+
+
+def check_valid_until(facts: Facts) -> Outcome:
+    """The validity period has not ended (validUntil, or expirationDate for VC 1.1)."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    try:
+        name, end = _date(facts, ("validUntil", "expirationDate"))
+    except DiplomatError as exc:
+        return Outcome.failed(f"The end of the validity period cannot be read: {exc.detail}.", exc)
+    if end is None:
+        return Outcome.passed("No expiry date is set: it does not expire.")
+    if facts.now > end:
+        error = ExpiredError(
+            f"{name} {format_datetime(end)} is before now ({format_datetime(facts.now)})"
+        )
+        return Outcome.failed(f"Expired on {format_datetime(end)}.", error)
+    return Outcome.passed(f"Not expired: valid until {format_datetime(end)}.")
+
+
+# --- status ------------------------------------------------------------------------------------
+
+
+def _raw_entries(document: Mapping[str, Any]) -> list[object]:
+    status = document.get("credentialStatus")
+    if status is None:
+        return []
+    return list(status) if isinstance(status, list) else [status]
+
+
+def _entry_purpose(entry: object) -> str | None:
+    if not isinstance(entry, Mapping):
+        return None
+    purpose = entry.get("statusPurpose")
+    if isinstance(purpose, str):
+        return purpose
+    for kind in types_of(entry.get("type")):
+        if kind in _LEGACY_TYPES:
+            return _LEGACY_TYPES[kind]
+    return None
+
+
+def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
+    """Read one status entry of ``purpose``."""
+    kinds = types_of(raw.get("type")) if isinstance(raw, Mapping) else []
+    if isinstance(raw, Mapping) and bitstring.ENTRY_TYPE not in kinds:
+        return Outcome.unknown(
+            f"The {purpose} status uses {', '.join(kinds) or 'an unnamed type'}, which this "
+            "verifier does not support, so it could not be checked."
+        )
+    try:
+        entry = bitstring.parse_entry(raw)
+    except DiplomatError as exc:
+        return Outcome.failed(f"The {purpose} status entry is malformed: {exc.detail}.", exc)
+    lists = facts.ctx.status_lists
+    if lists is None:
+        return Outcome.unknown(
+            f"The {purpose} status could not be checked: no status list source is configured "
+            "(offline).",
+            None,
+            Evidence(kind="status-list", source=entry.list_credential),
+        )
+    issuer = facts.issuer
+    try:
+        fetched = lists.get(entry.list_credential, now=facts.now)
+    except DiplomatError as exc:
+        where = Evidence(kind="status-list", source=entry.list_credential, detail=exc.detail)
+        if could_not_fetch(exc):  # an UnsafeUrlError (refused URL) is a failure
+            return Outcome.unknown(
+                f"The {purpose} status could not be checked: the status list "
+                f"{entry.list_credential} could not be fetched ({exc.detail}). This is not a "
+                "sign that the credential is valid.",
+                exc,
+                where,
+            )
+        return Outcome.failed(
+            f"The {purpose} status list {entry.list_credential} cannot be trusted: {exc.detail}.",
+            exc,
+            where,
+        )
+    if issuer is None or fetched.issuer != issuer or fetched.signed_by != issuer:
+        error: DiplomatError = StatusListError(
+            f"the status list is issued by {fetched.issuer} and signed by {fetched.signed_by}, "
+            f"not by the credential's issuer {issuer}"
+        )
+        return Outcome.failed(
+            f"The {purpose} status list was signed by {fetched.signed_by}, not by the issuer "
+            f"{issuer}: only the issuer may say whether its credential is {purpose_word(purpose)}.",
+            error,
+            fetched.evidence("signer is not the credential's issuer"),
+        )
+    if fetched.valid_until is not None and facts.now > fetched.valid_until:
+        return Outcome.unknown(
+            f"The {purpose} status list expired on {format_datetime(fetched.valid_until)} and no "
+            "fresher one was available, so the status could not be checked.",
+            None,
+            fetched.evidence("status list expired"),
+        )
+    if fetched.valid_from is not None and facts.now + CLOCK_SKEW < fetched.valid_from:
+        return Outcome.unknown(
+            f"The {purpose} status list is not valid before {format_datetime(fetched.valid_from)}.",
+            None,
+            fetched.evidence("status list not yet valid"),
+        )
+    try:
+        result = bitstring.check_status(entry, fetched.credential, expected_issuer=issuer)
+    except DiplomatError as exc:
+        return Outcome.failed(
+            f"The {purpose} status could not be read from its list: {exc.detail}.",
+            exc,
+            fetched.evidence(),
+        )
+    evidence = fetched.evidence(f"index {entry.index}, value {result.value}")
+    if result.set:
+        note = f" ({result.message})" if result.message else ""
+        error_type = SuspendedError if purpose == "suspension" else RevokedError
+        error = error_type(f"status list {entry.list_credential} index {entry.index} is set{note}")
+        return Outcome.failed(
+            f"The issuer has {purpose_word(purpose)} this credential{note}.", error, evidence
+        )
+    return Outcome.passed(
+        f"Not {purpose_word(purpose)} (the issuer's signed status list).", evidence
+    )
+
+
+def purpose_word(purpose: str) -> str:
+    return {"revocation": "revoked", "suspension": "suspended"}.get(purpose, purpose)
+
+
+def check_status(facts: Facts, purpose: str) -> Outcome:
+    """Every credentialStatus entry of ``purpose``: a set bit fails, an unreadable list is
+    indeterminate, a list signed by anyone but the issuer fails."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    entries = [raw for raw in _raw_entries(facts.document) if _entry_purpose(raw) == purpose]
+    if not entries:
+        if not _raw_entries(facts.document):
+            return Outcome.skipped(
+                f"The issuer gave this credential no status entry, so it cannot be "
+                f"{purpose_word(purpose)}; there is nothing to check."
+            )
+        return Outcome.skipped(f"The credential has no {purpose} status entry.")
+    outcomes = [_check_one(facts, raw, purpose) for raw in entries]
+    evidence = tuple(item for outcome in outcomes for item in outcome.evidence)
+    for wanted in (Status.FAIL, Status.INDETERMINATE):
+        for outcome in outcomes:
+            if outcome.status is wanted:
+                return Outcome(outcome.status, outcome.message, outcome.error, evidence)
+    if len(outcomes) == 1:
+        return outcomes[0]
+    return Outcome.passed(
+        f"Not {purpose_word(purpose)} (checked {len(outcomes)} entries).", *evidence
+    )
+
+
+def check_revocation(facts: Facts) -> Outcome:
+    return check_status(facts, "revocation")
+
+
+def check_suspension(facts: Facts) -> Outcome:
+    return check_status(facts, "suspension")

@@ -1,0 +1,170 @@
+"""What people hand the verifier (pasted text, a file, a QR image, a link) turned into a credential.
+
+Shared by the web pages and the CLI. The only I/O is through the injected Fetcher (the safe one in
+the shells). A share URL is what an issuer's QR code points at through the verifier
+(``<verifier>/verify?url=<share URL>``); asked for JSON, it returns the credential itself.
+
+Errors: ParsingError for content that is neither a JSON object nor a compact JWT, or an image
+without a readable QR code; UnsafeUrlError / FetchError from the fetcher for links.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from vc import strictjson
+from vc.errors import ParsingError, UnsafeUrlError
+from vc.fetch import Fetcher
+from vc.jose import looks_like_jwt
+
+SHARE_ACCEPT = "application/json"
+MAX_IMAGE_PIXELS = 25_000_000  # 5000 x 5000: plenty for a photographed QR code
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A credential ready for ``verify_credential`` and where it came from."""
+
+    credential: Mapping[str, Any] | str
+    source_url: str | None = None
+    via: str = "paste"  # paste | file | qr | link
+
+    @property
+    def text(self) -> str:
+        """The credential as text (to re-submit it for another destination country)."""
+        if isinstance(self.credential, str):
+            return self.credential
+        return strictjson.dumps(dict(self.credential))
+
+
+def is_image(data: bytes) -> bool:
+    return data.startswith(_PNG) or data.startswith(_JPEG)
+
+
+def parse_credential(data: bytes | str) -> Mapping[str, Any] | str:
+    """A JSON object (JSON-LD credential) or a compact JWT (VC-JWT), else ParsingError."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParsingError(f"the credential is not UTF-8 text (byte {exc.start})") from exc
+    text = data.strip().lstrip("\ufeff")
+    if not text:
+        raise ParsingError("nothing to verify: the credential is empty")
+    if looks_like_jwt(text):
+        return text
+    value = strictjson.loads(text)
+    if not isinstance(value, dict):
+        raise ParsingError(
+            "a credential is a JSON object (or a VC-JWT), not a JSON value of "
+            f"type {type(value).__name__}"
+        )
+    return value
+
+
+def share_url_of(text: str) -> str | None:
+    """The share URL in ``text``: the ``url=`` parameter of a verifier link, or the link itself.
+    None when ``text`` is not an http(s) URL."""
+    candidate = text.strip()
+    if not candidate.lower().startswith(("https://", "http://")) or any(
+        ch.isspace() for ch in candidate
+    ):
+        return None
+    inner = parse_qs(urlsplit(candidate).query).get("url")
+    if inner and inner[0].lower().startswith(("https://", "http://")):
+        return inner[0]
+    return candidate
+
+
+def fetch_shared(url: str, fetcher: Fetcher) -> Intake:
+    """Fetch a share URL (asking for JSON) and parse the credential it returns."""
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+        raise UnsafeUrlError("a share link must be an https:// URL")
+    result = fetcher(url, accept=SHARE_ACCEPT)
+    if result.content_type == "text/html":
+        raise ParsingError(
+            f"{url} returned a web page, not a credential (the issuer's share link should "
+            "return JSON when asked for application/json)"
+        )
+    return Intake(parse_credential(result.body), source_url=url, via="link")
+
+
+def decode_qr(image: bytes) -> str:
+    """The text of the first QR code in a PNG or JPEG image; ParsingError when there is none."""
+    from PIL import Image, UnidentifiedImageError  # the shells' dependency, loaded on demand
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            picture = Image.open(io.BytesIO(image))
+            width, height = picture.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ParsingError(
+                    f"the image is too large ({width}x{height} pixels); crop it to the QR code"
+                )
+            picture.load()
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
+        raise ParsingError(f"the file is not a readable PNG or JPEG image ({exc})") from exc
+    import zxingcpp
+
+    try:
+        found = zxingcpp.read_barcodes(picture)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ParsingError(f"the image could not be scanned for a QR code ({exc})") from exc
+    texts = [code.text for code in found if code.text and "QR" in str(code.format)]
+    if not texts:
+        raise ParsingError(
+            "no QR code was found in the image: upload a sharp picture of the diploma's QR code, "
+            "or paste the link printed under it"
+        )
+    return str(texts[0])
+
+
+def from_text(text: str, fetcher: Fetcher, *, via: str = "paste") -> Intake:
+    """Pasted or scanned text: a link (verifier or share URL) is fetched, a credential parsed."""
+    url = share_url_of(text)
+    if url is not None:
+        intake = fetch_shared(url, fetcher)
+        return Intake(intake.credential, source_url=url, via=via)
+    return Intake(parse_credential(text), via=via)
+
+
+def from_upload(data: bytes, fetcher: Fetcher) -> Intake:
+    """An uploaded file: a QR image (its text is then followed), or a JSON / JWT credential."""
+    if not data:
+        raise ParsingError("the uploaded file is empty")
+    if is_image(data):
+        return from_text(decode_qr(data), fetcher, via="qr")
+    try:
+        return from_text(data.decode("utf-8"), fetcher, via="file")
+    except UnicodeDecodeError as exc:
+        raise ParsingError(
+            "the file is neither a credential (JSON or VC-JWT text) nor a PNG/JPEG image of a "
+            "QR code"
+        ) from exc
+
+
+__all__ = [
+    "Intake",
+    "decode_qr",
+    "fetch_shared",
+    "from_text",
+    "from_upload",
+    "is_image",
+    "parse_credential",
+    "share_url_of",
+]

@@ -1,0 +1,707 @@
+"""The verification pipeline and its report: named checks → section verdicts → overall verdict.
+
+Every check in ``verifier.checks.CREDENTIAL_CHECKS`` always runs; nothing is assigned, every
+verdict below is a property computed from the check results.
+
+Section verdict (one per section: authenticity, validity, issuer_legitimacy, recognition):
+
+* ``fail``           some check of the section failed (severity error or warning);
+* ``indeterminate``  none failed, but some could not be checked (severity error or warning);
+* ``not_applicable`` every check of the section was not applicable;
+* ``pass``           otherwise (passes, plus not-applicable checks and info-level notes).
+
+Info-level checks (``accreditation.current``) are notes: they never change a section verdict.
+
+Overall verdict (``Report.verdict``):
+
+* ``not_verified``           authenticity or validity failed (forged, altered, wrong signer,
+                             malformed; expired, not yet valid, revoked, suspended);
+* ``could_not_verify``       neither failed, but authenticity or validity is indeterminate (a key
+                             or a status list could not be fetched). "Could not check" is never
+                             shown as valid;
+* ``verified_with_warnings`` authentic and in force, but issuer legitimacy or recognition is not
+                             ``pass`` (failed, unknown) or a warning-level check failed;
+* ``verified``               authentic, in force, issuer accredited, and recognition passes or
+                             does not apply.
+
+``Report.verified`` is what the VC API's ``verified`` returns, with the reference library's
+(vc.js) strictness: authenticity passes AND validity passes or does not apply. An expired,
+revoked or suspended credential, or one whose status could not be checked, is not "verified"
+to a machine client either; registry and recognition stay warnings (they are about the issuer
+and the destination, not about this credential's integrity).
+
+When the proof did not verify, every check outside authenticity is marked
+``computed_on_untrusted_data``: it is still computed and shown, but it describes what the
+document says, not what the issuer said (VERIFY_STEPS §11.2.1, vc.js #143).
+
+Input (``verify_credential``): a mapping, or bytes/str holding JSON or a compact VC-JWT. Any
+content problem (not UTF-8, not JSON, duplicate keys, a JSON array, a presentation) becomes a
+report whose ``format`` check fails: content never raises. Only a caller's mistake raises: an
+argument of the wrong Python type (ParsingError) or a malformed destination country
+(MalformedValueError).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from types import ModuleType
+from typing import Any
+
+from vc import proofs, strictjson
+from vc.dates import format_datetime
+from vc.errors import DiplomatError, MalformedValueError, ParsingError, UnsupportedSuiteError
+from vc.multibase import b64url_decode
+from vc.purposes import Authentication, holder_id
+from verifier.checks.authenticity import could_not_fetch
+from verifier.checks.convention import assessment
+from verifier.checks.facts import Facts, subjects_of, text_of, types_of, vc_version
+from verifier.checks.model import (
+    CheckResult,
+    Evidence,
+    HolderBindingError,
+    Section,
+    Severity,
+    Status,
+)
+from verifier.checks.pipeline import CREDENTIAL_CHECKS, run_checks
+from verifier.context import VerifierContext, check_country
+from verifier.recognition import RecognitionAssessment
+
+__all__ = [
+    "CredentialSummary",
+    "PresentationReport",
+    "Report",
+    "SectionVerdict",
+    "Verdict",
+    "verify_credential",
+    "verify_presentation",
+]
+
+
+class Verdict(StrEnum):
+    VERIFIED = "verified"
+    VERIFIED_WITH_WARNINGS = "verified_with_warnings"
+    NOT_VERIFIED = "not_verified"
+    COULD_NOT_VERIFY = "could_not_verify"
+
+
+SECTION_TITLES: Mapping[Section, str] = {
+    Section.AUTHENTICITY: "Is it genuine?",
+    Section.VALIDITY: "Is it still in force?",
+    Section.ISSUER_LEGITIMACY: "Is the issuer an accredited institution?",
+    Section.RECOGNITION: "Is it recognised in the destination country?",
+}
+
+
+@dataclass(frozen=True)
+class SectionVerdict:
+    """One section's verdict, computed from its checks (rules in the module docstring)."""
+
+    section: Section
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def status(self) -> Status:
+        if any(c.counts_as_failure for c in self.checks):
+            return Status.FAIL
+        if any(c.counts_as_unknown for c in self.checks):
+            return Status.INDETERMINATE
+        if all(c.status is Status.NOT_APPLICABLE for c in self.checks):
+            return Status.NOT_APPLICABLE
+        return Status.PASS
+
+    @property
+    def message(self) -> str:
+        """The messages of the checks that decided the verdict."""
+        status = self.status
+        if status is Status.FAIL:
+            deciding = [c for c in self.checks if c.counts_as_failure]
+        elif status is Status.INDETERMINATE:
+            deciding = [c for c in self.checks if c.counts_as_unknown]
+        else:
+            deciding = [c for c in self.checks if c.status is status]
+        return " ".join(c.message for c in deciding)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section.value,
+            "title": SECTION_TITLES[self.section],
+            "status": self.status.value,
+            "message": self.message,
+            "checks": [c.id for c in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What the credential says, for display. Untrusted unless authenticity passed; the issuer's
+    country comes from the registry, the claimed one is shown apart."""
+
+    holder_name: str | None = None
+    holder_id: str | None = None
+    degree_title: str | None = None
+    achievement_type: str | None = None
+    field_of_study: str | None = None
+    isced_level: str | None = None
+    isced_field: str | None = None
+    awarded: date | None = None
+    issuer_name: str | None = None
+    issuer_did: str | None = None
+    issuer_country: str | None = None
+    issuer_country_claimed: str | None = None
+    registry_institution_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "holder_name": self.holder_name,
+            "holder_id": self.holder_id,
+            "degree_title": self.degree_title,
+            "achievement_type": self.achievement_type,
+            "field_of_study": self.field_of_study,
+            "isced_level": self.isced_level,
+            "isced_field": self.isced_field,
+            "awarded": None if self.awarded is None else self.awarded.isoformat(),
+            "issuer_name": self.issuer_name,
+            "issuer_did": self.issuer_did,
+            "issuer_country": self.issuer_country,
+            "issuer_country_source": "registry" if self.issuer_country else None,
+            "issuer_country_claimed": self.issuer_country_claimed,
+            "registry_institution_name": self.registry_institution_name,
+        }
+
+
+_HEADLINES: Mapping[Verdict, str] = {
+    Verdict.VERIFIED: "Verified: genuine, in force, from an accredited institution.",
+    Verdict.VERIFIED_WITH_WARNINGS: "Genuine and in force, with warnings: read them below.",
+    Verdict.NOT_VERIFIED: "Not verified: do not rely on this credential.",
+    Verdict.COULD_NOT_VERIFY: (
+        "Could not be fully verified: some checks could not be made. This is not a "
+        "confirmation that the credential is valid."
+    ),
+}
+UNTRUSTED_NOTE = (
+    "The signature could not be confirmed, so every finding outside authenticity describes what "
+    "the document says, which may have been altered."
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verification report of one credential (see the module docstring for the rules)."""
+
+    checks: tuple[CheckResult, ...]
+    summary: CredentialSummary
+    checked_at: datetime
+    input_kind: str  # "json-ld" | "vc-jwt" | "unreadable"
+    destination_country: str | None = None
+    recognition: RecognitionAssessment | None = None
+    dataset_as_of: date | None = None
+    credential: Mapping[str, Any] | None = None
+
+    def check(self, check_id: str) -> CheckResult:
+        """The result of the check with this id; raises KeyError when there is none."""
+        for result in self.checks:
+            if result.id == check_id:
+                return result
+        raise KeyError(check_id)
+
+    @property
+    def sections(self) -> Mapping[Section, SectionVerdict]:
+        return {
+            section: SectionVerdict(section, tuple(c for c in self.checks if c.section is section))
+            for section in Section
+        }
+
+    def section(self, section: Section | str) -> Status:
+        return self.sections[Section(section)].status
+
+    @property
+    def trusted(self) -> bool:
+        """The content is what the issuer signed (no check was computed on untrusted data)."""
+        return not any(c.computed_on_untrusted_data for c in self.checks)
+
+    @property
+    def verified(self) -> bool:
+        """VC API ``verified``: every error-severity check passed or did not apply, and the
+        credential is in force (validity passes or does not apply)."""
+        return self.authentic_and_valid and all(
+            c.status in (Status.PASS, Status.NOT_APPLICABLE)
+            for c in self.checks
+            if c.severity is Severity.ERROR
+        )
+
+    @property
+    def authentic_and_valid(self) -> bool:
+        return self.section(Section.AUTHENTICITY) is Status.PASS and self.section(
+            Section.VALIDITY
+        ) in (Status.PASS, Status.NOT_APPLICABLE)
+
+    @property
+    def verdict(self) -> Verdict:
+        core = (self.section(Section.AUTHENTICITY), self.section(Section.VALIDITY))
+        if Status.FAIL in core:
+            return Verdict.NOT_VERIFIED
+        if Status.INDETERMINATE in core or core[0] is not Status.PASS:
+            return Verdict.COULD_NOT_VERIFY
+        extra = (self.section(Section.ISSUER_LEGITIMACY), self.section(Section.RECOGNITION))
+        if all(s in (Status.PASS, Status.NOT_APPLICABLE) for s in extra) and not any(
+            c.counts_as_failure for c in self.checks
+        ):
+            return Verdict.VERIFIED
+        return Verdict.VERIFIED_WITH_WARNINGS
+
+    @property
+    def headline(self) -> str:
+        """One plain-language sentence, then what decided it."""
+        verdict = self.verdict
+        if verdict is Verdict.VERIFIED:
+            return _HEADLINES[verdict]
+        if verdict is Verdict.VERIFIED_WITH_WARNINGS:
+            concerns = [
+                SECTION_TITLES[s.section] + " " + s.message
+                for s in self.sections.values()
+                if s.section in (Section.ISSUER_LEGITIMACY, Section.RECOGNITION)
+                and s.status not in (Status.PASS, Status.NOT_APPLICABLE)
+            ]
+            return " ".join([_HEADLINES[verdict], *concerns])
+        decisive = [
+            s.message
+            for s in self.sections.values()
+            if s.section in (Section.AUTHENTICITY, Section.VALIDITY)
+            and s.status in (Status.FAIL, Status.INDETERMINATE)
+        ]
+        return " ".join([_HEADLINES[verdict], *decisive])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (stable keys; the shape documented in docs and VERIFY_STEPS §11.3)."""
+        return {
+            "verdict": self.verdict.value,
+            "headline": self.headline,
+            "verified": self.verified,
+            "authentic_and_valid": self.authentic_and_valid,
+            "trusted": self.trusted,
+            "untrusted_note": None if self.trusted else UNTRUSTED_NOTE,
+            "input_kind": self.input_kind,
+            "checked_at": format_datetime(self.checked_at),
+            "destination_country": self.destination_country,
+            "sections": {s.value: v.to_dict() for s, v in self.sections.items()},
+            "checks": [c.to_dict() for c in self.checks],
+            "summary": self.summary.to_dict(),
+            "recognition": None if self.recognition is None else self.recognition.to_dict(),
+            "dataset_as_of": None if self.dataset_as_of is None else self.dataset_as_of.isoformat(),
+            "problem_details": [
+                c.problem for c in self.checks if c.problem and c.counts_as_failure
+            ],
+        }
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+def _jose() -> ModuleType | None:
+    """vc.jose when installed (VC-JWT support); None otherwise."""
+    try:
+        return importlib.import_module("vc.jose")
+    except ImportError:
+        return None
+
+
+def _looks_like_jwt(text: str) -> bool:
+    parts = text.strip().split(".")
+    return len(parts) == 3 and text.strip().startswith("ey") and all(parts[:2])
+
+
+def _unverified_jwt_payload(token: str) -> dict[str, Any] | None:
+    """The JWT payload for display when the JWT did not verify (VC 1.1: its ``vc`` claim)."""
+    try:
+        payload = strictjson.loads_object(
+            b64url_decode(token.strip().split(".")[1], "JWT payload"), "JWT payload"
+        )
+    except DiplomatError:
+        return None
+    inner = payload.get("vc")
+    return dict(inner) if isinstance(inner, dict) else payload
+
+
+def _facts(
+    document_or_bytes: Mapping[str, Any] | bytes | str,
+    ctx: VerifierContext,
+    now: datetime,
+    destination: str | None,
+) -> tuple[Facts, str]:
+    if isinstance(document_or_bytes, Mapping):
+        return Facts(ctx, now, document=document_or_bytes, destination=destination), "json-ld"
+    if not isinstance(document_or_bytes, bytes | str):
+        raise ParsingError(
+            f"a credential must be given as a mapping, bytes or str, not "
+            f"{type(document_or_bytes).__name__}"
+        )
+    text = document_or_bytes
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            error = ParsingError(f"not UTF-8: {exc.reason} at byte {exc.start}")
+            return Facts(
+                ctx, now, document=None, input_error=error, destination=destination
+            ), "unreadable"
+    if _looks_like_jwt(text):
+        return _jwt_facts(text.strip(), ctx, now, destination), "vc-jwt"
+    try:
+        value = strictjson.loads(text)
+    except DiplomatError as exc:
+        return Facts(
+            ctx, now, document=None, input_error=exc, destination=destination
+        ), "unreadable"
+    if not isinstance(value, dict):
+        error = ParsingError(f"a credential is a JSON object, not a JSON {_json_kind(value)}")
+        return Facts(
+            ctx, now, document=None, input_error=error, destination=destination
+        ), "unreadable"
+    return Facts(ctx, now, document=value, destination=destination), "json-ld"
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
+
+
+def _jwt_facts(token: str, ctx: VerifierContext, now: datetime, destination: str | None) -> Facts:
+    jose = _jose()
+    if jose is None:
+        error = UnsupportedSuiteError(
+            "VC-JWT input is not supported by this installation (no vc.jose)"
+        )
+        return Facts(ctx, now, document=None, input_error=error, destination=destination, jwt=token)
+    try:
+        result = jose.verify_vc_jwt(token, resolver=ctx.resolver, now=now)
+    except DiplomatError as exc:
+        payload = _unverified_jwt_payload(token)
+        if payload is None:
+            return Facts(
+                ctx, now, document=None, input_error=exc, destination=destination, jwt=token
+            )
+        return Facts(ctx, now, document=payload, destination=destination, jwt=token, jwt_error=exc)
+    return Facts(
+        ctx,
+        now,
+        document=result.credential,
+        destination=destination,
+        jwt=token,
+        jwt_verification_method=result.verification_method,
+        jwt_controller=result.controller,
+    )
+
+
+def _summary(facts: Facts) -> CredentialSummary:
+    document = facts.document or {}
+    degree = facts.degree
+    issuer = document.get("issuer")
+    claimed_country = None
+    issuer_name = None
+    if isinstance(issuer, Mapping):
+        issuer_name = text_of(issuer.get("name"))
+        address = issuer.get("address")
+        if isinstance(address, Mapping) and isinstance(address.get("addressCountryCode"), str):
+            claimed_country = address["addressCountryCode"]
+    standing = facts.standing
+    return CredentialSummary(
+        holder_name=degree.holder_name,
+        holder_id=degree.holder_id,
+        degree_title=degree.title,
+        achievement_type=degree.achievement_type,
+        field_of_study=degree.field_of_study,
+        isced_level=degree.isced_level,
+        isced_field=degree.isced_field,
+        awarded=degree.award_date,
+        issuer_name=issuer_name,
+        issuer_did=facts.issuer,
+        issuer_country=standing.country if standing is not None else None,
+        issuer_country_claimed=claimed_country,
+        registry_institution_name=standing.institution_name if standing is not None else None,
+    )
+
+
+def _report(facts: Facts, input_kind: str) -> Report:
+    results = run_checks(facts, CREDENTIAL_CHECKS)
+    dataset = facts.ctx.conventions
+    return Report(
+        checks=results,
+        summary=_summary(facts),
+        checked_at=facts.now,
+        input_kind=input_kind,
+        destination_country=facts.destination,
+        recognition=assessment(facts) if facts.document is not None else None,
+        dataset_as_of=None if dataset is None else dataset.as_of,
+        credential=facts.document,
+    )
+
+
+def verify_credential(
+    document_or_bytes: Mapping[str, Any] | bytes | str,
+    ctx: VerifierContext,
+    *,
+    destination: str | None = None,
+) -> Report:
+    """Run every check on one credential and return the report (never raises for bad content).
+
+    ``destination`` (ISO 3166-1 alpha-2) overrides ``ctx.destination_country`` for the
+    recognition check. Raises ParsingError for an argument that is not a mapping, bytes or str,
+    and MalformedValueError for a malformed destination.
+    """
+    chosen = check_country(destination) or ctx.destination_country
+    facts, kind = _facts(document_or_bytes, ctx, ctx.current_time(), chosen)
+    return _report(facts, kind)
+
+
+# --- presentations -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PresentationReport:
+    """A presentation's own checks (proof with the verifier's challenge; holder = subject) and
+    one credential report per embedded credential."""
+
+    checks: tuple[CheckResult, ...]
+    credentials: tuple[Report, ...]
+    holder: str | None
+    checked_at: datetime
+
+    def check(self, check_id: str) -> CheckResult:
+        for result in self.checks:
+            if result.id == check_id:
+                return result
+        raise KeyError(check_id)
+
+    @property
+    def presentation_verified(self) -> bool:
+        return all(c.status is Status.PASS for c in self.checks)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The presentation's verdict: its own checks first, then the weakest credential's."""
+        own = [c.status for c in self.checks]
+        if Status.FAIL in own:
+            return Verdict.NOT_VERIFIED
+        order = (
+            Verdict.NOT_VERIFIED,
+            Verdict.COULD_NOT_VERIFY,
+            Verdict.VERIFIED_WITH_WARNINGS,
+            Verdict.VERIFIED,
+        )
+        if not self.credentials:
+            return Verdict.NOT_VERIFIED
+        worst = min((r.verdict for r in self.credentials), key=order.index)
+        if Status.INDETERMINATE in own and worst is not Verdict.NOT_VERIFIED:
+            return Verdict.COULD_NOT_VERIFY
+        return worst
+
+    @property
+    def verified(self) -> bool:
+        return (
+            self.presentation_verified
+            and bool(self.credentials)
+            and all(r.verified for r in self.credentials)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "verified": self.verified,
+            "holder": self.holder,
+            "checked_at": format_datetime(self.checked_at),
+            "checks": [c.to_dict() for c in self.checks],
+            "credentials": [r.to_dict() for r in self.credentials],
+        }
+
+
+_VP_PROOF_ALIASES: Mapping[str, str | None] = {
+    "dcc": "presentationResult.signature",
+    "blockcerts": None,
+    "waltid": "signature",
+    "vcjs": "AuthenticationProofPurpose",
+    "vcapi": "/presentations/verify",
+    "ob3": None,
+}
+_HOLDER_ALIASES: Mapping[str, str | None] = {
+    "dcc": None,
+    "blockcerts": None,
+    "waltid": "holder-binding",
+    "vcjs": None,
+    "vcapi": None,
+    "ob3": "recipient",
+}
+
+
+def _vp_check(
+    check_id: str,
+    status: Status,
+    message: str,
+    error: DiplomatError | None = None,
+    evidence: tuple[Evidence, ...] = (),
+    aliases: Mapping[str, str | None] = _VP_PROOF_ALIASES,
+) -> CheckResult:
+    return CheckResult(
+        id=check_id,
+        section=Section.AUTHENTICITY,
+        status=status,
+        severity=Severity.ERROR,
+        message=message,
+        problem=None if error is None else error.to_problem(),
+        evidence=evidence,
+        aliases=aliases,
+    )
+
+
+def _presentation_proof(
+    vp: Mapping[str, Any], ctx: VerifierContext, now: datetime, challenge: str, domain: str | None
+) -> CheckResult:
+    result = proofs.verify(
+        vp,
+        resolver=ctx.resolver,
+        now=now,
+        purpose=Authentication(challenge, domain),
+        loader=ctx.loader,
+    )
+    evidence = tuple(
+        Evidence(
+            kind="proof",
+            source=r.verification_method,
+            signed_by=r.controller,
+            signature_verified=r.verified,
+        )
+        for r in result.results
+    )
+    if result.verified:
+        return _vp_check(
+            "presentation.proof",
+            Status.PASS,
+            "The presentation is signed by its holder for this verification (challenge matched).",
+            None,
+            evidence,
+        )
+    error = result.errors[0]
+    if could_not_fetch(error):
+        return _vp_check(
+            "presentation.proof",
+            Status.INDETERMINATE,
+            f"The presentation's signature could not be checked: {error.detail}.",
+            error,
+            evidence,
+        )
+    message = (
+        "The presentation is not signed, so it does not show who is presenting the credentials."
+        if not result.results
+        else f"The presentation's signature does not verify for this request: {error.detail}."
+    )
+    return _vp_check("presentation.proof", Status.FAIL, message, error, evidence)
+
+
+def _holder_binding(holder: str | None, credentials: list[Mapping[str, Any]]) -> CheckResult:
+    if holder is None:
+        error = HolderBindingError("the presentation names no holder")
+        return _vp_check(
+            "presentation.holder_binding",
+            Status.FAIL,
+            "The presentation names no holder, so it cannot be bound to the degree's subject.",
+            error,
+            aliases=_HOLDER_ALIASES,
+        )
+    strangers: list[str] = []
+    for index, credential in enumerate(credentials):
+        ids = [s.get("id") for s in subjects_of(credential)]
+        if holder not in ids:
+            strangers.append(
+                f"credential {index + 1} is about {', '.join(str(i) for i in ids) or 'no identified subject'}"
+            )
+    if strangers:
+        error = HolderBindingError(
+            f"the holder {holder} is not the subject: " + "; ".join(strangers)
+        )
+        return _vp_check(
+            "presentation.holder_binding",
+            Status.FAIL,
+            f"The person presenting ({holder}) is not the person the degree was awarded to: "
+            + "; ".join(strangers)
+            + ".",
+            error,
+            aliases=_HOLDER_ALIASES,
+        )
+    return _vp_check(
+        "presentation.holder_binding",
+        Status.PASS,
+        f"The person presenting ({holder}) is the person the degree was awarded to.",
+        aliases=_HOLDER_ALIASES,
+    )
+
+
+def verify_presentation(
+    vp: Mapping[str, Any] | bytes | str,
+    ctx: VerifierContext,
+    *,
+    challenge: str,
+    domain: str | None = None,
+    destination: str | None = None,
+) -> PresentationReport:
+    """Verify a presentation's proof (authentication, with the verifier's ``challenge`` and
+    ``domain``), that its holder is every credential's subject, and each embedded credential.
+
+    Raises ParsingError when the input is not a JSON object with type VerifiablePresentation
+    (a request error, not a verification outcome), MalformedValueError for an empty challenge or
+    a malformed destination.
+    """
+    if not isinstance(challenge, str) or not challenge:
+        raise MalformedValueError("a presentation must be verified against a non-empty challenge")
+    chosen = check_country(destination) or ctx.destination_country
+    document: Mapping[str, Any]
+    if isinstance(vp, bytes | str):
+        document = strictjson.loads_object(vp, "presentation")
+    elif isinstance(vp, Mapping):
+        document = vp
+    else:
+        raise ParsingError(
+            f"a presentation must be a mapping, bytes or str, not {type(vp).__name__}"
+        )
+    if (
+        "VerifiablePresentation" not in types_of(document.get("type"))
+        or vc_version(document) is None
+    ):
+        raise ParsingError("not a VerifiablePresentation (type and VC @context required)")
+    now = ctx.current_time()
+    raw = document.get("verifiableCredential", [])
+    items = raw if isinstance(raw, list) else [raw]
+    reports: list[Report] = []
+    embedded: list[Mapping[str, Any]] = []
+    for item in items:
+        if isinstance(item, Mapping) and item.get("type") == "EnvelopedVerifiableCredential":
+            item = _enveloped(item)
+        if not isinstance(item, Mapping | str):
+            item = strictjson.dumps(item)  # reported as unreadable by the format check
+        report = verify_credential(item, ctx, destination=chosen)
+        reports.append(report)
+        embedded.append(report.credential or {})
+    holder = holder_id(document)
+    checks = (
+        _presentation_proof(document, ctx, now, challenge, domain),
+        _holder_binding(holder, embedded),
+    )
+    return PresentationReport(checks, tuple(reports), holder, now)
+
+
+def _enveloped(item: Mapping[str, Any]) -> str | Mapping[str, Any]:
+    """VC-JOSE-COSE §3.2: an EnvelopedVerifiableCredential carries a data: URL with the JWT."""
+    value = item.get("id")
+    if isinstance(value, str) and value.startswith("data:") and "," in value:
+        return value.split(",", 1)[1]
+    return item

@@ -1,0 +1,73 @@
+"""The verifier's web layer: ``create_app(config)`` builds the Flask app around a VerifierContext.
+
+Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
+code), api (/api/verify: the full report as JSON), vcapi (/credentials/verify, /challenges,
+/presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages load
+nothing from other origins and work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, Response
+
+from vc.fetch import Fetcher
+from verifier.config import VerifierConfig, build_context, make_fetcher
+from verifier.context import VerifierContext
+from verifier.web import api, errors, pages, vcapi
+from verifier.web.state import EXTENSION, ChallengeStore, ContextProvider, WebState
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+CONTEXT_REFRESH_SECONDS = 3600.0
+
+
+def create_app(
+    config: VerifierConfig,
+    *,
+    context_factory: Callable[[], VerifierContext] | None = None,
+    fetcher: Fetcher | None = None,
+) -> Flask:
+    """The verifier app. ``context_factory`` (tests) replaces ``build_context(config)``;
+    ``fetcher`` (tests) replaces the safe network fetcher used for share links and by the
+    default context. The context is built now, so a broken configuration fails at start-up."""
+    # Explicit paths: Flask's package discovery trips over a namespace package of the same name
+    # (pytest puts tests/ on sys.path, where tests/verifier has no __init__.py).
+    here = Path(__file__).resolve().parent
+    app = Flask(__name__, root_path=str(here), instance_path=str(here / "instance"))
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        MAX_FORM_MEMORY_SIZE=config.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider attribute
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    chosen = fetcher if fetcher is not None else make_fetcher(config)
+    factory = context_factory or (lambda: build_context(config, fetcher=chosen))
+    app.extensions[EXTENSION] = WebState(
+        config=config,
+        contexts=ContextProvider(factory, refresh_seconds=CONTEXT_REFRESH_SECONDS),
+        fetcher=chosen,
+        challenges=ChallengeStore(config.challenge_ttl),
+    )
+    errors.register(app)
+    for blueprint in (pages.bp, api.bp, vcapi.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,82 @@
+"""Request bodies and parameters: size-capped, strict JSON (no duplicate keys, bounded depth)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
+
+from vc import strictjson
+from vc.errors import MalformedValueError, ParsingError
+from vc.jose import looks_like_jwt
+from verifier.context import check_country
+from verifier.intake import parse_credential
+
+
+def raw_body() -> bytes:
+    """The body (Flask enforces MAX_CONTENT_LENGTH: 413 above it). Raises ParsingError if empty."""
+    data = request.get_data(cache=False)
+    if not data.strip():
+        raise ParsingError("the request body is empty")
+    return data
+
+
+def json_object() -> dict[str, Any]:
+    """The body as a strict JSON object. Raises ParsingError (400)."""
+    return strictjson.loads_object(raw_body(), "request body")
+
+
+def credential_body() -> Mapping[str, Any] | str:
+    """A credential posted as itself: a JSON object or a compact VC-JWT. Raises ParsingError."""
+    return parse_credential(raw_body())
+
+
+def destination(value: str | None) -> str | None:
+    """The ``for`` country: None when absent or blank, else ISO 3166-1 alpha-2 (upper-cased).
+    Raises MalformedValueError."""
+    if value is None or not value.strip():
+        return None
+    return check_country(value.strip().upper(), "for (destination country)")
+
+
+def options_of(body: Mapping[str, Any], allowed: frozenset[str]) -> Mapping[str, Any]:
+    """The ``options`` object of a VC-API request; unknown option names are refused."""
+    options = body.get("options", {})
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise MalformedValueError("'options' must be an object", pointer="/options")
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise MalformedValueError(
+            f"unsupported option(s): {', '.join(unknown)}", pointer=f"/options/{unknown[0]}"
+        )
+    return options
+
+
+def enveloped(value: Any, pointer: str) -> Mapping[str, Any] | str:
+    """A VC-API credential value: an object, a compact JWT string, or an
+    EnvelopedVerifiableCredential (VC-JOSE-COSE §3.2: a data: URL carrying the JWT)."""
+    if isinstance(value, str):
+        if looks_like_jwt(value):
+            return value.strip()
+        raise MalformedValueError("a credential string must be a compact VC-JWT", pointer=pointer)
+    if not isinstance(value, Mapping):
+        raise MalformedValueError(
+            "the credential must be a JSON object or a VC-JWT string", pointer=pointer
+        )
+    kind = value.get("type")
+    if kind == "EnvelopedVerifiableCredential" or (
+        isinstance(kind, list) and "EnvelopedVerifiableCredential" in kind
+    ):
+        data_url = value.get("id")
+        if isinstance(data_url, str) and data_url.startswith("data:") and "," in data_url:
+            token = data_url.split(",", 1)[1]
+            if looks_like_jwt(token):
+                return token
+        raise MalformedValueError(
+            "an EnvelopedVerifiableCredential needs a data: URL id carrying a VC-JWT",
+            pointer=pointer + "/id",
+        )
+    return value

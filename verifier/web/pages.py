@@ -1,0 +1,91 @@
+"""The employer's pages: three ways in (paste, upload a file or QR image, a link), and the report.
+
+``GET /verify?url=<share URL>`` is what the issuer's QR code opens: the share URL is fetched with
+the safe fetcher (asking for JSON), verified, and the report rendered in one screen. ``for=``
+picks the destination country (default: the configured one). No JavaScript is needed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, render_template, request
+
+from vc.errors import ParsingError
+from verifier.intake import Intake, fetch_shared, from_text, from_upload, share_url_of
+from verifier.report import verify_credential
+from verifier.web.bodies import destination
+from verifier.web.reportview import country_choices, country_names, report_view
+from verifier.web.state import state
+
+bp = Blueprint("pages", __name__)
+
+
+def _page(template: str, status: int = 200, **values: object) -> Response:
+    web = state()
+    names = country_names(web.context().conventions)
+    body = render_template(
+        template,
+        dev_mode=web.config.dev_mode,
+        countries=country_choices(names, [web.config.country]),
+        default_country=web.config.country,
+        **values,
+    )
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _country() -> str | None:
+    return destination(request.values.get("for")) or state().config.country
+
+
+def _report_page(intake: Intake, country: str | None) -> Response:
+    web = state()
+    context = web.context()
+    started = time.perf_counter()
+    report = verify_credential(intake.credential, context, destination=country)
+    elapsed = time.perf_counter() - started
+    names = country_names(context.conventions)
+    return _page(
+        "report.html",
+        view=report_view(report, names),
+        intake=intake,
+        chosen_country=country,
+        elapsed=f"{elapsed:.2f}",
+    )
+
+
+@bp.get("/")
+def landing() -> Response:
+    return _page("landing.html")
+
+
+@bp.get("/verify")
+def verify_link() -> Response:
+    """What the QR code opens: ``/verify?url=<share URL>[&for=JP]``."""
+    country = _country()  # a bad country is refused before anything is fetched
+    raw = request.args.get("url", "").strip()
+    if not raw:
+        raise ParsingError("no link given: open the link under the diploma's QR code, or paste it")
+    url = share_url_of(raw) or raw
+    return _report_page(fetch_shared(url, state().fetcher), country)
+
+
+@bp.post("/verify/paste")
+def verify_paste() -> Response:
+    country = _country()
+    text = request.form.get("credential", "")
+    if not text.strip():
+        raise ParsingError("nothing was pasted: paste the credential (JSON or VC-JWT) or a link")
+    return _report_page(from_text(text, state().fetcher), country)
+
+
+@bp.post("/verify/upload")
+def verify_upload() -> Response:
+    country = _country()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ParsingError("no file was chosen: pick a credential file or a photo of the QR code")
+    data = upload.read()
+    return _report_page(from_upload(data, state().fetcher), country)
