@@ -1,0 +1,1 @@
+"""Diplomat command line."""

@@ -1,0 +1,59 @@
+"""The `diplomat` command: parse arguments, call the core or a service, print. Nothing more.
+
+Exit codes: 0 success / verified, 1 not verified, 2 usage or input error.
+Human lines go to stderr; machine output (signed documents, --json reports) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from vc.errors import DiplomatError
+
+EXIT_OK, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"diplomat: {message}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from diplomat.commands import COMMANDS
+
+    parser: argparse.ArgumentParser = _Parser(
+        prog="diplomat", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except DiplomatError as exc:
+        print(f"diplomat: {exc.title}: {exc.detail}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("diplomat: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

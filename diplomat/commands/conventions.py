@@ -1,0 +1,88 @@
+"""`diplomat conventions`: what the recognition-conventions dataset says, and its update path.
+
+    show KZ JP [--on DATE]     which conventions cover a degree from KZ used in JP, and why
+    update FILE [--dataset P]  validate a new dataset, print what changes, replace P atomically
+
+Exit codes: 0 done, 2 usage or input error (invalid dataset, unchanged version...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from diplomat.commands.common import read_bytes
+from diplomat.commands.registry import write_atomically
+from vc import strictjson
+from vc.dates import utcnow
+from vc.errors import MalformedValueError
+from verifier.recognition import DATA_FILE, assess, load_dataset, update_dataset
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("conventions", help="show and update the recognition-conventions data")
+    commands = parser.add_subparsers(dest="conventions_command", required=True)
+
+    show = commands.add_parser("show", help="which conventions cover ISSUER → DESTINATION")
+    show.add_argument("issuer", help="country that conferred the degree, e.g. KZ")
+    show.add_argument("destination", help="country where it is used, e.g. JP")
+    show.add_argument("--on", help="decision date (default: today)")
+    show.add_argument("--dataset", help="dataset file (default: the shipped one)")
+    show.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    show.set_defaults(handler=_show)
+
+    update = commands.add_parser("update", help="validate and install a new dataset")
+    update.add_argument("file", help="the new dataset (JSON)")
+    update.add_argument(
+        "--dataset", default=str(DATA_FILE), help=f"the file to replace (default: {DATA_FILE})"
+    )
+    update.set_defaults(handler=_update)
+
+
+def _show(args: argparse.Namespace) -> int:
+    dataset = load_dataset(args.dataset or DATA_FILE)
+    try:
+        on = date.fromisoformat(args.on) if args.on else utcnow().date()
+    except ValueError:
+        raise MalformedValueError(f"--on must be a date like 2026-01-31, got {args.on!r}") from None
+    result = assess(dataset, args.issuer.strip().upper(), args.destination.strip().upper(), on)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    out = sys.stdout if not args.json else sys.stderr
+    print(result.summary, file=out)
+    for finding in result.findings:
+        print(f"- {finding.short_name}: {finding.outcome.value}", file=out)
+        for side in (finding.issuer, finding.destination):
+            since = side.in_force.isoformat() if side.in_force else "date not known"
+            print(f"    {side.country}: {side.status}, in force since {since}", file=out)
+        if finding.article is not None:
+            label = (
+                f"Article {finding.article.article}" if finding.article.article else "Core article"
+            )
+            print(f"    {label}: {finding.article.meaning}", file=out)
+        for note in finding.reservations:
+            print(f"    reservation: {note.text}", file=out)
+    print(f"dataset {result.dataset_version}, facts as of {result.as_of.isoformat()}", file=out)
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    target = Path(args.dataset)
+    current = load_dataset(target)
+    raw = read_bytes(args.file)
+    new_data = strictjson.loads_object(raw, "conventions dataset")
+    new, changes = update_dataset(current, new_data)
+    if not changes:
+        print(f"no changes: {args.file} has the same content as {target}", file=sys.stderr)
+        return 0
+    for line in changes:
+        print(line)
+    write_atomically(target, raw.decode("utf-8"))
+    print(
+        f"installed dataset {new.version} (as of {new.as_of.isoformat()}) into {target}",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,249 @@
+"""`diplomat issuer|issue|revoke|suspend|reinstate|tokens|users`: the registrar's commands.
+
+Configuration comes from the environment (issuer.config.IssuerConfig.from_env). Exit codes: 0 done,
+1 a batch finished with rows in error, 2 usage or input error (nothing issued for a refused file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from diplomat.commands.common import read_bytes
+from issuer.config import IssuerConfig
+from issuer.service import BatchFormat, IssuerService, open_service
+from issuer.store import BatchProgress
+from vc.errors import MalformedValueError
+from vc.keys import KeyType
+
+_KEY_TYPES = {"ed25519": KeyType.ED25519, "p256": KeyType.P256}
+PASSWORD_ENV = "DIPLOMAT_PASSWORD"  # noqa: S105 - the variable's name, not a password
+BAR_WIDTH = 30
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    issuer = sub.add_parser("issuer", help="set up the issuer's identity and keys")
+    isub = issuer.add_subparsers(dest="issuer_command", required=True)
+    init = isub.add_parser("init", help="create the issuer, its DID and first signing key")
+    init.add_argument("--name", required=True, help="legal name of the university")
+    init.add_argument("--domain", required=True, help="the university's website (domain or URL)")
+    init.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. KZ")
+    init.add_argument("--did-method", choices=("web", "key"), default="web")
+    init.add_argument("--key-type", choices=sorted(_KEY_TYPES), default="ed25519")
+    init.add_argument("--out", help="also write the DID document to this file (did.json)")
+    init.set_defaults(handler=_init)
+    did = isub.add_parser("did-document", help="print the issuer's current DID document")
+    did.set_defaults(handler=_did_document)
+    rotate = isub.add_parser("rotate-key", help="new active key; the old one keeps verifying")
+    rotate.set_defaults(handler=_rotate)
+    retire = isub.add_parser("retire-key", help="drop a rotated key from the DID document")
+    retire.add_argument("key_id", metavar="KEY_ID", help="verification method id or 'key-N'")
+    retire.set_defaults(handler=_retire)
+
+    issue = sub.add_parser("issue", help="issue a cohort of degrees from a CSV or JSON file")
+    source = issue.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", metavar="FILE", help="cohort CSV (header = input field names)")
+    source.add_argument("--json", metavar="FILE", help="JSON array of degree inputs")
+    issue.add_argument("--quiet", action="store_true", help="no progress bar")
+    issue.set_defaults(handler=_issue)
+
+    for name, purpose, value, what in (
+        ("revoke", "revocation", True, "revoke a credential (final)"),
+        ("suspend", "suspension", True, "suspend a credential"),
+        ("reinstate", "suspension", False, "lift a suspension"),
+    ):
+        status = sub.add_parser(name, help=what)
+        status.add_argument("credential_id", metavar="CREDENTIAL_ID")
+        status.add_argument("--reason", required=True)
+        status.set_defaults(handler=_status_handler(purpose, value, name))
+
+    tokens = sub.add_parser("tokens", help="API bearer tokens")
+    tsub = tokens.add_subparsers(dest="tokens_command", required=True)
+    create_token = tsub.add_parser("create", help="make a token (printed once)")
+    create_token.add_argument("--name", required=True)
+    create_token.add_argument("--role", choices=("registrar", "admin"), required=True)
+    create_token.set_defaults(handler=_create_token)
+
+    users = sub.add_parser("users", help="console users")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    create_user = usub.add_parser("create", help=f"add a user (password from ${PASSWORD_ENV})")
+    create_user.add_argument("--username", required=True)
+    create_user.add_argument("--role", choices=("registrar", "admin"), required=True)
+    create_user.set_defaults(handler=_create_user)
+
+
+@contextmanager
+def _service() -> Iterator[IssuerService]:
+    service = open_service(IssuerConfig.from_env(os.environ))
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def _init(args: argparse.Namespace) -> int:
+    with _service() as service:
+        issuer = service.init_identity(
+            args.name,
+            args.domain,
+            args.country,
+            key_type=_KEY_TYPES[args.key_type],
+            did_method=args.did_method,
+            actor=_actor(),
+        )
+        document = service.did_document()
+        encrypted = "encrypted" if service.keystore.encrypts else "unencrypted"
+        print(f"issuer {issuer.did} created", file=sys.stderr)
+        print(
+            f"signing key written to {service.config.keys_dir} ({encrypted}, mode 0600)",
+            file=sys.stderr,
+        )
+        if not service.keystore.encrypts:
+            print("set DIPLOMAT_KEY_PASSPHRASE to encrypt key files", file=sys.stderr)
+    text = json.dumps(document, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"DID document written to {args.out}", file=sys.stderr)
+    print(text)
+    return 0
+
+
+def _did_document(_args: argparse.Namespace) -> int:
+    with _service() as service:
+        print(json.dumps(service.did_document(), indent=2))
+    return 0
+
+
+def _rotate(_args: argparse.Namespace) -> int:
+    with _service() as service:
+        key = service.rotate_key(_actor())
+    print(f"new active key {key.key_id}; the previous key stays until retired", file=sys.stderr)
+    print(key.key_id)
+    return 0
+
+
+def _retire(args: argparse.Namespace) -> int:
+    with _service() as service:
+        key = service.retire_key(args.key_id, _actor())
+    print(f"retired {key.key_id}: credentials it signed no longer verify", file=sys.stderr)
+    return 0
+
+
+class ProgressBar:
+    """`\\r[#####.....] 5000/10000` on a stream, redrawn only when the text changes."""
+
+    def __init__(self, stream: TextIO, width: int = BAR_WIDTH) -> None:
+        self.stream = stream
+        self.width = width
+        self._last = ""
+
+    def __call__(self, progress: BatchProgress) -> None:
+        total = max(progress.total, 1)
+        filled = self.width * progress.processed // total
+        text = (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {progress.processed}/{progress.total}"
+        )
+        if text != self._last:
+            self._last = text
+            self.stream.write("\r" + text)
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self._last:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _issue(args: argparse.Namespace) -> int:
+    fmt: BatchFormat = "csv" if args.csv else "json"
+    path = args.csv or args.json
+    source = read_bytes(path)
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    with _service() as service:
+        batch = service.create_batch(source, fmt, actor=_actor())
+        print(f"batch {batch.id}: {batch.total_rows} rows from {path}", file=sys.stderr)
+        try:
+            final = service.run_batch(batch.id, progress=bar)
+        finally:
+            if bar is not None:
+                bar.done()
+        rows = service.batch_rows(batch.id)
+    for row in rows:
+        for error in row.errors:
+            field = f" column {error['field']}" if error.get("field") else ""
+            print(f"row {error.get('row')}{field}: {error.get('reason')}", file=sys.stderr)
+    print(
+        f"batch {batch.id}: {final.issued} issued, {final.duplicates} already issued"
+        f" (duplicate), {final.errors} with errors",
+        file=sys.stderr,
+    )
+    summary = {
+        "batch": batch.id,
+        "state": final.state,
+        "total": final.total,
+        "issued": final.issued,
+        "duplicates": final.duplicates,
+        "errors": final.errors,
+        "credentials": [
+            {"row": row.row_number, "diploma_number": row.diploma_number, "id": row.credential_id}
+            for row in rows
+            if row.state == "issued"
+        ],
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+    return 1 if final.errors else 0
+
+
+def _status_handler(purpose: str, value: bool, verb: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        with _service() as service:
+            change = service.set_status(
+                args.credential_id, purpose, value, args.reason, actor=_actor()
+            )
+        state = "done" if change.changed else "no change (already so)"
+        print(f"{verb} {args.credential_id}: {state}", file=sys.stderr)
+        return 0
+
+    return handler
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    with _service() as service:
+        token = service.create_api_token(args.name, args.role, actor=_actor())
+    print("API token (shown once; only its hash is stored):", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def _password() -> str:
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if not sys.stdin.isatty():
+        raise MalformedValueError(f"no password: set {PASSWORD_ENV} or run in a terminal")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise MalformedValueError("the two passwords differ")
+    return first
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    password = _password()
+    with _service() as service:
+        user = service.create_user(args.username, password, args.role, actor=_actor())
+    print(f"user {user.username} ({user.role}) created", file=sys.stderr)
+    return 0
