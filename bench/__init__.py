@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` times the standards core (and the issuer and verifier if present)."""
