@@ -79,7 +79,7 @@ def diploma_view(credential_json: str) -> DiplomaView:
             classification = _text(result.get("value"))
     levels = (
         tuple(
-            _text(item.get("targetName")) + f" ({_text(item.get('targetFramework'))})"
+            _alignment_text(item)
             for item in achievement.get("alignment", [])
             if isinstance(item, Mapping) and _text(item.get("targetName"))
         )

@@ -326,3 +326,22 @@ def test_demo_label_in_dev_mode(tmp_path: Path) -> None:
 def test_no_demo_label_in_production(env: WebEnv) -> None:
     html = env.client.get("/console/login").get_data(as_text=True)
     assert "DEMO" not in html
+
+
+def test_diploma_page_names_each_framework_once() -> None:
+    from issuer.web.diploma import diploma_view
+
+    alignment = [
+        {"targetName": "Bachelor's or equivalent level", "targetFramework": "ISCED 2011"},
+        {
+            "targetName": "National Qualifications Framework of Kazakhstan level 6",
+            "targetFramework": "National Qualifications Framework of Kazakhstan",
+        },
+        {"targetName": "Untitled framework level", "targetFramework": ""},
+    ]
+    credential = {"credentialSubject": {"achievement": {"alignment": alignment}}}
+    assert diploma_view(json.dumps(credential)).levels == (
+        "Bachelor's or equivalent level (ISCED 2011)",
+        "National Qualifications Framework of Kazakhstan level 6",
+        "Untitled framework level",
+    )
