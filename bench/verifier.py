@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import shutil
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from vc import proofs, strictjson
@@ -232,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from verifier.web import create_app
 
-    config = VerifierConfig(country="JP")
+    scratch = Path(tempfile.mkdtemp(prefix="diplomat-bench-verifier-"))
+    config = VerifierConfig(country="JP", database_url=f"sqlite:///{scratch / 'verifier.sqlite3'}")
     app = create_app(config, context_factory=lambda: ctx)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -260,6 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        shutil.rmtree(scratch, ignore_errors=True)
     print(_figures("HTTP POST /api/verify (keep-alive, 127.0.0.1)", http_samples))
     return 0
 

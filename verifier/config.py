@@ -12,6 +12,11 @@ Only the shells (web app, CLI, wsgi) use this module; the checks receive a ready
     DIPLOMAT_VERIFIER_MAX_BODY     largest request body in bytes (default 1 MB)
     DIPLOMAT_FETCH_TIMEOUT         seconds for one remote fetch (default 5)
     DIPLOMAT_CHALLENGE_TTL         seconds a presentation challenge stays usable (default 300)
+    DIPLOMAT_VERIFIER_DATABASE_URL where presentation challenges are shared by every worker:
+                                   postgresql+psycopg://user@host/db, or a SQLite file (default
+                                   sqlite:///<DIPLOMAT_HOME>/var/verifier.sqlite3)
+    DIPLOMAT_HOME                  base directory of var/ (default: the project directory), as for
+                                   the issuer
 """
 
 from __future__ import annotations
@@ -36,12 +41,22 @@ from verifier.registry import KnownIssuers, LoadedRegistry, import_dcc_registry,
 from verifier.registryview import RegistriesLookup
 from verifier.statuscache import StatusListCache
 
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTRY = "KZ"
 DEFAULT_BASE_URL = "http://127.0.0.1:8002"
 DEFAULT_MAX_BODY = 1024 * 1024
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
+
+
+def default_database_url(home: Path = PROJECT_DIR) -> str:
+    """The challenge database when none is configured: ``<home>/var/verifier.sqlite3``, beside
+    the issuer's ``var/issuer.sqlite3``."""
+    return f"sqlite:///{home / 'var' / 'verifier.sqlite3'}"
+
+
+DEFAULT_DATABASE_URL = default_database_url()
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -83,6 +98,7 @@ class VerifierConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     fetch_timeout: float = 5.0
     challenge_ttl: float = 300.0
+    database_url: str = DEFAULT_DATABASE_URL
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -125,6 +141,10 @@ class VerifierConfig:
             ),
             challenge_ttl=_positive(
                 environ.get("DIPLOMAT_CHALLENGE_TTL"), "DIPLOMAT_CHALLENGE_TTL", 300.0
+            ),
+            database_url=(
+                environ.get("DIPLOMAT_VERIFIER_DATABASE_URL", "").strip()
+                or default_database_url(Path(environ.get("DIPLOMAT_HOME") or PROJECT_DIR))
             ),
         )
 

@@ -1,6 +1,12 @@
-"""WSGI entry point: ``gunicorn 'verifier.wsgi:app'`` (configuration from the environment).
+"""WSGI entry point: ``gunicorn --workers 4 --threads 8 'verifier.wsgi:app'`` (configuration
+from the environment).
 
-Run one process (``--workers 1 --threads 8``): presentation challenges are kept in memory.
+Any number of workers may serve: presentation challenges live in the database of
+DIPLOMAT_VERIFIER_DATABASE_URL (default: SQLite ``var/verifier.sqlite3``), where a challenge made
+by one worker is redeemed, once, by any other. Workers on several hosts need PostgreSQL
+(``postgresql+psycopg://user@host/db``); a SQLite file serves the workers of one host, on a local
+disk. Each worker creates the challenge table if it is missing (serialised, so starting them
+together is safe); ``--preload`` is fine too: no database connection is kept across the fork.
 """
 
 from __future__ import annotations

@@ -170,6 +170,7 @@ def _demo(args: argparse.Namespace) -> int:
         trusted_operators=(operator_did,),
         dev_mode=True,
         base_url=verifier_base,
+        database_url=f"sqlite:///{home / 'verifier.sqlite3'}",
     )
     issuer_server = make_server(
         "127.0.0.1",

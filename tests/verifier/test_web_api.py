@@ -43,7 +43,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         good = kit.signed_degree(status_url=list_url, index=7)
         revoked = kit.signed_degree(status_url=list_url, index=3)
         share_url = server.put("/share/good", good)
-        cfg = kit.config(registry)
+        cfg = kit.config(registry, database_url=f"sqlite:///{tmp / 'verifier.sqlite3'}")
         app = create_app(cfg, context_factory=kit.context_factory(cfg))
         yield World(app, app.test_client(), server, good, revoked, share_url)
 
@@ -271,7 +271,7 @@ def test_unknown_route_and_method_are_problems(world: World) -> None:
 
 
 def test_an_unexpected_exception_is_a_500_problem_without_traceback(tmp_path: Path) -> None:
-    cfg = kit.config(None)
+    cfg = kit.config(None, database_url=f"sqlite:///{tmp_path / 'verifier.sqlite3'}")
     app = create_app(cfg, context_factory=kit.context_factory(cfg))
 
     def boom() -> str:

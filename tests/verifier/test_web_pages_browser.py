@@ -45,7 +45,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "/share/revoked", kit.signed_degree(status_url=list_url, index=3)
         )
         server.put("/share/page", b"<html>a diploma page</html>", "text/html")
-        cfg = kit.config(registry)
+        cfg = kit.config(registry, database_url=f"sqlite:///{tmp / 'verifier.sqlite3'}")
         app = create_app(cfg, context_factory=kit.context_factory(cfg))
         yield Site(app, server, good_share, tampered_share, good, revoked_share)
 

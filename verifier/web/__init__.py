@@ -3,7 +3,8 @@
 Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
 code), api (/api/verify: the full report as JSON), vcapi (/credentials/verify, /challenges,
 /presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages load
-nothing from other origins and work without JavaScript.
+nothing from other origins and work without JavaScript. Presentation challenges are kept in the
+database of ``config.database_url`` (verifier.challenges), shared by every worker process.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from flask import Flask, Response
 
 from vc.fetch import Fetcher
+from verifier.challenges import open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
 from verifier.web import api, errors, pages, vcapi
@@ -31,10 +33,14 @@ def create_app(
     *,
     context_factory: Callable[[], VerifierContext] | None = None,
     fetcher: Fetcher | None = None,
+    challenges: ChallengeStore | None = None,
 ) -> Flask:
     """The verifier app. ``context_factory`` (tests) replaces ``build_context(config)``;
     ``fetcher`` (tests) replaces the safe network fetcher used for share links and by the
-    default context. The context is built now, so a broken configuration fails at start-up."""
+    default context; ``challenges`` (tests) replaces the store opened at ``config.database_url``.
+    The context is built and the challenge table created now, so a broken configuration or an
+    unreachable database fails at start-up (MalformedValueError,
+    ChallengeStoreUnavailableError)."""
     # Explicit paths: Flask's package discovery trips over a namespace package of the same name
     # (pytest puts tests/ on sys.path, where tests/verifier has no __init__.py).
     here = Path(__file__).resolve().parent
@@ -48,11 +54,11 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     chosen = fetcher if fetcher is not None else make_fetcher(config)
     factory = context_factory or (lambda: build_context(config, fetcher=chosen))
+    contexts = ContextProvider(factory, refresh_seconds=CONTEXT_REFRESH_SECONDS)
+    if challenges is None:
+        challenges = open_challenge_store(config.database_url, ttl=config.challenge_ttl)
     app.extensions[EXTENSION] = WebState(
-        config=config,
-        contexts=ContextProvider(factory, refresh_seconds=CONTEXT_REFRESH_SECONDS),
-        fetcher=chosen,
-        challenges=ChallengeStore(config.challenge_ttl),
+        config=config, contexts=contexts, fetcher=chosen, challenges=challenges
     )
     errors.register(app)
     for blueprint in (pages.bp, api.bp, vcapi.bp):
