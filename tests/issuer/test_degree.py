@@ -18,6 +18,8 @@ from pyld import jsonld
 
 from issuer.degree import (
     CSV_COLUMNS,
+    ISCED_F_FIELD_UNKNOWN,
+    ISCED_F_FIELDS,
     DegreeInput,
     InputError,
     IssuerProfile,
@@ -455,11 +457,100 @@ def test_default_isced_level_comes_from_the_degree_type() -> None:
 
 def test_isced_f_names() -> None:
     assert isced_field_name("06") == "Information and Communication Technologies (ICTs)"
-    assert isced_field_name("0288").startswith("Inter-disciplinary programmes")
     assert isced_field_name("0219") == "Arts not elsewhere classified"
-    for bad in ("0614", "0699", "11", "9998"):
+    assert isced_field_name("0200") == "Arts and humanities not further defined"
+    assert isced_field_name("0299") == "Arts and humanities not elsewhere classified"
+    # UNESCO writes the broad field in lower case after "involving", except the ICTs.
+    assert isced_field_name("0288") == (
+        "Inter-disciplinary programmes and qualifications involving arts and humanities"
+    )
+    assert isced_field_name("068") == (
+        "Inter-disciplinary programmes and qualifications involving Information and "
+        "Communication Technologies (ICTs)"
+    )
+    # Codes that fit the x8/x9 patterns but that UNESCO does not list (0228 is only in the EU's
+    # copy of the vocabulary), and codes that fit no pattern.
+    unlisted = ("0699", "0019", "0088", "008", "0549", "0739", "1049", "0228")
+    for bad in (*unlisted, "0614", "11", "9998"):
         with pytest.raises(MalformedValueError):
             isced_field_name(bad)
+
+
+# ISCED-F 2013 as UNESCO lists it (Detailed field descriptions, 2015, Appendix I): per broad
+# field, how many narrow and detailed codes it has. 12 broad, 58 narrow, 149 detailed in all.
+ISCED_F_SOURCE_COUNTS = {
+    "00": (5, 5),
+    "01": (2, 7),
+    "02": (6, 19),
+    "03": (5, 13),
+    "04": (5, 13),
+    "05": (7, 19),
+    "06": (2, 6),
+    "07": (6, 20),
+    "08": (7, 10),
+    "09": (5, 17),
+    "10": (7, 19),
+    "99": (1, 1),
+}
+# SHA-256 of the table as "code<TAB>name<LF>" lines in UNESCO's order, taken when every line was
+# checked against the sources named above ISCED_F_FIELDS. Re-check before changing either.
+ISCED_F_TABLE_SHA256 = "5046ecbbb8acf993c6908104413fdcb1bc7995be41652a378ac181dff1879737"
+
+
+def test_isced_f_table_has_the_shape_unesco_gives() -> None:
+    codes = list(ISCED_F_FIELDS)
+    broad = [c for c in codes if len(c) == 2]
+    narrow = [c for c in codes if len(c) == 3]
+    detailed = [c for c in codes if len(c) == 4]
+    assert all(c.isdigit() and 2 <= len(c) <= 4 for c in codes)
+    assert (len(broad), len(narrow), len(detailed)) == (12, 58, 149)
+    assert broad == [f"{n:02d}" for n in range(11)] + ["99"]
+    assert all(c[:3] in narrow for c in detailed), "a detailed field outside every narrow field"
+    assert all(c[:2] in broad for c in narrow), "a narrow field outside every broad field"
+    assert all(any(d[:3] == c for d in detailed) for c in narrow), "a narrow field with no detail"
+    counts = {
+        b: (sum(c[:2] == b for c in narrow), sum(c[:2] == b for c in detailed)) for b in broad
+    }
+    assert counts == ISCED_F_SOURCE_COUNTS
+    assert codes == sorted(codes)  # UNESCO's order is the numeric one
+    lines = "".join(f"{code}\t{name}\n" for code, name in ISCED_F_FIELDS.items())
+    assert hashlib.sha256(lines.encode()).hexdigest() == ISCED_F_TABLE_SHA256
+
+
+def test_isced_f_residual_codes_are_named_after_their_parent() -> None:
+    """UNESCO's naming rules for the codes ending in 0, 8 and 9 hold for every one of them."""
+    for code, name in ISCED_F_FIELDS.items():
+        if code[:2] == "99" or len(code) == 2:
+            continue
+        parent = ISCED_F_FIELDS[code[:-1]] if code[-2] not in "089" else ISCED_F_FIELDS[code[:2]]
+        if code.endswith("0"):
+            assert name == f"{parent} not further defined", code
+        elif code.endswith("9"):
+            assert name == f"{parent} not elsewhere classified", code
+        elif code.endswith("8"):
+            prefix = "Inter-disciplinary programmes and qualifications involving "
+            assert name.startswith(prefix), code
+            assert name.removeprefix(prefix).lower() == parent.lower(), code
+        else:
+            assert not re.search(r"not (further defined|elsewhere classified)|Inter-disc", name)
+    assert set(ISCED_F_FIELD_UNKNOWN) == {c for c in ISCED_F_FIELDS if c[:2] == "99"}
+    assert {ISCED_F_FIELDS[c] for c in ISCED_F_FIELD_UNKNOWN} == {"Field unknown"}
+
+
+@pytest.mark.parametrize("code", ["0200", "0119", "0299", "0188", "0688", "1099", "0000", "061"])
+def test_residual_and_aggregate_isced_f_codes_are_accepted(code: str) -> None:
+    credential = built(parse_input(sample_input(isced_field=code)))
+    alignment = credential["credentialSubject"]["achievement"]["alignment"]
+    field = next(a for a in alignment if a["targetFramework"] == "ISCED-F 2013")
+    assert (field["targetCode"], field["targetName"]) == (code, ISCED_F_FIELDS[code])
+    validate_credential(credential)
+
+
+@pytest.mark.parametrize("code", sorted(ISCED_F_FIELD_UNKNOWN))
+def test_field_unknown_is_refused_for_a_degree(code: str) -> None:
+    assert ("isced_field", "is ISCED-F 2013 'Field unknown'; name the field") in _problems(
+        sample_input(isced_field=code)
+    )
 
 
 def test_schemas_list_the_same_degree_types_as_the_code() -> None:
