@@ -1,21 +1,31 @@
-"""VC-API issuer endpoints: POST /credentials/issue and POST /credentials/status (w3c-ccg vc-api).
+"""VC-API issuer endpoints: POST /credentials/issue, POST /credentials/status and
+GET /credentials/{id} (w3c-ccg vc-api).
 
 Request shapes follow the VC-API OpenAPI components IssueCredentialRequest / IssueCredentialOptions
 and UpdateCredentialStatusRequest: ``{"credentialId", "credentialStatus": {"type",
 "statusPurpose", ...}, "status": bool}``. As an extension ``credentialStatus`` may also be a list of
 such objects, and an optional ``reason`` string is recorded in the audit log.
+
+GET /credentials/{id} (getCredential) returns the stored signed credential to a registrar or admin
+token only: it holds personal data, and the public way to see a credential is the holder's share
+link. {id} is either the last segment of an id this issuer minted (``{base}/credentials/<uuid>``,
+so the printed id URL resolves) or the whole id, URL-encoded.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
+from issuer.errors import NotFoundError
 from issuer.web.auth import current_principal, require_token
 from issuer.web.requests import json_object
 from issuer.web.state import state
-from vc.errors import MalformedValueError
+from vc.errors import MalformedValueError, RangeValueError
 
 bp = Blueprint("vcapi", __name__)
 
@@ -26,6 +36,20 @@ _ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "BitstringStatusList"})
 _PURPOSES = frozenset({"revocation", "suspension"})
 DEFAULT_REASON = "status updated through the VC API"
 MAX_REASON = 500
+# The store refuses credential ids longer than this (credentials.id is String(512)).
+MAX_CREDENTIAL_ID = 512
+# VC-API paths under /credentials/ that are not credential ids (both POST only).
+_RESERVED_IDS = frozenset({"issue", "status"})
+# getCredential answers application/json (VC-API holder.yml); a client may prefer a VC media
+# type instead, as it may from the share link (VC-DM 2.0 "Media Types": application/vc).
+_CREDENTIAL_TYPES = (
+    "application/json",
+    "application/vc",
+    "application/vc+ld+json",
+    "application/ld+json",
+)
+# An absolute URI starts with a scheme (RFC 3986 §3.1); issue_credential stores no other id.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:.")
 
 
 @bp.post("/credentials/issue")
@@ -107,6 +131,53 @@ def update_status() -> Response:
             }
         )
     return jsonify({"credentialId": credential_id, "credentialStatus": results})
+
+
+@bp.get("/credentials/<path:credential_id>")
+@require_token("registrar")
+def get_credential(credential_id: str) -> Response:
+    """VC-API getCredential: 200 with the signed credential exactly as stored (a revoked or
+    suspended one too: its status list entry says so). 400 for a malformed id, 404 for an
+    unknown one; never cached, never shared across origins."""
+    wanted = requested_credential_id(credential_id)
+    service = state().service
+    credential = service.get_credential(wanted)
+    if credential.issuer_id != service.issuer().id:
+        raise NotFoundError(f"no credential {wanted}")
+    media = request.accept_mimetypes.best_match(_CREDENTIAL_TYPES, default=_CREDENTIAL_TYPES[0])
+    response = Response(credential.credential_json, content_type=media)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def requested_credential_id(raw: str) -> str:
+    """The credential id named by the path segment(s) after /credentials/ (already URL-decoded).
+
+    A value with a scheme is the whole id (a client URL-encoded it); a single segment is the last
+    segment of an id minted under this issuer's public base URL. Raises RangeValueError (too
+    long), MalformedValueError (control characters, whitespace, bytes that were not UTF-8, a dot
+    segment, or several segments without a scheme) and MethodNotAllowed for /credentials/issue
+    and /credentials/status, which take only POST.
+    """
+    if len(raw) > MAX_CREDENTIAL_ID:
+        raise RangeValueError(f"a credential id has at most {MAX_CREDENTIAL_ID} characters")
+    # Werkzeug decodes percent escapes that are not UTF-8 to U+FFFD; no id we store holds one.
+    if "\ufffd" in raw:
+        raise MalformedValueError("the credential id is not percent-encoded UTF-8")
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cs") for c in raw):
+        raise MalformedValueError("the credential id contains whitespace or control characters")
+    if ":" in raw:
+        if not _SCHEME.match(raw):
+            raise MalformedValueError("a credential id must be an absolute URI")
+        return raw
+    if raw in _RESERVED_IDS:
+        raise MethodNotAllowed(valid_methods=["POST"])
+    if "/" in raw or raw in (".", ".."):
+        raise MalformedValueError(
+            "name the credential by the last segment of its id, or by its whole id URL-encoded"
+        )
+    return f"{state().base_url}/credentials/{raw}"
 
 
 def _entries(raw: object) -> list[str]:
