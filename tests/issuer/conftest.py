@@ -9,48 +9,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
+from pgkit import fresh_postgres_database
 
 from issuer.store import Issuer, NewCredential, Store, open_store
-
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def postgres_unreachable() -> str | None:
-    """Why the PostgreSQL server cannot be used, or None when it can."""
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        return f"PostgreSQL at 127.0.0.1:5432 (db test, user postgres) unreachable: {exc}"
-    return None
-
-
-@contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty database, yield its SQLAlchemy URL, drop it (forcing out stray sessions)."""
-    reason = postgres_unreachable()
-    if reason is not None:
-        pytest.skip(reason)
-    name = f"diplomat_test_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield PG_URL.format(name=name)
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def sqlite_url(directory: Path) -> str:

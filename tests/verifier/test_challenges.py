@@ -8,20 +8,17 @@ when the server cannot be reached.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import racekit
 import sqlalchemy as sa
 import webkit as kit
 from flask import Flask
-from psycopg import sql
+from pgkit import fresh_postgres_database
 
 from vc import proofs
 from vc.errors import MalformedValueError
@@ -40,39 +37,9 @@ from verifier.config import VerifierConfig, default_database_url
 from verifier.web import create_app
 from verifier.web.state import EXTENSION
 
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 ROUNDS = 25
 TTL = racekit.TTL
 T0 = 1_778_414_400.0  # 2026-05-10T12:00:00Z
-
-
-def postgres_unreachable() -> str | None:
-    """Why the PostgreSQL server cannot be used, or None when it can."""
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        return f"PostgreSQL at 127.0.0.1:5432 (db test, user postgres) unreachable: {exc}"
-    return None
-
-
-@contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty database, yield its SQLAlchemy URL, drop it (forcing out stray sessions)."""
-    reason = postgres_unreachable()
-    if reason is not None:
-        pytest.skip(reason)
-    name = f"diplomat_verifier_test_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield PG_URL.format(name=name)
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -81,7 +48,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'verifier.sqlite3'}"
     else:
-        with fresh_postgres_database() as url:
+        with fresh_postgres_database("diplomat_verifier_test") as url:
             yield url
 
 
