@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from pgkit import fresh_postgres_database
+from webfixtures import WebEnv, make_env
 
 from issuer.store import Issuer, NewCredential, Store, open_store
 
@@ -114,3 +115,12 @@ def new_credential(issuer: Issuer) -> Callable[..., NewCredential]:
         return replace(base, **overrides)
 
     return factory
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[WebEnv]:
+    """An issuer web app on a fresh SQLite file (webfixtures.make_env), closed after the test."""
+    made = make_env(tmp_path)
+    yield made
+    made.wait_for_batches()
+    made.service.close()

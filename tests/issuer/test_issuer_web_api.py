@@ -9,47 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from webfixtures import SAMPLES, WebEnv, degree_input, make_env
+from webfixtures import SAMPLES, WebEnv, assert_problem, degree_input, issue, make_env
 
 from issuer.degree import OB_CONTEXT, VC_V2_CONTEXT
 from vc.dates import utcnow
 from vc.dids import DidResolver
 from vc.proofs import verify
 from vc.status import Bitstring
-
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    made = make_env(tmp_path)
-    yield made
-    made.wait_for_batches()
-    made.service.close()
-
-
-def issue(env: WebEnv, **overrides: Any) -> dict[str, Any]:
-    response = env.client.post("/api/degrees", json=degree_input(**overrides), headers=env.auth())
-    assert response.status_code == 201, response.get_data(as_text=True)
-    body = response.get_json()
-    assert isinstance(body, dict)
-    return body
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    problem = response.get_json(force=True)
-    assert problem["status"] == status
-    assert problem["title"] and problem["detail"]
-    assert "Traceback" not in response.get_data(as_text=True)
-    return dict(problem)
 
 
 def path_of(url: str) -> str:

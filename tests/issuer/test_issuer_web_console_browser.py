@@ -23,14 +23,6 @@ from webfixtures import PASSWORD, SAMPLES, LiveServer, WebEnv, degree_input, liv
 SCREENSHOTS = Path("/tmp")
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    made = make_env(tmp_path)
-    yield made
-    made.wait_for_batches()
-    made.service.close()
-
-
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found is not None, "the form carries a CSRF token"

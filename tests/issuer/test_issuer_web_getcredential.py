@@ -15,7 +15,15 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from sqlalchemy import select
-from webfixtures import LiveServer, WebEnv, degree_input, live_env, make_env
+from webfixtures import (
+    PROBLEM,
+    LiveServer,
+    WebEnv,
+    assert_problem,
+    issue,
+    live_env,
+    make_env,
+)
 
 from issuer.store.models import Base
 from issuer.web.auth import Principal
@@ -23,34 +31,7 @@ from vc.dates import utcnow
 from vc.dids import DidResolver
 from vc.proofs import verify
 
-PROBLEM = "application/problem+json"
 UNKNOWN = "https://diplomas.university.example/credentials/6f1c1f0e-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    made = make_env(tmp_path)
-    yield made
-    made.wait_for_batches()
-    made.service.close()
-
-
-def issue(env: WebEnv, **overrides: Any) -> dict[str, Any]:
-    response = env.client.post("/api/degrees", json=degree_input(**overrides), headers=env.auth())
-    assert response.status_code == 201, response.get_data(as_text=True)
-    body = response.get_json()
-    assert isinstance(body, dict)
-    return body
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    problem = response.get_json(force=True)
-    assert problem["status"] == status
-    assert problem["title"] and problem["detail"]
-    assert "Traceback" not in response.get_data(as_text=True)
-    return dict(problem)
 
 
 def resolver_for(env: WebEnv) -> DidResolver:

@@ -8,15 +8,12 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
 import zxingcpp
 from PIL import Image
-from webfixtures import WebEnv, degree_input, make_env
+from webfixtures import WebEnv, issue, make_env
 
 from issuer.degree import credential_schema
 from issuer.store import hash_token
@@ -24,22 +21,9 @@ from issuer.store import hash_token
 EVIL = {"Host": "evil.example"}
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    made = make_env(tmp_path)
-    yield made
-    made.service.close()
-
-
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def issue(env: WebEnv, **overrides: Any) -> dict[str, Any]:
-    response = env.client.post("/api/degrees", json=degree_input(**overrides), headers=env.auth())
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return dict(response.get_json())
 
 
 def create_link(env: WebEnv, management_url: str, expires_days: str = "") -> str:

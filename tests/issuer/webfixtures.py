@@ -167,3 +167,26 @@ def live_env(tmp_path: Path, **kwargs: Any) -> Iterator[tuple[WebEnv, LiveServer
         yield env, server
     env.wait_for_batches()
     env.service.close()
+
+
+PROBLEM = "application/problem+json"
+
+
+def issue(env: WebEnv, **overrides: Any) -> dict[str, Any]:
+    """Issue one degree through POST /api/degrees (201 expected); returns the response body."""
+    response = env.client.post("/api/degrees", json=degree_input(**overrides), headers=env.auth())
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.get_json()
+    assert isinstance(body, dict)
+    return body
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """``response`` is RFC 9457 problem details with ``status``, a title, a detail, no traceback."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    problem = response.get_json(force=True)
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return dict(problem)
