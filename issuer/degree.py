@@ -24,7 +24,6 @@ under the type scope it is used in):
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
@@ -47,6 +46,7 @@ from vc.dates import format_datetime, parse_datetime
 from vc.errors import MalformedValueError, RangeValueError
 from vc.ob3 import (
     DEGREE_TYPES,
+    EMAIL_ADDRESS,
     EQF_FRAMEWORK,
     ISCED_FIELD_FRAMEWORK,
     ISCED_LEVEL_FRAMEWORK,
@@ -54,6 +54,7 @@ from vc.ob3 import (
     TARGET_TYPE_ISCED_FIELD,
     TARGET_TYPE_ISCED_LEVEL,
     TARGET_TYPE_NQF,
+    identity_hash,
 )
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
@@ -880,9 +881,12 @@ def _number_text(value: int | float) -> str:
 
 
 def email_identity_hash(email: str, salt: str) -> str:
-    """OB 3.0 IdentityHash of an e-mail: "sha256$" + hex(sha256(lowercased email + salt))."""
-    digest = hashlib.sha256((email.strip().lower() + salt).encode("utf-8")).hexdigest()
-    return "sha256$" + digest
+    """OB 3.0 IdentityHash of an e-mail: "sha256$" + hex(sha256(lowercased email + salt)).
+
+    The core's ``vc.ob3.identity_hash`` (NFC, stripped, lower-cased), which the verifier's
+    recipient check recomputes: issuer and verifier share one normaliser.
+    """
+    return identity_hash(EMAIL_ADDRESS, email, salt)
 
 
 def default_achievement_id(inp: DegreeInput, issuer: IssuerProfile) -> str:

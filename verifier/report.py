@@ -11,6 +11,10 @@ Section verdict (one per section: authenticity, validity, issuer_legitimacy, rec
 * ``pass``           otherwise (passes, plus not-applicable checks and info-level notes).
 
 Info-level checks (``accreditation.current``) are notes: they never change a section verdict.
+Authenticity's verdict is its error-level checks' (is the document what the issuer signed?). Its
+one warning-level check, ``recipient`` (was it issued to the person the verifier named, OB 3.0
+§9), is about who presents it, not about the document: a mismatch or "could not check" there
+leaves authenticity as it is and makes the overall verdict ``verified_with_warnings`` at best.
 
 Overall verdict (``Report.verdict``):
 
@@ -20,7 +24,8 @@ Overall verdict (``Report.verdict``):
                              or a status list could not be fetched). "Could not check" is never
                              shown as valid;
 * ``verified_with_warnings`` authentic and in force, but issuer legitimacy or recognition is not
-                             ``pass`` (failed, unknown) or a warning-level check failed;
+                             ``pass`` (failed, unknown), or a warning-level check failed or could
+                             not be checked (the recipient check);
 * ``verified``               authentic, in force, issuer accredited, and recognition passes or
                              does not apply.
 
@@ -38,7 +43,9 @@ Input (``verify_credential``): a mapping, or bytes/str holding JSON or a compact
 content problem (not UTF-8, not JSON, duplicate keys, a JSON array, a presentation) becomes a
 report whose ``format`` check fails: content never raises. Only a caller's mistake raises: an
 argument of the wrong Python type (ParsingError) or a malformed destination country
-(MalformedValueError).
+(MalformedValueError). ``recipient`` (a ``vc.ob3.RecipientIdentity``, validated when it was
+made) is what the verifier knows about the candidate; without it the recipient check does not
+apply.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from vc import proofs, strictjson
 from vc.dates import format_datetime
 from vc.errors import DiplomatError, MalformedValueError, ParsingError, UnsupportedSuiteError
 from vc.multibase import b64url_decode
+from vc.ob3 import RecipientIdentity
 from vc.purposes import Authentication, holder_id
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.convention import assessment
@@ -104,11 +112,18 @@ class SectionVerdict:
     section: Section
     checks: tuple[CheckResult, ...]
 
+    def decides(self, check: CheckResult) -> bool:
+        """Whether the check can change this section's verdict: not an info-level note, and in
+        authenticity only the error-level checks (the recipient warning is about the presenter)."""
+        if self.section is Section.AUTHENTICITY:
+            return check.severity is Severity.ERROR
+        return check.severity is not Severity.INFO
+
     @property
     def status(self) -> Status:
-        if any(c.counts_as_failure for c in self.checks):
+        if any(c.counts_as_failure and self.decides(c) for c in self.checks):
             return Status.FAIL
-        if any(c.counts_as_unknown for c in self.checks):
+        if any(c.counts_as_unknown and self.decides(c) for c in self.checks):
             return Status.INDETERMINATE
         if all(c.status is Status.NOT_APPLICABLE for c in self.checks):
             return Status.NOT_APPLICABLE
@@ -119,11 +134,17 @@ class SectionVerdict:
         """The messages of the checks that decided the verdict."""
         status = self.status
         if status is Status.FAIL:
-            deciding = [c for c in self.checks if c.counts_as_failure]
+            deciding = [c for c in self.checks if c.counts_as_failure and self.decides(c)]
         elif status is Status.INDETERMINATE:
-            deciding = [c for c in self.checks if c.counts_as_unknown]
+            deciding = [c for c in self.checks if c.counts_as_unknown and self.decides(c)]
         else:
-            deciding = [c for c in self.checks if c.status is status]
+            # Info-level notes still read along; a recipient match is not part of "genuine".
+            deciding = [
+                c
+                for c in self.checks
+                if c.status is status
+                and (self.section is not Section.AUTHENTICITY or self.decides(c))
+            ]
         return " ".join(c.message for c in deciding)
 
     def to_dict(self) -> dict[str, Any]:
@@ -248,20 +269,37 @@ class Report:
         if Status.INDETERMINATE in core or core[0] is not Status.PASS:
             return Verdict.COULD_NOT_VERIFY
         extra = (self.section(Section.ISSUER_LEGITIMACY), self.section(Section.RECOGNITION))
-        if all(s in (Status.PASS, Status.NOT_APPLICABLE) for s in extra) and not any(
-            c.counts_as_failure for c in self.checks
+        if (
+            all(s in (Status.PASS, Status.NOT_APPLICABLE) for s in extra)
+            and not any(c.counts_as_failure for c in self.checks)
+            and not self.authenticity_warnings
         ):
             return Verdict.VERIFIED
         return Verdict.VERIFIED_WITH_WARNINGS
 
     @property
+    def authenticity_warnings(self) -> tuple[CheckResult, ...]:
+        """Warning-level authenticity checks (the recipient) that failed or could not check."""
+        return tuple(
+            c
+            for c in self.checks
+            if c.section is Section.AUTHENTICITY
+            and c.severity is Severity.WARNING
+            and (c.counts_as_failure or c.counts_as_unknown)
+        )
+
+    @property
     def headline(self) -> str:
         """One plain-language sentence, then what decided it."""
         verdict = self.verdict
+        # The answer to "was it issued to my candidate?" when it is yes (a no is a concern).
+        matched = [
+            c.message for c in self.checks if c.id == "recipient" and c.status is Status.PASS
+        ]
         if verdict is Verdict.VERIFIED:
-            return _HEADLINES[verdict]
+            return " ".join([_HEADLINES[verdict], *matched])
         if verdict is Verdict.VERIFIED_WITH_WARNINGS:
-            concerns = [
+            concerns = [*matched, *(c.message for c in self.authenticity_warnings)] + [
                 SECTION_TITLES[s.section] + " " + s.message
                 for s in self.sections.values()
                 if s.section in (Section.ISSUER_LEGITIMACY, Section.RECOGNITION)
@@ -328,6 +366,18 @@ def _unverified_jwt_payload(token: str) -> dict[str, Any] | None:
 
 
 def _facts(
+    document_or_bytes: Mapping[str, Any] | bytes | str,
+    ctx: VerifierContext,
+    now: datetime,
+    destination: str | None,
+    recipient: RecipientIdentity | None = None,
+) -> tuple[Facts, str]:
+    facts, kind = _read(document_or_bytes, ctx, now, destination)
+    facts.recipient = recipient
+    return facts, kind
+
+
+def _read(
     document_or_bytes: Mapping[str, Any] | bytes | str,
     ctx: VerifierContext,
     now: datetime,
@@ -453,15 +503,22 @@ def verify_credential(
     ctx: VerifierContext,
     *,
     destination: str | None = None,
+    recipient: RecipientIdentity | None = None,
 ) -> Report:
     """Run every check on one credential and return the report (never raises for bad content).
 
     ``destination`` (ISO 3166-1 alpha-2) overrides ``ctx.destination_country`` for the
-    recognition check. Raises ParsingError for an argument that is not a mapping, bytes or str,
-    and MalformedValueError for a malformed destination.
+    recognition check; ``recipient`` is what the verifier knows about the candidate (the
+    ``recipient`` check compares it with the credential's identifiers). Raises ParsingError for
+    an argument that is not a mapping, bytes or str (or a recipient that is not a
+    RecipientIdentity), and MalformedValueError for a malformed destination.
     """
     chosen = check_country(destination) or ctx.destination_country
-    facts, kind = _facts(document_or_bytes, ctx, ctx.current_time(), chosen)
+    if recipient is not None and not isinstance(recipient, RecipientIdentity):
+        raise ParsingError(
+            f"recipient must be a vc.ob3.RecipientIdentity, not {type(recipient).__name__}"
+        )
+    facts, kind = _facts(document_or_bytes, ctx, ctx.current_time(), chosen, recipient)
     return _report(facts, kind)
 
 

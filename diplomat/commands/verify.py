@@ -4,6 +4,11 @@ legitimacy, recognition), configured from the environment like the web app plus 
 Exit codes: 0 genuine and in force (verdict verified, or verified with warnings, printed);
 1 not verified, or could not be verified; 2 usage or input error. Human lines on stderr,
 ``--json`` prints the report on stdout.
+
+``--recipient-email`` / ``--student-number`` add OB 3.0's recipient check: was the credential
+issued to this person? When one is given, exit 0 also needs that check to pass: a script that
+asked "is this my candidate's degree?" must not read a mismatch, or "could not check", as yes.
+The value is shown masked (a***@example.org) and never written anywhere.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import sys
 
 from diplomat.commands.common import moment, read_bytes
+from vc.ob3 import RecipientIdentity
 from verifier.checks.model import Section, Status
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import check_country
@@ -46,6 +52,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--for", dest="country", help="destination country, e.g. JP")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
+        "--recipient-email",
+        metavar="EMAIL",
+        help="check that the credential was issued to this e-mail address (the candidate's)",
+    )
+    who.add_argument(
+        "--student-number",
+        metavar="NUMBER",
+        help="check that the credential was issued to this student number (sisSourcedId)",
+    )
     parser.add_argument("--now", help="verification time (default: now)")
     parser.add_argument(
         "--registry", action="append", default=[], help="signed registry file or https URL"
@@ -96,6 +113,7 @@ def _print_human(report: Report) -> None:
             if (
                 check.status in (Status.FAIL, Status.INDETERMINATE)
                 or section is Section.RECOGNITION
+                or (check.id == "recipient" and check.status is Status.PASS)
             ):
                 print(f"  [{check.status.value}] {check.id}: {check.message}", file=out)
     if report.recognition is not None:
@@ -103,8 +121,18 @@ def _print_human(report: Report) -> None:
             print(f"  - {finding.short_name}: {finding.outcome.value}", file=out)
 
 
+def _recipient(args: argparse.Namespace) -> RecipientIdentity | None:
+    """The candidate's identity from the flags; MalformedValueError (exit 2) when malformed."""
+    if args.recipient_email is not None:
+        return RecipientIdentity.email(args.recipient_email)
+    if args.student_number is not None:
+        return RecipientIdentity.student_number(args.student_number)
+    return None
+
+
 def _verify(args: argparse.Namespace) -> int:
     country = check_country(args.country.strip().upper()) if args.country else None
+    recipient = _recipient(args)
     config = VerifierConfig.from_env(os.environ).with_overrides(
         country=country,
         registries=args.registry,
@@ -114,8 +142,11 @@ def _verify(args: argparse.Namespace) -> int:
     now = moment(args.now, "--now") if args.now else None
     intake = _intake(args.source, config)
     context = build_context(config, now)
-    report = verify_credential(intake.credential, context, destination=country)
+    report = verify_credential(intake.credential, context, destination=country, recipient=recipient)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     _print_human(report)
-    return 0 if report.verdict in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS) else 1
+    genuine = report.verdict in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
+    if recipient is not None and report.check("recipient").status is not Status.PASS:
+        return 1
+    return 0 if genuine else 1

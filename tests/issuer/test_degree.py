@@ -35,7 +35,7 @@ from issuer.degree import (
     validate_credential,
 )
 from vc.errors import DiplomatError, MalformedValueError, RangeValueError
-from vc.ob3 import DEGREE_TYPES
+from vc.ob3 import DEGREE_TYPES, RecipientIdentity, match_recipient
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -345,6 +345,16 @@ def test_without_an_injected_salt_a_random_salt_still_verifies() -> None:
     assert first["salt"] != second["salt"]
     assert inp.email is not None
     assert first["identityHash"] == email_identity_hash(inp.email, first["salt"])
+
+
+def test_the_verifiers_recipient_check_finds_what_the_issuer_wrote() -> None:
+    # One normaliser (vc.ob3) for both: the e-mail as typed on a job application matches.
+    email = "Aigerim.Serikova@Student.Example.KZ"
+    inp = parse_input(sample_input(email=email, student_number="KZ-2019-04417"))
+    subject = built(inp, salt=None)["credentialSubject"]
+    assert match_recipient(subject, RecipientIdentity.email(f"  {email.upper()} ")).matched
+    assert match_recipient(subject, RecipientIdentity.student_number("KZ-2019-04417")).matched
+    assert not match_recipient(subject, RecipientIdentity.email("aigerim@other.example")).matched
 
 
 def test_email_is_not_echoed_in_error_messages() -> None:

@@ -318,10 +318,15 @@ def status_server() -> Iterator[StatusServer]:
         yield server
 
 
+# Taken now: every directory's conftest is imported as "conftest", so by the time a test runs
+# sys.modules["conftest"] may be another directory's (tests/issuer/conftest.py, in a mixed run).
+_THIS_MODULE = sys.modules[__name__]
+
+
 @pytest.fixture
 def kit() -> ModuleType:
     """The factories of this module (tests call ``kit.signed_degree(...)`` and so on)."""
-    return sys.modules[__name__]
+    return _THIS_MODULE
 
 
 def deep(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -226,3 +226,84 @@ def test_not_json_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     code, _, err = _run(capsys, "verify", str(bad))
     assert code == 2
     assert "not JSON" in err
+
+
+# --- the recipient check --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def identified(tmp_path: Path) -> Path:
+    return kit.write_json(tmp_path / "identified.json", kit.identified_degree())
+
+
+def test_recipient_email_that_matches_exits_0_and_says_so(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], identified: Path
+) -> None:
+    typed = "Aigerim.Sarsenbayeva@Student.Example.KZ"
+    code, out, err = _run(
+        capsys, "verify", str(identified), "--for", "KZ", "--recipient-email", typed,
+        *_flags(files),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "[pass] recipient: Issued to the e-mail address a***@student.example.kz" in err
+    assert "hashed with salt (sha256)" in err
+    assert typed.lower() not in (out + err).lower()
+
+
+def test_recipient_email_that_does_not_match_exits_1_even_though_genuine(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], identified: Path
+) -> None:
+    code, out, err = _run(
+        capsys, "verify", str(identified), "--for", "KZ", "--json",
+        "--recipient-email", "someone@else.example", *_flags(files),
+    )  # fmt: skip
+    assert code == 1
+    assert err.startswith("VERIFIED WITH WARNINGS")  # genuine and in force ...
+    assert "[fail] recipient: This credential was not issued to the e-mail address" in err
+    report = json.loads(out)
+    [check] = [c for c in report["checks"] if c["id"] == "recipient"]
+    assert check["status"] == "fail" and report["verified"] is True
+    assert "someone@else.example" not in out + err
+
+
+def test_student_number_flag_and_an_unchecked_recipient(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], identified: Path
+) -> None:
+    code, _, err = _run(
+        capsys, "verify", str(identified), "--student-number", kit.STUDENT_NUMBER, *_flags(files)
+    )
+    assert code == 0, err
+    assert "[pass] recipient: Issued to the student number ***17" in err
+    # The plain degree carries no identifiers: "could not check" is not a yes.
+    code, _, err = _run(
+        capsys, "verify", str(files["good"]), "--student-number", kit.STUDENT_NUMBER,
+        *_flags(files),
+    )  # fmt: skip
+    assert code == 1
+    assert "[indeterminate] recipient: Could not check the student number ***17" in err
+
+
+def test_without_recipient_flags_the_exit_code_is_unchanged(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], identified: Path
+) -> None:
+    code, _, err = _run(capsys, "verify", str(identified), "--for", "KZ", *_flags(files))
+    assert code == 0, err
+    assert "recipient" not in err  # a not-applicable check is not printed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--recipient-email", "not-an-address"],
+        ["--recipient-email", "a\x07@example.org"],
+        ["--student-number", " "],
+        ["--recipient-email", "a@example.org", "--student-number", "1"],
+    ],
+    ids=["shape", "control", "empty", "both"],
+)
+def test_bad_recipient_flags_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], identified: Path, argv: list[str]
+) -> None:
+    code, out, err = _run(capsys, "verify", str(identified), *argv, *_flags(files))
+    assert code == 2 and out == ""
+    assert "not-an-address" not in err and "a\x07@example.org" not in err

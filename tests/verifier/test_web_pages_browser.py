@@ -300,3 +300,30 @@ def test_browser_noise_image_gets_a_clear_message(
     _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
     problem = browser.find_element(By.CSS_SELECTOR, "section.problem")
     assert "no QR code was found" in problem.text
+
+
+@pytest.mark.browser
+def test_browser_checks_the_candidates_email_without_putting_it_in_a_url(
+    browser: Any, verifier_url: str, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    diploma = tmp_path / "diploma.json"
+    diploma.write_text(json.dumps(kit.identified_degree()), encoding="utf-8")
+    browser.get(verifier_url + "/")
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/verify/upload']")
+    form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(diploma))
+    typed = kit.CANDIDATE_EMAIL.title()  # as a job application might spell it
+    form.find_element(By.CSS_SELECTOR, "input[name=recipient]").send_keys(typed)
+    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    check = browser.find_element(By.CSS_SELECTOR, "li[data-check=recipient]")
+    assert "Passed" in check.text and "Issued to your candidate" in check.text
+    assert "a***@student.example.kz" in check.text and "hashed with salt" in check.text
+    assert browser.current_url == verifier_url + "/verify/upload"  # POSTed: nothing in the URL
+    assert kit.CANDIDATE_EMAIL not in browser.page_source.lower()
+    # The re-run form's field is empty: the address is not carried into the next request.
+    rerun = browser.find_element(By.CSS_SELECTOR, "form.rerun input[name=recipient]")
+    assert rerun.get_attribute("value") == ""
+    hidden = browser.find_element(By.CSS_SELECTOR, "form.rerun textarea[name=credential]")
+    assert not hidden.is_displayed()  # the credential travels along, out of sight
+    browser.save_screenshot("/tmp/diplomat-verifier-recipient.png")

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from vc import proofs, strictjson
 from vc.keys import KeyPair, generate
+from vc.ob3 import EMAIL_ADDRESS, identity_hash
 from vc.status import Bitstring, status_entry, status_list_credential
 from verifier.config import VerifierConfig, build_context
 from verifier.context import VerifierContext
@@ -120,6 +121,27 @@ def sign(
 
 def signed_degree(issuer: KeyPair = UNIVERSITY, **overrides: Any) -> dict[str, Any]:
     return sign(degree(issuer, **overrides), issuer)
+
+
+CANDIDATE_EMAIL = "aigerim.sarsenbayeva@student.example.kz"  # what the issuer hashed
+STUDENT_NUMBER = "KZ-2019-04417"
+EMAIL_SALT = "3e1f0a9c77d24b18"
+
+
+def identified_degree(issuer: KeyPair = UNIVERSITY, **overrides: Any) -> dict[str, Any]:
+    """A signed degree whose subject carries the IdentityObjects Diplomat's issuer writes: the
+    name and student number in plain text, the e-mail address as a salted hash."""
+    subject = degree(issuer)["credentialSubject"]
+    subject["identifier"] = [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False,
+         "identityHash": "Aigerim Sarsenbayeva"},
+        {"type": "IdentityObject", "identityType": "sisSourcedId", "hashed": False,
+         "identityHash": STUDENT_NUMBER},
+        {"type": "IdentityObject", "identityType": "emailAddress", "hashed": True,
+         "identityHash": identity_hash(EMAIL_ADDRESS, CANDIDATE_EMAIL, EMAIL_SALT),
+         "salt": EMAIL_SALT},
+    ]  # fmt: skip
+    return signed_degree(issuer, credentialSubject=subject, **overrides)
 
 
 def tampered(credential: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from vc.ob3 import (
     ISCED_LEVEL_FRAMEWORK,
     TARGET_TYPE_ISCED_FIELD,
     TARGET_TYPE_ISCED_LEVEL,
+    RecipientIdentity,
 )
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.context import IssuerStanding, VerifierContext
@@ -143,7 +144,8 @@ class Facts:
 
     ``document`` is the credential (None when the input could not be parsed into one);
     ``input_error`` says why. ``jwt`` is set for VC-JWT input; ``jwt_error`` when the JWT did not
-    verify (``document`` then holds its unverified payload, for display only).
+    verify (``document`` then holds its unverified payload, for display only). ``recipient`` is
+    what the verifier knows about the person (OB 3.0 recipient check), None when nothing was given.
     """
 
     def __init__(
@@ -158,6 +160,7 @@ class Facts:
         jwt_error: DiplomatError | None = None,
         jwt_verification_method: str | None = None,
         jwt_controller: str | None = None,
+        recipient: RecipientIdentity | None = None,
     ) -> None:
         self.ctx = ctx
         self.now = now
@@ -168,6 +171,7 @@ class Facts:
         self.jwt_error = jwt_error
         self.jwt_verification_method = jwt_verification_method
         self.jwt_controller = jwt_controller
+        self.recipient = recipient
 
     @functools.cached_property
     def issuer(self) -> str | None:

@@ -194,3 +194,8 @@ class NotCoveredError(VerificationFinding):
 class HolderBindingError(VerificationFinding):
     problem_type = "urn:diplomat:problem:holder-binding"
     title = "Presenter is not the credential subject"
+
+
+class RecipientMismatchError(VerificationFinding):
+    problem_type = "urn:diplomat:problem:recipient-mismatch"
+    title = "Not issued to the person named"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from vc.errors import DiplomatError, ParsingError
-from verifier.checks import authenticity, convention, legitimacy, validity
+from verifier.checks import authenticity, convention, legitimacy, recipient, validity
 from verifier.checks.facts import Facts
 from verifier.checks.model import CheckResult, Outcome, Section, Severity, Status
 
@@ -22,13 +22,26 @@ __all__ = ["CREDENTIAL_CHECKS", "CheckSpec", "run_checks"]
 @dataclass(frozen=True)
 class CheckSpec:
     """A named check: what it is called everywhere, which question it answers, how bad a
-    failure is, and the function that computes it."""
+    failure is, and the function that computes it.
+
+    ``reads_claims``: an authenticity check whose result rests on what the credential says (not
+    on its integrity), so it is marked ``computed_on_untrusted_data`` like the other sections when
+    the proof does not verify. Checks outside authenticity always are.
+    """
 
     id: str
     section: Section
     severity: Severity
     run: Callable[[Facts], Outcome]
     aliases: Mapping[str, str | None]
+    reads_claims: bool = False
+
+    def rests_on_claims(self, result: CheckResult) -> bool:
+        """Whether this result describes the credential's content (a not-applicable
+        authenticity check read nothing)."""
+        if self.section is not Section.AUTHENTICITY:
+            return True
+        return self.reads_claims and result.status is not Status.NOT_APPLICABLE
 
     def result(self, outcome: Outcome) -> CheckResult:
         return CheckResult(
@@ -159,6 +172,16 @@ CREDENTIAL_CHECKS: tuple[CheckSpec, ...] = (
             "proof",
         ),
     ),
+    # OB 3.0 §9 step 5: a warning, not an error. A mismatch is often an address the candidate
+    # gave the university years ago; the employer decides (VERIFY_STEPS §11.1 S16a).
+    CheckSpec(
+        "recipient",
+        A,
+        WARNING,
+        recipient.check_recipient,
+        _aliases(ob3="recipient"),
+        reads_claims=True,
+    ),
     CheckSpec(
         "validity.valid_from",
         V,
@@ -284,6 +307,6 @@ def run_checks(
     if trusted:
         return results
     return tuple(
-        replace(r, computed_on_untrusted_data=True) if r.section is not Section.AUTHENTICITY else r
-        for r in results
+        replace(r, computed_on_untrusted_data=True) if spec.rests_on_claims(r) else r
+        for spec, r in zip(specs, results, strict=True)
     )

@@ -2,8 +2,12 @@
 
 The body is the credential itself (JSON-LD object, or a compact VC-JWT as text), or
 ``{"verifiableCredential": ...}``, or ``{"url": "<share URL>"}`` (fetched with the safe
-fetcher, as the QR code's page does). A credential that fails verification is a report: 200.
-Only a malformed request is 4xx (not JSON, no credential, bad country, refused URL).
+fetcher, as the QR code's page does). Either wrapper may add the candidate's identity for the
+recipient check: ``"recipient": {"identityType": "emailAddress", "identity": "..."}`` (or
+``sisSourcedId``, or ``id`` for credentialSubject.id). It is taken from the body only, never the
+URL, and not logged; a bare credential has no room for it (its own properties are its own).
+A credential that fails verification is a report: 200. Only a malformed request is 4xx (not
+JSON, no credential, bad country, refused URL, malformed recipient).
 """
 
 from __future__ import annotations
@@ -13,34 +17,46 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from vc.errors import MalformedValueError
+from vc.ob3 import RecipientIdentity
 from verifier.intake import fetch_shared
 from verifier.report import verify_credential
-from verifier.web.bodies import credential_body, destination, enveloped
+from verifier.web.bodies import (
+    RECIPIENT_FIELD,
+    credential_body,
+    destination,
+    enveloped,
+    recipient_of,
+    refuse_identity_in_url,
+)
 from verifier.web.state import state
 
 bp = Blueprint("api", __name__)
 
 
-def _credential() -> Any:
+def _credential() -> tuple[Any, RecipientIdentity | None]:
     body = credential_body()
     if isinstance(body, str) or "@context" in body:
-        return body
-    if set(body) == {"url"}:
+        return body, None
+    recipient = recipient_of(body.get(RECIPIENT_FIELD), "/" + RECIPIENT_FIELD)
+    if set(body) - {RECIPIENT_FIELD} == {"url"}:
         url = body["url"]
         if not isinstance(url, str):
             raise MalformedValueError("'url' must be a string", pointer="/url")
-        return fetch_shared(url, state().fetcher).credential
+        return fetch_shared(url, state().fetcher).credential, recipient
     if "verifiableCredential" in body:
-        return enveloped(body["verifiableCredential"], "/verifiableCredential")
-    return body  # not a credential: the report's format check says why
+        return enveloped(body["verifiableCredential"], "/verifiableCredential"), recipient
+    return body, recipient  # not a credential: the report's format check says why
 
 
 @bp.post("/api/verify")
 def verify() -> Response:
     """200 with the report (``verdict``, ``headline``, ``sections``, ``checks``, ...)."""
+    refuse_identity_in_url()
     country = destination(request.args.get("for"))
-    credential = _credential()
-    report = verify_credential(credential, state().context(), destination=country)
+    credential, recipient = _credential()
+    report = verify_credential(
+        credential, state().context(), destination=country, recipient=recipient
+    )
     response = jsonify(report.to_dict())
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,4 +1,8 @@
-"""Request bodies and parameters: size-capped, strict JSON (no duplicate keys, bounded depth)."""
+"""Request bodies and parameters: size-capped, strict JSON (no duplicate keys, bounded depth).
+
+The candidate's identity (the recipient check) is personal data: it is read from a request body
+only (a JSON field or a POSTed form field), never from a URL, which proxies and servers log.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from flask import request
 from vc import strictjson
 from vc.errors import MalformedValueError, ParsingError
 from vc.jose import looks_like_jwt
+from vc.ob3 import RecipientIdentity
 from verifier.context import check_country
 from verifier.intake import parse_credential
 
@@ -38,6 +43,52 @@ def destination(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return check_country(value.strip().upper(), "for (destination country)")
+
+
+RECIPIENT_FIELD = "recipient"
+_RECIPIENT_KEYS = frozenset({"identityType", "identity"})
+
+
+def recipient_of(value: Any, pointer: str) -> RecipientIdentity | None:
+    """A ``{"identityType": "emailAddress", "identity": "..."}`` object (null or absent: None).
+    Raises MalformedValueError, which never quotes the identity."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != _RECIPIENT_KEYS:
+        raise MalformedValueError(
+            "the recipient must be an object with exactly 'identityType' and 'identity' "
+            '(e.g. {"identityType": "emailAddress", "identity": "..."})',
+            pointer=pointer,
+        )
+    kind, identity = value["identityType"], value["identity"]
+    if not isinstance(kind, str) or not isinstance(identity, str):
+        raise MalformedValueError(
+            "the recipient's identityType and identity must be strings", pointer=pointer
+        )
+    try:
+        return RecipientIdentity(kind, identity)
+    except MalformedValueError as exc:
+        raise MalformedValueError(exc.detail, pointer=pointer) from None
+
+
+def form_recipient() -> RecipientIdentity | None:
+    """The pages' optional "candidate's e-mail or student number" field of a POSTed form (blank:
+    None). Raises MalformedValueError."""
+    text = request.form.get(RECIPIENT_FIELD, "")
+    if not text.strip():
+        return None
+    return RecipientIdentity.from_text(text)
+
+
+def refuse_identity_in_url() -> None:
+    """Raise MalformedValueError when the query string carries a candidate identity: it belongs
+    in the body, and saying so beats silently ignoring it."""
+    if RECIPIENT_FIELD in request.args:
+        raise MalformedValueError(
+            "the candidate's identity is not accepted in a URL (URLs end up in logs): send it in "
+            "the request body",
+            pointer=RECIPIENT_FIELD,
+        )
 
 
 def options_of(body: Mapping[str, Any], allowed: frozenset[str]) -> Mapping[str, Any]:

@@ -81,6 +81,7 @@ CHECK_NAMES: Mapping[str, str] = {
     "key_resolution": "Signing key",
     "proof.signature": "Digital signature",
     "proof.issuer_binding": "Signed by the issuer",
+    "recipient": "Issued to your candidate",
     "validity.valid_from": "Valid from",
     "validity.valid_until": "Valid until",
     "status.revocation": "Not revoked",
@@ -102,6 +103,7 @@ EVIDENCE_KINDS: Mapping[str, str] = {
     "note": "Note",
     "json-schema": "Schema",
     "jws": "JWT signature",
+    "recipient": "Identity you gave (masked)",
 }
 STANDING_WORDS: Mapping[str, str] = {
     "party": "party",

@@ -8,6 +8,11 @@ undetermined check), ``results`` (per-property results), plus our full report un
 ``diplomatReport``. HTTP status: 200 when verified; otherwise 400 when the failure is a
 parsing/malformed-value problem and 422 for every other failure, with the same body.
 A request that cannot be processed at all (not JSON, no credential) is a 4xx problem.
+
+Extension option of ``/credentials/verify``: ``options.recipient`` =
+``{"identityType": "emailAddress" | "sisSourcedId" | ... | "id", "identity": "..."}`` runs the
+OB 3.0 recipient check (result under ``results.recipient``; a mismatch is a warning, so it does
+not change ``verified``, and is listed in ``problemDetails``).
 """
 
 from __future__ import annotations
@@ -18,15 +23,31 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from vc.errors import MalformedValueError
+from vc.ob3 import RecipientIdentity
 from verifier.checks.model import CheckResult, Severity, Status
 from verifier.report import PresentationReport, Report, verify_credential, verify_presentation
-from verifier.web.bodies import destination, enveloped, json_object, options_of
+from verifier.web.bodies import (
+    RECIPIENT_FIELD,
+    destination,
+    enveloped,
+    json_object,
+    options_of,
+    recipient_of,
+    refuse_identity_in_url,
+)
 from verifier.web.state import state
 
 bp = Blueprint("vcapi", __name__)
 
 _CREDENTIAL_OPTIONS = frozenset(
-    {"checks", "returnResults", "returnProblemDetails", "returnCredential", "destinationCountry"}
+    {
+        "checks",
+        "returnResults",
+        "returnProblemDetails",
+        "returnCredential",
+        "destinationCountry",
+        RECIPIENT_FIELD,
+    }
 )
 _PRESENTATION_OPTIONS = frozenset({"challenge", "domain", "checks", "destinationCountry"})
 INVALID_CHALLENGE = "https://w3id.org/security#INVALID_CHALLENGE_ERROR"
@@ -89,6 +110,17 @@ def _credential_results(report: Report) -> dict[str, Any]:
     return results
 
 
+def _recipient_result(report: Report, recipient: RecipientIdentity) -> dict[str, Any]:
+    """The recipient check's result; ``input`` is masked, as everywhere in the report."""
+    check = report.check("recipient")
+    return {
+        "verified": check.status is Status.PASS,
+        "status": check.status.value,
+        "identityType": recipient.identity_type,
+        "input": recipient.masked,
+    }
+
+
 @bp.post("/credentials/verify")
 def verify_credential_endpoint() -> tuple[Response, int]:
     body = json_object()
@@ -99,8 +131,12 @@ def verify_credential_endpoint() -> tuple[Response, int]:
         )
     credential = enveloped(body["verifiableCredential"], "/verifiableCredential")
     options = options_of(body, _CREDENTIAL_OPTIONS)
+    refuse_identity_in_url()
     country = destination(options.get("destinationCountry") or request.args.get("for"))
-    report = verify_credential(credential, state().context(), destination=country)
+    recipient = recipient_of(options.get(RECIPIENT_FIELD), "/options/" + RECIPIENT_FIELD)
+    report = verify_credential(
+        credential, state().context(), destination=country, recipient=recipient
+    )
     verified = report.verified
     result: dict[str, Any] = {"verified": verified}
     if options.get("returnCredential", True):
@@ -109,6 +145,8 @@ def verify_credential_endpoint() -> tuple[Response, int]:
         result["problemDetails"] = _problems(report.checks)
     if options.get("returnResults", True):
         result["results"] = _credential_results(report)
+        if recipient is not None:
+            result["results"]["recipient"] = _recipient_result(report, recipient)
     result["diplomatReport"] = report.to_dict()
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
