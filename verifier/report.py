@@ -299,13 +299,14 @@ class Report:
         if verdict is Verdict.VERIFIED:
             return " ".join([_HEADLINES[verdict], *matched])
         if verdict is Verdict.VERIFIED_WITH_WARNINGS:
-            concerns = [*matched, *(c.message for c in self.authenticity_warnings)] + [
+            concerns = [*(c.message for c in self.authenticity_warnings)] + [
                 SECTION_TITLES[s.section] + " " + s.message
                 for s in self.sections.values()
                 if s.section in (Section.ISSUER_LEGITIMACY, Section.RECOGNITION)
                 and s.status not in (Status.PASS, Status.NOT_APPLICABLE)
             ]
-            return " ".join([_HEADLINES[verdict], *concerns])
+            # The warnings first, then a match (which is good news, not one of them).
+            return " ".join([_HEADLINES[verdict], *concerns, *matched])
         decisive = [
             s.message
             for s in self.sections.values()

@@ -225,3 +225,17 @@ def test_json_report_keeps_its_shape(kit: ModuleType) -> None:
     [record] = [c for c in data["checks"] if c["id"] == "recipient"]
     assert record["section"] == "authenticity" and record["severity"] == "warning"
     assert record["status"] == "pass" and record["aliases"]["ob3"] == "recipient"
+
+
+def test_a_match_follows_the_warnings_in_the_headline(kit: ModuleType) -> None:
+    # No registry: issuer legitimacy cannot be confirmed, so the verdict carries warnings; the
+    # match is good news and must not read as one of them.
+    typed = RecipientIdentity.email("aigerim.sarsenbayeva@student.example.kz")
+    report = verify_credential(
+        identified_degree(kit), kit.context(destination="JP", registries=None), recipient=typed
+    )
+    assert report.verdict is Verdict.VERIFIED_WITH_WARNINGS
+    match = report.check("recipient").message
+    assert report.headline.endswith(match)
+    legitimacy = report.sections[Section.ISSUER_LEGITIMACY].message
+    assert report.headline.index(legitimacy) < report.headline.index(match)
