@@ -4,7 +4,9 @@ In process: ``verify_credential`` on an OB 3.0 Master's degree (eddsa-rdfc-2022,
 with a revocation status list served from memory (StaticFetcher, cached by StatusListCache after
 the first call), a signed accreditation registry and the shipped conventions dataset.
 Over HTTP: ``POST /api/verify?for=JP`` to the real app on a 127.0.0.1 port with one keep-alive
-connection (http.client). Prints median, p90 and count; the target is well under a second.
+connection (http.client). Every timed report sees its credential for the first time (cached
+JSON-LD expansions are forgotten, untimed, before each), except the "again" line. Prints median,
+p90 and count; the target is well under a second.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from vc import proofs, strictjson
+from vc import jsonld, proofs, strictjson
 from vc.dids import DidResolver
 from vc.fetch import StaticFetcher
 from vc.keys import KeyPair, generate
@@ -195,9 +197,21 @@ def _figures(name: str, samples: Sequence[float]) -> str:
     )
 
 
-def _timed(operation: Callable[[], object], count: int) -> list[float]:
+def new_credential() -> None:
+    """Forget cached JSON-LD expansions: the next report sees its credential for the first time."""
+    jsonld.default_loader().forget_expansions()
+
+
+def _timed(
+    operation: Callable[[], object],
+    count: int,
+    before: Callable[[], object] | None = new_credential,
+) -> list[float]:
+    """Seconds per call of ``operation``; ``before`` (untimed) runs ahead of every call."""
     samples = []
     for _ in range(count):
+        if before is not None:
+            before()
         started = time.perf_counter()
         operation()
         samples.append(time.perf_counter() - started)
@@ -215,17 +229,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = (
             factory()
         )  # empty cache: the status list is fetched (from memory) and its proof verified
+        new_credential()
         started = time.perf_counter()
         report = verify_credential(credential, ctx, destination="JP")
         cold.append(time.perf_counter() - started)
     ctx = factory()
     verify_credential(credential, ctx, destination="JP")
     warm = _timed(lambda: verify_credential(credential, ctx, destination="JP"), args.iterations)
+    again = _timed(
+        lambda: verify_credential(credential, ctx, destination="JP"), args.iterations, before=None
+    )
     print(
         f"verdict: {report.verdict.value} ({', '.join(f'{s.value}={v.status.value}' for s, v in report.sections.items())})"
     )
     print(_figures("in process, status list not yet cached", cold))
     print(_figures("in process, status list cached", warm))
+    print(_figures("in process, the same credential again", again))
 
     import logging
 

@@ -73,6 +73,11 @@ class StaticDocumentLoader:
             while len(self._expansions) > EXPANSION_CACHE_SIZE:
                 self._expansions.popitem(last=False)
 
+    def forget_expansions(self) -> None:
+        """Drop the cached expansions (benchmarks measure a document seen for the first time)."""
+        with self._lock:
+            self._expansions.clear()
+
     def __contains__(self, url: str) -> bool:
         return url in self._documents
 
