@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 import random
 import threading
 import traceback
@@ -14,17 +12,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from prockit import PROCESSES, run_processes
 
 from issuer.errors import DuplicateCredentialError
 from issuer.store import Issuer, NewCredential, Store, head_revision, new_token, open_store
 from issuer.store.allocation import capacity
 
-PROCESSES = 8
 PER_PROCESS = 200
 NUMBER_STEP = 50  # process w tries diploma numbers 50w .. 50w+199: up to four processes per number
 LIST_LENGTH = 512
 FILL_RATIO = 0.9
-JOIN_SECONDS = 300
 
 
 def _allocate_and_issue(
@@ -133,43 +130,13 @@ def _open_and_register(url: str, worker: int, barrier: Barrier, results: Any) ->
         results.put(("error", worker, traceback.format_exc()))
 
 
-def _run_processes(
-    target: Callable[..., None], args: Callable[[int, Barrier, Any], tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    """Spawn PROCESSES processes released together by a barrier; return their reports."""
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(PROCESSES)
-    results = ctx.Queue()
-    processes = [
-        ctx.Process(target=target, args=args(worker, barrier, results))
-        for worker in range(PROCESSES)
-    ]
-    for process in processes:
-        process.start()
-    reports: list[tuple[Any, ...]] = []
-    try:
-        for _ in processes:
-            reports.append(results.get(timeout=JOIN_SECONDS))
-    except queue.Empty:
-        pytest.fail(f"only {len(reports)} of {PROCESSES} processes reported in time")
-    finally:
-        for process in processes:
-            process.join(timeout=30)
-            if process.is_alive():
-                process.kill()
-                process.join()
-    errors = [report for report in reports if report[0] == "error"]
-    assert not errors, "\n".join(str(report[2]) for report in errors)
-    return reports
-
-
 @pytest.mark.slow
 def test_eight_processes_never_share_an_index_or_a_diploma_number(
     make_store: Callable[..., Store], make_issuer: Callable[..., Issuer], db_url: str
 ) -> None:
     store = make_store(status_list_length=LIST_LENGTH, fill_ratio=FILL_RATIO)
     issuer = make_issuer()
-    reports = _run_processes(
+    reports = run_processes(
         _allocate_and_issue,
         lambda worker, barrier, results: (db_url, issuer.id, worker, barrier, results),
     )
@@ -226,7 +193,7 @@ def test_eight_processes_storing_chunks_never_share_an_index_or_a_diploma_number
 ) -> None:
     store = make_store(status_list_length=LIST_LENGTH, fill_ratio=FILL_RATIO)
     issuer = make_issuer()
-    reports = _run_processes(
+    reports = run_processes(
         _allocate_and_issue_in_chunks,
         lambda worker, barrier, results: (db_url, issuer.id, worker, barrier, results),
     )
@@ -277,7 +244,7 @@ def test_eight_processes_storing_chunks_never_share_an_index_or_a_diploma_number
 def test_eight_processes_open_a_fresh_database_at_once(
     make_store: Callable[..., Store], db_url: str
 ) -> None:
-    reports = _run_processes(
+    reports = run_processes(
         _open_and_register, lambda worker, barrier, results: (db_url, worker, barrier, results)
     )
     assert sorted(report[1] for report in reports) == list(range(PROCESSES))

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import webkit as kit
 from flask import Flask
 from pgkit import fresh_postgres_database
+from prockit import PROCESSES, run_processes
 
 from vc import proofs
 from vc.errors import MalformedValueError
@@ -308,14 +309,14 @@ def test_of_eight_processes_redeeming_one_challenge_exactly_one_wins(
 ) -> None:
     store = make_store()
     challenges = [store.issue()[0] for _ in range(ROUNDS)]
-    reports = racekit.run_processes(
+    reports = run_processes(
         racekit.redeem_all,
         lambda worker, barrier, results: (db_url, challenges, worker, barrier, results),
     )
     for round_ in range(ROUNDS):
         outcomes = [report[2][round_] for report in reports]
         assert outcomes.count(None) == 1, (round_, outcomes)
-        assert outcomes.count(ALREADY_USED) == racekit.PROCESSES - 1, (round_, outcomes)
+        assert outcomes.count(ALREADY_USED) == PROCESSES - 1, (round_, outcomes)
     assert all(used for _, _, used in _rows(store))
 
 
@@ -323,7 +324,7 @@ def test_of_eight_processes_redeeming_one_challenge_exactly_one_wins(
 def test_eight_processes_open_a_fresh_database_at_once(
     make_store: Callable[..., ChallengeStore], db_url: str
 ) -> None:
-    reports = racekit.run_processes(
+    reports = run_processes(
         racekit.open_and_issue, lambda worker, barrier, results: (db_url, worker, barrier, results)
     )
     issued = [report[2] for report in reports]
