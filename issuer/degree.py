@@ -34,12 +34,9 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 # jsonschema ships no type stubs and types-jsonschema is not a project dependency.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from vc.dates import format_datetime, parse_datetime
@@ -56,10 +53,7 @@ from vc.ob3 import (
     TARGET_TYPE_NQF,
     identity_hash,
 )
-
-SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
-INPUT_SCHEMA_FILE = "degree-input.schema.json"
-CREDENTIAL_SCHEMA_FILE = "degree-credential.schema.json"
+from vc.schemas import DEGREE_CREDENTIAL, DEGREE_INPUT, json_schema, schema_validator
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -502,32 +496,14 @@ class IssuerProfile:
 # --- schemas -------------------------------------------------------------------------------------
 
 
-@cache
-def _schema(name: str) -> dict[str, Any]:
-    """Load a JSON Schema from the repository's schemas/ folder (cached; the only file read)."""
-    path = SCHEMAS_DIR / name
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MalformedValueError(f"cannot load JSON Schema {path}: {exc}") from exc
-    if not isinstance(loaded, dict):
-        raise MalformedValueError(f"JSON Schema {path} is not an object")
-    return loaded
-
-
-@cache
-def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(_schema(name))
-
-
 def input_schema() -> dict[str, Any]:
     """The JSON Schema of the simple input (schemas/degree-input.schema.json)."""
-    return _schema(INPUT_SCHEMA_FILE)
+    return json_schema(DEGREE_INPUT)
 
 
 def credential_schema() -> dict[str, Any]:
     """The JSON Schema of the degree credential profile (schemas/degree-credential.schema.json)."""
-    return _schema(CREDENTIAL_SCHEMA_FILE)
+    return json_schema(DEGREE_CREDENTIAL)
 
 
 def _pointer(path: Sequence[object]) -> str:
@@ -676,7 +652,7 @@ def parse_input(obj: Mapping[str, Any]) -> DegreeInput:
         raise InputError([("", "degree input must be a JSON object")])
     cleaned = {key: value for key, value in obj.items() if value is not None}
     problems: list[tuple[str, str]] = []
-    for error in _validator(INPUT_SCHEMA_FILE).iter_errors(cleaned):
+    for error in schema_validator(DEGREE_INPUT).iter_errors(cleaned):
         problems.extend(_input_problems(error))
     problems.extend(_semantic_problems(cleaned))
     if problems:
@@ -1161,7 +1137,7 @@ def validate_credential(doc: Mapping[str, Any]) -> None:
     instance = dict(doc)
     problems: list[str] = []
     errors = sorted(
-        _validator(CREDENTIAL_SCHEMA_FILE).iter_errors(instance),
+        schema_validator(DEGREE_CREDENTIAL).iter_errors(instance),
         key=lambda e: (_pointer(e.absolute_path), e.message),
     )
     for error in errors:

@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
@@ -24,8 +23,7 @@ from vc.errors import (
     SafeModeError,
     WorkLimitError,
 )
-
-CONTEXTS_DIR = Path(__file__).resolve().parents[1] / "schemas" / "contexts"
+from vc.schemas import CONTEXTS_DIR
 
 DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
 

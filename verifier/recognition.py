@@ -15,9 +15,9 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no typ
 
 from vc import strictjson
 from vc.errors import MalformedValueError, ParsingError
+from vc.schemas import CONVENTIONS, schema_validator
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "conventions.json"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "conventions.schema.json"
 
 PARTY = "party"
 PENDING = "party_pending_confirmation"
@@ -296,12 +296,6 @@ class RecognitionAssessment:
 # --- loading and parsing -------------------------------------------------------------------------
 
 
-@functools.cache
-def _validator() -> Any:
-    schema = strictjson.loads_object(SCHEMA_FILE.read_bytes(), "conventions schema")
-    return jsonschema.Draft202012Validator(schema)
-
-
 def parse_dataset(data: Mapping[str, Any]) -> ConventionsDataset:
     """Validate parsed JSON against ``schemas/conventions.schema.json`` and build the dataset.
 
@@ -314,7 +308,7 @@ def parse_dataset(data: Mapping[str, Any]) -> ConventionsDataset:
             f"conventions dataset must be a JSON object, not {type(data).__name__}"
         )
     document = dict(data)
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    error = jsonschema.exceptions.best_match(schema_validator(CONVENTIONS).iter_errors(document))
     if error is not None:
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)
         detail = error.message if len(error.message) <= 300 else error.message[:297] + "..."

@@ -3,10 +3,8 @@ degree profile, key resolution, proof and the issuer's control of the key."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
@@ -26,10 +24,10 @@ from vc.errors import (
     UnsafeUrlError,
 )
 from vc.multibase import b64url_decode
+from vc.schemas import DEGREE_CREDENTIAL, schema_validator
 from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
 from verifier.checks.model import Evidence, Outcome
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "degree-credential.schema.json"
 DEGREE_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
@@ -169,13 +167,7 @@ def check_safe_mode(facts: Facts) -> Outcome:
 # --- S4 degree profile schema ------------------------------------------------------------------
 
 
-@functools.cache
-def _schema_validator(path: Path) -> Any:
-    schema = strictjson.loads_object(path.read_bytes(), "degree credential schema")
-    return jsonschema.Draft202012Validator(schema)
-
-
-def check_schema(facts: Facts, schema_file: Path = SCHEMA_FILE) -> Outcome:
+def check_schema(facts: Facts) -> Outcome:
     """A degree (AchievementCredential, VC 2.0) matches Diplomat's degree profile JSON Schema."""
     document = facts.document
     if document is None or facts.version is None:
@@ -190,12 +182,13 @@ def check_schema(facts: Facts, schema_file: Path = SCHEMA_FILE) -> Outcome:
             "Not checked: the degree profile is defined for VC 2.0; this VC 1.1 credential "
             "was checked against the VC 1.1 data model only."
         )
-    if not schema_file.is_file():
+    try:
+        validator = schema_validator(DEGREE_CREDENTIAL)
+    except MalformedValueError:
         return Outcome.skipped(
-            f"Not checked: the degree profile schema {schema_file.name} is not installed."
+            f"Not checked: the degree profile schema {DEGREE_CREDENTIAL} is not installed."
         )
-    evidence = Evidence(kind="json-schema", source=schema_file.name)
-    validator = _schema_validator(schema_file)
+    evidence = Evidence(kind="json-schema", source=DEGREE_CREDENTIAL)
     error = jsonschema.exceptions.best_match(validator.iter_errors(dict(document)))
     if error is not None:
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)

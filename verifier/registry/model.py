@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
-
-from vc import strictjson
 from vc.errors import MalformedValueError
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "registry.schema.json"
+from vc.schemas import REGISTRY, schema_validator
 
 # ISCED 2011 levels are one digit; ISCED-P/A programme codes are three digits whose first is the level.
 _LEVEL = re.compile(r"^[0-8]([0-9]{2})?$")
@@ -176,19 +170,15 @@ class Registry:
         return None
 
 
-@functools.cache
-def _validator() -> Any:
-    schema = strictjson.loads_object(SCHEMA_FILE.read_bytes(), "registry schema")
-    return jsonschema.Draft202012Validator(schema)
-
-
 def _pointer(path: Any) -> str:
     return "/" + "/".join(str(part) for part in path)
 
 
 def schema_problems(doc: Any) -> list[str]:
     """Every JSON Schema violation of `doc`, each as 'pointer: message', in document order."""
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        schema_validator(REGISTRY).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     return [f"{_pointer(e.absolute_path)}: {e.message}" for e in errors]
 
 

@@ -1,0 +1,50 @@
+"""The project's data folder ``schemas/``: the vendored JSON-LD contexts and Diplomat's JSON Schemas.
+
+The one place that knows where ``schemas/`` is. Each schema file is read and compiled once per
+process (cached), never on a verification's hot path after the first.
+
+    degree-input.schema.json        the issuer's simple input (one JSON object or CSV row)
+    degree-credential.schema.json   the degree credential profile (OB 3.0 AchievementCredential)
+    registry.schema.json            an accreditation registry document
+    conventions.schema.json         the recognition conventions dataset
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
+from vc import strictjson
+from vc.errors import DiplomatError, MalformedValueError
+
+SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
+CONTEXTS_DIR = SCHEMAS_DIR / "contexts"
+
+DEGREE_INPUT = "degree-input.schema.json"
+DEGREE_CREDENTIAL = "degree-credential.schema.json"
+REGISTRY = "registry.schema.json"
+CONVENTIONS = "conventions.schema.json"
+
+
+@cache
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema ``schemas/<name>`` (parsed strictly; shared: do not modify it).
+
+    Raises MalformedValueError when the file is missing or is not a JSON object.
+    """
+    path = SCHEMAS_DIR / name
+    try:
+        return strictjson.loads_object(path.read_bytes(), f"JSON Schema {name}")
+    except OSError as exc:
+        raise MalformedValueError(f"cannot load JSON Schema {path}: {exc}") from exc
+    except DiplomatError as exc:
+        raise MalformedValueError(f"JSON Schema {path} is not valid: {exc}") from exc
+
+
+@cache
+def schema_validator(name: str) -> Draft202012Validator:
+    """A compiled Draft 2020-12 validator of ``schemas/<name>``. Raises MalformedValueError."""
+    return Draft202012Validator(json_schema(name))
