@@ -15,11 +15,11 @@ from pathlib import Path
 from flask import Flask, Response
 
 from vc.fetch import Fetcher
-from verifier.challenges import open_challenge_store
+from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
 from verifier.web import api, errors, pages, vcapi
-from verifier.web.state import EXTENSION, ChallengeStore, ContextProvider, WebState
+from verifier.web.state import EXTENSION, ContextProvider, WebState
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "

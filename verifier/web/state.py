@@ -16,7 +16,7 @@ from flask import current_app
 
 from vc.errors import DiplomatError
 from vc.fetch import Fetcher
-from verifier.challenges import ChallengeStore, ServiceBusyError
+from verifier.challenges import ChallengeStore
 from verifier.config import VerifierConfig
 from verifier.context import VerifierContext
 
@@ -70,9 +70,7 @@ def state() -> WebState:
 
 __all__ = [
     "EXTENSION",
-    "ChallengeStore",
     "ContextProvider",
-    "ServiceBusyError",
     "WebState",
     "state",
 ]
