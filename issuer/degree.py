@@ -380,10 +380,10 @@ REQUIRED_COLUMNS = (
 NUMERIC_COLUMNS = frozenset({"ects_available", "ects_earned", "gpa", "gpa_scale"})
 DEFAULT_MAX_ROWS = 5000
 
-_NUMBER = re.compile(r"^(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
-_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_NUMBER = re.compile(r"^(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?\Z")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*\Z")
 
 
 class InputError(MalformedValueError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from vc.errors import CryptographicSecurityError, MalformedValueError
 from vc.keys import KeyPair, KeyType, generate
 
-_REF = re.compile(r"^signing-[a-z0-9-]{1,64}\.pem$")
+_REF = re.compile(r"^signing-[a-z0-9-]{1,64}\.pem\Z")
 
 
 class KeyStore:

@@ -10,7 +10,7 @@ from vc.errors import MalformedValueError
 # VC-DM 2.0 §4.9 uses xsd:dateTimeStamp: the time zone offset is required.
 _DATETIME = re.compile(
     r"^(?P<date>-?\d{4,}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?P<frac>\.\d+)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})$"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})\Z"
 )
 
 

@@ -19,8 +19,8 @@ DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 
-_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._%:-]*[A-Za-z0-9._%-]$")
-_WEB_HOST = re.compile(r"^[A-Za-z0-9.-]+(%3[Aa]\d{1,5})?$")
+_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._%:-]*[A-Za-z0-9._%-]\Z")
+_WEB_HOST = re.compile(r"^[A-Za-z0-9.-]+(%3[Aa]\d{1,5})?\Z")
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def default_loader() -> StaticDocumentLoader:
     return _default_loader
 
 
-_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
+_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+\Z")
 
 
 class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]

@@ -18,8 +18,8 @@ P256_PRIV = b"\x86\x26"
 P384_PUB = b"\x81\x24"
 P384_PRIV = b"\x87\x26"
 
-_B58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+$")
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+_B58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+\Z")
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*\Z")
 
 
 def encode_base58btc(data: bytes) -> str:

@@ -29,7 +29,7 @@ from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
 from verifier.checks.model import Evidence, Outcome
 
 DEGREE_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
 
 
 # --- S1 format ---------------------------------------------------------------------------------

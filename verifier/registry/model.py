@@ -13,9 +13,9 @@ from vc.errors import MalformedValueError
 from vc.schemas import REGISTRY, schema_validator
 
 # ISCED 2011 levels are one digit; ISCED-P/A programme codes are three digits whose first is the level.
-_LEVEL = re.compile(r"^[0-8]([0-9]{2})?$")
+_LEVEL = re.compile(r"^[0-8]([0-9]{2})?\Z")
 # ISCED-F 2013: broad field 2 digits, narrow 3, detailed 4 (e.g. 06 ICT > 061 > 0613 software).
-_FIELD = re.compile(r"^[0-9]{2,4}$")
+_FIELD = re.compile(r"^[0-9]{2,4}\Z")
 
 
 class AccreditationStatus(StrEnum):
