@@ -48,13 +48,16 @@ class SignerSpec:
 
 def _watch_parent(parent: int) -> None:
     while True:
-        time.sleep(0.5)
         if os.getppid() != parent:
             os._exit(1)  # orphaned: the batch runner is gone
+        time.sleep(0.5)
 
 
-def _init_worker(spec: SignerSpec) -> None:
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+def _init_worker(spec: SignerSpec, parent: int) -> None:
+    # ``parent`` comes from the pool's creator, not from os.getppid() here: a worker still starting
+    # up when the runner is killed would otherwise take its new parent (init) for the real one
+    # and never exit.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     keystore = KeyStore(Path(spec.keys_dir), spec.passphrase)
     _worker["signer"] = Signer(
         issuer_id=spec.issuer_id,
@@ -96,7 +99,7 @@ class SigningPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(spec,),
+            initargs=(spec, os.getpid()),
         )
 
     def submit(
