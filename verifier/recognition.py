@@ -21,12 +21,16 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "conventions.json"
 
 PARTY = "party"
 PENDING = "party_pending_confirmation"
+CANDIDATE = "domestic_approval_only"  # approved at home, no deposit known: never counted
 NOT_PARTY = "not_party"
 SIGNATORY_ONLY = "signatory_only"
 NOT_LISTED = "not_listed"  # not a dataset status: the convention's lists do not name the country
 
 # The lists of a convention entry that hold per-country rows; the row's own status is what counts.
-_PARTY_LISTS = ("parties", "checked_non_parties", "signatories_not_parties")
+_PARTY_LISTS = ("parties", "candidates", "checked_non_parties", "signatories_not_parties")
+_CONFIDENCE_ORDER = ("low", "medium", "high")
+_URL = re.compile(r"https?://\S+")
+_RESERVATION_WORDS = ("reservation", "оговорк", "réserve", "vorbehalt")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CHECK_NIC = "check with the national information centre"
 
@@ -53,6 +57,17 @@ class KeyArticle:
     verified: str | None = None
     core_rule: bool = False
     plain_meaning: str | None = None
+    refusal_ground: str | None = None
+    diplomat_check: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A further source for a fact, with the words read there (``quote``) when recorded."""
+
+    source: str
+    quote: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,17 @@ class Party:
     deposited_confidence: str | None = None
     in_force_source: str | None = None
     in_force_confidence: str | None = None
-    other_sources: tuple[str, ...] = ()
+    other_sources: tuple[SourceRef, ...] = ()
+    quote: str | None = None
+    status_confidence: str | None = None
+    domestic_approval: str | None = None
+    party_as_of: date | None = None
+    party_as_of_basis: str | None = None
+
+    @property
+    def computed(self) -> bool:
+        """True when the entry-into-force date was computed from the deposit date, not read."""
+        return (self.in_force_basis or "").startswith("computed")
 
 
 @dataclass(frozen=True)
@@ -89,6 +114,9 @@ class Convention:
     parties: tuple[Party, ...]
     adopted: date | None = None
     depositary: str | None = None
+    superseded_by: str | None = None
+    superseded_note: str | None = None
+    superseded_source: str | None = None
 
     def party(self, country: str) -> Party | None:
         """Return the row for ``country`` (any status), or None when the convention omits it."""
@@ -125,7 +153,12 @@ class ConventionsDataset:
 
 @dataclass(frozen=True)
 class CountryStanding:
-    """One country's standing under one convention, as the finding reports it."""
+    """One country's standing under one convention, as the finding reports it.
+
+    ``party_as_of`` is the date from which a dated source confirms a party whose
+    entry-into-force date is unknown (``party_as_of_basis`` says how it was dated); ``quote`` is
+    what the source said.
+    """
 
     country: str
     status: str
@@ -135,6 +168,26 @@ class CountryStanding:
     in_force_source: str | None = None
     in_force_confidence: str | None = None
     in_force_basis: str | None = None
+    status_confidence: str | None = None
+    party_as_of: date | None = None
+    party_as_of_basis: str | None = None
+    quote: str | None = None
+
+    @property
+    def since(self) -> date | None:
+        """From when the data shows the country bound: its entry into force, else the date a
+        dated source confirms it as a party; None when neither is known."""
+        return self.in_force if self.in_force is not None else self.party_as_of
+
+    @property
+    def weakest(self) -> tuple[str | None, str]:
+        """The weakest confidence among the facts this standing rests on, and which fact."""
+        status = self.status_confidence or self.confidence
+        if self.in_force is not None:
+            date_confidence = self.in_force_confidence or self.confidence
+            if _rank(date_confidence) < _rank(status):
+                return date_confidence, "date"
+        return status, "status"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO strings)."""
@@ -147,6 +200,11 @@ class CountryStanding:
             "in_force_source": self.in_force_source,
             "in_force_confidence": self.in_force_confidence,
             "in_force_basis": self.in_force_basis,
+            "status_confidence": self.status_confidence,
+            "party_as_of": _iso(self.party_as_of),
+            "party_as_of_basis": self.party_as_of_basis,
+            "since": _iso(self.since),
+            "quote": self.quote,
         }
 
 
@@ -160,6 +218,15 @@ class AppliedArticle:
     confidence: str
     source: str | None
     meaning: str
+    refusal_ground: str | None = None
+    verified: str | None = None
+
+    @property
+    def number_verified(self) -> bool:
+        """False when the dataset marks the article number as not read from a convention text."""
+        flags = ("unverified", "not read", "not re-read")
+        text = f"{self.article or ''} {self.verified or ''}".lower()
+        return self.article is not None and not any(flag in text for flag in flags)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -170,20 +237,34 @@ class AppliedArticle:
             "confidence": self.confidence,
             "source": self.source,
             "meaning": self.meaning,
+            "refusal_ground": self.refusal_ground,
+            "verified": self.verified,
+            "number_verified": self.number_verified,
         }
 
 
 @dataclass(frozen=True)
 class ReservationNote:
-    """A reservation a party entered to the convention, with what it means for recognition."""
+    """A reservation a party entered to one convention, shown only for a pair that convention
+    binds or may bind; ``quotes`` are the recorded words of the sources about it."""
 
     country: str
     reservation: str
     text: str
+    convention_id: str = ""
+    source: str | None = None
+    quotes: tuple[SourceRef, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"country": self.country, "reservation": self.reservation, "text": self.text}
+        return {
+            "country": self.country,
+            "reservation": self.reservation,
+            "text": self.text,
+            "convention_id": self.convention_id,
+            "source": self.source,
+            "quotes": [{"source": q.source, "quote": q.quote} for q in self.quotes],
+        }
 
 
 @dataclass(frozen=True)
@@ -200,6 +281,10 @@ class ConventionFinding:
     article: AppliedArticle | None
     reservations: tuple[ReservationNote, ...]
     as_of: date
+    since: date | None = None
+    confidence: str | None = None
+    reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO strings)."""
@@ -214,6 +299,10 @@ class ConventionFinding:
             "article": None if self.article is None else self.article.to_dict(),
             "reservations": [note.to_dict() for note in self.reservations],
             "as_of": self.as_of.isoformat(),
+            "since": _iso(self.since),
+            "confidence": self.confidence,
+            "reasons": list(self.reasons),
+            "sources": list(self.sources),
         }
 
 
@@ -235,7 +324,7 @@ class RecognitionAssessment:
 
     @property
     def covered_by(self) -> tuple[str, ...]:
-        """Ids of the conventions that cover the degree on the decision date."""
+        """Ids of the conventions that cover the degree on the decision date (all of them)."""
         return tuple(f.convention_id for f in self.findings if f.outcome is Outcome.COVERED)
 
     @property
@@ -251,6 +340,39 @@ class RecognitionAssessment:
         return Outcome.NOT_COVERED
 
     @property
+    def deciding(self) -> tuple[ConventionFinding, ...]:
+        """The findings the answer rests on: those whose outcome is the overall outcome."""
+        return tuple(f for f in self.findings if f.outcome is self.outcome)
+
+    @property
+    def since(self) -> date | None:
+        """When covered: the earliest date from which a covering convention binds the pair."""
+        dates = [f.since for f in self.deciding if f.outcome is Outcome.COVERED and f.since]
+        return min(dates) if dates else None
+
+    @property
+    def confidence(self) -> str | None:
+        """When covered: the confidence of the best-supported covering convention (each one
+        carries the confidence of its weakest fact); else None."""
+        levels = [f.confidence for f in self.deciding if f.outcome is Outcome.COVERED]
+        known = [level for level in levels if level is not None]
+        return max(known, key=_rank) if known else None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources the answer rests on, each once, in order."""
+        seen: dict[str, None] = {}
+        for finding in self.deciding:
+            for source in finding.sources:
+                seen.setdefault(source, None)
+        return tuple(seen)
+
+    @property
+    def reservations(self) -> tuple[ReservationNote, ...]:
+        """Reservations of the conventions the answer rests on (and only those)."""
+        return tuple(note for f in self.deciding for note in f.reservations)
+
+    @property
     def summary(self) -> str:
         """One sentence for humans."""
         outcome = self.outcome
@@ -264,13 +386,18 @@ class RecognitionAssessment:
             covered = [f for f in self.findings if f.outcome is Outcome.COVERED]
             return "Covered by " + "; and by ".join(_covered_clause(f) for f in covered) + "."
         if outcome is Outcome.UNCONFIRMED:
-            unsure = [f.short_name for f in self.findings if f.outcome is Outcome.UNCONFIRMED]
+            unsure = [f for f in self.findings if f.outcome is Outcome.UNCONFIRMED]
+            reasons = "; ".join(f"{f.short_name}: {'; '.join(f.reasons)}" for f in unsure)
+            notes = " ".join(note.text for f in unsure for note in f.reservations)
             return (
                 f"Unconfirmed — {_CHECK_NIC}: the dataset (as of {self.as_of.isoformat()}) cannot "
-                f"confirm that the {_join(unsure)} applied between {self.issuer_country} and "
-                f"{self.destination_country} on {self.on.isoformat()}."
+                f"confirm that the {_join([f.short_name for f in unsure])} applied between "
+                f"{self.issuer_country} and {self.destination_country} on {self.on.isoformat()} "
+                f"({reasons})." + (f" {notes}" if notes else "")
             )
-        reasons = "; ".join(f.message for f in self.findings)
+        reasons = "; ".join(
+            f.message for f in self.findings if f.outcome is not Outcome.NOT_APPLICABLE
+        )
         tail = f" ({reasons})" if reasons else ""
         return (
             f"Not covered: no recognition convention in the dataset (as of "
@@ -288,6 +415,9 @@ class RecognitionAssessment:
             "dataset_version": self.dataset_version,
             "outcome": self.outcome.value,
             "covered_by": list(self.covered_by),
+            "since": _iso(self.since),
+            "confidence": self.confidence,
+            "sources": list(self.sources),
             "summary": self.summary,
             "findings": [finding.to_dict() for finding in self.findings],
         }
@@ -324,6 +454,11 @@ def parse_dataset(data: Mapping[str, Any]) -> ConventionsDataset:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise MalformedValueError(f"conventions dataset repeats convention id(s) {duplicates}")
+    unknown = sorted(
+        c.superseded_by for c in conventions if c.superseded_by and c.superseded_by not in ids
+    )
+    if unknown:
+        raise MalformedValueError(f"superseded_by names unknown convention(s) {unknown}")
     as_of_note = document.get("as_of_note")
     return ConventionsDataset(
         as_of=_date(document["as_of"], "/as_of"),
@@ -370,6 +505,8 @@ def _parse_convention(entry: Mapping[str, Any], pointer: str) -> Convention:
             verified=item.get("verified"),
             core_rule=bool(item.get("core_rule", False)),
             plain_meaning=item.get("plain_meaning"),
+            refusal_ground=item.get("refusal_ground"),
+            diplomat_check=item.get("diplomat_check"),
         )
         for item in entry.get("key_articles", [])
     )
@@ -388,6 +525,7 @@ def _parse_convention(entry: Mapping[str, Any], pointer: str) -> Convention:
         raise MalformedValueError(
             f"convention {convention_id} lists {repeated} more than once", pointer=pointer
         )
+    successor = entry.get("superseded_by") or {}
     return Convention(
         id=convention_id,
         name=entry["name"],
@@ -397,6 +535,9 @@ def _parse_convention(entry: Mapping[str, Any], pointer: str) -> Convention:
         parties=tuple(rows),
         adopted=_optional_date(entry.get("adopted"), f"{pointer}/adopted"),
         depositary=entry.get("depositary"),
+        superseded_by=successor.get("convention"),
+        superseded_note=successor.get("note"),
+        superseded_source=successor.get("source"),
     )
 
 
@@ -429,8 +570,19 @@ def _parse_party(row: Mapping[str, Any], pointer: str, general: date | None) -> 
         deposited_confidence=row.get("deposited_confidence"),
         in_force_source=row.get("in_force_source"),
         in_force_confidence=row.get("in_force_confidence"),
-        other_sources=tuple(row.get("other_sources", ())),
+        other_sources=tuple(_source_ref(item) for item in row.get("other_sources", ())),
+        quote=row.get("quote"),
+        status_confidence=row.get("status_confidence"),
+        domestic_approval=row.get("domestic_approval"),
+        party_as_of=_optional_date(row.get("party_as_of"), f"{pointer}/party_as_of"),
+        party_as_of_basis=row.get("party_as_of_basis"),
     )
+
+
+def _source_ref(item: str | Mapping[str, Any]) -> SourceRef:
+    if isinstance(item, str):
+        return SourceRef(item)
+    return SourceRef(item["source"], item.get("quote"), item.get("role"))
 
 
 def _date(value: str, pointer: str) -> date:
@@ -456,10 +608,15 @@ def assess(
 ) -> RecognitionAssessment:
     """Assess which conventions cover a degree from ``issuer_country`` used in another country.
 
-    The rule (NOTES §7 of the research snapshot): a convention covers the degree only if both
-    countries have status ``party`` and both entry-into-force dates are known and on or before the
-    decision date ``on``. A pending status or an unknown date is *unconfirmed* (check with the
-    national information centre), never covered. Reservations of either party are shown.
+    The rule: a convention covers the degree on the decision date ``on`` when both countries
+    have status ``party`` and each is bound on or before ``on``: from its entry-into-force date
+    when known, else from the date a dated source confirms it as a party (``party_as_of``: a
+    party confirmed by a source of that date is in force at least since then). The finding
+    carries the confidence of its weakest fact and the sources it rests on. A pending status,
+    a candidate, a party with neither date, or a source dated after ``on`` is *unconfirmed*
+    (check with the national information centre), never covered. A predecessor convention
+    gives way to its successor between two States the successor covers. Reservations are shown
+    only on the finding of their own convention, and only when it binds or may bind the pair.
 
     Returns one finding per convention that names either country. Raises MalformedValueError when a
     country is not two upper-case letters (ISO 3166-1 alpha-2) or ``on`` is not a plain date.
@@ -471,7 +628,7 @@ def assess(
     findings: tuple[ConventionFinding, ...] = ()
     if issuer != destination:
         findings = tuple(
-            _finding(convention, issuer, destination, on, dataset.as_of)
+            _finding(dataset, convention, issuer, destination, on)
             for convention in dataset.conventions
             if convention.party(issuer) is not None or convention.party(destination) is not None
         )
@@ -485,12 +642,35 @@ def assess(
     )
 
 
+def source_url(source: str | None) -> str | None:
+    """The first http(s) URL in a source description (many name a gazette, then a copy's URL)."""
+    if source is None:
+        return None
+    match = _URL.search(source)
+    return None if match is None else match.group(0).rstrip(").,;")
+
+
+def source_label(source: str) -> str:
+    """A short name for a source: a URL's host, else its text up to the first parenthesis."""
+    url = source_url(source)
+    if url is not None and source.startswith(url):
+        host = url.split("/")[2].removeprefix("www.")
+        return "Wikipedia" if "wikipedia" in url.lower() else host
+    text = source if url is None else source[: source.index(url)]
+    label = re.sub(r"[,;:]?\s*(copy at|at)?\s*$", "", text.split(" (")[0]).strip() or source
+    return label if len(label) <= 80 else label[:77] + "..."
+
+
 def _country(value: object, what: str) -> str:
     if not isinstance(value, str) or _COUNTRY.fullmatch(value) is None:
         raise MalformedValueError(
             f"{what} must be an ISO 3166-1 alpha-2 code (two upper-case letters), got {value!r}"
         )
     return value
+
+
+def _rank(confidence: str | None) -> int:
+    return _CONFIDENCE_ORDER.index(confidence) if confidence in _CONFIDENCE_ORDER else -1
 
 
 def _standing(convention: Convention, country: str) -> CountryStanding:
@@ -506,14 +686,32 @@ def _standing(convention: Convention, country: str) -> CountryStanding:
         in_force_source=row.in_force_source or (row.source if row.in_force else None),
         in_force_confidence=row.in_force_confidence or (row.confidence if row.in_force else None),
         in_force_basis=row.in_force_basis,
+        status_confidence=row.status_confidence or row.confidence,
+        party_as_of=row.party_as_of if row.status == PARTY else None,
+        party_as_of_basis=row.party_as_of_basis if row.status == PARTY else None,
+        quote=row.quote,
     )
 
 
 def _finding(
-    convention: Convention, issuer: str, destination: str, on: date, as_of: date
+    dataset: ConventionsDataset, convention: Convention, issuer: str, destination: str, on: date
 ) -> ConventionFinding:
     sides = (_standing(convention, issuer), _standing(convention, destination))
-    outcome, message = _rule(convention, sides, on)
+    successor = dataset.convention(convention.superseded_by) if convention.superseded_by else None
+    outcome, reasons = _rule(convention, sides, on)
+    # A predecessor the pair is (or may be) bound by gives way where its successor covers them.
+    if (
+        successor is not None
+        and outcome is not Outcome.NOT_COVERED
+        and _rule(successor, (_standing(successor, issuer), _standing(successor, destination)), on)[
+            0
+        ]
+        is Outcome.COVERED
+    ):
+        outcome = Outcome.NOT_APPLICABLE
+        reasons = (
+            f"the {successor.short_name} takes its place between {issuer} and {destination}",
+        )
     core = convention.core_article
     article = None
     if core is not None:
@@ -524,23 +722,23 @@ def _finding(
             confidence=core.confidence,
             source=core.source,
             meaning=core.plain_meaning or core.paraphrase,
+            refusal_ground=core.refusal_ground,
+            verified=core.diplomat_check or core.verified,
         )
+    binds = outcome in (Outcome.COVERED, Outcome.UNCONFIRMED, Outcome.NOT_YET_IN_FORCE)
     notes = tuple(
-        ReservationNote(
-            country=row.country,
-            reservation=reservation,
-            text=(
-                f"{row.country} has a reservation to the {convention.short_name} on "
-                f"{reservation}: recognition under the reserved provisions is excluded for "
-                f"{row.country}."
-            ),
-        )
+        _reservation(convention, row, reservation)
         for row in (convention.party(side.country) for side in sides)
-        if row is not None
+        if binds and row is not None
         for reservation in row.reservations
     )
+    since = confidence = None
+    if outcome is Outcome.COVERED:
+        since = max(side.since for side in sides if side.since is not None)
+        confidence = min((side.weakest[0] for side in sides), key=_rank)
+    message = _message(convention, outcome, reasons, sides, confidence)
     if outcome is Outcome.COVERED and article is not None:
-        message = f"{message}: {_article_label(article)} — {article.meaning}"
+        message = f"{message}: {article_label(article)} — {article.meaning}"
     if notes:
         message = f"{message}. " + " ".join(note.text for note in notes)
     return ConventionFinding(
@@ -553,32 +751,34 @@ def _finding(
         destination=sides[1],
         article=article,
         reservations=notes,
-        as_of=as_of,
+        as_of=dataset.as_of,
+        since=since,
+        confidence=confidence,
+        reasons=reasons,
+        sources=_sources(convention, sides, article, outcome),
     )
 
 
 def _rule(
     convention: Convention, sides: tuple[CountryStanding, CountryStanding], on: date
-) -> tuple[Outcome, str]:
-    """Apply the NOTES §7 rule; the order matters: a known 'no' beats an unknown."""
-    name = convention.short_name
-    absent = [side for side in sides if side.status not in (PARTY, PENDING)]
+) -> tuple[Outcome, tuple[str, ...]]:
+    """The rule of ``assess``; the order matters: a known 'no' beats an unknown."""
+    absent = [side for side in sides if side.status not in (PARTY, PENDING, CANDIDATE)]
     if absent:
-        return Outcome.NOT_COVERED, f"{name}: not covered — " + "; ".join(
-            _absent_reason(side) for side in absent
-        )
-    later = [side for side in sides if side.in_force is not None and side.in_force > on]
+        return Outcome.NOT_COVERED, tuple(_absent_reason(side) for side in absent)
     if convention.in_force is not None and convention.in_force > on:
         return Outcome.NOT_YET_IN_FORCE, (
-            f"{name}: not yet in force on {on.isoformat()} (general entry into force "
-            f"{convention.in_force.isoformat()})"
+            f"not yet in force on {on.isoformat()} (general entry into force "
+            f"{convention.in_force.isoformat()})",
         )
+    later = [side for side in sides if side.in_force is not None and side.in_force > on]
     if later:
-        return Outcome.NOT_YET_IN_FORCE, f"{name}: not yet in force on {on.isoformat()} — " + (
-            "; ".join(
+        return Outcome.NOT_YET_IN_FORCE, (
+            f"not yet in force on {on.isoformat()} — "
+            + "; ".join(
                 f"it entered into force for {side.country} only on {_iso(side.in_force)}"
                 for side in later
-            )
+            ),
         )
     unsure: list[str] = []
     if convention.in_force is None:
@@ -586,38 +786,131 @@ def _rule(
     for side in sides:
         if side.status == PENDING:
             unsure.append(f"{side.country}'s party status is pending confirmation")
-        if side.in_force is None:
+        elif side.status == CANDIDATE:
+            unsure.append(
+                f"{side.country} has approved it at home, but no deposit with the depositary "
+                "is known"
+            )
+        if side.in_force is None and side.party_as_of is None:
             unsure.append(
                 f"the date the convention entered into force for {side.country} is not known"
             )
+        elif side.in_force is None and side.party_as_of is not None and side.party_as_of > on:
+            unsure.append(
+                f"{side.country} is confirmed as a party only as of {_iso(side.party_as_of)} "
+                f"(per {source_label(side.source or '')}), after {on.isoformat()}"
+            )
     if unsure:
-        return Outcome.UNCONFIRMED, (
+        return Outcome.UNCONFIRMED, tuple(unsure)
+    return Outcome.COVERED, ()
+
+
+def _message(
+    convention: Convention,
+    outcome: Outcome,
+    reasons: tuple[str, ...],
+    sides: tuple[CountryStanding, CountryStanding],
+    confidence: str | None,
+) -> str:
+    name = convention.short_name
+    if outcome is Outcome.NOT_COVERED:
+        return f"{name}: not covered — " + "; ".join(reasons)
+    if outcome is Outcome.NOT_YET_IN_FORCE:
+        return f"{name}: " + "; ".join(reasons)
+    if outcome is Outcome.NOT_APPLICABLE:
+        return f"{name}: not applied — " + "; ".join(reasons)
+    if outcome is Outcome.UNCONFIRMED:
+        return (
             f"{name}: unconfirmed — {_CHECK_NIC} (or the depositary's list of parties): "
-            + "; ".join(unsure)
+            + "; ".join(reasons)
         )
     first, second = sides
-    weak = [side.country for side in sides if side.in_force_confidence == "low"]
-    caveat = f"; low confidence in the date for {' and '.join(weak)}" if weak else ""
-    return Outcome.COVERED, (
-        f"Covered by the {name} (in force for {first.country} since {_iso(first.in_force)}, "
-        f"for {second.country} since {_iso(second.in_force)}{caveat})"
+    parts = [_bound(first, first=True), _bound(second, first=first.in_force is None)]
+    weak = [side for side in sides if side.weakest[0] == confidence != "high"]
+    caveat = ""
+    if weak:
+        caveat = f"; confidence {confidence}: " + ", ".join(
+            f"{side.weakest[0]} confidence in the date for {side.country}"
+            if side.weakest[1] == "date"
+            else f"{side.weakest[0]} confidence in {side.country}'s party status"
+            for side in weak
+        )
+    if all(side.in_force is not None for side in sides):
+        return f"Covered by the {name} ({', '.join(parts)}{caveat})"
+    since = max(side.since for side in sides if side.since is not None)
+    return (
+        f"Covered by the {name} (both are parties: {'; '.join(parts)}; so it binds them at "
+        f"least since {since.isoformat()}{caveat})"
     )
+
+
+def _bound(side: CountryStanding, *, first: bool) -> str:
+    if side.in_force is not None:
+        computed = ", computed from its deposit date" if _is_computed(side) else ""
+        lead = "in force for" if first else "for"
+        return f"{lead} {side.country} since {side.in_force.isoformat()}{computed}"
+    return f"{side.country} per {source_label(side.source or '')}, as of {_iso(side.party_as_of)}"
+
+
+def _is_computed(side: CountryStanding) -> bool:
+    return (side.in_force_basis or "").startswith("computed")
+
+
+def _reservation(convention: Convention, row: Party, reservation: str) -> ReservationNote:
+    words = re.sub(r"^Reservation\s+", "", reservation.strip()).rstrip(".")
+    if not words.startswith("on "):
+        words = f"on {words}"
+    quotes = tuple(
+        ref
+        for ref in row.other_sources
+        if ref.quote and any(word in ref.quote.lower() for word in _RESERVATION_WORDS)
+    )
+    return ReservationNote(
+        country=row.country,
+        reservation=reservation,
+        text=(
+            f"{row.country} has a reservation to the {convention.short_name} {words}: "
+            f"recognition under the reserved provisions is excluded for {row.country}."
+        ),
+        convention_id=convention.id,
+        source=row.source,
+        quotes=quotes,
+    )
+
+
+def _sources(
+    convention: Convention,
+    sides: tuple[CountryStanding, CountryStanding],
+    article: AppliedArticle | None,
+    outcome: Outcome,
+) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for side in sides:
+        for source in (side.source, side.in_force_source):
+            if source:
+                found.setdefault(source, None)
+    if outcome is Outcome.NOT_APPLICABLE and convention.superseded_source:
+        found.setdefault(convention.superseded_source, None)
+    if article is not None and article.source:
+        found.setdefault(article.source, None)
+    return tuple(found)
 
 
 def _absent_reason(side: CountryStanding) -> str:
     if side.status == SIGNATORY_ONLY:
         return f"{side.country} has only signed it, not ratified it"
     if side.status == NOT_PARTY:
-        return f"{side.country} is not a party"
+        return f"{side.country} is not a party (per {source_label(side.source or '')})"
     return f"{side.country} is not listed as a party"
 
 
-def _article_label(article: AppliedArticle) -> str:
-    return (
-        "the core recognition article"
-        if article.article is None
-        else (f"Article {article.article}")
-    )
+def article_label(article: AppliedArticle) -> str:
+    """How to name the article in a sentence ("Article VI.1", or the section it sits in)."""
+    if article.article is None:
+        return "the core recognition article"
+    if article.article.startswith("Section"):
+        return article.article
+    return f"Article {article.article}"
 
 
 def _covered_clause(finding: ConventionFinding) -> str:

@@ -26,6 +26,7 @@ from verifier.recognition import (
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "recognition"
+EDITION = SHARED / "2026-12" / "parties.json"
 SHIPPED = REPO / "verifier" / "data" / "conventions.json"
 DECISION = date(2026, 12, 1)
 CORE_MEANING = (
@@ -63,13 +64,14 @@ def ds() -> ConventionsDataset:
 
 
 def test_shipped_dataset_metadata(ds: ConventionsDataset) -> None:
-    assert ds.as_of == date(2026, 11, 23)
-    assert ds.version == "2026-11-23.1"
-    assert ds.as_of_note is not None and ds.as_of_note.startswith("2026-11 (supplementary pass")
+    assert ds.as_of == date(2026, 12, 2)
+    assert ds.version == "2026-12-02.1"
+    assert ds.as_of_note is not None and ds.as_of_note.startswith("2026-12 edition")
     assert [c.id for c in ds.conventions] == [
         "tokyo-2011",
         "lisbon-1997",
         "global-2019",
+        "bangkok-1983",
         "addis-2014",
         "buenos-aires-2019",
         "arab-states-2022",
@@ -85,6 +87,36 @@ def test_shipped_dataset_metadata(ds: ConventionsDataset) -> None:
     assert global_ is not None and global_.core_article is not None
     assert global_.core_article.article == "V (unverified numbering)"
     assert global_.core_article.confidence == "low"
+    for convention in (tokyo, lisbon, global_):
+        assert convention.core_article is not None
+        assert "substantial difference" in (convention.core_article.refusal_ground or "")
+    bangkok = ds.convention("bangkok-1983")
+    assert bangkok is not None and bangkok.in_force == date(1985, 10, 23)
+    assert bangkok.superseded_by == "tokyo-2011" and len(bangkok.parties) == 21
+
+
+def test_shipped_dataset_counts_of_the_2026_12_edition(ds: ConventionsDataset) -> None:
+    lisbon, global_ = ds.convention("lisbon-1997"), ds.convention("global-2019")
+    assert lisbon is not None and global_ is not None
+    lisbon_parties = [p for p in lisbon.parties if p.status == "party"]
+    assert len(lisbon_parties) == 57
+    dated = [p for p in lisbon_parties if p.in_force is not None]
+    assert len(dated) == 31
+    assert len([p for p in dated if p.computed]) == 8  # computed dates stay marked as computed
+    assert all(p.in_force_confidence != "high" for p in dated if p.computed)
+    assert len([p for p in global_.parties if p.status == "party"]) == 28
+    pending = sorted(p.country for p in global_.parties if p.status == "party_pending_confirmation")
+    assert pending == ["KR", "UZ"]
+    monaco = lisbon.party("MC")
+    assert monaco is not None and monaco.status == "party" and monaco.confidence == "high"
+    assert monaco.in_force == date(2023, 5, 1) and monaco.quote and "Legimonaco" in monaco.source
+    senegal = global_.party("SN")
+    assert senegal is not None and senegal.party_as_of == date(2024, 3, 31)
+    # Every party without an entry-into-force date is dated by its source (or the edition).
+    for convention in ds.conventions[:4]:
+        for row in convention.parties:
+            if row.status == "party" and row.in_force is None:
+                assert row.party_as_of is not None and row.party_as_of_basis, row.country
 
 
 def test_shipped_dataset_keeps_kazakhstan_and_kyrgyzstan_facts(ds: ConventionsDataset) -> None:
@@ -94,53 +126,107 @@ def test_shipped_dataset_keeps_kazakhstan_and_kyrgyzstan_facts(ds: ConventionsDa
     assert kz is not None
     assert kz.status == "party_pending_confirmation"
     assert kz.deposited is None and kz.in_force is None
-    assert kz.reservations == (
-        "non-traditional learning / partial studies articles (exact article numbers not captured)",
-    )
+    assert len(kz.reservations) == 1
+    assert "non-traditional modes of learning or partial studies" in kz.reservations[0]
+    quoted = [ref for ref in kz.other_sources if ref.quote and "оговорку" in ref.quote]
+    assert [ref.source for ref in quoted] == [
+        "https://www.inform.kz/ru/prezident-podpisal-zakon-o-priznanii-diplomov-v-aziatsko-tihookeanskom-regione-ed5ef4"
+    ]
     kg = tokyo.party("KG")
     assert kg is not None and kg.status == "not_party" and kg.confidence == "medium"
     lisbon = ds.convention("lisbon-1997")
     assert lisbon is not None
     kg_lisbon = lisbon.party("KG")
     assert kg_lisbon is not None and kg_lisbon.status == "party" and kg_lisbon.in_force is None
+    assert kg_lisbon.party_as_of == date(2024, 2, 29)  # a Wikipedia dump of February 2024
     us = lisbon.party("US")
     assert us is not None and us.status == "signatory_only"
     nz = lisbon.party("NZ")
     assert nz is not None and nz.in_force == date(2008, 2, 1) and nz.in_force_basis == "computed"
-    assert nz.deposited == date(2007, 12, 4) and nz.deposited_confidence == "medium"
+    # Re-read in the 2026-12 edition from the Austrian gazette itself: high (was medium).
+    assert nz.deposited == date(2007, 12, 4) and nz.deposited_confidence == "high"
+
+
+# research record key -> product row key: the map tools/conventions_edition.py applies.
+FIELD_MAP = (
+    ("iso2", "country"),
+    ("name", "name"),
+    ("status", "status"),
+    ("instrument", "instrument"),
+    ("signature", "signed"),
+    ("ratification_accession_date", "deposited"),
+    ("ratification_accession_confidence", "deposited_confidence"),
+    ("entry_into_force", "in_force"),
+    ("entry_into_force_basis", "in_force_basis"),
+    ("entry_into_force_confidence", "in_force_confidence"),
+    ("domestic_approval", "domestic_approval"),
+    ("reservations_declarations", "reservations"),
+    ("status_confidence", "status_confidence"),
+    ("date_confidence", "date_confidence"),
+    ("confidence", "confidence"),
+    ("source", "source"),
+    ("quote", "quote"),
+    ("other_sources", "other_sources"),
+    ("conflicts", "conflicts"),
+    ("change_since_2026_11", "change"),
+    ("notes", "note"),
+    ("partial_dates", "partial_dates"),
+    ("consent_year", "consent_year"),
+)
+DIPLOMAT_ROW_KEYS = {"party_as_of", "party_as_of_basis"}
+ROW_LISTS = ("parties", "candidates", "checked_non_parties", "signatories_not_parties")
+
+
+@pytest.mark.skipif(
+    not EDITION.is_file(), reason="research edition ../shared/recognition/2026-12 absent"
+)
+def test_every_state_row_traces_to_a_2026_12_research_record() -> None:
+    research = json.loads(EDITION.read_text(encoding="utf-8"))["records"]
+    records = {(r["convention"], r["iso2"]): r for r in research}
+    assert len(records) == len(research) == 145
+    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    traced: set[tuple[str, str]] = set()
+    for convention in shipped["conventions"]:
+        if convention["id"] not in {r["convention"] for r in research}:
+            continue
+        for list_name in ROW_LISTS:
+            for row in convention.get(list_name, []):
+                key = (convention["id"], row["country"])
+                record = records[key]  # KeyError: a row the research does not have
+                assert set(row) - {k for _, k in FIELD_MAP} <= DIPLOMAT_ROW_KEYS, key
+                for research_key, our_key in FIELD_MAP:
+                    expected = record.get(research_key)
+                    if our_key == "reservations" and isinstance(expected, str):
+                        expected = [expected]
+                    assert row.get(our_key) == expected, (key, our_key)
+                assert list_name != "checked_non_parties" or row["status"] == "not_party"
+                traced.add(key)
+    assert traced == set(records)  # and every research record is in the product
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="research snapshot ../shared/recognition absent")
-def test_shipped_dataset_is_faithful_to_the_research_snapshot() -> None:
+def test_other_conventions_and_key_articles_are_faithful_to_the_2026_11_snapshot() -> None:
     source = json.loads((SHARED / "conventions.json").read_text(encoding="utf-8"))
     shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    assert shipped["as_of_note"] == source["as_of"]
-    assert shipped["sources"] == source["sources"]
     for key, note in source["schema_notes"].items():
-        assert shipped["schema_notes"][key] == note
-    assert [c["id"] for c in shipped["conventions"]] == [c["id"] for c in source["conventions"]]
+        if key != "status":  # the 2026-12 edition adds domestic_approval_only
+            assert shipped["schema_notes"][key] == note
+    assert set(source["sources"]) <= set(shipped["sources"])
+    ours = {c["id"]: c for c in shipped["conventions"]}
+    diplomat_article_keys = ("core_rule", "plain_meaning", "refusal_ground", "diplomat_check")
+    diplomat_convention_keys = ("short_name",)
     rows_compared = 0
-    for src_conv, our_conv in zip(source["conventions"], shipped["conventions"], strict=True):
-        for key, value in src_conv.items():
-            if key in ("key_articles", "parties", "checked_non_parties", "signatories_not_parties"):
-                continue
-            assert our_conv[key] == value, (src_conv["id"], key)
+    for src_conv in source["conventions"]:
+        our_conv = ours[src_conv["id"]]
         for src_art, our_art in zip(
             src_conv.get("key_articles", []), our_conv.get("key_articles", []), strict=True
         ):
-            assert {
-                k: v for k, v in our_art.items() if k not in ("core_rule", "plain_meaning")
-            } == (src_art)
-        for list_name in ("parties", "checked_non_parties", "signatories_not_parties"):
-            for src_row, our_row in zip(
-                src_conv.get(list_name, []), our_conv.get(list_name, []), strict=True
-            ):
-                expected = dict(src_row)
-                if isinstance(expected.get("reservations"), str):
-                    expected["reservations"] = [expected["reservations"]]
-                assert our_row == expected
-                rows_compared += 1
-    assert rows_compared == 13 + 15 + 57 + 1 + 27 + 5 + 1
+            assert {k: v for k, v in our_art.items() if k not in diplomat_article_keys} == src_art
+        if src_conv["id"] in ("tokyo-2011", "lisbon-1997", "global-2019"):
+            continue  # State rows come from the 2026-12 edition (the test above)
+        assert {k: v for k, v in our_conv.items() if k not in diplomat_convention_keys} == src_conv
+        rows_compared += len(src_conv.get("parties", []))
+    assert rows_compared == 5 + 1
 
 
 # --- the rule ------------------------------------------------------------------------------------
@@ -163,7 +249,12 @@ def test_both_parties_tokyo_covered_since_2018(ds: ConventionsDataset) -> None:
     assert "substantial difference" in tokyo.article.paraphrase
     assert tokyo.article.meaning == CORE_MEANING
     assert tokyo.reservations == ()
-    assert tokyo.as_of == date(2026, 11, 23)
+    assert tokyo.as_of == date(2026, 12, 2)
+    assert tokyo.since == date(2018, 2, 1) and tokyo.confidence == "high"
+    assert tokyo.sources == (
+        "https://www.nicjp.niad.ac.jp/en/site/TokyoConvention.html",
+        "https://www.treaties.mfat.govt.nz/search/details/t/3845/3160",
+    )
     # Global Convention: AU's dates are in the data but only with low confidence; not yet in force.
     glob = finding(result, "global-2019")
     assert glob.outcome is Outcome.NOT_YET_IN_FORCE
@@ -217,25 +308,43 @@ def test_only_one_party_not_covered(ds: ConventionsDataset) -> None:
     assert result.summary.startswith("Not covered: no recognition convention in the dataset")
 
 
-def test_lisbon_pair_with_unknown_dates_unconfirmed(ds: ConventionsDataset) -> None:
+def test_party_confirmed_by_a_dated_source_is_bound_since_that_date(
+    ds: ConventionsDataset,
+) -> None:
+    # Was unconfirmed with the 2026-11 edition (FR has no entry-into-force date); now FR is a
+    # party per a Wikipedia dump of 2024-02, and DE's date is computed from its deposit.
     result = assess(ds, "DE", "FR", DECISION)
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.UNCONFIRMED
-    assert lisbon.issuer.in_force is None and lisbon.destination.in_force is None
-    assert "unconfirmed — check with the national information centre" in lisbon.message
-    assert result.outcome is Outcome.UNCONFIRMED
-    assert "covered" not in result.covered_by
-    assert result.summary.startswith("Unconfirmed — check with the national information centre")
+    assert lisbon.outcome is Outcome.COVERED
+    assert (
+        lisbon.issuer.in_force == date(2007, 10, 1) and lisbon.issuer.in_force_basis == "computed"
+    )
+    assert lisbon.destination.in_force is None
+    assert lisbon.destination.party_as_of == date(2024, 2, 29)
+    assert lisbon.since == date(2024, 2, 29)
+    assert lisbon.confidence == "medium"  # the weakest fact: FR's status, DE's computed date
+    assert "FR per Wikipedia, as of 2024-02-29" in lisbon.message
+    assert "computed from its deposit date" in lisbon.message
+    assert result.outcome is Outcome.COVERED and result.covered_by == ("lisbon-1997",)
+    # Before the source's date the data cannot say.
+    before = finding(assess(ds, "DE", "FR", date(2020, 1, 1)), "lisbon-1997")
+    assert before.outcome is Outcome.UNCONFIRMED
+    assert "FR is confirmed as a party only as of 2024-02-29" in before.message
+    assert "unconfirmed — check with the national information centre" in before.message
 
 
-def test_one_known_one_null_date_unconfirmed(ds: ConventionsDataset) -> None:
+def test_one_known_one_source_dated_party(ds: ConventionsDataset) -> None:
+    # KZ's Lisbon row has no date and an undated source read for the 2026-11 edition.
     result = assess(ds, "KZ", "AL", DECISION)
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.UNCONFIRMED
-    assert lisbon.issuer.in_force is None
+    assert lisbon.outcome is Outcome.COVERED
+    assert lisbon.issuer.in_force is None and lisbon.issuer.party_as_of == date(2026, 11, 23)
     assert lisbon.destination.in_force == date(2002, 5, 1)
-    assert "the date the convention entered into force for KZ is not known" in lisbon.message
-    assert "AL" not in lisbon.message.split("unconfirmed")[1]
+    assert lisbon.since == date(2026, 11, 23) and lisbon.confidence == "medium"
+    early = finding(assess(ds, "KZ", "AL", date(2026, 11, 1)), "lisbon-1997")
+    assert early.outcome is Outcome.UNCONFIRMED
+    assert "KZ is confirmed as a party only as of 2026-11-23" in early.message
+    assert "AL" not in early.message.split("unconfirmed")[1]
 
 
 def test_kazakhstan_pending_for_tokyo_is_unconfirmed_with_reservation(
@@ -253,9 +362,13 @@ def test_kazakhstan_pending_for_tokyo_is_unconfirmed_with_reservation(
     assert "unconfirmed — check with the national information centre" in tokyo.message
     assert len(tokyo.reservations) == 1
     note = tokyo.reservations[0]
-    assert note.country == "KZ"
-    assert "non-traditional learning / partial studies" in note.text
+    assert note.country == "KZ" and note.convention_id == "tokyo-2011"
+    assert "non-traditional modes of learning or partial studies" in note.text
     assert "excluded for KZ" in note.text
+    assert [q.source for q in note.quotes] == [
+        "https://www.inform.kz/ru/prezident-podpisal-zakon-o-priznanii-diplomov-v-aziatsko-tihookeanskom-regione-ed5ef4"
+    ]
+    assert "excluded for KZ" in result.summary
     assert tokyo.article is not None and tokyo.article.article == "VI.1"
 
 
@@ -263,11 +376,13 @@ def test_kazakhstan_reservation_shown_whichever_side(ds: ConventionsDataset) -> 
     result = assess(ds, "AU", "KZ", DECISION)
     tokyo = finding(result, "tokyo-2011")
     assert [n.country for n in tokyo.reservations] == ["KZ"]
-    # KZ is a Lisbon party too, but its Lisbon dates are unknown: unconfirmed, and the Tokyo
-    # reservation does not leak into the Lisbon finding.
+    # KZ is a Lisbon party too (a source-dated party now: covered), and the Tokyo reservation
+    # does not leak into the Lisbon finding nor into the answer that rests on Lisbon.
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.UNCONFIRMED
+    assert lisbon.outcome is Outcome.COVERED
     assert lisbon.reservations == ()
+    assert result.reservations == ()
+    assert "reservation" not in result.summary
 
 
 def test_kyrgyzstan_is_not_a_tokyo_party(ds: ConventionsDataset) -> None:
@@ -283,10 +398,10 @@ def test_kyrgyzstan_is_a_lisbon_party_but_dates_unknown(ds: ConventionsDataset) 
     result = assess(ds, "KG", "AU", DECISION)
     assert finding(result, "tokyo-2011").outcome is Outcome.NOT_COVERED
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.UNCONFIRMED
+    assert lisbon.outcome is Outcome.COVERED  # was unconfirmed: KG is a party as of 2024-02-29
     assert lisbon.issuer.status == "party" and lisbon.issuer.in_force is None
     assert lisbon.destination.in_force == date(2003, 1, 1)
-    assert result.outcome is Outcome.UNCONFIRMED
+    assert result.outcome is Outcome.COVERED
 
 
 @pytest.mark.parametrize("country", ["IN", "ID", "LK", "PH", "TM", "IR", "BD"])
@@ -331,7 +446,8 @@ def test_known_future_date_beats_unknown_date(ds: ConventionsDataset) -> None:
     before = finding(assess(ds, "TR", "AM", date(2021, 1, 1)), "tokyo-2011")
     assert before.outcome is Outcome.NOT_YET_IN_FORCE
     after = finding(assess(ds, "TR", "AM", DECISION), "tokyo-2011")
-    assert after.outcome is Outcome.UNCONFIRMED
+    # Was unconfirmed: NIC-Japan listed TR among the parties as of 2019-09-01.
+    assert after.outcome is Outcome.COVERED and after.since == date(2021, 5, 1)
 
 
 def test_convention_not_confirmed_in_force_is_unconfirmed() -> None:
@@ -368,6 +484,110 @@ def test_unknown_well_formed_countries_not_covered(ds: ConventionsDataset) -> No
     assert result.findings == ()
 
 
+# The demo degree is Kazakh; checked on 2026-12-03 for each destination: (outcome, conventions,
+# since, confidence). Only KZ → JP is left unconfirmed: KZ's Tokyo deposit is not confirmed.
+DEMO_TABLE = {
+    "JP": ("unconfirmed", (), None, None),
+    "FR": ("covered", ("lisbon-1997",), date(2026, 11, 23), "medium"),
+    "DE": ("covered", ("lisbon-1997",), date(2026, 11, 23), "medium"),
+    "GB": ("covered", ("lisbon-1997",), date(2026, 11, 23), "medium"),
+    "RU": ("covered", ("lisbon-1997", "bangkok-1983"), date(2026, 11, 23), "medium"),
+    "KR": ("covered", ("bangkok-1983",), date(2026, 12, 2), "medium"),
+    "CN": ("covered", ("bangkok-1983",), date(2026, 12, 2), "medium"),
+    "AU": ("covered", ("lisbon-1997", "bangkok-1983"), date(2026, 11, 23), "medium"),
+    "KG": ("covered", ("lisbon-1997", "bangkok-1983"), date(2026, 11, 23), "medium"),
+}
+
+
+@pytest.mark.parametrize("destination", sorted(DEMO_TABLE))
+def test_the_kazakh_demo_degree_abroad(ds: ConventionsDataset, destination: str) -> None:
+    result = assess(ds, "KZ", destination, date(2026, 12, 3))
+    outcome, conventions, since, confidence = DEMO_TABLE[destination]
+    assert (result.outcome.value, result.covered_by) == (outcome, conventions)
+    assert (result.since, result.confidence) == (since, confidence)
+    assert result.sources  # every answer links its sources
+    # Kazakhstan's Tokyo reservation is quoted only where the answer rests on Tokyo (JP).
+    shown = [(n.convention_id, n.country) for n in result.reservations]
+    assert shown == ([("tokyo-2011", "KZ")] if destination == "JP" else [])
+    assert ("reservation" in result.summary) == (destination == "JP")
+    for covered in result.findings:
+        if covered.outcome is Outcome.COVERED:
+            assert covered.convention_id in conventions and covered.confidence == confidence
+            assert covered.article is not None and covered.article.meaning
+
+
+def test_a_reservation_stays_with_its_convention_and_pair(ds: ConventionsDataset) -> None:
+    # KZ → FR: FR is not a Tokyo party, so the Tokyo finding says "not covered" and carries no
+    # reservation; the answer rests on Lisbon.
+    result = assess(ds, "KZ", "FR", DECISION)
+    tokyo = finding(result, "tokyo-2011")
+    assert tokyo.outcome is Outcome.NOT_COVERED and tokyo.reservations == ()
+    assert all(f.reservations == () for f in result.findings)
+    # KZ → RU: Tokyo may bind the pair (KZ pending), so its finding keeps the reservation, but the
+    # answer rests on Lisbon and Bangkok and does not quote it.
+    russia = assess(ds, "KZ", "RU", DECISION)
+    assert [n.country for n in finding(russia, "tokyo-2011").reservations] == ["KZ"]
+    assert russia.reservations == () and "reservation" not in russia.summary
+
+
+def test_predecessor_gives_way_to_its_successor(ds: ConventionsDataset) -> None:
+    result = assess(ds, "CN", "KR", DECISION)
+    assert result.covered_by == ("tokyo-2011",)
+    bangkok = finding(result, "bangkok-1983")
+    assert bangkok.outcome is Outcome.NOT_APPLICABLE
+    assert "the Tokyo Convention takes its place between CN and KR" in bangkok.message
+    # Where Tokyo does not (yet) bind the pair, the 1983 Convention still does (from the day
+    # the 2026-12 edition read APNNIC's undated list).
+    kazakh = assess(ds, "KZ", "CN", date(2026, 12, 2))
+    assert kazakh.covered_by == ("bangkok-1983",)
+    assert finding(kazakh, "bangkok-1983").message.startswith(
+        "Covered by the Bangkok Convention (1983) (both are parties: KZ per APNNIC, as of "
+        "2026-12-02; CN per APNNIC, as of 2026-12-02"
+    )
+    assert assess(ds, "KZ", "CN", DECISION).outcome is Outcome.UNCONFIRMED
+
+
+def test_candidate_and_pending_states_are_never_covered(ds: ConventionsDataset) -> None:
+    glob = finding(assess(ds, "FI", "JP", DECISION), "global-2019")
+    assert glob.outcome is Outcome.UNCONFIRMED
+    assert "FI has approved it at home, but no deposit with the depositary is known" in glob.message
+    korea = finding(assess(ds, "KR", "FR", DECISION), "global-2019")
+    assert korea.outcome is Outcome.UNCONFIRMED
+    assert "KR's party status is pending confirmation" in korea.message
+    russia = finding(assess(ds, "RU", "FR", DECISION), "global-2019")
+    assert (
+        russia.outcome is Outcome.NOT_COVERED and "RU is not a party (per ug.ru" in russia.message
+    )
+
+
+def test_monaco_is_a_confirmed_lisbon_party(ds: ConventionsDataset) -> None:
+    result = assess(ds, "MC", "AL", DECISION)
+    lisbon = finding(result, "lisbon-1997")
+    assert lisbon.outcome is Outcome.COVERED
+    assert (lisbon.since, lisbon.confidence) == (date(2023, 5, 1), "high")
+    assert lisbon.sources[0].startswith("Legimonaco")
+    assert "confidence" not in lisbon.message  # high confidence needs no caveat
+
+
+def test_source_helpers() -> None:
+    gazette = "Austrian Federal Law Gazette BGBl. III Nr. 20/2012, copy at https://example.org/x"
+    assert recognition.source_url(gazette) == "https://example.org/x"
+    assert recognition.source_url("ug.ru (Uchitelskaya Gazeta), undated in store") is None
+    assert recognition.source_url(None) is None
+    assert recognition.source_label("https://www.nicjp.niad.ac.jp/en/a.html") == "nicjp.niad.ac.jp"
+    assert recognition.source_label(gazette) == "Austrian Federal Law Gazette BGBl. III Nr. 20/2012"
+
+
+def test_core_articles_say_whether_their_number_was_verified(ds: ConventionsDataset) -> None:
+    articles = {
+        convention_id: finding(assess(ds, "AU", other, DECISION), convention_id).article
+        for convention_id, other in (("tokyo-2011", "JP"), ("global-2019", "JP"))
+    }
+    assert all(a is not None and not a.number_verified for a in articles.values())
+    lisbon = finding(assess(ds, "AL", "AM", DECISION), "lisbon-1997").article
+    assert lisbon is not None and lisbon.verified and "VI.2" in lisbon.verified
+
+
 @pytest.mark.parametrize("bad", ["jp", "JPN", "J", "", "1A", " JP", None, 81])
 def test_bad_country_code_raises(ds: ConventionsDataset, bad: Any) -> None:
     with pytest.raises(MalformedValueError, match="ISO 3166-1 alpha-2"):
@@ -387,8 +607,8 @@ def test_to_dict_is_json_with_iso_dates(ds: ConventionsDataset) -> None:
     out = json.loads(json.dumps(result.to_dict()))
     assert out["outcome"] == "unconfirmed"
     assert out["on"] == "2026-12-01"
-    assert out["as_of"] == "2026-11-23"
-    assert out["dataset_version"] == "2026-11-23.1"
+    assert out["as_of"] == "2026-12-02"
+    assert out["dataset_version"] == "2026-12-02.1"
     assert out["covered_by"] == []
     assert out["summary"] == result.summary
     tokyo = next(f for f in out["findings"] if f["convention_id"] == "tokyo-2011")
@@ -420,10 +640,14 @@ def test_never_covered_without_two_known_dates_on_or_before(
         really = all(
             row is not None
             and row.status == "party"
-            and row.in_force is not None
-            and row.in_force <= on
+            and (row.in_force or row.party_as_of) is not None
+            and (row.in_force or row.party_as_of or date.max) <= on
+            and (convention.in_force is None or convention.in_force <= on)
             for row in rows
         )
+        if f.outcome is Outcome.NOT_APPLICABLE:  # a predecessor, replaced by its successor
+            assert convention.superseded_by in result.covered_by
+            continue
         assert (f.outcome is Outcome.COVERED) == really
     assert (result.outcome is Outcome.COVERED) == bool(result.covered_by)
 
@@ -512,7 +736,8 @@ def test_impossible_date_raises() -> None:
     party_row(data, "tokyo-2011", "JP")["in_force"] = "2018-02-30"
     with pytest.raises(MalformedValueError, match="not a real date") as info:
         parse_dataset(data)
-    assert info.value.pointer == "/conventions/0/parties/3/in_force"
+    index = [p["country"] for p in convention_entry(data, "tokyo-2011")["parties"]].index("JP")
+    assert info.value.pointer == f"/conventions/0/parties/{index}/in_force"
 
 
 def test_country_listed_twice_raises() -> None:
@@ -577,8 +802,8 @@ def test_update_dataset_lists_changes(ds: ConventionsDataset) -> None:
     )
     new, changes = update_dataset(ds, data)
     assert changes == [
-        "dataset_version: 2026-11-23.1 → 2027-01-15.1",
-        "as_of: 2026-11-23 → 2027-01-15",
+        "dataset_version: 2026-12-02.1 → 2027-01-15.1",
+        "as_of: 2026-12-02 → 2027-01-15",
         "tokyo-2011 (Tokyo Convention): FJ removed (was party)",
         "tokyo-2011 (Tokyo Convention): KZ status party_pending_confirmation → party",
         "tokyo-2011 (Tokyo Convention): KZ deposited unknown → 2026-02-10",
@@ -617,7 +842,7 @@ def test_update_dataset_same_content_no_changes(ds: ConventionsDataset) -> None:
 
 def test_update_dataset_requires_new_version_for_new_content(ds: ConventionsDataset) -> None:
     data = dataset_data()
-    party_row(data, "lisbon-1997", "DE")["in_force"] = "2007-10-01"
+    party_row(data, "lisbon-1997", "DE")["in_force"] = "2007-11-01"
     with pytest.raises(MalformedValueError, match="keeps dataset_version"):
         update_dataset(ds, data)
 

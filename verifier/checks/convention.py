@@ -65,7 +65,9 @@ def check_recognition(facts: Facts) -> Outcome:
         result = recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
     except DiplomatError as exc:
         return Outcome.unknown(f"Recognition could not be assessed: {exc.detail}.", exc, evidence)
-    reservations = " ".join(note.text for f in result.findings for note in f.reservations)
+    # Only the reservations of the conventions the answer rests on (a Tokyo reservation says
+    # nothing about a degree that Lisbon covers).
+    reservations = " ".join(note.text for note in result.reservations)
     tail = f" {reservations}" if reservations and reservations not in result.summary else ""
     outcome = result.outcome
     if outcome is Coverage.COVERED:
