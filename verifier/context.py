@@ -25,6 +25,7 @@ from vc.dates import utcnow
 from vc.dids import DidResolver
 from vc.errors import MalformedValueError
 from verifier.checks.model import Evidence, Status
+from verifier.countries import LIST_NAME, is_assigned
 from verifier.recognition import ConventionsDataset
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -107,12 +108,18 @@ class RegistryLookup(Protocol):
 
 
 def check_country(value: str | None, what: str = "destination country") -> str | None:
-    """Validate an ISO 3166-1 alpha-2 code; raises MalformedValueError."""
+    """Validate an officially assigned ISO 3166-1 alpha-2 code (``XX`` is refused, not assessed);
+    raises MalformedValueError."""
     if value is None:
         return None
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
         raise MalformedValueError(
-            f"{what} must be an ISO 3166-1 alpha-2 code (two upper-case letters), got {value!r}"
+            f"{what} must be an {LIST_NAME} code (two upper-case letters), got {value!r}"
+        )
+    if not is_assigned(value):
+        raise MalformedValueError(
+            f"{what} {value!r} is not a country code in {LIST_NAME} (the list of two-letter "
+            "country codes, e.g. JP for Japan, KZ for Kazakhstan)"
         )
     return value
 

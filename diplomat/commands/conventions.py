@@ -1,6 +1,8 @@
 """`diplomat conventions`: what the recognition-conventions dataset says, and its update path.
 
-    show KZ JP [--on DATE]     which conventions cover a degree from KZ used in JP, and why
+    show KZ JP [--on DATE]     which conventions cover a degree from KZ used in JP, since when,
+                               how sure, which article, and the sources (codes: ISO 3166-1
+                               alpha-2; an unknown code such as XX is refused, exit 2)
     update FILE [--dataset P]  validate a new dataset, print what changes, replace P atomically
 
 Exit codes: 0 done, 2 usage or input error (invalid dataset, unchanged version...).
@@ -19,7 +21,16 @@ from diplomat.commands.registry import write_atomically
 from vc import strictjson
 from vc.dates import utcnow
 from vc.errors import MalformedValueError
-from verifier.recognition import DATA_FILE, assess, load_dataset, update_dataset
+from verifier.context import check_country
+from verifier.recognition import (
+    DATA_FILE,
+    CountryStanding,
+    article_label,
+    assess,
+    load_dataset,
+    update_dataset,
+)
+from verifier.recognition import Outcome as Coverage
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,30 +54,53 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    issuer = check_country(args.issuer.strip().upper(), "issuer country")
+    destination = check_country(args.destination.strip().upper(), "destination country")
     dataset = load_dataset(args.dataset or DATA_FILE)
     try:
         on = date.fromisoformat(args.on) if args.on else utcnow().date()
     except ValueError:
         raise MalformedValueError(f"--on must be a date like 2026-01-31, got {args.on!r}") from None
-    result = assess(dataset, args.issuer.strip().upper(), args.destination.strip().upper(), on)
+    result = assess(dataset, issuer or "", destination or "", on)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     out = sys.stdout if not args.json else sys.stderr
     print(result.summary, file=out)
+    if result.since is not None:
+        print(
+            f"binding since {result.since.isoformat()} (confidence: {result.confidence})", file=out
+        )
     for finding in result.findings:
         print(f"- {finding.short_name}: {finding.outcome.value}", file=out)
         for side in (finding.issuer, finding.destination):
-            since = side.in_force.isoformat() if side.in_force else "date not known"
-            print(f"    {side.country}: {side.status}, in force since {since}", file=out)
-        if finding.article is not None:
-            label = (
-                f"Article {finding.article.article}" if finding.article.article else "Core article"
-            )
-            print(f"    {label}: {finding.article.meaning}", file=out)
+            print(f"    {side.country}: {side.status}, {_since(side)}", file=out)
+        relevant = finding.outcome not in (Coverage.NOT_COVERED, Coverage.NOT_APPLICABLE)
+        if finding.article is not None and relevant:
+            article = finding.article
+            flagged = article.number_verified or "unverified" in (article.article or "")
+            unverified = "" if flagged else " (article number not verified)"
+            print(f"    {article_label(article)}{unverified}: {article.meaning}", file=out)
+            if article.refusal_ground:
+                print(f"    ground for refusal: {article.refusal_ground}", file=out)
         for note in finding.reservations:
             print(f"    reservation: {note.text}", file=out)
+            for quote in note.quotes:
+                print(f"      {quote.quote} ({quote.source})", file=out)
+        for source in finding.sources if relevant else ():
+            print(f"    source: {source}", file=out)
     print(f"dataset {result.dataset_version}, facts as of {result.as_of.isoformat()}", file=out)
     return 0
+
+
+def _since(side: CountryStanding) -> str:
+    if side.in_force is not None:
+        computed = ", computed" if (side.in_force_basis or "").startswith("computed") else ""
+        return f"in force since {side.in_force.isoformat()}{computed}"
+    if side.party_as_of is not None:
+        return (
+            f"confirmed as a party as of {side.party_as_of.isoformat()} ({side.party_as_of_basis})"
+        )
+    return "date not known"
 
 
 def _update(args: argparse.Namespace) -> int:

@@ -191,6 +191,7 @@ def test_qr_image_file(
         (["verify", "https://127.0.0.1:9/share/x"], "loopback"),  # no --dev: loopback refused
         (["verify", "http://example.org/share/x"], "plain http refused"),
         (["verify", "__FILE__", "--for", "Japan"], "ISO 3166-1"),
+        (["verify", "__FILE__", "--for", "XX"], "'XX' is not a country code in ISO 3166-1 alpha-2"),
         (["verify", "__FILE__", "--now", "yesterday"], "--now"),
         (["verify"], "arguments are required"),
     ],

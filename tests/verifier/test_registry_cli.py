@@ -270,6 +270,34 @@ def test_conventions_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "ISO 3166-1" in err
 
 
+@pytest.mark.parametrize("argv", [("KZ", "XX"), ("xx", "JP"), ("KZ", "EU")])
+def test_conventions_show_refuses_an_unknown_country_code(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, str]
+) -> None:
+    code, out, err = _run(capsys, "conventions", "show", *argv)
+    assert code == 2 and out == ""
+    assert "is not a country code in ISO 3166-1 alpha-2 (the list of two-letter" in err
+    assert "Traceback" not in err
+
+
+def test_conventions_show_answers_with_since_confidence_and_sources(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "conventions", "show", "KZ", "DE", "--on", "2026-12-03")
+    assert code == 0
+    assert out.startswith("Covered by the Lisbon Recognition Convention (both are parties:")
+    assert "binding since 2026-11-23 (confidence: medium)" in out
+    assert "DE: party, in force since 2007-10-01, computed" in out
+    assert "ground for refusal: a substantial difference" in out
+    assert "source: http://www.zakonpravo.kz/" in out
+    assert "reservation" not in out  # KZ's Tokyo reservation has nothing to do with Germany
+    code, out, _ = _run(capsys, "conventions", "show", "KZ", "JP", "--on", "2026-12-03", "--json")
+    data = json.loads(out)
+    assert data["outcome"] == "unconfirmed" and data["confidence"] is None
+    tokyo = next(f for f in data["findings"] if f["convention_id"] == "tokyo-2011")
+    assert "оговорку" in tokyo["reservations"][0]["quotes"][0]["quote"]
+
+
 def _dataset_copy(tmp_path: Path) -> Path:
     target = tmp_path / "conventions.json"
     target.write_bytes(DATA_FILE.read_bytes())

@@ -263,6 +263,16 @@ def test_bad_destination_country_is_400(world: World) -> None:
     assert "ISO 3166-1" in problem["detail"]
 
 
+@pytest.mark.parametrize("code", ["XX", "xx", "ZZ", "EU"])
+def test_unknown_country_code_is_refused_naming_the_list(world: World, code: str) -> None:
+    problem = _problem(world.client.post(f"/api/verify?for={code}", json=world.good), 400)
+    assert f"'{code.upper()}' is not a country code in ISO 3166-1 alpha-2" in problem["detail"]
+    vcapi = world.client.post(
+        f"/credentials/verify?for={code}", json={"verifiableCredential": world.good}
+    )
+    assert "ISO 3166-1 alpha-2" in _problem(vcapi, 400)["detail"]
+
+
 def test_unknown_route_and_method_are_problems(world: World) -> None:
     _problem(world.client.get("/nothing-here"), 404)
     response = world.client.get("/api/verify")
