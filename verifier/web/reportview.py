@@ -17,6 +17,8 @@ from verifier.recognition import (
     ConventionsDataset,
     CountryStanding,
     RecognitionAssessment,
+    article_label,
+    source_url,
 )
 from verifier.recognition import Outcome as Coverage
 from verifier.report import SECTION_TITLES, UNTRUSTED_NOTE, CredentialSummary, Report, Verdict
@@ -245,8 +247,9 @@ def _standing(side: CountryStanding, names: Mapping[str, str]) -> StandingView:
         country=side.country,
         name=names.get(side.country, side.country),
         status=STANDING_WORDS.get(side.status, side.status),
-        since=side.in_force.isoformat() if side.in_force else None,
-        source=side.in_force_source or side.source,
+        # A party without an entry-into-force date counts from its dated source (party_as_of).
+        since=side.since.isoformat() if side.since else None,
+        source=source_url(side.in_force_source or side.source),
     )
 
 
@@ -262,10 +265,10 @@ def _finding(finding: ConventionFinding, names: Mapping[str, str]) -> FindingVie
         destination=_standing(finding.destination, names),
         article=None
         if article is None
-        else (f"Article {article.article}" if article.article else "Core recognition article"),
+        else (article_label(article) if article.article else "Core recognition article"),
         article_meaning=None if article is None else article.meaning,
         article_paraphrase=None if article is None else article.paraphrase,
-        article_source=None if article is None else article.source,
+        article_source=None if article is None else source_url(article.source),
         reservations=tuple(note.text for note in finding.reservations),
     )
 
