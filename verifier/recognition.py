@@ -172,6 +172,7 @@ class CountryStanding:
     party_as_of: date | None = None
     party_as_of_basis: str | None = None
     quote: str | None = None
+    domestic_approval: str | None = None
 
     @property
     def since(self) -> date | None:
@@ -205,6 +206,7 @@ class CountryStanding:
             "party_as_of_basis": self.party_as_of_basis,
             "since": _iso(self.since),
             "quote": self.quote,
+            "domestic_approval": self.domestic_approval,
         }
 
 
@@ -690,6 +692,7 @@ def _standing(convention: Convention, country: str) -> CountryStanding:
         party_as_of=row.party_as_of if row.status == PARTY else None,
         party_as_of_basis=row.party_as_of_basis if row.status == PARTY else None,
         quote=row.quote,
+        domestic_approval=row.domestic_approval,
     )
 
 
@@ -785,13 +788,19 @@ def _rule(
         unsure.append("the convention's general entry into force is not confirmed")
     for side in sides:
         if side.status == PENDING:
-            unsure.append(f"{side.country}'s party status is pending confirmation")
+            home = (
+                f" (approved at home: {side.domestic_approval})" if side.domestic_approval else ""
+            )
+            unsure.append(
+                f"{side.country}'s party status is pending confirmation{home}; its deposit with "
+                "the depositary is not confirmed"
+            )
         elif side.status == CANDIDATE:
             unsure.append(
                 f"{side.country} has approved it at home, but no deposit with the depositary "
                 "is known"
             )
-        if side.in_force is None and side.party_as_of is None:
+        if side.status == PARTY and side.in_force is None and side.party_as_of is None:
             unsure.append(
                 f"the date the convention entered into force for {side.country} is not known"
             )
@@ -992,7 +1001,15 @@ def _convention_changes(old: Convention, new: Convention) -> list[str]:
         changes.append(f"{label}: {country} removed (was {old_rows[country].status})")
     for country in sorted(old_rows.keys() & new_rows.keys()):
         before_row, after_row = old_rows[country], new_rows[country]
-        for field in ("status", "deposited", "in_force", "confidence", "source", "reservations"):
+        for field in (
+            "status",
+            "deposited",
+            "in_force",
+            "party_as_of",
+            "confidence",
+            "source",
+            "reservations",
+        ):
             before, after = getattr(before_row, field), getattr(after_row, field)
             if before != after:
                 changes.append(f"{label}: {country} {field} {_show(before)} → {_show(after)}")
