@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import datetime
@@ -22,6 +23,38 @@ def settings(args: argparse.Namespace, **flags: Any) -> settings_table.Settings:
     (setting name → value, None = not given) over the environment, the file, the defaults."""
     given = {"home": getattr(args, "home", None), "config": getattr(args, "config", None)}
     return settings_table.load(os.environ, flags={**given, **flags})
+
+
+def settings_file_update(
+    resolved: settings_table.Settings, values: dict[str, Any]
+) -> tuple[Path, str]:
+    """The configuration file (``--config``'s, else ``<home>/diplomat.toml``) and its new text
+    with ``values`` appended. A setting the file already holds with another value is refused,
+    naming the file and line: the file is the operator's, never silently rewritten."""
+    path = resolved.config_file or resolved.home / settings_table.CONFIG_FILE_NAME
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    added: list[str] = []
+    for name, value in values.items():
+        current = resolved.values[name]
+        if current.source.startswith("file ") and current.value != value:
+            raise settings_table.SettingsError(
+                f"{name} is already set in {current.source[5:]} to {current.shown()}: edit the "
+                "file, or drop the flag"
+            )
+        if not current.source.startswith("file "):
+            literal = ("true" if value else "false") if isinstance(value, bool) else None
+            added.append(f"{name} = {literal or json.dumps(str(value))}")
+    if added and text and not text.endswith("\n"):
+        text += "\n"
+    return path, text + "".join(line + "\n" for line in added)
+
+
+def record_settings(resolved: settings_table.Settings, values: dict[str, Any]) -> Path:
+    """Append ``values`` to the configuration file (see settings_file_update); its path."""
+    path, text = settings_file_update(resolved, values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def environ(args: argparse.Namespace) -> dict[str, str]:

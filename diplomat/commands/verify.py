@@ -1,5 +1,5 @@
 """`diplomat verify FILE|URL`: the full verification report (authenticity, validity, issuer
-legitimacy, recognition), configured from the environment like the web app plus flags.
+legitimacy, recognition), configured by the settings like the web app (docs/configuration.md) plus flags.
 
 Exit codes: 0 genuine and in force (verdict verified, or verified with warnings, printed);
 1 not verified, or could not be verified; 2 usage or input error. Human lines on stderr,
@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-from diplomat.commands.common import moment, read_bytes
+from diplomat.commands.common import moment, read_bytes, settings
 from vc.ob3 import RecipientIdentity
 from verifier.checks.model import Section, Status
 from verifier.config import VerifierConfig, build_context, make_fetcher
@@ -133,7 +132,7 @@ def _recipient(args: argparse.Namespace) -> RecipientIdentity | None:
 def _verify(args: argparse.Namespace) -> int:
     country = check_country(args.country.strip().upper()) if args.country else None
     recipient = _recipient(args)
-    config = VerifierConfig.from_env(os.environ).with_overrides(
+    config = VerifierConfig.from_settings(settings(args)).with_overrides(
         country=country,
         registries=args.registry,
         trusted_operators=args.trust,
