@@ -1,8 +1,8 @@
 """Diplomat's settings: one table, one ``DIPLOMAT_`` spelling each, resolved flag > env > file > default.
 
 Every setting the issuer, the verifier and the CLI read is a row of ``SETTINGS`` (name, type,
-default, secret, doc); ``docs/configuration.md`` documents the same rows. A setting ``foo_bar`` is
-``DIPLOMAT_FOO_BAR`` in the environment and ``foo_bar = …`` in ``diplomat.toml``; defaults may
+default, secret, doc); ``docs/configuration.md`` documents the same rows. A setting ``nqf_url`` is
+``DIPLOMAT_NQF_URL`` in the environment and ``nqf_url = …`` in ``diplomat.toml``; defaults may
 name ``{home}``, the data home. The data home is ``--home``, else ``DIPLOMAT_HOME``, else
 ``diplomat-data`` under the current directory; the file is ``--config``, else ``DIPLOMAT_CONFIG``,
 else ``<home>/diplomat.toml`` when it exists.
@@ -52,6 +52,8 @@ class Setting:
     deprecated_env: tuple[str, ...] = ()
     #: who reads it: "issuer", "verifier", "cli" or "all"
     used_by: str = "all"
+    #: settings that must be set too when this one is
+    requires: tuple[str, ...] = ()
 
     @property
     def env(self) -> str:
@@ -70,8 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keys_dir", "path", "{home}/keys", "the issuer's private-key files and session secret", used_by="issuer"),
     Setting("issuer_base_url", "str", "http://127.0.0.1:8001", "the issuer's public URL: every URL it prints or encodes, and its did:web", used_by="issuer"),
     Setting("verifier_url", "str", "http://127.0.0.1:8002/verify", "the verifier page that share QR codes open", used_by="issuer"),
-    Setting("nqf_name", "str", None, "name of the national qualifications framework that national_level in degree input refers to (with nqf_url)", used_by="issuer"),
-    Setting("nqf_url", "str", None, "URL of that national qualifications framework (with nqf_name)", used_by="issuer"),
+    Setting("nqf_name", "str", None, "name of the national qualifications framework that national_level in degree input refers to (with nqf_url)", used_by="issuer", requires=("nqf_url",)),
+    Setting("nqf_url", "str", None, "URL of that national qualifications framework (with nqf_name)", used_by="issuer", requires=("nqf_name",)),
     Setting("max_upload_bytes", "int", 5 * 1024 * 1024, "largest cohort upload in bytes", used_by="issuer"),
     Setting("max_batch_rows", "int", 20_000, "most rows in one cohort", used_by="issuer"),
     Setting("status_list_ttl", "int", 300, "seconds a published status list may be cached", used_by="issuer"),
@@ -97,7 +99,7 @@ BY_NAME: Mapping[str, Setting] = {setting.name: setting for setting in SETTINGS}
 
 @dataclass(frozen=True)
 class Value:
-    """A setting's effective value and where it came from ("default", "env DIPLOMAT_X",
+    """A setting's effective value and where it came from ("default", "env DIPLOMAT_NQF_URL",
     "file /path/diplomat.toml:3", "flag --x")."""
 
     setting: Setting
@@ -136,10 +138,12 @@ def load(
     environ: Mapping[str, str],
     *,
     flags: Mapping[str, Any] | None = None,
+    flag_names: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Settings:
     """Resolve every setting: ``flags`` (name → value, None = not given) > ``environ`` > the
-    configuration file > the default.
+    configuration file > the default. ``flag_names`` spells a flag that is not ``--<name>``
+    (``{"issuer_base_url": "--base-url"}``), for the messages and `config show`.
 
     Raises SettingsError naming the setting and the flag, variable or file line that is wrong.
     """
@@ -148,13 +152,16 @@ def load(
         if name not in BY_NAME:
             raise SettingsError(f"unknown setting {name!r}")
     base = cwd if cwd is not None else Path.cwd()
+    spelled = dict(flag_names or {})
+
+    def flag_source(name: str) -> str:
+        return f"flag {spelled.get(name) or '--' + name.replace('_', '-')}"
 
     def early(name: str) -> Value | None:
         setting = BY_NAME[name]
         if name in given:
-            return Value(
-                setting, _parse(setting, given[name], _flag_source(name)), _flag_source(name)
-            )
+            where = flag_source(name)
+            return Value(setting, _parse(setting, given[name], where), where)
         env = _env(setting, environ)
         if env is not None:
             return Value(setting, _parse(setting, env[1], env[0]), env[0])
@@ -173,7 +180,7 @@ def load(
     else:
         candidate = home / CONFIG_FILE_NAME
         config_file = candidate if candidate.is_file() else None
-    file_values = _read_file(config_file) if config_file is not None else {}
+    file_values = read_file(config_file) if config_file is not None else {}
 
     values: dict[str, Value] = {
         "home": Value(BY_NAME["home"], home, home_value.source if home_value else "default"),
@@ -191,11 +198,15 @@ def load(
         if value is None:
             value = Value(setting, _default(setting, home), "default")
         values[setting.name] = value
+    for value in values.values():
+        for other in value.setting.requires if value.value is not None else ():
+            if values[other].value is None:
+                needed = BY_NAME[other]
+                raise SettingsError(
+                    f"{value.setting.name} is set ({value.source}) but {other} is missing: "
+                    f"set {other} too (in the file, or {needed.env})"
+                )
     return Settings(values, home, config_file)
-
-
-def _flag_source(name: str) -> str:
-    return f"flag --{name.replace('_', '-')}"
 
 
 def _env(setting: Setting, environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -219,8 +230,10 @@ def _default(setting: Setting, home: Path) -> Any:
     return default
 
 
-def _read_file(path: Path) -> dict[str, tuple[Any, str]]:
-    """The file's settings by name, each with its "file PATH:LINE" source."""
+def read_file(path: Path) -> dict[str, tuple[Any, str]]:
+    """The file's settings by name, each with its "file PATH:LINE" source (raw TOML values).
+
+    Raises SettingsError for an unreadable or invalid file, or an unknown setting in it."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -246,7 +259,12 @@ def _read_file(path: Path) -> dict[str, tuple[Any, str]]:
 
 
 def _line_of(text: str, key: str) -> int:
-    pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=", re.MULTILINE)
+    """The line where ``key`` is assigned (or opens a table), 1 when not found."""
+    name = re.escape(key)
+    pattern = re.compile(
+        rf"^[ \t]*(?:{name}|\"{name}\"|'{name}')[ \t]*[=.]|^[ \t]*\[+[ \t]*{name}[ \t]*[\].]",
+        re.MULTILINE,
+    )
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
@@ -259,10 +277,11 @@ def _did_you_mean(key: str) -> str:
 
 
 def _parse(setting: Setting, raw: Any, where: str) -> Any:
-    """Convert a flag, environment string or TOML value to the setting's type."""
+    """Convert a flag, environment string or TOML value to the setting's type (a TOML value
+    must have the type already: ``sign_workers = "4"`` is refused)."""
     kind = setting.kind
     name = f"{setting.name} ({where})"
-    if isinstance(raw, str) and kind != "str":
+    if isinstance(raw, str) and kind != "str" and (kind == "path" or not where.startswith("file ")):
         raw = raw.strip()
         if kind == "int":
             try:

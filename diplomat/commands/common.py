@@ -18,11 +18,13 @@ from vc.errors import MalformedValueError, ParsingError
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 
 
-def settings(args: argparse.Namespace, **flags: Any) -> settings_table.Settings:
+def settings(
+    args: argparse.Namespace, flag_names: dict[str, str] | None = None, **flags: Any
+) -> settings_table.Settings:
     """The effective settings: the global ``--home``/``--config`` and a command's own ``flags``
     (setting name → value, None = not given) over the environment, the file, the defaults."""
     given = {"home": getattr(args, "home", None), "config": getattr(args, "config", None)}
-    return settings_table.load(os.environ, flags={**given, **flags})
+    return settings_table.load(os.environ, flags={**given, **flags}, flag_names=flag_names)
 
 
 def settings_file_update(
@@ -33,17 +35,19 @@ def settings_file_update(
     naming the file and line: the file is the operator's, never silently rewritten."""
     path = resolved.config_file or resolved.home / settings_table.CONFIG_FILE_NAME
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    in_file = settings_table.read_file(path) if text else {}
     added: list[str] = []
     for name, value in values.items():
-        current = resolved.values[name]
-        if current.source.startswith("file ") and current.value != value:
-            raise settings_table.SettingsError(
-                f"{name} is already set in {current.source[5:]} to {current.shown()}: edit the "
-                "file, or drop the flag"
-            )
-        if not current.source.startswith("file "):
-            literal = ("true" if value else "false") if isinstance(value, bool) else None
-            added.append(f"{name} = {literal or json.dumps(str(value))}")
+        if name in in_file:
+            raw, where = in_file[name]
+            if raw != value:
+                raise settings_table.SettingsError(
+                    f"{name} is already set in {where[5:]} to {raw!r}: edit the file, or drop "
+                    "the flag"
+                )
+            continue
+        literal = ("true" if value else "false") if isinstance(value, bool) else None
+        added.append(f"{name} = {literal or json.dumps(str(value))}")
     if added and text and not text.endswith("\n"):
         text += "\n"
     return path, text + "".join(line + "\n" for line in added)

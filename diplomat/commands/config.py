@@ -29,6 +29,7 @@ def _show(args: argparse.Namespace) -> int:
         )
         return 0
     width = max(len(name) for name, _, _ in rows)
+    value_width = min(max(len(shown) for _, shown, _ in rows), 48)
     for name, shown, source in rows:
-        print(f"{name:<{width}}  {shown}  [{source}]")
+        print(f"{name:<{width}}  {shown:<{value_width}}  [{source}]")
     return 0

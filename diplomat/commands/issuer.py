@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from diplomat.commands.common import read_bytes, record_settings, settings, settings_file_update
 from issuer.config import IssuerConfig
@@ -103,8 +103,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 @contextmanager
-def _service(args: argparse.Namespace, **flags: object) -> Iterator[IssuerService]:
-    service = open_service(IssuerConfig.from_settings(settings(args, **flags)))
+def _service(args: argparse.Namespace, resolved: Settings | None = None) -> Iterator[IssuerService]:
+    chosen = resolved if resolved is not None else settings(args)
+    service = open_service(IssuerConfig.from_settings(chosen))
     try:
         yield service
     finally:
@@ -127,14 +128,16 @@ _INIT_FLAGS = {  # flag -> setting that issuer init records in diplomat.toml
 
 
 def _init(args: argparse.Namespace) -> int:
-    flags: dict[str, object] = {
+    flags: dict[str, Any] = {
         setting: getattr(args, flag)
         for flag, setting in _INIT_FLAGS.items()
         if getattr(args, flag) is not None
     }
     if args.dev:
         flags["dev"] = True
-    resolved = settings(args, **flags)
+    resolved = settings(
+        args, flag_names={s: "--" + f.replace("_", "-") for f, s in _INIT_FLAGS.items()}, **flags
+    )
     _check_init(args, resolved)
     recorded = {
         setting: resolved[setting]
@@ -142,7 +145,7 @@ def _init(args: argparse.Namespace) -> int:
         if resolved.source(setting).startswith("flag")
     }
     settings_file_update(resolved, recorded)  # refuse a conflict before anything is created
-    with _service(args, **flags) as service:
+    with _service(args, resolved) as service:
         issuer = service.init_identity(
             args.name,
             args.domain,
@@ -180,10 +183,6 @@ def _init(args: argparse.Namespace) -> int:
 
 def _check_init(args: argparse.Namespace, resolved: Settings) -> None:
     """Refuse what would make a useless first issuer, naming the flag or variable to set."""
-    if (resolved["nqf_name"] is None) != (resolved["nqf_url"] is None):
-        raise MalformedValueError(
-            "--nqf-name and --nqf-url go together (DIPLOMAT_NQF_NAME and DIPLOMAT_NQF_URL)"
-        )
     if args.did_method != "web" or resolved["dev"]:
         return
     base_url = resolved["issuer_base_url"]
