@@ -90,6 +90,13 @@ class IssuerConfig:
     def from_settings(cls, settings: settings_table.Settings) -> IssuerConfig:
         """Build the config from resolved settings (see docs/configuration.md)."""
         passphrase = settings["key_passphrase"]
+        try:
+            return cls._from(settings, passphrase)
+        except MalformedValueError as exc:
+            raise settings.explain(exc) from exc
+
+    @classmethod
+    def _from(cls, settings: settings_table.Settings, passphrase: str | None) -> IssuerConfig:
         return cls(
             database_url=settings["database_url"],
             keys_dir=settings["keys_dir"],

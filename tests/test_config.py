@@ -110,6 +110,25 @@ def test_a_bad_configuration_file_is_exit_2_naming_setting_file_and_line(
         assert out == ""
 
 
+def test_a_value_a_service_refuses_is_named_with_its_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text('nqf_name = "NQF"\nnqf_url = "ftp://nqf.example"\n', encoding="utf-8")
+    for argv in (["config", "show"], ["issuer", "did-document"]):
+        code, out, err = run(capsys, *argv, "--config", str(path))
+        assert code == 2
+        assert (
+            "DIPLOMAT_NQF_URL must be an absolute http(s) URL, got 'ftp://nqf.example'"
+            f" (nqf_url from file {path}:2)"
+        ) in err
+        assert out == ""
+    monkeypatch.setenv("DIPLOMAT_VERIFIER_BASE_URL", "verifier.example")
+    code, _, err = run(capsys, "config", "show")
+    assert code == 2
+    assert "(verifier_base_url from env DIPLOMAT_VERIFIER_BASE_URL)" in err
+
+
 def test_a_bad_environment_value_names_the_variable(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -217,7 +217,7 @@ def test_the_wheel_installs_and_runs_outside_the_clone(tmp_path: Path) -> None:
         line = _read_line_until(server.stderr, server, lambda text: "Listening at:" in text)
         base = line.split("Listening at:", 1)[1].split()[0]
         _read_line_until(server.stderr, server, lambda text: "Booting worker" in text)
-        with urllib.request.urlopen(f"{base}/", timeout=30) as response:
+        with urllib.request.urlopen(f"{base}/", timeout=120) as response:
             assert response.status == 200
             assert b"<html" in response.read().lower()
 

@@ -133,6 +133,17 @@ class Settings:
     def source(self, name: str) -> str:
         return self.values[name].source
 
+    def explain(self, error: MalformedValueError) -> SettingsError:
+        """A service's refusal of a value (e.g. "DIPLOMAT_NQF_URL must be an absolute http(s)
+        URL") as a SettingsError that also says where each setting it names was set."""
+        where = [
+            f"{value.setting.name} from {value.source}"
+            for value in self.values.values()
+            if value.source != "default"
+            and re.search(rf"\b({value.setting.env}|{value.setting.name})\b", error.detail)
+        ]
+        return SettingsError(error.detail + (f" ({'; '.join(where)})" if where else ""))
+
 
 def load(
     environ: Mapping[str, str],

@@ -95,6 +95,13 @@ class VerifierConfig:
         if conventions is None:
             updated = updated_conventions_file(settings.home)
             conventions = updated if updated.is_file() else None
+        try:
+            return cls._from(settings, conventions)
+        except MalformedValueError as exc:
+            raise settings.explain(exc) from exc
+
+    @classmethod
+    def _from(cls, settings: settings_table.Settings, conventions: Path | None) -> VerifierConfig:
         return cls(
             country=(settings["verifier_country"] or "").strip().upper() or None,
             registries=settings["registries"],

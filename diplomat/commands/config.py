@@ -10,6 +10,8 @@ import argparse
 import json
 
 from diplomat.commands.common import settings
+from issuer.config import IssuerConfig
+from verifier.config import VerifierConfig
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +24,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     resolved = settings(args)
+    # What the services would refuse is refused here too, naming the setting and its source.
+    IssuerConfig.from_settings(resolved)
+    VerifierConfig.from_settings(resolved)
     rows = [(value.setting.name, value.shown(), value.source) for value in resolved.values.values()]
     if args.json:
         print(
