@@ -168,7 +168,7 @@ def load(
     def flag_source(name: str) -> str:
         return f"flag {spelled.get(name) or '--' + name.replace('_', '-')}"
 
-    def early(name: str) -> Value | None:
+    def from_flag_or_env(name: str) -> Value | None:
         setting = BY_NAME[name]
         if name in given:
             where = flag_source(name)
@@ -178,9 +178,9 @@ def load(
             return Value(setting, _parse(setting, env[1], env[0]), env[0])
         return None
 
-    home_value = early("home")
+    home_value = from_flag_or_env("home")
     home = base / (home_value.value if home_value else DEFAULT_HOME_NAME)
-    config_value = early("config")
+    config_value = from_flag_or_env("config")
     config_file: Path | None
     if config_value is not None:
         config_file = base / config_value.value
@@ -202,7 +202,7 @@ def load(
     for setting in SETTINGS:
         if setting.name in values:
             continue
-        value = early(setting.name)
+        value = from_flag_or_env(setting.name)
         if value is None and setting.name in file_values:
             raw, where = file_values[setting.name]
             value = Value(setting, _parse(setting, raw, where), where)
