@@ -21,7 +21,7 @@ browser-deps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check vc issuer verifier diplomat
+	$(BIN)/ruff format --check vc issuer verifier diplomat diplomat_ops
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

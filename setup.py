@@ -24,6 +24,7 @@ setup(
                 "verifier.*",
                 "diplomat",
                 "diplomat.*",
+                "diplomat_ops",
             ]
         ),
         *DATA_PACKAGES,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from diplomat_ops.requestlog import LOG_FORMATS
 from vc import settings as settings_table
 from vc.errors import MalformedValueError, RangeValueError
 
@@ -43,6 +44,7 @@ class IssuerConfig:
     nqf_url: str | None = None
     sign_workers: int = 0
     dev_mode: bool = False
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         _http_url(self.public_base_url, "DIPLOMAT_ISSUER_BASE_URL")
@@ -61,6 +63,10 @@ class IssuerConfig:
             raise MalformedValueError("DIPLOMAT_NQF_NAME and DIPLOMAT_NQF_URL go together")
         if self.nqf_url is not None:
             _http_url(self.nqf_url, "DIPLOMAT_NQF_URL")
+        if self.log_format not in LOG_FORMATS:
+            raise MalformedValueError(
+                f"DIPLOMAT_LOG_FORMAT must be {' or '.join(LOG_FORMATS)}, got {self.log_format!r}"
+            )
 
     @property
     def batch_workers(self) -> int:
@@ -112,6 +118,7 @@ class IssuerConfig:
             nqf_url=settings["nqf_url"],
             sign_workers=settings["sign_workers"],
             dev_mode=settings["dev"],
+            log_format=(settings["log_format"] or "text").strip().lower(),
         )
 
     def ensure_secret_key(self) -> str:

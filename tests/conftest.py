@@ -1,4 +1,5 @@
-"""Shared test fixtures: where ../shared lives, the W3C vectors, and a loader for their contexts.
+"""Shared test fixtures: where ../shared lives, the W3C vectors, and a loader for their contexts;
+and every Flask test client's responses checked against the app's OpenAPI document.
 
 The vectors and the two test-only contexts they need are read from ../shared beside the
 repository (CI provides it); they are never vendored into the project.
@@ -10,7 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openapikit
 import pytest
+from flask.testing import FlaskClient
 
 from vc.jsonld import StaticDocumentLoader
 
@@ -64,3 +67,17 @@ def _data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("DIPLOMAT_HOME", str(home))
     monkeypatch.delenv("DIPLOMAT_CONFIG", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def openapi_checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response a Flask test client receives must be one the answering app's OpenAPI
+    document allows (tests/openapikit.py): the documents stay true to what the tests see."""
+    original = FlaskClient.open
+
+    def open_and_check(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
+        response = original(self, *args, **kwargs)
+        openapikit.check_response(self.application, response)
+        return response
+
+    monkeypatch.setattr(FlaskClient, "open", open_and_check)

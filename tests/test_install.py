@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TOP_LEVEL = ("vc", "issuer", "verifier", "diplomat")
+TOP_LEVEL = ("vc", "issuer", "verifier", "diplomat", "diplomat_ops")
 # Written by the tools that run the tests, not by Diplomat; bytecode caches are Python's own.
 UNWATCHED = {".git", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "__pycache__"}
 STARTUP_LIMIT = 120.0  # seconds: an upper bound on waiting for a line, never a sleep

@@ -67,6 +67,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("config", "path", None, "the configuration file (default <home>/diplomat.toml, when it exists)", env_only=True),
     Setting("dev", "bool", False, "development mode: did:web on 127.0.0.1 over http, unsigned registries, fetching from 127.0.0.1 (DEMO only)", deprecated_env=("DIPLOMAT_DEV_MODE",)),
     Setting("key_passphrase", "str", None, "encrypts new private-key files (PKCS#8) and decrypts existing ones", secret=True),
+    Setting("log_format", "str", "text", "log lines on stderr: text, or json (one JSON object per line, with a request id and no personal data)"),
+    Setting("bind", "str", None, "where `diplomat serve` listens, HOST:PORT or unix:PATH (default 127.0.0.1:8001 issuer, 127.0.0.1:8002 verifier)", used_by="cli"),
+    Setting("workers", "int", 2, "gunicorn worker processes of `diplomat serve`", used_by="cli"),
+    Setting("threads", "int", 4, "threads per gunicorn worker of `diplomat serve`", used_by="cli"),
     # --- issuer --------------------------------------------------------------------------------
     Setting("database_url", "str", "sqlite:///{home}/var/issuer.sqlite3", "the issuer's database (SQLite file or postgresql+psycopg://user@host/db)", used_by="issuer"),
     Setting("keys_dir", "path", "{home}/keys", "the issuer's private-key files and session secret", used_by="issuer"),
@@ -91,6 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("verifier_max_body", "int", 1024 * 1024, "largest request body in bytes", used_by="verifier"),
     Setting("fetch_timeout", "float", 5.0, "seconds for one remote fetch", used_by="verifier"),
     Setting("challenge_ttl", "float", 300.0, "seconds a presentation challenge stays usable", used_by="verifier"),
+    Setting("conventions_max_age_days", "int", 365, "/readyz fails when the conventions data's facts are older than this many days", used_by="verifier"),
     Setting("verifier_database_url", "str", "sqlite:///{home}/var/verifier.sqlite3", "where presentation challenges are shared by every worker (SQLite file or postgresql+psycopg://…)", used_by="verifier"),
 )  # fmt: skip
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from diplomat_ops.requestlog import LOG_FORMATS
 from vc import settings as settings_table
 from vc import strictjson
 from vc.dates import utcnow
@@ -32,6 +33,7 @@ from verifier.statuscache import StatusListCache
 DEFAULT_COUNTRY = "KZ"
 DEFAULT_BASE_URL = "http://127.0.0.1:8002"
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_CONVENTIONS_MAX_AGE_DAYS = 365
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
 
 
@@ -64,6 +66,8 @@ class VerifierConfig:
     fetch_timeout: float = 5.0
     challenge_ttl: float = 300.0
     database_url: str = dataclasses.field(default_factory=default_database_url)
+    conventions_max_age_days: int = DEFAULT_CONVENTIONS_MAX_AGE_DAYS
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -81,6 +85,15 @@ class VerifierConfig:
             raise MalformedValueError(f"DIPLOMAT_VERIFIER_BASE_URL {self.base_url!r} is not a URL")
         if self.max_body_bytes < 1024:
             raise MalformedValueError("the body limit must be at least 1024 bytes")
+        if self.log_format not in LOG_FORMATS:
+            raise MalformedValueError(
+                f"DIPLOMAT_LOG_FORMAT must be {' or '.join(LOG_FORMATS)}, got {self.log_format!r}"
+            )
+        if isinstance(self.conventions_max_age_days, bool) or self.conventions_max_age_days < 1:
+            raise MalformedValueError(
+                "DIPLOMAT_CONVENTIONS_MAX_AGE_DAYS must be a whole number of days (1 or more), "
+                f"got {self.conventions_max_age_days!r}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> VerifierConfig:
@@ -114,6 +127,8 @@ class VerifierConfig:
             fetch_timeout=settings["fetch_timeout"],
             challenge_ttl=settings["challenge_ttl"],
             database_url=settings["verifier_database_url"],
+            conventions_max_age_days=settings["conventions_max_age_days"],
+            log_format=(settings["log_format"] or "text").strip().lower(),
         )
 
     def with_overrides(

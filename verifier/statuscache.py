@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -85,6 +85,8 @@ class StatusListCache:
     """The real ``verifier.context.StatusLists``: fetch with the injected Fetcher, verify, cache.
 
     Thread-safe; at most ``max_entries`` lists are kept (least recently used dropped first).
+    ``on_lookup`` (metrics) is called with ``"hit"`` for a list served fresh from the cache and
+    ``"miss"`` for one that had to be fetched or revalidated.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class StatusListCache:
         default_ttl: float = 300.0,
         max_ttl: float = 86_400.0,
         max_entries: int = 256,
+        on_lookup: Callable[[str], None] | None = None,
     ) -> None:
         if default_ttl < 0 or max_ttl < 0 or max_entries < 1:
             raise ValueError("TTLs must not be negative and max_entries must be positive")
@@ -108,6 +111,7 @@ class StatusListCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.fetches = 0  # network round trips made (for tests and metrics)
+        self.on_lookup = on_lookup
 
     def clear(self) -> None:
         with self._lock:
@@ -124,7 +128,9 @@ class StatusListCache:
             if entry is not None:
                 self._entries.move_to_end(key)
         if entry is not None and now < entry.fresh_until:
+            self._observe("hit")
             return self._view(key, entry, now)
+        self._observe("miss")
         result = self._fetch(key, entry.etag if entry is not None else None)
         self.fetches += 1
         if entry is not None and result.status == 304:
@@ -147,6 +153,10 @@ class StatusListCache:
         return self._view(key, entry, now)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _observe(self, result: str) -> None:
+        if self.on_lookup is not None:
+            self.on_lookup(result)
 
     def _fetch(self, url: str, etag: str | None) -> FetchResult:
         conditional = getattr(self._fetcher, "fetch", None)

@@ -2,21 +2,25 @@
 public documents and share pages, registrar console) around one IssuerService.
 
 Blueprints: vcapi (/credentials/*), api (/api/*), public (DID, status lists, schema, /share,
-/manage), console (/console/*). One error handler (issuer.web.errors) turns every failure into
-RFC 9457 problem details. No absolute URL is ever built from the request's Host header.
+/manage), console (/console/*), and diplomat_ops' /healthz, /readyz, /metrics, /openapi.json
+(probes and counters in issuer.web.ops; the endpoints described in issuer/web/openapi.yaml).
+One error handler (issuer.web.errors) turns every failure into RFC 9457 problem details. No
+absolute URL is ever built from the request's Host header.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 
 from flask import Flask, Response, redirect
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+import diplomat_ops
 from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
-from issuer.web import api, console, errors, public, vcapi
+from issuer.web import api, console, errors, ops, public, vcapi
 from issuer.web.auth import SESSION_LIFETIME, csrf_token
 from issuer.web.state import EXTENSION, BatchRunner, WebState, state
 
@@ -48,7 +52,17 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider attribute
     app.json.sort_keys = False  # type: ignore[attr-defined]
     chosen = service if service is not None else open_service(config)
-    app.extensions[EXTENSION] = WebState(config=config, service=chosen, runner=BatchRunner(chosen))
+    installed = diplomat_ops.install(
+        app,
+        service="issuer",
+        probes=ops.probes(config, chosen),
+        openapi=resources.files(__package__).joinpath("openapi.yaml"),
+        base_url=config.public_base_url,
+    )
+    metrics = ops.IssuerMetrics(installed.metrics.registry)
+    app.extensions[EXTENSION] = WebState(
+        config=config, service=chosen, runner=BatchRunner(chosen, metrics), metrics=metrics
+    )
 
     errors.register(app)
     for blueprint in (vcapi.bp, api.bp, public.bp, console.bp):

@@ -38,6 +38,7 @@ def issue_degree() -> tuple[Response, int, dict[str, str]]:
     inp = parse_input(json_object("degree input"))
     web = state()
     issued = web.service.issue_degree(inp, actor=current_principal().actor)
+    web.metrics.issued_one()
     location = web.base_url + "/api/credentials/" + quote(issued.credential_id, safe="")
     body = {
         "credentialId": issued.credential_id,

@@ -174,12 +174,14 @@ def issue() -> Any:
         inp = parse_csv_row(values, 1)
     except InputError as exc:
         return _issue_form(values, list(exc.problems), status=400)
-    service = state().service
+    web = state()
+    service = web.service
     try:
         issued = service.issue_degree(inp, actor=current_principal().actor)
     except DiplomatError as exc:
         field = (exc.pointer or "").lstrip("/")
         return _issue_form(values, [(field if field in LABELS else "", exc.detail)], exc.status)
+    web.metrics.issued_one()
     credential = service.get_credential(issued.credential_id)
     page = render_template(
         "issued.html",

@@ -12,6 +12,7 @@ from flask import current_app
 if TYPE_CHECKING:
     from issuer.config import IssuerConfig
     from issuer.service import IssuerService
+    from issuer.web.ops import IssuerMetrics
 
 EXTENSION = "diplomat.issuer"
 _log = logging.getLogger("issuer.web.batches")
@@ -22,11 +23,12 @@ class BatchRunner:
 
     A batch is resumable (the service skips rows already recorded), so a thread lost with the
     process is harmless: starting the batch again finishes it. Starting a batch that is already
-    running here is a no-op.
+    running here is a no-op. The rows each run records are counted in ``metrics``.
     """
 
-    def __init__(self, service: IssuerService) -> None:
+    def __init__(self, service: IssuerService, metrics: IssuerMetrics) -> None:
         self._service = service
+        self._metrics = metrics
         self._lock = threading.Lock()
         self._threads: dict[int, threading.Thread] = {}
 
@@ -50,7 +52,7 @@ class BatchRunner:
 
     def _run(self, batch_id: int) -> None:
         try:
-            self._service.run_batch(batch_id)
+            self._service.run_batch(batch_id, progress=self._metrics.batch_watcher())
         except Exception:
             # The thread has no caller to raise to: the service marks the batch failed and the
             # progress endpoint reports it; the log keeps the details.
@@ -62,6 +64,7 @@ class WebState:
     config: IssuerConfig
     service: IssuerService
     runner: BatchRunner
+    metrics: IssuerMetrics
 
     @property
     def base_url(self) -> str:

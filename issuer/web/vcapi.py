@@ -88,7 +88,9 @@ def issue() -> tuple[Response, int]:
                 "options.credentialId must equal credential.id (credentials are stored by id)",
                 pointer="/options/credentialId",
             )
-    signed = state().service.issue_credential(credential, actor=current_principal().actor)
+    web = state()
+    signed = web.service.issue_credential(credential, actor=current_principal().actor)
+    web.metrics.issued_one()
     return jsonify({"verifiableCredential": signed}), 201
 
 

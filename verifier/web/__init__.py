@@ -2,7 +2,9 @@
 
 Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
 code), api (/api/verify: the full report as JSON), vcapi (/credentials/verify, /challenges,
-/presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages load
+/presentations/verify: the W3C VC API), and diplomat_ops' /healthz, /readyz, /metrics,
+/openapi.json (probes and counters in verifier.web.ops; the JSON endpoints described in
+verifier/web/openapi.yaml). One error handler (verifier.web.errors). Pages load
 nothing from other origins and work without JavaScript. Presentation challenges are kept in the
 database of ``config.database_url`` (verifier.challenges), shared by every worker process.
 """
@@ -10,15 +12,17 @@ database of ``config.database_url`` (verifier.challenges), shared by every worke
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from flask import Flask, Response
 
+import diplomat_ops
 from vc.fetch import Fetcher
 from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
-from verifier.web import api, errors, pages, vcapi
+from verifier.web import api, errors, ops, pages, vcapi
 from verifier.web.state import EXTENSION, ContextProvider, WebState
 
 CONTENT_SECURITY_POLICY = (
@@ -54,11 +58,23 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     chosen = fetcher if fetcher is not None else make_fetcher(config)
     factory = context_factory or (lambda: build_context(config, fetcher=chosen))
-    contexts = ContextProvider(factory, refresh_seconds=CONTEXT_REFRESH_SECONDS)
+    # The HTTP metrics' registry first: the verifier's own counters join it, and the status-list
+    # cache of every context the provider builds reports its hits and misses there.
+    registry = diplomat_ops.Metrics()
+    metrics = ops.VerifierMetrics(registry.registry)
+    contexts = ContextProvider(metrics.watch(factory), refresh_seconds=CONTEXT_REFRESH_SECONDS)
     if challenges is None:
         challenges = open_challenge_store(config.database_url, ttl=config.challenge_ttl)
+    diplomat_ops.install(
+        app,
+        service="verifier",
+        probes=ops.probes(config, challenges.engine.url, contexts.get),
+        openapi=resources.files(__package__).joinpath("openapi.yaml"),
+        base_url=config.base_url,
+        metrics=registry,
+    )
     app.extensions[EXTENSION] = WebState(
-        config=config, contexts=contexts, fetcher=chosen, challenges=challenges
+        config=config, contexts=contexts, fetcher=chosen, challenges=challenges, metrics=metrics
     )
     errors.register(app)
     for blueprint in (pages.bp, api.bp, vcapi.bp):

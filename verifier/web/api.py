@@ -54,9 +54,9 @@ def verify() -> Response:
     refuse_identity_in_url()
     country = destination(request.args.get("for"))
     credential, recipient = _credential()
-    report = verify_credential(
-        credential, state().context(), destination=country, recipient=recipient
-    )
+    web = state()
+    report = verify_credential(credential, web.context(), destination=country, recipient=recipient)
+    web.metrics.verified("credential", report.verdict)
     response = jsonify(report.to_dict())
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from diplomat_ops.requestlog import route
 from vc.errors import DiplomatError
 
 PROBLEM_JSON = "application/problem+json"
@@ -65,7 +66,8 @@ def handle_error(exc: Exception) -> Response:
             if name.lower() != "content-type":
                 headers[name] = value
     else:
-        _log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: paths hold share tokens and credential ids.
+        _log.exception("unhandled error on %s %s", request.method, route())
         status = 500
         problem = {
             "type": "about:blank",

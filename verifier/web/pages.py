@@ -54,6 +54,7 @@ def _report_page(
     started = time.perf_counter()
     report = verify_credential(intake.credential, context, destination=country, recipient=recipient)
     elapsed = time.perf_counter() - started
+    web.metrics.verified("credential", report.verdict)
     names = country_names(context.conventions)
     return _page(
         "report.html",

@@ -19,6 +19,7 @@ from vc.fetch import Fetcher
 from verifier.challenges import ChallengeStore
 from verifier.config import VerifierConfig
 from verifier.context import VerifierContext
+from verifier.web.ops import VerifierMetrics
 
 EXTENSION = "diplomat.verifier"
 
@@ -57,6 +58,7 @@ class WebState:
     contexts: ContextProvider
     fetcher: Fetcher
     challenges: ChallengeStore
+    metrics: VerifierMetrics
 
     def context(self) -> VerifierContext:
         return self.contexts.get()

@@ -25,7 +25,13 @@ from flask import Blueprint, Response, jsonify, request
 from vc.errors import MalformedValueError
 from vc.ob3 import RecipientIdentity
 from verifier.checks.model import CheckResult, Severity, Status
-from verifier.report import PresentationReport, Report, verify_credential, verify_presentation
+from verifier.report import (
+    PresentationReport,
+    Report,
+    Verdict,
+    verify_credential,
+    verify_presentation,
+)
 from verifier.web.bodies import (
     RECIPIENT_FIELD,
     destination,
@@ -134,9 +140,9 @@ def verify_credential_endpoint() -> tuple[Response, int]:
     refuse_identity_in_url()
     country = destination(options.get("destinationCountry") or request.args.get("for"))
     recipient = recipient_of(options.get(RECIPIENT_FIELD), "/options/" + RECIPIENT_FIELD)
-    report = verify_credential(
-        credential, state().context(), destination=country, recipient=recipient
-    )
+    web = state()
+    report = verify_credential(credential, web.context(), destination=country, recipient=recipient)
+    web.metrics.verified("credential", report.verdict)
     verified = report.verified
     result: dict[str, Any] = {"verified": verified}
     if options.get("returnCredential", True):
@@ -222,8 +228,11 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
     diplomat = report.to_dict()
     diplomat["challenge"] = {"accepted": refusal is None, "reason": refusal}
     if refusal is not None:
-        diplomat["verdict"] = "not_verified"
+        diplomat["verdict"] = Verdict.NOT_VERIFIED.value
         diplomat["verified"] = False
+    web.metrics.verified(
+        "presentation", report.verdict if refusal is None else Verdict.NOT_VERIFIED
+    )
     result = {
         "verified": verified,
         "verifiablePresentation": vp,

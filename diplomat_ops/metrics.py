@@ -1,0 +1,77 @@
+"""Prometheus metrics of one app: its registry, the HTTP request metrics, and the exposition.
+
+Every app has its own ``CollectorRegistry`` (several apps in one process, as in the tests and the
+demo, do not collide); each service adds its own counters to ``Metrics.registry``.
+
+HTTP metrics, labelled by ``endpoint`` (the URL rule, so one series per route whatever the path:
+``/share/<token>`` never becomes one series per token), ``method`` and ``status``:
+
+    diplomat_http_requests_total                 counter
+    diplomat_http_request_duration_seconds       histogram
+
+Several worker processes (gunicorn): set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory
+writable by the workers before they start (``diplomat serve`` empties it at start-up). Each
+process then writes its samples there, and ``/metrics`` answered by any worker sums all of them
+(prometheus_client's multiprocess mode). Without the variable, ``/metrics`` shows the samples of
+the process that answers.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
+# Seconds; from a cached status list (milliseconds) to a large batch upload or a slow remote fetch.
+LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+HTTP_LABELS: Final = ("endpoint", "method", "status")
+
+
+def multiprocess_dir() -> str | None:
+    """The multiprocess directory when prometheus_client's multiprocess mode is on."""
+    return os.environ.get(MULTIPROC_DIR) or None
+
+
+class Metrics:
+    """The registry of one app and its HTTP request metrics."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "diplomat_http_requests",
+            "HTTP requests answered, by route (URL rule), method and status.",
+            HTTP_LABELS,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "diplomat_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route (URL rule), method and status.",
+            HTTP_LABELS,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        """Count one answered request and its duration."""
+        labels = (endpoint, method, str(status))
+        self.requests.labels(*labels).inc()
+        self.latency.labels(*labels).observe(seconds)
+
+    def exposition(self) -> tuple[bytes, str]:
+        """(body, content type) of the Prometheus text format: every process's samples in
+        multiprocess mode, this registry's otherwise."""
+        directory = multiprocess_dir()
+        if directory is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        combined = CollectorRegistry()
+        MultiProcessCollector(combined, path=directory)  # type: ignore[no-untyped-call]  # untyped upstream
+        return generate_latest(combined), CONTENT_TYPE_LATEST
