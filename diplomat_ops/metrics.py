@@ -9,8 +9,9 @@ HTTP metrics, labelled by ``endpoint`` (the URL rule, so one series per route wh
     diplomat_http_requests_total                 counter
     diplomat_http_request_duration_seconds       histogram
 
-Several worker processes (gunicorn): set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory
-writable by the workers before they start (``diplomat serve`` empties it at start-up). Each
+Several worker processes (gunicorn): set ``PROMETHEUS_MULTIPROC_DIR`` to a directory writable
+by the workers, empty when they start (``diplomat serve`` creates and empties it at start-up;
+under a bare ``gunicorn`` empty it yourself before starting). Each
 process then writes its samples there, and ``/metrics`` answered by any worker sums all of them
 (prometheus_client's multiprocess mode). Without the variable, ``/metrics`` shows the samples of
 the process that answers.
@@ -19,6 +20,7 @@ the process that answers.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Final
 
 from prometheus_client import (
@@ -45,6 +47,10 @@ class Metrics:
     """The registry of one app and its HTTP request metrics."""
 
     def __init__(self) -> None:
+        directory = multiprocess_dir()
+        if directory is not None:
+            # prometheus_client writes each process's samples there from the first metric on.
+            Path(directory).mkdir(parents=True, exist_ok=True)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "diplomat_http_requests",

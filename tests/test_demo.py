@@ -47,6 +47,7 @@ def test_demo_issues_shares_and_verifies(
     # KZ -> JP: authentic, valid, accredited per the demo registry; Tokyo is unconfirmed for KZ.
     assert facts["verdict"] == "verified_with_warnings"
     assert "DEMO" in err
+    assert "development server, for this demo only" in err
     assert "Unconfirmed — check with the national information centre" in err
     assert "reservation" in err
     decoded = zxingcpp.read_barcodes(Image.open(facts["qrFile"]))

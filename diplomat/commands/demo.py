@@ -2,7 +2,8 @@
 
 A demo university with a did:web identity on 127.0.0.1, a demo accreditation registry signed by
 a demo national information centre, the shipped conventions data; the issuer and the verifier
-served on 127.0.0.1; one demo degree issued, shared, put in a QR code and verified over HTTP.
+served on 127.0.0.1 by Werkzeug's development server (the only place one runs, and the story says
+so); one demo degree issued, shared, put in a QR code and verified over HTTP.
 Its files live in ``<home>/demo/`` (the data home: --home, DIPLOMAT_HOME, ./diplomat-data), wiped
 at each start; ports 0 pick free ones.
 """
@@ -49,6 +50,11 @@ UNIVERSITY = "Demo Kazakh National University (DEMO)"
 OPERATOR = "Demo National Information Centre of Kazakhstan (DEMO)"
 # A public seed: the demo operator's key is a demo key, never a real one.
 OPERATOR_SEED = hashlib.sha256(b"diplomat demo: national information centre").digest()
+# The one place a development server runs; `diplomat serve` runs gunicorn.
+DEVELOPMENT_SERVER = (
+    "Served by Werkzeug's development server, for this demo only: "
+    "run `diplomat serve issuer|verifier` (gunicorn) for real use."
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -227,7 +233,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _story(**facts: Any) -> None:
     report: dict[str, Any] = facts["report"]
-    _say("Diplomat demo — every name, key and registry below is DEMO data\n")
+    _say("Diplomat demo — every name, key and registry below is DEMO data")
+    _say(f"  {DEVELOPMENT_SERVER}\n")
     _say(f"  University (DEMO)      {facts['issuer']}")
     _say(f"  Degree credential      {facts['credential_id']}")
     _say(f"  Graduate's share link  {facts['share_url']}")
