@@ -155,15 +155,19 @@ class _DiplomatHandler(logging.StreamHandler):  # type: ignore[type-arg]  # stre
     """The root handler ``configure_logging`` installs (recognised so it is installed once)."""
 
 
-def configure_logging(log_format: str, *, level: int = logging.INFO) -> None:
+def configure_logging(log_format: str, *, level: int = logging.INFO, force: bool = False) -> None:
     """Send every log record at ``level`` or above to stderr in ``log_format`` (``text`` or
-    ``json``). For the shells only (wsgi modules, ``diplomat serve``); calling it again replaces
-    the handler it installed before. Raises ValueError for an unknown format."""
+    ``json``). For the shells only (the wsgi modules). Like ``logging.basicConfig``, it leaves a
+    root logger that something else configured alone (a logging config given to gunicorn, a
+    test runner) unless ``force``; calling it again replaces the handler it installed before.
+    Raises ValueError for an unknown format."""
     chosen = formatter(log_format)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, _DiplomatHandler):
-            root.removeHandler(handler)
+    ours = [h for h in root.handlers if isinstance(h, _DiplomatHandler)]
+    if not force and len(ours) < len(root.handlers):
+        return
+    for handler in ours:
+        root.removeHandler(handler)
     handler = _DiplomatHandler(sys.stderr)
     handler.setFormatter(chosen)
     root.addHandler(handler)

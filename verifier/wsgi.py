@@ -7,6 +7,8 @@ by one worker is redeemed, once, by any other. Workers on several hosts need Pos
 (``postgresql+psycopg://user@host/db``); a SQLite file serves the workers of one host, on a local
 disk. Each worker creates the challenge table if it is missing (serialised, so starting them
 together is safe); ``--preload`` is fine too: no database connection is kept across the fork.
+Log lines go to stderr in DIPLOMAT_LOG_FORMAT (``text`` or ``json``); ``diplomat serve verifier``
+runs gunicorn with the same app and settings.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from flask import Flask
 
+from diplomat_ops import configure_logging
 from verifier.config import VerifierConfig
 from verifier.web import create_app
 
@@ -29,7 +32,9 @@ def app_from_env(environ: Mapping[str, str]) -> Flask:
 def __getattr__(name: str) -> Any:
     # Built on first access (``verifier.wsgi:app``), so importing this module has no side effects.
     if name == "app":
-        application = app_from_env(os.environ)
+        config = VerifierConfig.from_env(os.environ)
+        configure_logging(config.log_format)  # DIPLOMAT_LOG_FORMAT, to stderr
+        application = create_app(config)
         globals()["app"] = application
         return application
     raise AttributeError(name)
