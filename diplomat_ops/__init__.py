@@ -1,7 +1,7 @@
 """Operating a Diplomat web service: the same probes, metrics, request log and API description on
 the issuer and on the verifier.
 
-    install(app, service=..., probes=..., openapi=...) -> Ops      (called by each create_app)
+    install(app, service=..., probes=..., openapi=..., base_url=...) -> Ops   (each create_app)
 
 What ``install`` adds to a Flask app:
 

@@ -23,7 +23,7 @@ NOT_READY: Final = "urn:diplomat:problem:not-ready"
 bp = Blueprint("ops", __name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Ops:
     """What ``install`` keeps on the app (``app.extensions[EXTENSION]``)."""
 

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,23 +49,18 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`diplomat serve verifier` on a free port (2 workers, JSON logs, multiprocess metrics),
-    stopped with its whole process group at the end; yields (base URL, stderr file)."""
+@contextmanager
+def serving(
+    tmp_path: Path, app: str, env: dict[str, str], *extra: str
+) -> Iterator[tuple[str, Path]]:
+    """`diplomat serve <app>` on a free port until /healthz answers, stopped with its whole
+    process group at the end; yields (base URL, stderr file)."""
     port = _free_port()
-    errors = tmp_path / "stderr.log"
-    env = _clean_env(
-        tmp_path,
-        DIPLOMAT_VERIFIER_DATABASE_URL=f"sqlite:///{tmp_path / 'verifier.sqlite3'}",
-        DIPLOMAT_LOG_FORMAT="json",
-        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
-    )
-    command = [sys.executable, "-m", "diplomat.cli", "serve", "verifier"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"]
+    errors = tmp_path / f"{app}-stderr.log"
+    command = [sys.executable, "-m", "diplomat.cli", "serve", app, "--bind", f"127.0.0.1:{port}"]
     with errors.open("wb") as stderr:
         process = subprocess.Popen(
-            command,
+            [*command, *extra],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
@@ -92,6 +88,19 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The verifier with 2 workers, JSON logs and multiprocess metrics."""
+    env = _clean_env(
+        tmp_path,
+        DIPLOMAT_VERIFIER_DATABASE_URL=f"sqlite:///{tmp_path / 'verifier.sqlite3'}",
+        DIPLOMAT_LOG_FORMAT="json",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
+    )
+    with serving(tmp_path, "verifier", env, "--workers", "2", "--threads", "2") as found:
+        yield found
 
 
 @pytest.mark.slow
@@ -172,3 +181,33 @@ def test_an_unreachable_database_stops_serve_with_exit_2(tmp_path: Path) -> None
     assert "diplomat: Service unavailable:" in done.stderr
     assert "Traceback" not in done.stderr
     assert "Booting worker" not in done.stderr
+
+
+@pytest.mark.slow
+def test_serve_issuer_is_ready_with_its_database_and_signing_key(tmp_path: Path) -> None:
+    env = _clean_env(
+        tmp_path,
+        DIPLOMAT_DATABASE_URL=f"sqlite:///{tmp_path / 'issuer.sqlite3'}",
+        DIPLOMAT_ISSUER_BASE_URL="https://diplomas.university.example",
+    )
+    command = [sys.executable, "-m", "diplomat.cli", "issuer", "init", "--name", "Test University"]
+    init = subprocess.run(
+        [*command, "--domain", "diplomas.university.example", "--country", "KZ"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    with serving(tmp_path, "issuer", env, "--workers", "1") as (base, errors):
+        status, body = _get(base + "/readyz")
+        assert status == 200, body
+        checks = {c["name"]: c["status"] for c in json.loads(body)["checks"]}
+        assert checks == {"database": "pass", "signing_key": "pass"}
+        status, body = _get(base + "/.well-known/did.json")
+        assert status == 200
+        assert json.loads(body)["id"] == "did:web:diplomas.university.example"
+    text = errors.read_text(encoding="utf-8")
+    assert "gunicorn" in text and "Traceback" not in text
