@@ -28,7 +28,7 @@ import logging.config
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
@@ -84,21 +84,21 @@ def _close_verifier(app: Flask) -> None:
     app.extensions[EXTENSION].challenges.close()
 
 
-@dataclass(frozen=True)
-class ServedApp:
-    """How to read one app's log format and build the app from the environment, release what
-    it holds, and where it listens."""
+class ServedApp(NamedTuple):
+    """How to build one app from the environment, where it listens, how to release what it
+    holds, and how to read its log format (a tuple: ``APPS[name][0]`` builds, ``[1]`` is the
+    port)."""
 
-    log_format: Callable[[Mapping[str, str]], str]
     build: Callable[[Mapping[str, str]], Flask]
-    close: Callable[[Flask], None]
     port: int
+    close: Callable[[Flask], None]
+    log_format: Callable[[Mapping[str, str]], str]
 
 
 # name -> how to serve it. Adding an app is one row here.
 APPS: dict[str, ServedApp] = {
-    "issuer": ServedApp(_issuer_log_format, _issuer_app, _close_issuer, 8001),
-    "verifier": ServedApp(_verifier_log_format, _verifier_app, _close_verifier, 8002),
+    "issuer": ServedApp(_issuer_app, 8001, _close_issuer, _issuer_log_format),
+    "verifier": ServedApp(_verifier_app, 8002, _close_verifier, _verifier_log_format),
 }
 
 
