@@ -17,6 +17,12 @@ Only the shells (web app, CLI, wsgi) use this module; the checks receive a ready
                                    sqlite:///<DIPLOMAT_HOME>/var/verifier.sqlite3)
     DIPLOMAT_HOME                  base directory of var/ (default: the project directory), as for
                                    the issuer
+    DIPLOMAT_BULK_MAX_ROWS         most rows (CSV) or files (ZIP) in one bulk job (default 1000)
+    DIPLOMAT_BULK_MAX_UPLOAD       largest bulk upload in bytes (default 16 MB)
+    DIPLOMAT_BULK_WORKERS          threads verifying bulk rows, per process (default 4)
+    DIPLOMAT_BULK_MAX_JOBS         bulk jobs one process holds at once; more get 429 (default 4)
+    DIPLOMAT_BULK_JOBS_PER_CLIENT  bulk jobs one client address may run at once (default 2)
+    DIPLOMAT_BULK_RETENTION        seconds a bulk job's results are kept (default 86400)
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTRY = "KZ"
 DEFAULT_BASE_URL = "http://127.0.0.1:8002"
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_BULK_MAX_UPLOAD = 16 * 1024 * 1024
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
@@ -84,6 +91,19 @@ def _positive(value: str | None, name: str, default: float) -> float:
     return number
 
 
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise MalformedValueError(f"{name} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise MalformedValueError(f"{name} must be at least 1, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class VerifierConfig:
     """How a verifier shell is set up (see the module docstring for the variables)."""
@@ -99,6 +119,12 @@ class VerifierConfig:
     fetch_timeout: float = 5.0
     challenge_ttl: float = 300.0
     database_url: str = DEFAULT_DATABASE_URL
+    bulk_max_rows: int = 1000
+    bulk_max_upload_bytes: int = DEFAULT_BULK_MAX_UPLOAD
+    bulk_workers: int = 4
+    bulk_max_jobs: int = 4
+    bulk_jobs_per_client: int = 2
+    bulk_retention: float = 86_400.0
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -116,6 +142,15 @@ class VerifierConfig:
             raise MalformedValueError(f"DIPLOMAT_VERIFIER_BASE_URL {self.base_url!r} is not a URL")
         if self.max_body_bytes < 1024:
             raise MalformedValueError("the body limit must be at least 1024 bytes")
+        for name, number in (
+            ("DIPLOMAT_BULK_MAX_ROWS", self.bulk_max_rows),
+            ("DIPLOMAT_BULK_MAX_UPLOAD", self.bulk_max_upload_bytes),
+            ("DIPLOMAT_BULK_WORKERS", self.bulk_workers),
+            ("DIPLOMAT_BULK_MAX_JOBS", self.bulk_max_jobs),
+            ("DIPLOMAT_BULK_JOBS_PER_CLIENT", self.bulk_jobs_per_client),
+        ):
+            if number < 1:
+                raise MalformedValueError(f"{name} must be at least 1, got {number}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> VerifierConfig:
@@ -145,6 +180,16 @@ class VerifierConfig:
             database_url=(
                 environ.get("DIPLOMAT_VERIFIER_DATABASE_URL", "").strip()
                 or default_database_url(Path(environ.get("DIPLOMAT_HOME") or PROJECT_DIR))
+            ),
+            bulk_max_rows=_count(environ, "DIPLOMAT_BULK_MAX_ROWS", 1000),
+            bulk_max_upload_bytes=_count(
+                environ, "DIPLOMAT_BULK_MAX_UPLOAD", DEFAULT_BULK_MAX_UPLOAD
+            ),
+            bulk_workers=_count(environ, "DIPLOMAT_BULK_WORKERS", 4),
+            bulk_max_jobs=_count(environ, "DIPLOMAT_BULK_MAX_JOBS", 4),
+            bulk_jobs_per_client=_count(environ, "DIPLOMAT_BULK_JOBS_PER_CLIENT", 2),
+            bulk_retention=_positive(
+                environ.get("DIPLOMAT_BULK_RETENTION"), "DIPLOMAT_BULK_RETENTION", 86_400.0
             ),
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +154,6 @@ def test_bad_uploads_are_clear_400_pages(site: Site, upload: bytes, words: str) 
 @pytest.mark.parametrize(
     ("path", "words"),
     [
-        ("/verify", "no link given"),
         ("/verify?url=ftp://example.org/x", "must be an https"),
         ("/verify?url=http://10.0.0.1/x", "private address"),
         ("/verify?url=http://169.254.169.254/", "link-local address"),
@@ -168,12 +168,53 @@ def test_bad_links_are_clear_error_pages(site: Site, path: str, words: str) -> N
     assert words in _text(response)
 
 
+def test_an_empty_link_form_says_no_link_given(site: Site) -> None:
+    response = site.app.test_client().post(
+        "/verify", data={"url": " "}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 400
+    assert "no link given" in _text(response)
+
+
+def test_verify_without_a_link_is_the_landing_page_saying_what_to_give(site: Site) -> None:
+    for path in ("/verify", "/verify?url=", "/verify?for=JP"):
+        response = site.app.test_client().get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        page = _text(response)
+        assert 'role="status"' in page and "open the link under the diploma" in page
+        assert 'action="/verify/upload"' in page
+        assert "Parsing error" not in page
+
+
+@pytest.mark.parametrize("path", ["/share/missing", "/share/withdrawn"])
+def test_a_dead_share_link_reads_as_a_link_that_no_longer_works(site: Site, path: str) -> None:
+    site.server.gone.add("/share/withdrawn")
+    url = site.server.url(path)
+    page_response = site.app.test_client().get(
+        "/verify?url=" + url, headers={"Accept": "text/html"}
+    )
+    assert page_response.status_code == 422
+    page = _text(page_response)
+    assert "The link no longer works" in page
+    assert "the graduate or issuer may have withdrawn it" in page
+    assert "Remote document could not be retrieved" not in page
+    api = site.app.test_client().post("/api/verify", json={"url": url})
+    problem = api.get_json()
+    assert api.status_code == 422
+    assert problem["type"] == "urn:diplomat:problem:share-link-gone"
+    assert "STATUS_RETRIEVAL" not in json.dumps(problem)
+
+
 def test_a_share_link_that_cannot_be_reached_is_502(site: Site) -> None:
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     response = site.app.test_client().get(
-        "/verify?url=" + site.server.url("/share/missing"), headers={"Accept": "text/html"}
+        f"/verify?url=http://127.0.0.1:{port}/share/x", headers={"Accept": "text/html"}
     )
     assert response.status_code == 502
-    assert "HTTP 404" in _text(response)
+    page = _text(response)
+    assert "The link could not be opened" in page and "try again later" in page
 
 
 def test_empty_paste_is_400(site: Site) -> None:

@@ -27,7 +27,8 @@ from verifier.web.state import state
 bp = Blueprint("pages", __name__)
 
 
-def _page(template: str, status: int = 200, **values: object) -> Response:
+def page(template: str, status: int = 200, **values: object) -> Response:
+    """A page of the verifier (its templates share the country list and the demo banner)."""
     web = state()
     names = country_names(web.context().conventions)
     body = render_template(
@@ -55,7 +56,7 @@ def _report_page(
     report = verify_credential(intake.credential, context, destination=country, recipient=recipient)
     elapsed = time.perf_counter() - started
     names = country_names(context.conventions)
-    return _page(
+    return page(
         "report.html",
         view=report_view(report, names),
         intake=intake,
@@ -74,15 +75,25 @@ def _shared(raw: str) -> Intake:
 
 @bp.get("/")
 def landing() -> Response:
-    return _page("landing.html")
+    return page("landing.html")
 
 
 @bp.get("/verify")
 def verify_link() -> Response:
-    """What the QR code opens: ``/verify?url=<share URL>[&for=JP]``."""
+    """What the QR code opens: ``/verify?url=<share URL>[&for=JP]``. Without a link (someone
+    typed the address, or a form was sent empty) it is the landing page, saying what to give."""
     refuse_identity_in_url()
     country = _country()  # a bad country is refused before anything is fetched
-    return _report_page(_shared(request.args.get("url", "")), country)
+    url = request.args.get("url", "")
+    if not url.strip():
+        return page(
+            "landing.html",
+            notice=(
+                "To check a degree, open the link under the diploma's QR code, enter that link "
+                "below, upload the credential file, or paste it."
+            ),
+        )
+    return _report_page(_shared(url), country)
 
 
 @bp.post("/verify")
