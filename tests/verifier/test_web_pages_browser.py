@@ -136,6 +136,9 @@ def test_uploaded_qr_image_is_followed_to_the_share_link(site: Site) -> None:
         (b"\xff\xd8\xff\xe0garbage", "not a readable PNG or JPEG"),
         (b"\x00\x01\x02\xff\xfe", "neither a credential"),
         (b"just some words", "not JSON"),
+        (b"just some words", "Upload the credential file the graduate received (.json)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF, which this verifier does not read"),
+        (b"", "the uploaded file is empty. Upload the credential file"),
     ],
 )
 def test_bad_uploads_are_clear_400_pages(site: Site, upload: bytes, words: str) -> None:
@@ -368,3 +371,22 @@ def test_browser_checks_the_candidates_email_without_putting_it_in_a_url(
     hidden = browser.find_element(By.CSS_SELECTOR, "form.rerun textarea[name=credential]")
     assert not hidden.is_displayed()  # the credential travels along, out of sight
     browser.save_screenshot("/tmp/diplomat-verifier-recipient.png")
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_mistyped_url_is_an_html_page_for_a_browser_and_a_problem_for_a_machine(
+    site: Site,
+) -> None:
+    client = site.app.test_client()
+    for path in ("/nothing-here", "/api/nothing", "/verify/nothing/here"):
+        page = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == 404 and page.mimetype == "text/html", path
+        assert "Check another degree" in _text(page)
+        for accept in ("application/json", "application/problem+json", "*/*"):
+            machine = client.get(path, headers={"Accept": accept})
+            if path.startswith("/verify") and accept == "*/*":
+                continue  # the pages' own paths answer "*/*" with their HTML
+            assert machine.status_code == 404
+            assert machine.mimetype == "application/problem+json", (path, accept)

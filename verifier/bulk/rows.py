@@ -2,7 +2,8 @@
 
 Each item goes through the same pipeline as a single credential (``verify_credential``) with the
 context the caller passes, so its caches (status lists, DID documents) serve every row of a job.
-An item that cannot be had (a dead link, not a link, an unreadable file) is a row whose verdict
+When authenticity fails, the other sections read ``not_judged``: what they found is about a
+document that is not the issuer's, and must not read as good news. An item that cannot be had (a dead link, not a link, an unreadable file) is a row whose verdict
 is ``input_error`` and whose ``detail`` says why: one bad row never stops a job.
 """
 
@@ -24,6 +25,7 @@ from verifier.intake import Intake, fetch_shared, from_upload
 from verifier.report import Report, verify_credential
 
 INPUT_ERROR = "input_error"
+NOT_JUDGED = "not_judged"
 SECTIONS = tuple(section.value for section in Section)
 COLUMNS = (
     "position",
@@ -133,6 +135,17 @@ def input_error(item: BulkItem, detail: str, problem_type: str | None = None) ->
     )
 
 
+def _sections(report: Report) -> dict[str, str]:
+    """Each section's outcome; when the document is not what the issuer signed, the sections
+    after authenticity describe untrusted data and read ``not_judged``, never ``pass``."""
+    outcomes = {s.value: v.status.value for s, v in report.sections.items()}
+    if not report.trusted:
+        for name in outcomes:
+            if name != Section.AUTHENTICITY.value:
+                outcomes[name] = NOT_JUDGED
+    return outcomes
+
+
 def report_row(item: BulkItem, report: Report) -> BulkRow:
     summary = report.summary
     return BulkRow(
@@ -140,7 +153,7 @@ def report_row(item: BulkItem, report: Report) -> BulkRow:
         reference=item.reference,
         input=item.source,
         verdict=report.verdict.value,
-        sections={s.value: v.status.value for s, v in report.sections.items()},
+        sections=_sections(report),
         failing_checks=tuple(c.id for c in report.checks if c.counts_as_failure),
         unchecked_checks=tuple(c.id for c in report.checks if c.counts_as_unknown),
         holder=summary.holder_name or "",
