@@ -353,3 +353,19 @@ def test_a_500_row_csv_through_the_page_with_progress_and_csv_download(
     # Without the script, the finished job's page shows the same table server-side.
     browser.get(job_page)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#bulk-rows tr")) == ROWS
+
+
+def test_a_running_job_page_works_without_javascript_by_a_refresh_link(world: World) -> None:
+    store = world.app.extensions[EXTENSION].bulk.store
+    job_id = store.create(client="192.0.2.7", total=3, destination="KZ", max_running=5)
+    try:
+        response = world.app.test_client().get(f"/verify/bulk/{job_id}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert '<progress id="bulk-progress" max="3" value="0">' in page
+        assert f'<a href="/verify/bulk/{job_id}">Refresh</a>' in page
+        assert 'id="bulk-download" hidden' in page  # the download appears when it is done
+    finally:
+        store.finish(job_id)
+    done = world.app.test_client().get(f"/verify/bulk/{job_id}").get_data(as_text=True)
+    assert "Refresh</a>" not in done and 'id="bulk-download" hidden' not in done
