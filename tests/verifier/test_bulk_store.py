@@ -90,16 +90,20 @@ def test_unknown_ids_have_no_progress(store: BulkJobStore) -> None:
 
 def test_one_client_runs_at_most_max_running_jobs(store: BulkJobStore, clock: Clock) -> None:
     first = store.create(client="192.0.2.1", total=1, destination=None, max_running=2)
-    store.create(client="192.0.2.1", total=1, destination=None, max_running=2)
+    second = store.create(client="192.0.2.1", total=1, destination=None, max_running=2)
     with pytest.raises(BulkClientLimitError) as caught:
         store.create(client="192.0.2.1", total=1, destination=None, max_running=2)
     assert caught.value.status == 429 and caught.value.retry_after > 0
     store.create(client="192.0.2.2", total=1, destination=None, max_running=2)  # someone else
     store.finish(first)
     store.create(client="192.0.2.1", total=1, destination=None, max_running=2)
-    # A job whose process died stays "running", but stops counting after stale_after.
+    # A job whose process died stays "running", but stops counting after stale_after, and its
+    # progress says it stopped.
     clock.now += store.stale_after + 1
     store.create(client="192.0.2.1", total=1, destination=None, max_running=2)
+    orphan = store.progress(second)
+    assert orphan is not None and orphan.state == "failed" and orphan.finished
+    assert orphan.error is not None and "upload the file again" in orphan.error
 
 
 def test_jobs_past_the_retention_are_deleted_with_their_rows(

@@ -242,7 +242,9 @@ class BulkJobStore:
             raise _unavailable(exc, "finishing a bulk job") from exc
 
     def progress(self, job_id: str) -> JobProgress | None:
-        """The job's progress; None for an unknown (or purged) id."""
+        """The job's progress; None for an unknown (or purged) id. A job still running after
+        ``stale_after`` seconds is reported failed (its process is gone)."""
+        now = self.clock()
         job_hash = _hash(job_id)
         try:
             with self.engine.begin() as conn:
@@ -254,15 +256,19 @@ class BulkJobStore:
                 ).scalar_one()
         except SQLAlchemyError as exc:
             raise _unavailable(exc, "reading a bulk job") from exc
+        state, error = job.state, job.error
+        if state == "running" and int(done) < job.total and job.created_at < now - self.stale_after:
+            # Its process ended (a restarted worker) before the job did: say so, not "running".
+            state, error = "failed", "the job stopped before it finished: upload the file again"
         return JobProgress(
             id=job_id,
-            state=job.state,
+            state=state,
             total=job.total,
             done=int(done),
             destination=job.destination,
             created_at=job.created_at,
             finished_at=job.finished_at,
-            error=job.error,
+            error=error,
         )
 
     def results(self, job_id: str) -> list[BulkRow]:
