@@ -161,7 +161,10 @@ def _verify(args: argparse.Namespace) -> int:
     if args.bulk is not None:
         return _verify_bulk(args)
     if args.source is None:
-        raise UsageError("name the credential to verify (a file, - for stdin, or a URL), or --bulk")
+        raise UsageError(
+            "the following arguments are required: source (a credential file, - for stdin, or "
+            "a URL), or --bulk FILE"
+        )
     if args.out is not None:
         raise UsageError("--out goes with --bulk (a single report goes to stdout with --json)")
     country = check_country(args.country.strip().upper()) if args.country else None

@@ -130,7 +130,7 @@ def test_a_zip_of_credential_files(
         (["verify", "--bulk", "__CSV__", "--out", "/nonexistent/dir/r.csv"], "does not exist"),
         (["verify", "--bulk", "__CSV__", "__CSV__"], "not both"),
         (["verify", "--bulk", "__CSV__", "--json"], "one credential"),
-        (["verify"], "name the credential"),
+        (["verify"], "arguments are required: source"),
         (["verify", "__CSV__", "--out", "r.csv"], "--out goes with --bulk"),
     ],
 )
