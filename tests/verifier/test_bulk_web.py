@@ -369,3 +369,20 @@ def test_a_running_job_page_works_without_javascript_by_a_refresh_link(world: Wo
         store.finish(job_id)
     done = world.app.test_client().get(f"/verify/bulk/{job_id}").get_data(as_text=True)
     assert "Refresh</a>" not in done and 'id="bulk-download" hidden' not in done
+
+
+def test_an_upload_above_the_bulk_limit_is_413_and_the_single_api_keeps_its_own(
+    world: World,
+) -> None:
+    client = world.app.test_client()
+    limit = world.cfg.bulk_max_upload_bytes
+    too_big = client.post("/api/verify/bulk", data=b"u" * (limit + 1), content_type="text/csv")
+    assert too_big.status_code == 413
+    assert too_big.mimetype == "application/problem+json"
+    # Larger than one credential may be, within the bulk limit: read, then refused for content.
+    big_csv = b"url\n" + b"https://uni.example/share/x\n" * 40_000  # about 1.1 MB, 40,000 rows
+    assert world.cfg.max_body_bytes < len(big_csv) < limit
+    response = client.post("/api/verify/bulk", data=big_csv, content_type="text/csv")
+    assert response.status_code == 413 and "at most 1000" in response.get_json()["detail"]
+    single = client.post("/api/verify", data=big_csv, content_type="application/json")
+    assert single.status_code == 413
