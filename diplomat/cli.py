@@ -7,6 +7,7 @@ Human lines go to stderr; machine output (signed documents, --json reports) to s
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from collections.abc import Callable, Sequence
 
@@ -23,15 +24,52 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(f"diplomat: {message}") from None
 
 
+def version() -> str:
+    """The installed distribution's version (``diplomat --version``)."""
+    try:
+        return importlib.metadata.version("diplomat")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "unknown (not installed)"
+
+
+def _add_globals(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--home",
+        default=default,
+        metavar="DIR",
+        help="the data home: keys, databases, var/, data sets (else $DIPLOMAT_HOME, else "
+        "./diplomat-data)",
+    )
+    parser.add_argument(
+        "--config",
+        default=default,
+        metavar="FILE",
+        help="the configuration file (else $DIPLOMAT_CONFIG, else <home>/diplomat.toml)",
+    )
+
+
+def _add_globals_everywhere(parser: argparse.ArgumentParser) -> None:
+    """--home and --config after any subcommand too (``diplomat demo --home DIR``); a subcommand
+    leaves the value given before it alone unless it is repeated there."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _add_globals(child, argparse.SUPPRESS)
+                _add_globals_everywhere(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from diplomat.commands import COMMANDS
 
     parser: argparse.ArgumentParser = _Parser(
         prog="diplomat", description=__doc__.splitlines()[0] if __doc__ else None
     )
+    parser.add_argument("--version", action="version", version=f"diplomat {version()}")
+    _add_globals(parser, None)
     sub = parser.add_subparsers(dest="command", required=True)
     for register in COMMANDS:
         register(sub)
+    _add_globals_everywhere(parser)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -11,8 +12,11 @@ from vc.keys import KeyPair
 PASSPHRASE_ENV = "DIPLOMAT_KEY_PASSPHRASE"  # noqa: S105 - the variable name, not a secret
 
 
-def passphrase_from_env() -> bytes | None:
-    value = os.environ.get(PASSPHRASE_ENV)
+def passphrase_from_env(args: argparse.Namespace) -> bytes | None:
+    """The key_passphrase setting (DIPLOMAT_KEY_PASSPHRASE or diplomat.toml), or None."""
+    from diplomat.commands.common import settings
+
+    value = settings(args)["key_passphrase"]
     return value.encode() if value else None
 
 

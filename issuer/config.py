@@ -1,22 +1,8 @@
-"""The issuer's settings as one frozen value, read from the environment by the shells only.
+"""The issuer's settings as one frozen value, built by the shells from vc.settings.
 
-Environment (all optional; the defaults suit a development checkout):
-
-    DIPLOMAT_HOME              base directory for var/ and keys/ (default: the project directory)
-    DIPLOMAT_DATABASE_URL      default sqlite:///<home>/var/issuer.sqlite3
-    DIPLOMAT_KEYS_DIR          default <home>/keys
-    DIPLOMAT_KEY_PASSPHRASE    encrypts new key files (PKCS#8) and decrypts existing ones
-    DIPLOMAT_ISSUER_BASE_URL   every absolute URL the issuer emits (default http://127.0.0.1:8001)
-    DIPLOMAT_VERIFIER_URL      the verifier page QR codes point at (default http://127.0.0.1:8002/verify)
-    DIPLOMAT_MAX_UPLOAD_BYTES  default 5 MB;  DIPLOMAT_MAX_BATCH_ROWS  default 20000
-    DIPLOMAT_STATUS_LIST_TTL   seconds (default 300)
-    DIPLOMAT_SECRET_KEY        session secret (else generated once into <keys_dir>/secret_key)
-    DIPLOMAT_SPOOL_DIR         uploaded batch sources until issued (default <home>/var/batches)
-    DIPLOMAT_NQF_NAME, DIPLOMAT_NQF_URL   the national qualifications framework that
-                               ``national_level`` in degree input refers to (both or neither)
-    DIPLOMAT_SIGN_WORKERS      processes signing a batch (default 0: one per CPU, at most 8;
-                               1: sign in the batch's own process)
-    DIPLOMAT_DEV               "1" for development mode
+Every setting (``DIPLOMAT_DATABASE_URL``, ``DIPLOMAT_ISSUER_BASE_URL``, ``DIPLOMAT_NQF_NAME``, …),
+its default, type and meaning is a row of ``vc.settings.SETTINGS`` and is documented in
+docs/configuration.md; the data home (``--home`` / ``DIPLOMAT_HOME``) holds ``keys/`` and ``var/``.
 """
 
 from __future__ import annotations
@@ -28,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from vc import settings as settings_table
 from vc.errors import MalformedValueError, RangeValueError
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 DEFAULT_VERIFIER_URL = "http://127.0.0.1:8002/verify"
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -94,33 +80,38 @@ class IssuerConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IssuerConfig:
-        """Build the config from environment variables (see the module docstring).
+        """Build the config from the environment and the configuration file (vc.settings).
 
-        Raises MalformedValueError / RangeValueError naming the variable that is wrong.
+        Raises MalformedValueError / RangeValueError naming the setting that is wrong.
         """
-        env = os.environ if environ is None else environ
-        home = Path(env.get("DIPLOMAT_HOME") or PROJECT_DIR)
-        database_url = (
-            env.get("DIPLOMAT_DATABASE_URL") or f"sqlite:///{home / 'var' / 'issuer.sqlite3'}"
-        )
-        keys_dir = Path(env.get("DIPLOMAT_KEYS_DIR") or home / "keys")
-        passphrase = env.get("DIPLOMAT_KEY_PASSPHRASE")
-        spool = env.get("DIPLOMAT_SPOOL_DIR")
+        return cls.from_settings(settings_table.load(os.environ if environ is None else environ))
+
+    @classmethod
+    def from_settings(cls, settings: settings_table.Settings) -> IssuerConfig:
+        """Build the config from resolved settings (see docs/configuration.md)."""
+        passphrase = settings["key_passphrase"]
+        try:
+            return cls._from(settings, passphrase)
+        except MalformedValueError as exc:
+            raise settings.explain(exc) from exc
+
+    @classmethod
+    def _from(cls, settings: settings_table.Settings, passphrase: str | None) -> IssuerConfig:
         return cls(
-            database_url=database_url,
-            keys_dir=keys_dir,
-            public_base_url=env.get("DIPLOMAT_ISSUER_BASE_URL") or DEFAULT_BASE_URL,
-            verifier_url=env.get("DIPLOMAT_VERIFIER_URL") or DEFAULT_VERIFIER_URL,
+            database_url=settings["database_url"],
+            keys_dir=settings["keys_dir"],
+            public_base_url=settings["issuer_base_url"],
+            verifier_url=settings["verifier_url"],
             key_passphrase=passphrase.encode("utf-8") if passphrase else None,
-            max_upload_bytes=_int(env, "DIPLOMAT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
-            max_batch_rows=_int(env, "DIPLOMAT_MAX_BATCH_ROWS", DEFAULT_MAX_BATCH_ROWS),
-            status_list_ttl=_int(env, "DIPLOMAT_STATUS_LIST_TTL", DEFAULT_STATUS_LIST_TTL),
-            secret_key=env.get("DIPLOMAT_SECRET_KEY") or None,
-            spool_dir=Path(spool) if spool else home / "var" / "batches",
-            nqf_name=env.get("DIPLOMAT_NQF_NAME") or None,
-            nqf_url=env.get("DIPLOMAT_NQF_URL") or None,
-            sign_workers=_int(env, "DIPLOMAT_SIGN_WORKERS", 0),
-            dev_mode=env.get("DIPLOMAT_DEV", "") in ("1", "true", "yes"),
+            max_upload_bytes=settings["max_upload_bytes"],
+            max_batch_rows=settings["max_batch_rows"],
+            status_list_ttl=settings["status_list_ttl"],
+            secret_key=settings["secret_key"],
+            spool_dir=settings["spool_dir"],
+            nqf_name=settings["nqf_name"],
+            nqf_url=settings["nqf_url"],
+            sign_workers=settings["sign_workers"],
+            dev_mode=settings["dev"],
         )
 
     def ensure_secret_key(self) -> str:
@@ -148,13 +139,3 @@ def _http_url(value: str, name: str) -> None:
         raise MalformedValueError(f"{name} must be an absolute http(s) URL, got {value!r}")
     if parsed.query or parsed.fragment:
         raise MalformedValueError(f"{name} must not have a query or fragment")
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise MalformedValueError(f"{name} must be an integer, got {raw!r}") from None

@@ -929,8 +929,9 @@ def _alignments(inp: DegreeInput, issuer: IssuerProfile) -> list[dict[str, Any]]
     if inp.national_level is not None:
         if issuer.nqf_name is None or issuer.nqf_url is None:
             raise MalformedValueError(
-                "national_level is given but the issuer profile names no national framework"
-                " (nqf_name, nqf_url)"
+                "national_level is given but the issuer profile names no national framework:"
+                " set the settings nqf_name and nqf_url (`diplomat issuer init --nqf-name …"
+                " --nqf-url …`, or DIPLOMAT_NQF_NAME and DIPLOMAT_NQF_URL)"
             )
         result.append(
             _alignment(

@@ -1,4 +1,5 @@
-"""The gunicorn entry point: ``gunicorn issuer.wsgi:app`` (configuration from the environment)."""
+"""The gunicorn entry point: ``gunicorn issuer.wsgi:app`` (settings from DIPLOMAT_* variables, then
+``<home>/diplomat.toml`` or DIPLOMAT_CONFIG's file: docs/configuration.md)."""
 
 from __future__ import annotations
 

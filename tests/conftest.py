@@ -54,3 +54,13 @@ def vector_loader(vectors: Path) -> StaticDocumentLoader:
     manifest = load_json(contexts / "manifest.json")
     extra = {entry["url"]: load_json(contexts / entry["file"]) for entry in manifest["contexts"]}
     return StaticDocumentLoader(extra=extra)
+
+
+@pytest.fixture(autouse=True)
+def _data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data home (DIPLOMAT_HOME) and no inherited configuration file, so
+    nothing a test runs writes into the checkout's ./diplomat-data or reads the developer's."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("DIPLOMAT_HOME", str(home))
+    monkeypatch.delenv("DIPLOMAT_CONFIG", raising=False)
+    return home

@@ -24,7 +24,7 @@ def test_demo_issues_shares_and_verifies(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     issuer_port, verifier_port = _free_port(), _free_port()
-    home = tmp_path / "demo"
+    home = tmp_path / "home"
     code = main(
         [
             "demo",

@@ -1,6 +1,8 @@
 """The project's data folder ``schemas/``: the vendored JSON-LD contexts and Diplomat's JSON Schemas.
 
-The one place that knows where ``schemas/`` is. Each schema file is read and compiled once per
+The one place that knows where ``schemas/`` is: installed (wheel or ``pip install .``) it is the
+data-only package ``vc/_schemas`` (setup.py maps the repository's top-level folder there); in a
+checkout or an editable install it is the repository's ``schemas/``. Each schema file is read and compiled once per
 process (cached), never on a verification's hot path after the first.
 
     degree-input.schema.json        the issuer's simple input (one JSON object or CSV row)
@@ -20,7 +22,13 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unus
 from vc import strictjson
 from vc.errors import DiplomatError, MalformedValueError
 
-SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
+
+def _schemas_dir() -> Path:
+    installed = Path(__file__).resolve().parent / "_schemas"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[1] / "schemas"
+
+
+SCHEMAS_DIR = _schemas_dir()
 CONTEXTS_DIR = SCHEMAS_DIR / "contexts"
 
 DEGREE_INPUT = "degree-input.schema.json"

@@ -1,28 +1,9 @@
-"""The verifier shells' configuration (environment) and the VerifierContext it wires up.
+"""The verifier shells' configuration (vc.settings) and the VerifierContext it wires up.
 
-Only the shells (web app, CLI, wsgi) use this module; the checks receive a ready context.
-
-    DIPLOMAT_VERIFIER_COUNTRY      default destination country (ISO 3166-1 alpha-2, default KZ)
-    DIPLOMAT_REGISTRIES            comma-separated files or https URLs of signed registry credentials
-    DIPLOMAT_TRUSTED_OPERATORS     comma-separated DIDs of the registry operators we trust
-    DIPLOMAT_KNOWN_ISSUERS         comma-separated DCC known-issuer lists (files; known ≠ accredited)
-    DIPLOMAT_CONVENTIONS           conventions dataset file (default: the one shipped)
-    DIPLOMAT_DEV_MODE              1/true: unsigned registries, http and 127.0.0.1 fetching (DEMO)
-    DIPLOMAT_VERIFIER_BASE_URL     where the verifier is served (default http://127.0.0.1:8002)
-    DIPLOMAT_VERIFIER_MAX_BODY     largest request body in bytes (default 1 MB)
-    DIPLOMAT_FETCH_TIMEOUT         seconds for one remote fetch (default 5)
-    DIPLOMAT_CHALLENGE_TTL         seconds a presentation challenge stays usable (default 300)
-    DIPLOMAT_VERIFIER_DATABASE_URL where presentation challenges are shared by every worker:
-                                   postgresql+psycopg://user@host/db, or a SQLite file (default
-                                   sqlite:///<DIPLOMAT_HOME>/var/verifier.sqlite3)
-    DIPLOMAT_HOME                  base directory of var/ (default: the project directory), as for
-                                   the issuer
-    DIPLOMAT_BULK_MAX_ROWS         most rows (CSV) or files (ZIP) in one bulk job (default 1000)
-    DIPLOMAT_BULK_MAX_UPLOAD       largest bulk upload in bytes (default 16 MB)
-    DIPLOMAT_BULK_WORKERS          threads verifying bulk rows, per process (default 4)
-    DIPLOMAT_BULK_MAX_JOBS         bulk jobs one process holds at once; more get 429 (default 4)
-    DIPLOMAT_BULK_JOBS_PER_CLIENT  bulk jobs one client address may run at once (default 2)
-    DIPLOMAT_BULK_RETENTION        seconds a bulk job's results are kept (default 86400)
+Only the shells (web app, CLI, wsgi) use this module; the checks receive a ready context. Every
+setting (``DIPLOMAT_VERIFIER_COUNTRY``, ``DIPLOMAT_REGISTRIES``, ``DIPLOMAT_TRUSTED_OPERATORS``,
+``DIPLOMAT_DEV``, ``DIPLOMAT_VERIFIER_DATABASE_URL``, …) is a row of ``vc.settings.SETTINGS``,
+documented in docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -35,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from vc import settings as settings_table
 from vc import strictjson
 from vc.dates import utcnow
 from vc.dids import DidResolver
@@ -47,61 +29,25 @@ from verifier.registry import KnownIssuers, LoadedRegistry, import_dcc_registry,
 from verifier.registryview import RegistriesLookup
 from verifier.statuscache import StatusListCache
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_COUNTRY = "KZ"
 DEFAULT_BASE_URL = "http://127.0.0.1:8002"
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_BULK_MAX_UPLOAD = 16 * 1024 * 1024
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
 
 
-def default_database_url(home: Path = PROJECT_DIR) -> str:
+def default_database_url(home: Path | None = None) -> str:
     """The challenge database when none is configured: ``<home>/var/verifier.sqlite3``, beside
-    the issuer's ``var/issuer.sqlite3``."""
+    the issuer's ``var/issuer.sqlite3`` (home: the data home of the current directory's
+    settings when not given)."""
+    if home is None:
+        home = settings_table.load({}).home
     return f"sqlite:///{home / 'var' / 'verifier.sqlite3'}"
 
 
-DEFAULT_DATABASE_URL = default_database_url()
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def _flag(value: str | None, name: str) -> bool:
-    text = (value or "").strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise MalformedValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {value!r}")
-
-
-def _positive(value: str | None, name: str, default: float) -> float:
-    if value is None or not value.strip():
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise MalformedValueError(f"{name} must be a number, got {value!r}") from None
-    if not number > 0:
-        raise MalformedValueError(f"{name} must be positive, got {value!r}")
-    return number
-
-
-def _count(environ: Mapping[str, str], name: str, default: int) -> int:
-    value = environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise MalformedValueError(f"{name} must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise MalformedValueError(f"{name} must be at least 1, got {value!r}")
-    return number
+def updated_conventions_file(home: Path) -> Path:
+    """Where ``diplomat conventions update`` installs a newer dataset: ``<home>/data/``."""
+    return home / "data" / "conventions.json"
 
 
 @dataclass(frozen=True)
@@ -118,7 +64,7 @@ class VerifierConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     fetch_timeout: float = 5.0
     challenge_ttl: float = 300.0
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = dataclasses.field(default_factory=default_database_url)
     bulk_max_rows: int = 1000
     bulk_max_upload_bytes: int = DEFAULT_BULK_MAX_UPLOAD
     bulk_workers: int = 4
@@ -154,43 +100,42 @@ class VerifierConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> VerifierConfig:
-        """Read the configuration; raises MalformedValueError naming the bad variable."""
-        country = environ.get("DIPLOMAT_VERIFIER_COUNTRY", DEFAULT_COUNTRY).strip().upper()
+        """Read the configuration (environment, then the configuration file, then defaults);
+        raises MalformedValueError naming the bad setting."""
+        return cls.from_settings(settings_table.load(environ))
+
+    @classmethod
+    def from_settings(cls, settings: settings_table.Settings) -> VerifierConfig:
+        """The configuration from resolved settings (see docs/configuration.md)."""
+        conventions = settings["conventions"]
+        if conventions is None:
+            updated = updated_conventions_file(settings.home)
+            conventions = updated if updated.is_file() else None
+        try:
+            return cls._from(settings, conventions)
+        except MalformedValueError as exc:
+            raise settings.explain(exc) from exc
+
+    @classmethod
+    def _from(cls, settings: settings_table.Settings, conventions: Path | None) -> VerifierConfig:
         return cls(
-            country=country or None,
-            registries=_split(environ.get("DIPLOMAT_REGISTRIES")),
-            trusted_operators=_split(environ.get("DIPLOMAT_TRUSTED_OPERATORS")),
-            known_issuers=_split(environ.get("DIPLOMAT_KNOWN_ISSUERS")),
-            conventions=environ.get("DIPLOMAT_CONVENTIONS") or None,
-            dev_mode=_flag(environ.get("DIPLOMAT_DEV_MODE"), "DIPLOMAT_DEV_MODE"),
-            base_url=(environ.get("DIPLOMAT_VERIFIER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-            max_body_bytes=int(
-                _positive(
-                    environ.get("DIPLOMAT_VERIFIER_MAX_BODY"),
-                    "DIPLOMAT_VERIFIER_MAX_BODY",
-                    DEFAULT_MAX_BODY,
-                )
-            ),
-            fetch_timeout=_positive(
-                environ.get("DIPLOMAT_FETCH_TIMEOUT"), "DIPLOMAT_FETCH_TIMEOUT", 5.0
-            ),
-            challenge_ttl=_positive(
-                environ.get("DIPLOMAT_CHALLENGE_TTL"), "DIPLOMAT_CHALLENGE_TTL", 300.0
-            ),
-            database_url=(
-                environ.get("DIPLOMAT_VERIFIER_DATABASE_URL", "").strip()
-                or default_database_url(Path(environ.get("DIPLOMAT_HOME") or PROJECT_DIR))
-            ),
-            bulk_max_rows=_count(environ, "DIPLOMAT_BULK_MAX_ROWS", 1000),
-            bulk_max_upload_bytes=_count(
-                environ, "DIPLOMAT_BULK_MAX_UPLOAD", DEFAULT_BULK_MAX_UPLOAD
-            ),
-            bulk_workers=_count(environ, "DIPLOMAT_BULK_WORKERS", 4),
-            bulk_max_jobs=_count(environ, "DIPLOMAT_BULK_MAX_JOBS", 4),
-            bulk_jobs_per_client=_count(environ, "DIPLOMAT_BULK_JOBS_PER_CLIENT", 2),
-            bulk_retention=_positive(
-                environ.get("DIPLOMAT_BULK_RETENTION"), "DIPLOMAT_BULK_RETENTION", 86_400.0
-            ),
+            country=(settings["verifier_country"] or "").strip().upper() or None,
+            registries=settings["registries"],
+            trusted_operators=settings["trusted_operators"],
+            known_issuers=settings["known_issuers"],
+            conventions=str(conventions) if conventions is not None else None,
+            dev_mode=settings["dev"],
+            base_url=settings["verifier_base_url"].rstrip("/"),
+            max_body_bytes=settings["verifier_max_body"],
+            fetch_timeout=settings["fetch_timeout"],
+            challenge_ttl=settings["challenge_ttl"],
+            database_url=settings["verifier_database_url"],
+            bulk_max_rows=settings["bulk_max_rows"],
+            bulk_max_upload_bytes=settings["bulk_max_upload"],
+            bulk_workers=settings["bulk_workers"],
+            bulk_max_jobs=settings["bulk_max_jobs"],
+            bulk_jobs_per_client=settings["bulk_jobs_per_client"],
+            bulk_retention=settings["bulk_retention"],
         )
 
     def with_overrides(

@@ -1,10 +1,11 @@
-"""WSGI entry point: ``gunicorn --workers 4 --threads 8 'verifier.wsgi:app'`` (configuration
-from the environment).
+"""WSGI entry point: ``gunicorn --workers 4 --threads 8 'verifier.wsgi:app'`` (settings from
+DIPLOMAT_* variables, then ``<home>/diplomat.toml``: docs/configuration.md).
 
 Any number of workers may serve: presentation challenges live in the database of
-DIPLOMAT_VERIFIER_DATABASE_URL (default: SQLite ``var/verifier.sqlite3``), where a challenge made
-by one worker is redeemed, once, by any other; so do bulk jobs, run by the worker that took the
-upload and followed (progress, results) through any other. Workers on several hosts need PostgreSQL
+DIPLOMAT_VERIFIER_DATABASE_URL (default: SQLite ``<home>/var/verifier.sqlite3``), where a challenge
+made by one worker is redeemed, once, by any other; so do bulk jobs, run by the worker that took
+the upload and followed (progress, results) through any other. Workers on several hosts need
+PostgreSQL
 (``postgresql+psycopg://user@host/db``); a SQLite file serves the workers of one host, on a local
 disk. Each worker creates the challenge table if it is missing (serialised, so starting them
 together is safe); ``--preload`` is fine too: no database connection is kept across the fork.
@@ -23,7 +24,7 @@ from verifier.web import create_app
 
 
 def app_from_env(environ: Mapping[str, str]) -> Flask:
-    """The verifier app configured from ``environ`` (DIPLOMAT_* variables)."""
+    """The verifier app configured from ``environ`` (DIPLOMAT_* variables) and the settings file."""
     return create_app(VerifierConfig.from_env(environ))
 
 

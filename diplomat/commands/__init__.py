@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from diplomat.commands import conventions, demo, issuer, keys, registry, serve, sign, verify
+from diplomat.commands import config, conventions, demo, issuer, keys, registry, serve, sign, verify
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -18,4 +18,5 @@ COMMANDS: tuple[Register, ...] = (
     registry.register,
     conventions.register,
     demo.register,
+    config.register,
 )

@@ -3,7 +3,9 @@
     show KZ JP [--on DATE]     which conventions cover a degree from KZ used in JP, since when,
                                how sure, which article, and the sources (codes: ISO 3166-1
                                alpha-2; an unknown code such as XX is refused, exit 2)
-    update FILE [--dataset P]  validate a new dataset, print what changes, replace P atomically
+    update FILE [--dataset P]  validate a new dataset, print what changes, write P atomically
+                               (default: <home>/data/conventions.json, which the verifier then
+                               reads instead of the shipped one; the package is never written)
 
 Exit codes: 0 done, 2 usage or input error (invalid dataset, unchanged version...).
 """
@@ -16,11 +18,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from diplomat.commands.common import read_bytes
+from diplomat.commands.common import read_bytes, settings
 from diplomat.commands.registry import write_atomically
 from vc import strictjson
 from vc.dates import utcnow
 from vc.errors import MalformedValueError
+from verifier.config import updated_conventions_file
 from verifier.context import check_country
 from verifier.recognition import (
     DATA_FILE,
@@ -41,14 +44,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("issuer", help="country that conferred the degree, e.g. KZ")
     show.add_argument("destination", help="country where it is used, e.g. JP")
     show.add_argument("--on", help="decision date (default: today)")
-    show.add_argument("--dataset", help="dataset file (default: the shipped one)")
+    show.add_argument(
+        "--dataset",
+        help="dataset file (default: the conventions setting, else the updated one "
+        "in the data home, else the shipped one)",
+    )
     show.add_argument("--json", action="store_true", help="print the assessment as JSON")
     show.set_defaults(handler=_show)
 
     update = commands.add_parser("update", help="validate and install a new dataset")
     update.add_argument("file", help="the new dataset (JSON)")
     update.add_argument(
-        "--dataset", default=str(DATA_FILE), help=f"the file to replace (default: {DATA_FILE})"
+        "--dataset",
+        help="the file to write (default: the conventions setting, else "
+        "<home>/data/conventions.json)",
     )
     update.set_defaults(handler=_update)
 
@@ -56,7 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _show(args: argparse.Namespace) -> int:
     issuer = check_country(args.issuer.strip().upper(), "issuer country")
     destination = check_country(args.destination.strip().upper(), "destination country")
-    dataset = load_dataset(args.dataset or DATA_FILE)
+    dataset = load_dataset(args.dataset or _configured(args) or DATA_FILE)
     try:
         on = date.fromisoformat(args.on) if args.on else utcnow().date()
     except ValueError:
@@ -103,9 +112,22 @@ def _since(side: CountryStanding) -> str:
     return "date not known"
 
 
+def _configured(args: argparse.Namespace) -> Path | None:
+    """The dataset the verifier would read: the conventions setting, else an updated one."""
+    resolved = settings(args)
+    if resolved["conventions"] is not None:
+        configured: Path = resolved["conventions"]
+        return configured
+    updated = updated_conventions_file(resolved.home)
+    return updated if updated.is_file() else None
+
+
 def _update(args: argparse.Namespace) -> int:
-    target = Path(args.dataset)
-    current = load_dataset(target)
+    resolved = settings(args)
+    target = Path(
+        args.dataset or resolved["conventions"] or updated_conventions_file(resolved.home)
+    )
+    current = load_dataset(target if target.is_file() else DATA_FILE)
     raw = read_bytes(args.file)
     new_data = strictjson.loads_object(raw, "conventions dataset")
     new, changes = update_dataset(current, new_data)
@@ -114,6 +136,7 @@ def _update(args: argparse.Namespace) -> int:
         return 0
     for line in changes:
         print(line)
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, raw.decode("utf-8"))
     print(
         f"installed dataset {new.version} (as of {new.as_of.isoformat()}) into {target}",

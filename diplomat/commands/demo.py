@@ -3,6 +3,8 @@
 A demo university with a did:web identity on 127.0.0.1, a demo accreditation registry signed by
 a demo national information centre, the shipped conventions data; the issuer and the verifier
 served on 127.0.0.1; one demo degree issued, shared, put in a QR code and verified over HTTP.
+Its files live in ``<home>/demo/`` (the data home: --home, DIPLOMAT_HOME, ./diplomat-data), wiped
+at each start; ports 0 pick free ones.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from diplomat.commands.common import settings
 from issuer.config import IssuerConfig
 from issuer.degree import parse_input
 from issuer.service import IssuerService, open_service
@@ -36,7 +39,12 @@ from verifier.registry import accreditation_entry, add_institution, new_registry
 from verifier.registry.signed import registry_credential
 from verifier.web import create_app as create_verifier_app
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+_INSTALLED_SAMPLES = Path(__file__).resolve().parents[1] / "_samples"  # setup.py maps samples/ here
+SAMPLES_DIR = (
+    _INSTALLED_SAMPLES
+    if _INSTALLED_SAMPLES.is_dir()
+    else Path(__file__).resolve().parents[2] / "samples"  # a checkout or editable install
+)
 UNIVERSITY = "Demo Kazakh National University (DEMO)"
 OPERATOR = "Demo National Information Centre of Kazakhstan (DEMO)"
 # A public seed: the demo operator's key is a demo key, never a real one.
@@ -45,9 +53,8 @@ OPERATOR_SEED = hashlib.sha256(b"diplomat demo: national information centre").di
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("demo", help="run the issuer and verifier with a demo degree")
-    parser.add_argument("--home", default=str(PROJECT_DIR / "var" / "demo"))
-    parser.add_argument("--issuer-port", type=int, default=8001)
-    parser.add_argument("--verifier-port", type=int, default=8002)
+    parser.add_argument("--issuer-port", type=int, default=8001, help="8001; 0: any free port")
+    parser.add_argument("--verifier-port", type=int, default=8002, help="8002; 0: any free port")
     parser.add_argument("--for", dest="destination", default="JP", help="destination country")
     parser.add_argument("--once", action="store_true", help="print the story and stop")
     parser.set_defaults(handler=_demo)
@@ -118,7 +125,7 @@ def _registry(home: Path, university_did: str, today: date) -> tuple[Path, str]:
 
 def _issue(service: IssuerService) -> tuple[str, str, str]:
     """Issue the sample degree; return (credential id, share URL, management URL)."""
-    sample = json.loads((PROJECT_DIR / "samples" / "degree.json").read_text(encoding="utf-8"))
+    sample = json.loads((SAMPLES_DIR / "degree.json").read_text(encoding="utf-8"))
     issued = service.issue_degree(parse_input(sample), actor="demo")
     _, _, share_url = service.create_share_link(issued.credential_id, actor="demo")
     management_url = issued.management_url or service.reset_management_token(
@@ -140,14 +147,27 @@ def _verify_over_http(verifier_base: str, share_url: str, destination: str) -> d
     return report
 
 
+def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+def _listen(port: int) -> BaseWSGIServer:
+    """A threaded server on 127.0.0.1:port (0: a free port), its app set once it is built: the
+    apps need their own URL, which is known only once the port is bound."""
+    return make_server("127.0.0.1", port, _not_ready, threaded=True)
+
+
 def _demo(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log over the story
-    home = Path(args.home).resolve()
+    home = settings(args).home.resolve() / "demo"
     if home.exists():
-        shutil.rmtree(home)  # the demo starts afresh each time: it holds demo data only
+        shutil.rmtree(home)  # the demo starts afresh each time: <home>/demo holds demo data only
     (home / "keys").mkdir(parents=True)
-    issuer_base = f"http://127.0.0.1:{args.issuer_port}"
-    verifier_base = f"http://127.0.0.1:{args.verifier_port}"
+    issuer_server = _listen(args.issuer_port)
+    verifier_server = _listen(args.verifier_port)
+    issuer_base = f"http://127.0.0.1:{issuer_server.server_port}"
+    verifier_base = f"http://127.0.0.1:{verifier_server.server_port}"
     issuer_config = IssuerConfig(
         database_url=f"sqlite:///{home / 'issuer.sqlite3'}",
         keys_dir=home / "keys",
@@ -172,42 +192,36 @@ def _demo(args: argparse.Namespace) -> int:
         base_url=verifier_base,
         database_url=f"sqlite:///{home / 'verifier.sqlite3'}",
     )
-    issuer_server = make_server(
-        "127.0.0.1",
-        args.issuer_port,
-        create_issuer_app(issuer_config, service=service),
-        threaded=True,
-    )
-    with _serving(issuer_server):
+    issuer_server.app = create_issuer_app(issuer_config, service=service)
+    with _serving(issuer_server), _serving(verifier_server):
         # The verifier loads the registry and resolves did:web at start-up: the issuer must be up.
-        verifier_server = make_server(
-            "127.0.0.1", args.verifier_port, create_verifier_app(verifier_config), threaded=True
+        verifier_server.app = create_verifier_app(verifier_config)
+        credential_id, share_url, management_url = _issue(service)
+        qr_path = home / "share-qr.png"
+        token = share_url.rsplit("/", 1)[-1]
+        qr_path.write_bytes(service.share_qr_png(token))
+        report = _verify_over_http(verifier_base, share_url, args.destination)
+        _story(
+            issuer=issuer.did,
+            credential_id=credential_id,
+            share_url=share_url,
+            management_url=management_url,
+            qr_path=qr_path,
+            verifier_link=service.verifier_link(token),
+            console=f"{issuer_base}/console",
+            password=password,
+            report=report,
+            registry=registry_path,
+            operator=operator_did,
         )
-        with _serving(verifier_server):
-            credential_id, share_url, management_url = _issue(service)
-            qr_path = home / "share-qr.png"
-            token = share_url.rsplit("/", 1)[-1]
-            qr_path.write_bytes(service.share_qr_png(token))
-            report = _verify_over_http(verifier_base, share_url, args.destination)
-            _story(
-                issuer=issuer.did,
-                credential_id=credential_id,
-                share_url=share_url,
-                management_url=management_url,
-                qr_path=qr_path,
-                verifier_link=service.verifier_link(token),
-                console=f"{issuer_base}/console",
-                password=password,
-                report=report,
-            )
-            if args.once:
-                return 0 if report.get("verified") else 1
-            _say("\nServing until Ctrl-C …")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                _say("stopped")
+        if args.once:
+            return 0 if report.get("verified") else 1
+        _say("\nServing until Ctrl-C …")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            _say("stopped")
     return 0
 
 
@@ -237,6 +251,9 @@ def _story(**facts: Any) -> None:
                 "verifierUrl": facts["verifier_link"],
                 "qrFile": str(facts["qr_path"]),
                 "verdict": report.get("verdict"),
+                "registry": str(facts["registry"]),
+                "trustedOperator": facts["operator"],
             }
-        )
+        ),
+        flush=True,
     )

@@ -1,27 +1,32 @@
 """`diplomat issuer|issue|revoke|suspend|reinstate|tokens|users`: the registrar's commands.
 
-Configuration comes from the environment (issuer.config.IssuerConfig.from_env). Exit codes: 0 done,
-1 a batch finished with rows in error, 2 usage or input error (nothing issued for a refused file).
+Configuration: the settings (docs/configuration.md), flag > DIPLOMAT_* > diplomat.toml > default.
+``issuer init`` takes the flags a first cohort needs (--base-url, --nqf-name/--nqf-url, --country)
+and records the settings among them in ``<home>/diplomat.toml``, so that ``diplomat issue``, the
+web app and gunicorn read the same. Exit codes: 0 done, 1 a batch finished with rows in error,
+2 usage or input error (nothing issued for a refused file).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import json
-import os
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from diplomat.commands.common import read_bytes
+from diplomat.commands.common import read_bytes, record_settings, settings, settings_file_update
 from issuer.config import IssuerConfig
 from issuer.service import BatchFormat, IssuerService, open_service
 from issuer.store import BatchProgress
 from vc.errors import MalformedValueError
 from vc.keys import KeyType
+from vc.settings import Settings
 
 _KEY_TYPES = {"ed25519": KeyType.ED25519, "p256": KeyType.P256}
 PASSWORD_ENV = "DIPLOMAT_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -35,6 +40,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init.add_argument("--name", required=True, help="legal name of the university")
     init.add_argument("--domain", required=True, help="the university's website (domain or URL)")
     init.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. KZ")
+    init.add_argument(
+        "--base-url",
+        help="the issuer's public https URL; its did:web is derived from it "
+        "(setting issuer_base_url, DIPLOMAT_ISSUER_BASE_URL)",
+    )
+    init.add_argument(
+        "--nqf-name",
+        help="the national qualifications framework that national_level refers to "
+        "(setting nqf_name, DIPLOMAT_NQF_NAME)",
+    )
+    init.add_argument("--nqf-url", help="its URL (setting nqf_url, DIPLOMAT_NQF_URL)")
+    init.add_argument(
+        "--verifier-url",
+        help="the verifier page share QR codes open (setting verifier_url, DIPLOMAT_VERIFIER_URL)",
+    )
+    init.add_argument(
+        "--dev", action="store_true", help="development: allow a did:web on 127.0.0.1 over http"
+    )
     init.add_argument("--did-method", choices=("web", "key"), default="web")
     init.add_argument("--key-type", choices=sorted(_KEY_TYPES), default="ed25519")
     init.add_argument("--out", help="also write the DID document to this file (did.json)")
@@ -80,8 +103,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 @contextmanager
-def _service() -> Iterator[IssuerService]:
-    service = open_service(IssuerConfig.from_env(os.environ))
+def _service(args: argparse.Namespace, resolved: Settings | None = None) -> Iterator[IssuerService]:
+    chosen = resolved if resolved is not None else settings(args)
+    service = open_service(IssuerConfig.from_settings(chosen))
     try:
         yield service
     finally:
@@ -95,8 +119,33 @@ def _actor() -> str:
         return "cli"
 
 
+_INIT_FLAGS = {  # flag -> setting that issuer init records in diplomat.toml
+    "base_url": "issuer_base_url",
+    "nqf_name": "nqf_name",
+    "nqf_url": "nqf_url",
+    "verifier_url": "verifier_url",
+}
+
+
 def _init(args: argparse.Namespace) -> int:
-    with _service() as service:
+    flags: dict[str, Any] = {
+        setting: getattr(args, flag)
+        for flag, setting in _INIT_FLAGS.items()
+        if getattr(args, flag) is not None
+    }
+    if args.dev:
+        flags["dev"] = True
+    resolved = settings(
+        args, flag_names={s: "--" + f.replace("_", "-") for f, s in _INIT_FLAGS.items()}, **flags
+    )
+    _check_init(args, resolved)
+    recorded = {
+        setting: resolved[setting]
+        for setting in ("issuer_base_url", "nqf_name", "nqf_url", "verifier_url", "dev")
+        if resolved.source(setting).startswith("flag")
+    }
+    settings_file_update(resolved, recorded)  # refuse a conflict before anything is created
+    with _service(args, resolved) as service:
         issuer = service.init_identity(
             args.name,
             args.domain,
@@ -114,6 +163,16 @@ def _init(args: argparse.Namespace) -> int:
         )
         if not service.keystore.encrypts:
             print("set DIPLOMAT_KEY_PASSPHRASE to encrypt key files", file=sys.stderr)
+    if recorded:
+        path = record_settings(resolved, recorded)
+        print(f"settings {', '.join(recorded)} recorded in {path}", file=sys.stderr)
+    if resolved["nqf_name"] is None:
+        print(
+            "no national qualifications framework: degrees with national_level will be refused "
+            "until nqf_name and nqf_url are set (--nqf-name/--nqf-url, or DIPLOMAT_NQF_NAME/"
+            "DIPLOMAT_NQF_URL)",
+            file=sys.stderr,
+        )
     text = json.dumps(document, indent=2)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
@@ -122,14 +181,43 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _did_document(_args: argparse.Namespace) -> int:
-    with _service() as service:
+def _check_init(args: argparse.Namespace, resolved: Settings) -> None:
+    """Refuse what would make a useless first issuer, naming the flag or variable to set."""
+    if args.did_method != "web" or resolved["dev"]:
+        return
+    base_url = resolved["issuer_base_url"]
+    host = urllib.parse.urlsplit(base_url).hostname or ""
+    if _is_loopback(host):
+        where = resolved.source("issuer_base_url")
+        raise MalformedValueError(
+            f"the issuer's base URL {base_url} ({where}) is a loopback address: its did:web "
+            "would resolve nowhere else. Pass --base-url https://your-public-host (or set "
+            "DIPLOMAT_ISSUER_BASE_URL), or --dev for a development issuer"
+        )
+    if not base_url.startswith("https://"):
+        raise MalformedValueError(
+            f"--base-url (DIPLOMAT_ISSUER_BASE_URL) must be https for a did:web, got {base_url}"
+            " (or pass --dev)"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _did_document(args: argparse.Namespace) -> int:
+    with _service(args) as service:
         print(json.dumps(service.did_document(), indent=2))
     return 0
 
 
-def _rotate(_args: argparse.Namespace) -> int:
-    with _service() as service:
+def _rotate(args: argparse.Namespace) -> int:
+    with _service(args) as service:
         key = service.rotate_key(_actor())
     print(f"new active key {key.key_id}; the previous key stays until retired", file=sys.stderr)
     print(key.key_id)
@@ -137,7 +225,7 @@ def _rotate(_args: argparse.Namespace) -> int:
 
 
 def _retire(args: argparse.Namespace) -> int:
-    with _service() as service:
+    with _service(args) as service:
         key = service.retire_key(args.key_id, _actor())
     print(f"retired {key.key_id}: credentials it signed no longer verify", file=sys.stderr)
     return 0
@@ -173,7 +261,7 @@ def _issue(args: argparse.Namespace) -> int:
     path = args.csv or args.json
     source = read_bytes(path)
     bar = None if args.quiet else ProgressBar(sys.stderr)
-    with _service() as service:
+    with _service(args) as service:
         batch = service.create_batch(source, fmt, actor=_actor())
         print(f"batch {batch.id}: {batch.total_rows} rows from {path}", file=sys.stderr)
         try:
@@ -210,7 +298,7 @@ def _issue(args: argparse.Namespace) -> int:
 
 def _status_handler(purpose: str, value: bool, verb: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
-        with _service() as service:
+        with _service(args) as service:
             change = service.set_status(
                 args.credential_id, purpose, value, args.reason, actor=_actor()
             )
@@ -222,15 +310,15 @@ def _status_handler(purpose: str, value: bool, verb: str) -> Callable[[argparse.
 
 
 def _create_token(args: argparse.Namespace) -> int:
-    with _service() as service:
+    with _service(args) as service:
         token = service.create_api_token(args.name, args.role, actor=_actor())
     print("API token (shown once; only its hash is stored):", file=sys.stderr)
     print(token)
     return 0
 
 
-def _password() -> str:
-    from_env = os.environ.get(PASSWORD_ENV)
+def _password(args: argparse.Namespace) -> str:
+    from_env: str | None = settings(args)["password"]
     if from_env:
         return from_env
     if not sys.stdin.isatty():
@@ -242,8 +330,8 @@ def _password() -> str:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    password = _password()
-    with _service() as service:
+    password = _password(args)
+    with _service(args) as service:
         user = service.create_user(args.username, password, args.role, actor=_actor())
     print(f"user {user.username} ({user.role}) created", file=sys.stderr)
     return 0

@@ -35,7 +35,7 @@ def _generate(args: argparse.Namespace) -> int:
         except ValueError:
             raise MalformedValueError("--seed must be 64 hexadecimal digits") from None
     key = generate(_TYPES[args.type], seed)
-    passphrase = passphrase_from_env()
+    passphrase = passphrase_from_env(args)
     save_key(Path(args.out), key, passphrase)
     encrypted = "encrypted" if passphrase else "unencrypted (set DIPLOMAT_KEY_PASSPHRASE)"
     print(f"wrote {args.out} ({key.key_type}, {encrypted}, mode 0600)", file=sys.stderr)
@@ -44,7 +44,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    key = load_key(Path(args.file), passphrase_from_env())
+    key = load_key(Path(args.file), passphrase_from_env(args))
     info = {
         "type": str(key.key_type),
         "publicKeyMultibase": key.public.multikey,

@@ -198,7 +198,7 @@ def _add_institution(args: argparse.Namespace) -> int:
 
 def _sign(args: argparse.Namespace) -> int:
     doc = read_json_object(args.file, "registry")
-    key = load_key(Path(args.key), passphrase_from_env())
+    key = load_key(Path(args.key), passphrase_from_env(args))
     operator = args.operator_did or key.public.did_key
     if args.verification_method:
         method = args.verification_method

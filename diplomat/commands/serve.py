@@ -7,10 +7,11 @@ of APPS: a factory building the Flask app from the environment, and its default 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
+
+from diplomat.commands.common import environ
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -45,7 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     factory, default_port = APPS[args.app]
     port = args.port if args.port is not None else default_port
-    app = factory(os.environ)
+    app = factory(environ(args))
     print(
         f"serving the {args.app} on http://{args.host}:{port}/ (development server; "
         "use gunicorn in production)",

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _sign(args: argparse.Namespace) -> int:
     document = read_json_object(args.file, "credential")
-    key = load_key(Path(args.key), passphrase_from_env())
+    key = load_key(Path(args.key), passphrase_from_env(args))
     issuer = args.issuer or key.public.did_key
     if isinstance(document.get("issuer"), dict):
         document["issuer"] = {**document["issuer"], "id": issuer}

@@ -1,5 +1,5 @@
 """`diplomat verify FILE|URL`: the full verification report (authenticity, validity, issuer
-legitimacy, recognition), configured from the environment like the web app plus flags.
+legitimacy, recognition), configured by the settings like the web app (docs/configuration.md) plus flags.
 
 Exit codes: 0 genuine and in force (verdict verified, or verified with warnings, printed);
 1 not verified, or could not be verified; 2 usage or input error. Human lines on stderr,
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from diplomat.commands.common import (
     InputFileNotFoundError,
     moment,
     read_bytes,
+    settings,
 )
 from vc.errors import DiplomatError
 from vc.ob3 import RecipientIdentity
@@ -169,7 +169,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise UsageError("--out goes with --bulk (a single report goes to stdout with --json)")
     country = check_country(args.country.strip().upper()) if args.country else None
     recipient = _recipient(args)
-    config = VerifierConfig.from_env(os.environ).with_overrides(
+    config = VerifierConfig.from_settings(settings(args)).with_overrides(
         country=country,
         registries=args.registry,
         trusted_operators=args.trust,
@@ -201,7 +201,7 @@ def _verify_bulk(args: argparse.Namespace) -> int:
     if args.json or args.recipient_email is not None or args.student_number is not None:
         raise UsageError("--json, --recipient-email and --student-number work on one credential")
     country = check_country(args.country.strip().upper()) if args.country else None
-    config = VerifierConfig.from_env(os.environ).with_overrides(
+    config = VerifierConfig.from_settings(settings(args)).with_overrides(
         country=country,
         registries=args.registry,
         trusted_operators=args.trust,

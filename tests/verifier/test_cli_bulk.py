@@ -25,6 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "DIPLOMAT_TRUSTED_OPERATORS",
         "DIPLOMAT_KNOWN_ISSUERS",
         "DIPLOMAT_CONVENTIONS",
+        "DIPLOMAT_DEV",
         "DIPLOMAT_DEV_MODE",
         "DIPLOMAT_BULK_MAX_ROWS",
     ):
