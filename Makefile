@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench browser-deps clean
+.PHONY: demo test lint typecheck unit bench conformance browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The W3C suites from ../shared/w3c-suites against our own issuers and verifier (needs node, npm).
+conformance: $(STAMP)
+	$(BIN)/python -m conformance
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -16,9 +16,10 @@ from issuer.store import Credential, NewCredential, SigningKey, new_token
 from vc import jsonld, strictjson
 from vc.dates import parse_datetime
 from vc.errors import MalformedValueError
-from vc.keys import KeyPair
+from vc.keys import KeyPair, KeyType
 from vc.proofs import sign
 from vc.status import status_entry
+from vc.suites import SUITES
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -180,8 +181,19 @@ class IssuingMixin(ServiceBase):
         """The signed credential as JSON. Raises NotFoundError."""
         return strictjson.loads_object(self.get_credential(credential_id).credential_json)
 
-    def issue_credential(self, unsigned: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+    def issue_credential(
+        self,
+        unsigned: Mapping[str, Any],
+        *,
+        actor: str,
+        suite: str | None = None,
+        created: datetime | None = None,
+    ) -> dict[str, Any]:
         """VC-API issue: check, complete (issuer, id, validFrom, credentialStatus), sign, store.
+
+        ``suite`` picks the Data Integrity cryptosuite (one that suits the issuer's key; default:
+        the key's usual suite) and ``created`` the proof's date (default: now; never later than
+        now, a proof from the future cannot verify).
 
         Refuses with MalformedValueError / ParsingError / SafeModeError anything that is not a
         VC DM 1.1 or 2.0 credential: wrong first context, no VerifiableCredential type, another
@@ -193,6 +205,7 @@ class IssuingMixin(ServiceBase):
             raise MalformedValueError("the credential must be a JSON object")
         doc: dict[str, Any] = strictjson.loads_object(strictjson.dumps(dict(unsigned)))
         signer = self.signer()
+        chosen_suite = _suite_for(signer, suite)
         contexts = doc.get("@context")
         if not isinstance(contexts, list) or not contexts or contexts[0] not in (VC_V2, VC_V1):
             raise MalformedValueError(
@@ -234,12 +247,16 @@ class IssuingMixin(ServiceBase):
         if existing is not None:
             raise _duplicate(existing)
         doc["credentialStatus"] = self.status_entries(credential_id)
+        if created is not None and created > now:
+            raise MalformedValueError(
+                "options.created must not be later than now", pointer="/options/created"
+            )
         signed = sign(
             doc,
             signer.key,
             verification_method=signer.key_record.key_id,
-            created=now,
-            suite=signer.suite,
+            created=created or now,
+            suite=chosen_suite,
         )
         self.store.insert_credential(
             NewCredential(
@@ -253,6 +270,26 @@ class IssuingMixin(ServiceBase):
         )
         self.audit(actor, "credential.issue", credential_id, {"diploma_number": diploma_number})
         return signed
+
+
+def _suite_for(signer: Signer, wanted: str | None) -> str:
+    """The Data Integrity cryptosuite to sign with: ``wanted`` when it suits the key."""
+    if wanted is None:
+        return signer.suite
+    key_type = KeyType(signer.key_record.key_type)
+    suite = SUITES.get(wanted)
+    if suite is None or suite.cryptosuite is None or key_type not in suite.key_types:
+        usable = sorted(
+            name
+            for name, s in SUITES.items()
+            if s.cryptosuite is not None and key_type in s.key_types
+        )
+        raise MalformedValueError(
+            f"cryptosuite {wanted!r} cannot sign with this issuer's {key_type.value} key;"
+            f" use one of: {', '.join(usable)}",
+            pointer="/options/cryptosuite",
+        )
+    return wanted
 
 
 def _duplicate(existing: Credential) -> DuplicateCredentialError:

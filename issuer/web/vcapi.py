@@ -25,11 +25,14 @@ from issuer.errors import NotFoundError
 from issuer.web.auth import current_principal, require_token
 from issuer.web.requests import json_object
 from issuer.web.state import state
+from vc.dates import parse_datetime
 from vc.errors import MalformedValueError, RangeValueError
 
 bp = Blueprint("vcapi", __name__)
 
-_OPTION_KEYS = frozenset({"credentialId", "mandatoryPointers"})
+# Issue options this issuer honours (VC-API IssueCredentialOptions: credentialId, created,
+# mandatoryPointers; ``cryptosuite`` selects the Data Integrity suite for the issuer's key).
+# Other option keys are tolerated and ignored, as the VC-API asks of an issuer.
 _STATUS_KEYS = frozenset({"credentialId", "credentialStatus", "status", "indexAllocator", "reason"})
 _ENTRY_KEYS = frozenset({"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"})
 _ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "BitstringStatusList"})
@@ -66,11 +69,6 @@ def issue() -> tuple[Response, int]:
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise MalformedValueError("'options' must be an object", pointer="/options")
-    unknown = sorted(set(options) - _OPTION_KEYS)
-    if unknown:
-        raise MalformedValueError(
-            f"unsupported option(s): {', '.join(unknown)}", pointer=f"/options/{unknown[0]}"
-        )
     pointers = options.get("mandatoryPointers")
     if pointers not in (None, []):
         raise MalformedValueError(
@@ -83,12 +81,23 @@ def issue() -> tuple[Response, int]:
             raise MalformedValueError(
                 "credentialId must be a string", pointer="/options/credentialId"
             )
-        if credential.get("id") != credential_id:
+        if "id" not in credential:
+            credential = {**credential, "id": credential_id}
+        elif credential["id"] != credential_id:
             raise MalformedValueError(
                 "options.credentialId must equal credential.id (credentials are stored by id)",
                 pointer="/options/credentialId",
             )
-    signed = state().service.issue_credential(credential, actor=current_principal().actor)
+    suite = options.get("cryptosuite")
+    if suite is not None and not isinstance(suite, str):
+        raise MalformedValueError("cryptosuite must be a string", pointer="/options/cryptosuite")
+    created = options.get("created")
+    signed = state().service.issue_credential(
+        credential,
+        actor=current_principal().actor,
+        suite=suite,
+        created=None if created is None else parse_datetime(created, "options.created"),
+    )
     return jsonify({"verifiableCredential": signed}), 201
 
 
