@@ -19,7 +19,8 @@ from issuer.web.auth import redirect_to
 from issuer.web.diploma import diploma_view
 from issuer.web.state import state
 from vc.dids import did_web_url
-from vc.errors import MalformedValueError, RangeValueError
+from vc.errors import DiplomatError, MalformedValueError, RangeValueError
+from vc.status import Bitstring
 
 bp = Blueprint("public", __name__)
 
@@ -32,6 +33,20 @@ _JSON_TYPES = (
     "application/json",
 )
 MAX_LINK_DAYS = 3650
+# What /status/<purpose>/<n> can answer, the default first.
+_STATUS_TYPES = (
+    "application/vc",
+    "application/vc+ld+json",
+    "application/ld+json",
+    "application/json",
+    "text/html",
+)
+_ETAG_SUFFIX = {
+    "application/vc+ld+json": "vcld",
+    "application/ld+json": "ld",
+    "application/json": "json",
+    "text/html": "html",
+}
 
 
 def _json(value: Any, *, status: int = 200, content_type: str = "application/json") -> Response:
@@ -91,14 +106,42 @@ def status_list(purpose: str, number: int) -> Response:
         raise NotFoundError(f"no status lists for purpose {purpose!r}")
     web = state()
     document, etag, last_modified = web.service.status_list_credential(purpose, number)
-    tag = etag.strip('"')
+    # Content negotiation (Bitstring Status List §3.1 and VC-DM 2.0 §6.3 "Media Types"):
+    # application/vc by default, the JSON and JSON-LD types a client asks for, and a page for a
+    # browser. Each representation has its own strong ETag.
+    media = request.accept_mimetypes.best_match(_STATUS_TYPES, default=_STATUS_TYPES[0])
+    tag = etag.strip('"') + ("" if media == _STATUS_TYPES[0] else "-" + _ETAG_SUFFIX[media])
     if request.if_none_match.contains(tag):
         response = Response(status=304)
+    elif media == "text/html":
+        response = Response(
+            render_template(
+                "status_list.html",
+                purpose=purpose,
+                number=number,
+                document=document,
+                summary=status_list_summary(document),
+                pretty=json.dumps(document, ensure_ascii=False, indent=2),
+            ),
+            mimetype="text/html",
+        )
     else:
-        response = _json(document, content_type="application/vc")
+        response = _json(document, content_type=media)
     response.set_etag(tag)
     response.last_modified = last_modified
+    response.vary.add("Accept")
     return _public(response, web.config.status_list_ttl)
+
+
+def status_list_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """What the status list page shows: the list's size and how many entries are set."""
+    subject = document.get("credentialSubject")
+    encoded = subject.get("encodedList") if isinstance(subject, dict) else None
+    try:
+        bits = Bitstring.decode(encoded)
+    except DiplomatError:
+        return {"size": None, "set": None}
+    return {"size": bits.length, "set": bits.count()}
 
 
 @bp.get("/schemas/degree-credential.schema.json")

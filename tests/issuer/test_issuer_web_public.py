@@ -117,6 +117,40 @@ def test_status_list_caching_headers_and_conditional_get(env: WebEnv) -> None:
     assert changed.headers["ETag"] != etag
 
 
+def test_status_list_content_negotiation(env: WebEnv) -> None:
+    issued = issue(env)
+    entry = issued["credential"]["credentialStatus"][0]
+    path = path_of(entry["statusListCredential"])
+    tags = set()
+    for accept, media in (
+        (None, "application/vc"),
+        ("*/*", "application/vc"),
+        ("application/vc+ld+json", "application/vc+ld+json"),
+        ("application/ld+json, application/json", "application/ld+json"),
+        ("application/json", "application/json"),
+    ):
+        response = env.client.get(path, headers={"Accept": accept} if accept else {})
+        assert response.status_code == 200, accept
+        assert response.mimetype == media, accept
+        assert "Accept" in response.headers["Vary"]
+        assert json.loads(response.data)["type"] == [
+            "VerifiableCredential",
+            "BitstringStatusListCredential",
+        ]
+        tags.add(response.headers["ETag"])
+    assert len(tags) == 4, "each representation has its own strong ETag"
+    page = env.client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "Status list: " + entry["statusPurpose"] in text
+    assert "131072 (0 set)" in text
+    again = env.client.get(
+        path, headers={"Accept": "text/html", "If-None-Match": page.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
 def test_unknown_status_lists_are_404(env: WebEnv) -> None:
     issue(env)
     for path in ("/status/revocation/99", "/status/message/0", "/status/revocation/x"):
