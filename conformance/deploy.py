@@ -143,6 +143,7 @@ def deployment(home: Path, extra_contexts: Path | None) -> Iterator[Deployment]:
                 spool_dir=folder / "batches",
                 sign_workers=1,
                 dev_mode=True,
+                extra_contexts_dir=extra_contexts,
             )
             service = open_service(config)
             issuer = service.init_identity(
@@ -153,7 +154,10 @@ def deployment(home: Path, extra_contexts: Path | None) -> Iterator[Deployment]:
             issuers[label] = IssuerEndpoint(label, issuer.did, url, token)
         app, url = _serve(stack, tls)
         config = VerifierConfig(
-            dev_mode=True, base_url=url, database_url=f"sqlite:///{home / 'verifier.sqlite3'}"
+            dev_mode=True,
+            base_url=url,
+            database_url=f"sqlite:///{home / 'verifier.sqlite3'}",
+            extra_contexts_dir=extra_contexts,
         )
         fetcher = SafeHttpFetcher(
             max_bytes=config.max_body_bytes,

@@ -43,6 +43,7 @@ class IssuerConfig:
     nqf_url: str | None = None
     sign_workers: int = 0
     dev_mode: bool = False
+    extra_contexts_dir: Path | None = None
 
     def __post_init__(self) -> None:
         _http_url(self.public_base_url, "DIPLOMAT_ISSUER_BASE_URL")
@@ -112,6 +113,7 @@ class IssuerConfig:
             nqf_url=settings["nqf_url"],
             sign_workers=settings["sign_workers"],
             dev_mode=settings["dev"],
+            extra_contexts_dir=settings["extra_contexts"],
         )
 
     def ensure_secret_key(self) -> str:

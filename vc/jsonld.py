@@ -46,7 +46,7 @@ def vendored_contexts() -> Mapping[str, Mapping[str, Any]]:
 class StaticDocumentLoader:
     """Serves only known documents; any other URL is a ContextNotAllowedError, never a fetch.
 
-    Results are tagged 'static' so pyld caches the processed contexts across calls.
+    Vendored contexts are tagged 'static' so pyld caches the processed contexts across calls.
     """
 
     def __init__(self, extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
@@ -86,7 +86,11 @@ class StaticDocumentLoader:
                 f"context {url!r} is not one of the vendored contexts; Diplomat never loads "
                 "contexts from the network"
             )
-        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
+        # "static" lets pyld keep the processed context in its process-wide cache, keyed by URL
+        # alone: only the vendored contexts, which every loader serves alike, may go there. An
+        # extra context stays with the loader that knows it (another loader must not find it).
+        tag = "static" if url in vendored_contexts() else None
+        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": tag}
 
 
 _default_loader = StaticDocumentLoader()

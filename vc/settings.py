@@ -67,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("config", "path", None, "the configuration file (default <home>/diplomat.toml, when it exists)", env_only=True),
     Setting("dev", "bool", False, "development mode: did:web on 127.0.0.1 over http, unsigned registries, fetching from 127.0.0.1 (DEMO only)", deprecated_env=("DIPLOMAT_DEV_MODE",)),
     Setting("key_passphrase", "str", None, "encrypts new private-key files (PKCS#8) and decrypts existing ones", secret=True),
+    Setting("extra_contexts", "path", None, "a folder of operator-pinned JSON-LD contexts (files plus manifest.json of URL -> SHA-256, vc.contexts), checked at start-up by the issuer and the verifier, never fetched"),
     # --- issuer --------------------------------------------------------------------------------
     Setting("database_url", "str", "sqlite:///{home}/var/issuer.sqlite3", "the issuer's database (SQLite file or postgresql+psycopg://user@host/db)", used_by="issuer"),
     Setting("keys_dir", "path", "{home}/keys", "the issuer's private-key files and session secret", used_by="issuer"),

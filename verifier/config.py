@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from vc import settings as settings_table
 from vc import strictjson
+from vc.contexts import loader_with_extra_contexts
 from vc.dates import utcnow
 from vc.dids import DidResolver
 from vc.errors import DiplomatError, MalformedValueError
@@ -71,6 +72,7 @@ class VerifierConfig:
     bulk_max_jobs: int = 4
     bulk_jobs_per_client: int = 2
     bulk_retention: float = 86_400.0
+    extra_contexts_dir: Path | None = None
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -136,6 +138,7 @@ class VerifierConfig:
             bulk_max_jobs=settings["bulk_max_jobs"],
             bulk_jobs_per_client=settings["bulk_jobs_per_client"],
             bulk_retention=settings["bulk_retention"],
+            extra_contexts_dir=settings["extra_contexts"],
         )
 
     def with_overrides(
@@ -289,10 +292,12 @@ def build_context(
     registries (loaded at ``now``) and conventions. With ``now`` every verification happens at
     that moment (the CLI's --now, tests); without it the ``clock`` is read per verification.
 
-    Raises MalformedValueError for an unusable conventions dataset; registries that cannot be
-    loaded are reported in each verification instead.
+    Raises MalformedValueError for an unusable conventions dataset or extra-context folder
+    (ExtraContextError); registries that cannot be loaded are reported in each verification
+    instead.
     """
     chosen: Fetcher = fetcher if fetcher is not None else make_fetcher(config)
+    loader = loader_with_extra_contexts(config.extra_contexts_dir)
 
     def fetch_body(url: str) -> bytes:
         return chosen(url, accept="application/did+json, application/json").body
@@ -306,10 +311,11 @@ def build_context(
     )
     return VerifierContext(
         resolver=resolver,
-        status_lists=StatusListCache(chosen, resolver=resolver),
+        status_lists=StatusListCache(chosen, resolver=resolver, loader=loader),
         registries=registries,
         conventions=load_conventions(config),
         destination_country=config.country,
         now=now,
         clock=clock,
+        loader=loader,
     )

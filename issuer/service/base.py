@@ -13,7 +13,9 @@ from issuer.errors import ConflictError, NotFoundError
 from issuer.keystore import KeyStore
 from issuer.store import Issuer, SigningKey, Store
 from issuer.store.allocation import RandomSource
+from vc.contexts import loader_with_extra_contexts
 from vc.errors import MalformedValueError
+from vc.jsonld import StaticDocumentLoader
 from vc.keys import KeyPair
 
 Clock = Callable[[], datetime]
@@ -41,6 +43,9 @@ class ServiceBase:
         self.clock = clock
         self.rng: RandomSource = rng if rng is not None else secrets.SystemRandom()
         self._issuer: Issuer | None = None
+        # The offline JSON-LD loader: vendored contexts plus the operator's pinned ones, checked
+        # now so that a changed context file stops the service at start-up (vc.contexts).
+        self.loader: StaticDocumentLoader = loader_with_extra_contexts(config.extra_contexts_dir)
 
     # ------------------------------------------------------------------ time and URLs
 

@@ -241,7 +241,7 @@ class IssuingMixin(ServiceBase):
             doc["@context"] = [*contexts] + [
                 ctx for ctx in (STATUS_V1, DATA_INTEGRITY_V2) if ctx not in contexts
             ]
-        jsonld.expand(doc)  # safe mode: undefined terms and relative IRIs are refused here
+        jsonld.expand(doc, self.loader)  # safe mode: undefined terms, relative IRIs refused
         diploma_number = _diploma_number(doc, credential_id)
         existing = self.store.get_by_diploma_number(signer.issuer_id, diploma_number)
         if existing is not None:
@@ -257,6 +257,7 @@ class IssuingMixin(ServiceBase):
             verification_method=signer.key_record.key_id,
             created=created or now,
             suite=chosen_suite,
+            loader=self.loader,
         )
         self.store.insert_credential(
             NewCredential(

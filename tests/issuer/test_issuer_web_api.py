@@ -322,6 +322,30 @@ def test_vcapi_issue_signs_a_conforming_credential(env: WebEnv) -> None:
     assert report.verified, report.errors
 
 
+def test_vcapi_issue_honours_known_options_and_tolerates_unknown_ones(env: WebEnv) -> None:
+    created = "2026-01-02T03:04:05Z"
+    response = env.client.post(
+        "/credentials/issue",
+        json={
+            "credential": unsigned_vc(),
+            "options": {
+                "cryptosuite": "eddsa-jcs-2022",
+                "created": created,
+                "credentialId": "urn:uuid:0c7f6a1e-8d2b-4b41-9a55-3f0e5c7d9b21",
+                "proofType": "ignored: not an option this issuer knows",
+            },
+        },
+        headers=env.auth(),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    signed = response.get_json()["verifiableCredential"]
+    assert signed["id"] == "urn:uuid:0c7f6a1e-8d2b-4b41-9a55-3f0e5c7d9b21"
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert signed["proof"]["created"] == created
+    report = verify(signed, resolver=resolver_for(env), now=utcnow())
+    assert report.verified, report.errors
+
+
 @pytest.mark.parametrize(
     ("body", "why"),
     [
@@ -330,7 +354,12 @@ def test_vcapi_issue_signs_a_conforming_credential(env: WebEnv) -> None:
         ({"credential": "x"}, "credential is a string"),
         ({}, "no credential"),
         ({"credential": unsigned_vc(), "options": []}, "options is an array"),
-        ({"credential": unsigned_vc(), "options": {"proofType": "x"}}, "unknown option"),
+        # Unknown options are tolerated (VC-API); a known one with a wrong value is refused.
+        ({"credential": unsigned_vc(), "options": {"cryptosuite": "ecdsa-rdfc-2019"}}, "suite"),
+        ({"credential": unsigned_vc(), "options": {"cryptosuite": "nope"}}, "unknown suite"),
+        ({"credential": unsigned_vc(), "options": {"cryptosuite": 7}}, "suite not a string"),
+        ({"credential": unsigned_vc(), "options": {"created": "yesterday"}}, "bad created"),
+        ({"credential": unsigned_vc(), "options": {"created": "2999-01-01T00:00:00Z"}}, "future"),
         ({"credential": unsigned_vc(), "options": {"mandatoryPointers": ["/issuer"]}}, "SD"),
         ({"credential": unsigned_vc(type=["Diploma"])}, "no VerifiableCredential type"),
         ({"credential": unsigned_vc(**{"@context": ["https://example.org/ctx"]})}, "context"),

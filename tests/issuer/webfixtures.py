@@ -105,6 +105,7 @@ def make_env(
     dev_mode: bool = False,
     max_upload_bytes: int = 256 * 1024,
     did_method: str = "web",
+    extra_contexts_dir: Path | None = None,
 ) -> WebEnv:
     """A fresh issuer over a SQLite file in ``tmp_path`` with an identity, a registrar and an
     admin user, and one API token per role."""
@@ -119,6 +120,7 @@ def make_env(
         dev_mode=dev_mode,
         nqf_name="National Qualifications Framework of the Republic of Kazakhstan",
         nqf_url="https://enic-kazakhstan.edu.kz/en/national-qualifications-framework",
+        extra_contexts_dir=extra_contexts_dir,
     )
     clock = Clock()
     service = open_service(config, clock=clock)
