@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import re
 import zlib
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from vc import jsonld
 from vc.dates import format_datetime
 from vc.errors import MalformedValueError, RangeValueError, StatusListError
 
@@ -471,6 +473,19 @@ def check_status(
         value=value,
         message=message,
     )
+
+
+def vc1_status_context() -> dict[str, Any]:
+    """An inline @context that lets a VC 1.1 credential carry BitstringStatusListEntry.
+
+    The VC 1.1 context does not define the entry's terms, and no context URL for them has been
+    assigned for VC 1.x (w3c/vc-bitstring-status-list issue 182: the terms live in the VC 2.0
+    context). An inline context is read by every JSON-LD processor, so this one carries the
+    VC 2.0 context's own definition of the term, copied from the vendored document: a VC 1.1
+    processor maps the entry to exactly the IRIs a VC 2.0 processor does.
+    """
+    definition = jsonld.vendored_contexts()[CREDENTIALS_V2]["@context"][ENTRY_TYPE]
+    return {ENTRY_TYPE: copy.deepcopy(dict(definition))}
 
 
 def status_entry(*, list_id: str, index: int, purpose: str) -> dict[str, Any]:

@@ -18,12 +18,11 @@ from vc.dates import parse_datetime
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair, KeyType
 from vc.proofs import sign
-from vc.status import status_entry
+from vc.status import status_entry, vc1_status_context
 from vc.suites import SUITES
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
-STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
@@ -237,10 +236,12 @@ class IssuingMixin(ServiceBase):
         elif not isinstance(credential_id, str) or ":" not in credential_id:
             raise MalformedValueError("id must be an absolute URI", pointer="/id")
         if not v2:
-            # VC 1.1 defines neither BitstringStatusListEntry nor DataIntegrityProof.
-            doc["@context"] = [*contexts] + [
-                ctx for ctx in (STATUS_V1, DATA_INTEGRITY_V2) if ctx not in contexts
-            ]
+            # VC 1.1 defines neither BitstringStatusListEntry nor DataIntegrityProof: the proof
+            # terms come from the Data Integrity context, the status entry's from an inline
+            # context carrying the VC 2.0 definition (vc.status.vc1_status_context), because no
+            # context URL was assigned for it for VC 1.x.
+            extra: list[Any] = [] if DATA_INTEGRITY_V2 in contexts else [DATA_INTEGRITY_V2]
+            doc["@context"] = [*contexts, *extra, vc1_status_context()]
         jsonld.expand(doc, self.loader)  # safe mode: undefined terms, relative IRIs refused
         diploma_number = _diploma_number(doc, credential_id)
         existing = self.store.get_by_diploma_number(signer.issuer_id, diploma_number)

@@ -24,6 +24,7 @@ from issuer.errors import (
 from issuer.keystore import KeyStore
 from issuer.service import IssuerService
 from issuer.store import open_store
+from vc import jsonld
 from vc.dids import DidResolver, did_web_url
 from vc.errors import (
     ContextNotAllowedError,
@@ -268,6 +269,34 @@ def test_vc_api_issue_completes_and_signs(service: IssuerService) -> None:
         },
         actor="token:1",
     )
+    assert verify(v1, resolver=resolver_for(service), now=service.now()).verified
+
+
+def test_vc_1_1_issue_needs_no_unassigned_context(service: IssuerService) -> None:
+    v1 = service.issue_credential(
+        {
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:other"},
+        },
+        actor="token:1",
+    )
+    urls = [c for c in v1["@context"] if isinstance(c, str)]
+    assert urls == [
+        "https://www.w3.org/2018/credentials/v1",
+        "https://w3id.org/security/data-integrity/v2",
+    ]
+    assert not any("credentials/status" in url for url in urls)
+
+    def other_processor(url: str, options: Any = None) -> dict[str, Any]:
+        # A processor that knows only the assigned context URLs (as the W3C suites' loaders).
+        if url.startswith("https://www.w3.org/ns/credentials/status/"):
+            raise ContextNotAllowedError(f"unknown context {url}")
+        return jsonld.default_loader()(url, options)
+
+    expanded = json.dumps(jsonld.expand(v1, other_processor))
+    for term in ("BitstringStatusListEntry", "statusListIndex", "statusListCredential"):
+        assert f"https://www.w3.org/ns/credentials/status#{term}" in expanded
     assert verify(v1, resolver=resolver_for(service), now=service.now()).verified
 
 
