@@ -12,7 +12,9 @@ that endpoint (vc-test-suite-implementations passes an endpoint's ``headers`` on
 from __future__ import annotations
 
 import datetime
+import io
 import ipaddress
+import json
 import logging
 import ssl
 import threading
@@ -61,13 +63,38 @@ class Deployment:
 
 
 class _Late:
-    """A WSGI app set after its server is bound (the port is known only then)."""
+    """A WSGI app set after its server is bound (the port is known only then); with ``trace``,
+    every exchange is appended to that JSON-lines file (request and response bodies), to see
+    why a suite's test failed."""
 
-    def __init__(self) -> None:
+    def __init__(self, trace: Path | None = None) -> None:
         self.app: Any = None
+        self.trace = trace
+        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        return self.app(environ, start_response)
+        if self.trace is None:
+            return self.app(environ, start_response)
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size) if size else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        status: list[str] = []
+
+        def recording(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status.append(code)
+            return start_response(code, headers, exc_info)
+
+        chunks = list(self.app(environ, recording))
+        record = {
+            "method": environ["REQUEST_METHOD"],
+            "path": environ.get("PATH_INFO"),
+            "status": status[0] if status else None,
+            "request": body.decode("utf-8", "replace"),
+            "response": b"".join(chunks).decode("utf-8", "replace")[:20000],
+        }
+        with self._lock, self.trace.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+        return chunks
 
 
 def _tls_context(folder: Path) -> tuple[ssl.SSLContext, Path]:
@@ -119,23 +146,26 @@ def _serving(server: BaseWSGIServer) -> Iterator[str]:
         thread.join()
 
 
-def _serve(stack: ExitStack, tls: ssl.SSLContext) -> tuple[_Late, str]:
+def _serve(stack: ExitStack, tls: ssl.SSLContext, trace: Path | None) -> tuple[_Late, str]:
     """An https server on a free port whose app is set later: (app holder, base URL)."""
-    app = _Late()
+    app = _Late(trace)
     url = stack.enter_context(_serving(make_server(HOST, 0, app, threaded=True, ssl_context=tls)))
     return app, url
 
 
 @contextmanager
-def deployment(home: Path, extra_contexts: Path | None) -> Iterator[Deployment]:
-    """Start the issuers and the verifier under ``home`` (a fresh folder); stop them on exit."""
+def deployment(
+    home: Path, extra_contexts: Path | None, trace: Path | None = None
+) -> Iterator[Deployment]:
+    """Start the issuers and the verifier under ``home`` (a fresh folder); stop them on exit.
+    ``trace``: a JSON-lines file that records every exchange."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     tls, cert = _tls_context(home / "tls")
     with ExitStack() as stack:
         issuers: dict[str, IssuerEndpoint] = {}
         for label, key_type in KEY_TYPES.items():
             folder = home / label
-            app, url = _serve(stack, tls)
+            app, url = _serve(stack, tls, trace)
             config = IssuerConfig(
                 database_url=f"sqlite:///{folder / 'issuer.sqlite3'}",
                 keys_dir=folder / "keys",
@@ -152,7 +182,7 @@ def deployment(home: Path, extra_contexts: Path | None) -> Iterator[Deployment]:
             token = service.create_api_token(f"conformance-{label}", "registrar")
             app.app = create_issuer_app(config, service=service)
             issuers[label] = IssuerEndpoint(label, issuer.did, url, token)
-        app, url = _serve(stack, tls)
+        app, url = _serve(stack, tls, trace)
         config = VerifierConfig(
             dev_mode=True,
             base_url=url,

@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scratch", type=Path, default=REPO / "var" / "conformance")
     parser.add_argument("--only", action="append", help="run only suites whose folder has this")
     parser.add_argument("--json", type=Path, help="also write the outcomes here")
+    parser.add_argument("--trace", type=Path, help="record every HTTP exchange (JSON lines)")
     args = parser.parse_args(argv)
     reason = _skip_reason(args.suites)
     if reason is not None:
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     with (
         tempfile.TemporaryDirectory(prefix="deploy-", dir=scratch) as home,
-        deployment(Path(home), contexts) as dep,
+        deployment(Path(home), contexts, args.trace) as dep,
     ):
         _say("issuers: " + ", ".join(f"{k} {v.did} at {v.url}" for k, v in dep.issuers.items()))
         _say(f"verifier: {dep.verifier_url}")

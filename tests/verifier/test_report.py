@@ -184,6 +184,50 @@ def test_wrong_key_signature_does_not_verify(kit: ModuleType) -> None:
     assert untrusted_ids(report) == outside_authenticity(report)
 
 
+def _two_proofs(kit: ModuleType, *, first: Any, second: Any, chained: bool) -> dict[str, Any]:
+    """The degree signed by ``first`` (proof id urn:test:first), then by ``second``, chained to
+    the first proof or not (a plain proof set)."""
+    document = proofs.sign(
+        kit.degree(),
+        first,
+        verification_method=kit.vm(first),
+        created=kit.SIGNED_AT,
+        proof_id="urn:test:first",
+    )
+    return proofs.sign(
+        document,
+        second,
+        verification_method=kit.vm(second),
+        created=kit.SIGNED_AT,
+        previous_proof="urn:test:first" if chained else None,
+    )
+
+
+def test_a_proof_the_issuer_chains_onto_is_endorsed(kit: ModuleType) -> None:
+    # A notary signed first; the issuer's proof names it in previousProof (VC-DI §4.5).
+    credential = _two_proofs(kit, first=kit.OTHER, second=kit.ISSUER, chained=True)
+    report = verify_credential(credential, kit.context())
+    assert report.check("proof.signature").status is P
+    assert report.check("proof.issuer_binding").status is P
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "chained"),
+    [("OTHER", "ISSUER", False), ("ISSUER", "OTHER", True), ("ISSUER", "OTHER", False)],
+)
+def test_a_strangers_proof_nobody_of_the_issuer_endorses_fails_the_binding(
+    kit: ModuleType, first: str, second: str, chained: bool
+) -> None:
+    credential = _two_proofs(
+        kit, first=getattr(kit, first), second=getattr(kit, second), chained=chained
+    )
+    report = verify_credential(credential, kit.context())
+    assert report.check("proof.signature").status is P
+    binding = report.check("proof.issuer_binding")
+    assert binding.status is F
+    assert kit.OTHER.public.did_key in binding.message
+
+
 def test_key_not_controlled_by_the_issuer(kit: ModuleType) -> None:
     # Issuer is did:key A; the proof is a perfectly good signature by did:key B.
     credential = kit.signed_degree(signer=kit.OTHER)

@@ -378,7 +378,11 @@ def check_issuer_binding(facts: Facts) -> Outcome:
             return Outcome.failed(
                 "The credential is not signed, so no key is bound to its issuer.", error
             )
-        controllers = [r.controller for r in facts.proofs.results]
+        controllers = [
+            r.controller
+            for r in facts.proofs.results
+            if r.proof_id is None or r.proof_id not in _endorsed_by(issuer, facts)
+        ]
     strangers = [c for c in controllers if c is not None and c != issuer]
     if strangers:
         error = CryptographicSecurityError(
@@ -392,6 +396,24 @@ def check_issuer_binding(facts: Facts) -> Outcome:
     if None in controllers:
         return Outcome.unknown("Could not tell who controls the signing key.")
     return Outcome.passed(f"The signing key belongs to the issuer {issuer}.")
+
+
+def _endorsed_by(issuer: str, facts: Facts) -> set[str]:
+    """Ids of the proofs that a verified proof of the issuer chains onto, directly or through
+    other chained proofs (VC-DI §4.5 proof chains). The issuer signed over those proofs, so a
+    proof in the chain made by someone else (a notary, a registrar's system) is endorsed by
+    the issuer; a proof nobody of the issuer chains onto still fails the binding."""
+    results = facts.proofs.results
+    by_id = {r.proof_id: r for r in results if r.proof_id is not None}
+    pending = [i for r in results if r.controller == issuer and r.verified for i in r.previous]
+    endorsed: set[str] = set()
+    while pending:
+        proof_id = pending.pop()
+        if proof_id in endorsed or proof_id not in by_id:
+            continue
+        endorsed.add(proof_id)
+        pending.extend(by_id[proof_id].previous)
+    return endorsed
 
 
 def _did(vm: str) -> str | None:
