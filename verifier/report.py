@@ -51,7 +51,7 @@ apply.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -253,6 +253,17 @@ class Report:
             c.status in (Status.PASS, Status.NOT_APPLICABLE)
             for c in self.checks
             if c.severity is Severity.ERROR
+        )
+
+    def verified_for(self, counted: Callable[[str], bool]) -> bool:
+        """``verified`` over the checks ``counted`` selects (VC-API ``options.checks``, see
+        verifier.checks.pipeline.selected_by): each selected error-severity or validity check
+        passed or did not apply. The others still ran and are reported, but do not count."""
+        selected = [c for c in self.checks if counted(c.id)]
+        return bool(selected) and all(
+            c.status in (Status.PASS, Status.NOT_APPLICABLE)
+            for c in selected
+            if c.severity is Severity.ERROR or c.section is Section.VALIDITY
         )
 
     @property
@@ -544,13 +555,15 @@ class PresentationReport:
 
     @property
     def presentation_verified(self) -> bool:
-        return all(c.status is Status.PASS for c in self.checks)
+        """Every error-severity check of the presentation passed (the holder check is a
+        warning: VC-DM 2.0 §5.9 lets a holder present credentials about someone else)."""
+        return all(c.status is Status.PASS for c in self.checks if c.severity is Severity.ERROR)
 
     @property
     def verdict(self) -> Verdict:
         """The presentation's verdict: its own checks first, then the weakest credential's."""
-        own = [c.status for c in self.checks]
-        if Status.FAIL in own:
+        errors = [c.status for c in self.checks if c.severity is Severity.ERROR]
+        if Status.FAIL in errors:
             return Verdict.NOT_VERIFIED
         order = (
             Verdict.NOT_VERIFIED,
@@ -558,20 +571,19 @@ class PresentationReport:
             Verdict.VERIFIED_WITH_WARNINGS,
             Verdict.VERIFIED,
         )
-        if not self.credentials:
-            return Verdict.NOT_VERIFIED
-        worst = min((r.verdict for r in self.credentials), key=order.index)
-        if Status.INDETERMINATE in own and worst is not Verdict.NOT_VERIFIED:
+        warned = any(c.counts_as_failure or c.counts_as_unknown for c in self.checks)
+        verdicts = [r.verdict for r in self.credentials]
+        verdicts.append(Verdict.VERIFIED_WITH_WARNINGS if warned else Verdict.VERIFIED)
+        worst = min(verdicts, key=order.index)
+        if Status.INDETERMINATE in errors and worst is not Verdict.NOT_VERIFIED:
             return Verdict.COULD_NOT_VERIFY
         return worst
 
     @property
     def verified(self) -> bool:
-        return (
-            self.presentation_verified
-            and bool(self.credentials)
-            and all(r.verified for r in self.credentials)
-        )
+        """The presentation's proof verified and so did every credential in it (a presentation
+        may carry none: VC-DM 2.0 §5.1 "verifiableCredential MAY be present")."""
+        return self.presentation_verified and all(r.verified for r in self.credentials)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -609,12 +621,13 @@ def _vp_check(
     error: DiplomatError | None = None,
     evidence: tuple[Evidence, ...] = (),
     aliases: Mapping[str, str | None] = _VP_PROOF_ALIASES,
+    severity: Severity = Severity.ERROR,
 ) -> CheckResult:
     return CheckResult(
         id=check_id,
         section=Section.AUTHENTICITY,
         status=status,
-        severity=Severity.ERROR,
+        severity=severity,
         message=message,
         problem=None if error is None else error.to_problem(),
         evidence=evidence,
@@ -667,6 +680,17 @@ def _presentation_proof(
 
 
 def _holder_binding(holder: str | None, credentials: list[Mapping[str, Any]]) -> CheckResult:
+    """Whether the holder is the subject of every credential presented. A warning, not an error:
+    VC-DM 2.0 lets a holder present credentials about others (a parent, an agent), and the
+    proof itself is sound; the reader sees this check by name and decides."""
+    if not credentials:
+        return _vp_check(
+            "presentation.holder_binding",
+            Status.NOT_APPLICABLE,
+            "The presentation carries no credential, so there is no subject to bind.",
+            aliases=_HOLDER_ALIASES,
+            severity=Severity.WARNING,
+        )
     if holder is None:
         error = HolderBindingError("the presentation names no holder")
         return _vp_check(
@@ -675,6 +699,7 @@ def _holder_binding(holder: str | None, credentials: list[Mapping[str, Any]]) ->
             "The presentation names no holder, so it cannot be bound to the degree's subject.",
             error,
             aliases=_HOLDER_ALIASES,
+            severity=Severity.WARNING,
         )
     strangers: list[str] = []
     for index, credential in enumerate(credentials):
@@ -695,12 +720,14 @@ def _holder_binding(holder: str | None, credentials: list[Mapping[str, Any]]) ->
             + ".",
             error,
             aliases=_HOLDER_ALIASES,
+            severity=Severity.WARNING,
         )
     return _vp_check(
         "presentation.holder_binding",
         Status.PASS,
         f"The person presenting ({holder}) is the person the degree was awarded to.",
         aliases=_HOLDER_ALIASES,
+        severity=Severity.WARNING,
     )
 
 

@@ -678,9 +678,27 @@ def test_presentation_by_someone_who_is_not_the_subject(kit: ModuleType) -> None
     report = verify_presentation(vp, kit.context(), challenge="c")
     assert report.check("presentation.proof").status is P
     binding = report.check("presentation.holder_binding")
-    assert binding.status is F
+    assert binding.status is F and binding.severity is Severity.WARNING
     assert "is not the person the degree was awarded to" in binding.message
-    assert report.verdict is Verdict.NOT_VERIFIED
+    # A warning a reader sees by name, not a failed proof (VC-DM 2.0: holders may present
+    # credentials about others).
+    assert report.verified
+    assert report.verdict is Verdict.VERIFIED_WITH_WARNINGS
+
+
+def test_presentation_without_credentials_verifies_its_proof_only(kit: ModuleType) -> None:
+    vp = proofs.sign(
+        {"@context": [kit.VC2], "type": ["VerifiablePresentation"]},
+        kit.HOLDER,
+        verification_method=kit.vm(kit.HOLDER),
+        created=kit.NOW,
+        proof_purpose="authentication",
+        challenge="c",
+    )
+    report = verify_presentation(vp, kit.context(), challenge="c")
+    assert report.check("presentation.holder_binding").status is Status.NOT_APPLICABLE
+    assert report.verified and report.verdict is Verdict.VERIFIED
+    assert not verify_presentation(vp, kit.context(), challenge="other").verified
 
 
 def test_presentation_needs_a_challenge_and_a_presentation(kit: ModuleType) -> None:

@@ -8,10 +8,10 @@ policies (VERIFY_STEPS §11.1), so clients written for those can read our report
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from vc.errors import DiplomatError, ParsingError
+from vc.errors import DiplomatError, MalformedValueError, ParsingError
 from verifier.checks import authenticity, convention, legitimacy, recipient, validity
 from verifier.checks.facts import Facts
 from verifier.checks.model import CheckResult, Outcome, Section, Severity, Status
@@ -310,3 +310,39 @@ def run_checks(
         replace(r, computed_on_untrusted_data=True) if spec.rests_on_claims(r) else r
         for spec, r in zip(specs, results, strict=True)
     )
+
+
+# VC-API verifyCredential ``options.checks``: each name the caller may ask for and the checks
+# (by id, or id prefix ending in ".") it selects. The data-model checks always run and always
+# count: a document that is not a conforming credential is never "verified".
+VCAPI_CHECKS: Mapping[str, tuple[str, ...]] = {
+    "proof": ("key_resolution", "proof."),
+    "credentialStatus": ("status.",),
+    "validFrom": ("validity.valid_from",),
+    "issuanceDate": ("validity.valid_from",),
+    "validUntil": ("validity.valid_until",),
+    "expirationDate": ("validity.valid_until",),
+    "expiration": ("validity.valid_until",),
+}
+ALWAYS_COUNTED: frozenset[str] = frozenset({"format", "data_model", "jsonld.safe_mode", "schema"})
+
+
+def selected_by(requested: Sequence[str]) -> Callable[[str], bool]:
+    """A predicate on check ids: is the check counted when the caller asked for ``requested``?
+
+    Raises MalformedValueError naming an unknown check name (never silently skipped).
+    """
+    unknown = [name for name in requested if name not in VCAPI_CHECKS]
+    if unknown:
+        raise MalformedValueError(
+            f"unknown check {unknown[0]!r}; supported: {', '.join(sorted(VCAPI_CHECKS))}",
+            pointer="/options/checks",
+        )
+    patterns = [p for name in requested for p in VCAPI_CHECKS[name]]
+
+    def counted(check_id: str) -> bool:
+        return check_id in ALWAYS_COUNTED or any(
+            check_id.startswith(p) if p.endswith(".") else check_id == p for p in patterns
+        )
+
+    return counted

@@ -24,7 +24,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from vc.errors import MalformedValueError
 from vc.ob3 import RecipientIdentity
+from verifier.challenges import NOT_ISSUED
 from verifier.checks.model import CheckResult, Severity, Status
+from verifier.checks.pipeline import selected_by
 from verifier.report import PresentationReport, Report, verify_credential, verify_presentation
 from verifier.web.bodies import (
     RECIPIENT_FIELD,
@@ -134,11 +136,15 @@ def verify_credential_endpoint() -> tuple[Response, int]:
     refuse_identity_in_url()
     country = destination(options.get("destinationCountry") or request.args.get("for"))
     recipient = recipient_of(options.get(RECIPIENT_FIELD), "/options/" + RECIPIENT_FIELD)
+    requested = _requested_checks(options.get("checks"))
+    counted = None if requested is None else selected_by(requested)
     report = verify_credential(
         credential, state().context(), destination=country, recipient=recipient
     )
-    verified = report.verified
+    verified = report.verified if counted is None else report.verified_for(counted)
     result: dict[str, Any] = {"verified": verified}
+    if requested is not None:
+        result["checks"] = list(requested)
     if options.get("returnCredential", True):
         result["credential"] = report.credential if report.credential is not None else credential
     if options.get("returnProblemDetails", True):
@@ -150,7 +156,19 @@ def verify_credential_endpoint() -> tuple[Response, int]:
     result["diplomatReport"] = report.to_dict()
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
-    return response, _http_status(verified, report.checks)
+    judged = report.checks if counted is None else [c for c in report.checks if counted(c.id)]
+    return response, _http_status(verified, judged)
+
+
+def _requested_checks(raw: object) -> list[str] | None:
+    """``options.checks``: None (every check counts) or the list of VC-API check names."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(isinstance(n, str) for n in raw):
+        raise MalformedValueError(
+            "options.checks must be a non-empty list of check names", pointer="/options/checks"
+        )
+    return list(dict.fromkeys(raw))
 
 
 @bp.post("/challenges")
@@ -193,7 +211,7 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
     challenge = options.get("challenge")
     if not isinstance(challenge, str) or not challenge:
         raise MalformedValueError(
-            "options.challenge is required: get one from POST /challenges first",
+            "options.challenge is required: your own, or one from POST /challenges",
             pointer="/options/challenge",
         )
     domain = options.get("domain")
@@ -201,7 +219,13 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
         raise MalformedValueError("options.domain must be a string", pointer="/options/domain")
     country = destination(options.get("destinationCountry") or request.args.get("for"))
     web = state()
+    # A challenge from POST /challenges is single use: redeemed here, refused when used or
+    # expired. Any other challenge is the caller's own (VC-API verifyPresentation options): it
+    # is checked against the proof, and the caller answers for its freshness.
     refusal = web.challenges.redeem(challenge)
+    source = "verifier" if refusal != NOT_ISSUED else "caller"
+    if source == "caller":
+        refusal = None
     report = verify_presentation(
         vp, web.context(), challenge=challenge, domain=domain, destination=country
     )
@@ -220,7 +244,7 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
         )
     verified = report.verified and refusal is None
     diplomat = report.to_dict()
-    diplomat["challenge"] = {"accepted": refusal is None, "reason": refusal}
+    diplomat["challenge"] = {"accepted": refusal is None, "reason": refusal, "source": source}
     if refusal is not None:
         diplomat["verdict"] = "not_verified"
         diplomat["verified"] = False
