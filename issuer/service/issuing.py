@@ -14,11 +14,12 @@ from issuer.service.base import SCHEMA_PATH, ServiceBase
 from issuer.service.identity import SUITE_FOR_KEY
 from issuer.store import Credential, NewCredential, SigningKey, new_token
 from vc import jsonld, strictjson
+from vc.datamodel import check_properties
 from vc.dates import parse_datetime
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair, KeyType
 from vc.proofs import sign
-from vc.status import status_entry, vc1_status_context
+from vc.status import parse_entry, status_entry, vc1_status_context
 from vc.suites import SUITES
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -196,8 +197,10 @@ class IssuingMixin(ServiceBase):
 
         Refuses with MalformedValueError / ParsingError / SafeModeError anything that is not a
         VC DM 1.1 or 2.0 credential: wrong first context, no VerifiableCredential type, another
-        issuer, no credentialSubject, bad dates, an existing proof or credentialStatus (status is
-        the issuer's business), or terms JSON-LD safe mode refuses. Raises
+        or a null issuer, no credentialSubject, bad dates, an existing proof, a property that
+        breaks a VC-DM rule (vc.datamodel: each error names the section), a malformed
+        credentialStatus entry, or terms JSON-LD safe mode refuses. A well-formed caller
+        credentialStatus is kept, before the issuer's own revocation and suspension entries. Raises
         DuplicateCredentialError when its diploma number (licenseNumber, else id) was issued.
         """
         if not isinstance(unsigned, Mapping):
@@ -217,11 +220,10 @@ class IssuingMixin(ServiceBase):
             raise MalformedValueError("type must include VerifiableCredential", pointer="/type")
         if "proof" in doc:
             raise MalformedValueError("the credential is already signed", pointer="/proof")
-        if "credentialStatus" in doc:
-            raise MalformedValueError(
-                "credentialStatus is set by the issuer; leave it out", pointer="/credentialStatus"
-            )
         _check_issuer(doc, signer.profile.did)
+        # VC-DM 2.0 §4.7, §4.10, §4.11, §5.3-§5.6 (vc.datamodel): refused before signing.
+        check_properties(doc, "2.0" if v2 else "1.1")
+        supplied_status = _supplied_status(doc.get("credentialStatus"))
         _check_subject(doc.get("credentialSubject"))
         now = self.now()
         date_fields = ("validFrom", "validUntil") if v2 else ("issuanceDate", "expirationDate")
@@ -247,7 +249,9 @@ class IssuingMixin(ServiceBase):
         existing = self.store.get_by_diploma_number(signer.issuer_id, diploma_number)
         if existing is not None:
             raise _duplicate(existing)
-        doc["credentialStatus"] = self.status_entries(credential_id)
+        # The issuer's own revocation and suspension entries always; a caller's well-formed
+        # entries (VC-DM 2.0 §4.10: any status method) are kept before them.
+        doc["credentialStatus"] = [*supplied_status, *self.status_entries(credential_id)]
         if created is not None and created > now:
             raise MalformedValueError(
                 "options.created must not be later than now", pointer="/options/created"
@@ -310,15 +314,40 @@ def _iso(moment: datetime) -> str:
 
 
 def _check_issuer(doc: dict[str, Any], did: str) -> None:
-    issuer = doc.get("issuer")
-    if issuer is None:
+    """An absent issuer becomes this issuer; any other must be this issuer (an explicit null is
+    refused by vc.datamodel, never replaced)."""
+    if "issuer" not in doc:
         doc["issuer"] = did
         return
+    issuer = doc["issuer"]
+    if issuer is None:
+        return  # check_properties refuses it, naming VC-DM 2.0 §4.7
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if issuer_id != did:
         raise MalformedValueError(
             f"issuer must be this issuer ({did}) or absent", pointer="/issuer"
         )
+
+
+def _supplied_status(value: object) -> list[dict[str, Any]]:
+    """The caller's credentialStatus entries (already checked against VC-DM §4.10 by
+    check_properties); a BitstringStatusListEntry must also follow Bitstring Status List §2.1.
+    Raises MalformedValueError."""
+    if value is None:
+        return []
+    entries = value if isinstance(value, list) else [value]
+    kept: list[dict[str, Any]] = []
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise MalformedValueError(
+                "VC-DM 2.0 §4.10 Status: each credentialStatus value must be an object",
+                pointer=f"/credentialStatus/{number}",
+            )
+        types = entry.get("type")
+        if "BitstringStatusListEntry" in (types if isinstance(types, list) else [types]):
+            parse_entry(entry)
+        kept.append(entry)
+    return kept
 
 
 def _check_subject(subject: object) -> None:

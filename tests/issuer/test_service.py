@@ -454,3 +454,45 @@ def test_config_from_env(tmp_path: Path) -> None:
     for env in bad:
         with pytest.raises((MalformedValueError, RangeValueError)):
             IssuerConfig.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "section"),
+    [
+        ({"issuer": None}, "VC-DM 2.0 §4.7 Issuer"),
+        ({"termsOfUse": {"id": "https://example.org/policy"}}, "VC-DM 2.0 §5.5 Terms of Use"),
+        ({"evidence": {"id": "https://example.org/evidence"}}, "VC-DM 2.0 §5.6 Evidence"),
+        ({"refreshService": {"id": "https://example.org/refresh"}}, "VC-DM 2.0 §5.4 Refreshing"),
+        ({"credentialSchema": {"id": "https://example.org/s.json"}}, "VC-DM 2.0 §4.11"),
+        ({"relatedResource": ["https://www.w3.org/ns/credentials/v2"]}, "VC-DM 2.0 §5.3"),
+        ({"credentialStatus": {"id": "https://example.org/status/1"}}, "VC-DM 2.0 §4.10"),
+    ],
+)
+def test_vc_api_issue_refuses_data_model_errors_naming_the_section(
+    service: IssuerService, overrides: dict[str, Any], section: str
+) -> None:
+    with pytest.raises(MalformedValueError) as caught:
+        service.issue_credential(minimal_vc(**overrides), actor="token:1")
+    assert caught.value.detail.startswith(section)
+    assert service.store.count_credentials(service.issuer().id) == 0
+
+
+def test_vc_api_issue_keeps_a_well_formed_caller_status_entry(service: IssuerService) -> None:
+    theirs = {
+        "id": "https://registry.example/status/7#42",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "42",
+        "statusListCredential": "https://registry.example/status/7",
+    }
+    signed = service.issue_credential(minimal_vc(credentialStatus=theirs), actor="token:1")
+    entries = signed["credentialStatus"]
+    assert entries[0] == theirs
+    ours = [e for e in entries[1:] if e["statusListCredential"].startswith(service.base_url)]
+    assert sorted(e["statusPurpose"] for e in ours) == ["revocation", "suspension"]
+    assert verify(signed, resolver=resolver_for(service), now=service.now()).verified
+    # A BitstringStatusListEntry that breaks Bitstring Status List §2.1 is refused.
+    with pytest.raises(MalformedValueError):
+        service.issue_credential(
+            minimal_vc(credentialStatus={**theirs, "statusListIndex": "-1"}), actor="token:1"
+        )

@@ -834,3 +834,35 @@ def test_reference_vectors_get_the_expected_report(name: str) -> None:
         assert revocation.status is F and "revoked" in revocation.message
         assert report.section(VALID) is F
         assert report.verdict is Verdict.NOT_VERIFIED
+
+
+@pytest.mark.parametrize(
+    ("overrides", "section"),
+    [
+        ({"termsOfUse": {"id": "https://example.org/policy"}}, "VC-DM 2.0 §5.5 Terms of Use"),
+        ({"evidence": [{"id": "https://example.org/evidence"}]}, "VC-DM 2.0 §5.6 Evidence"),
+        ({"refreshService": {"id": "https://example.org/r"}}, "VC-DM 2.0 §5.4 Refreshing"),
+        ({"credentialSchema": {"id": "https://example.org/s.json"}}, "VC-DM 2.0 §4.11"),
+        ({"relatedResource": [{"id": "https://example.org/r"}]}, "VC-DM 2.0 §5.3"),
+    ],
+)
+def test_data_model_errors_fail_the_data_model_check_naming_the_section(
+    kit: ModuleType, overrides: dict[str, Any], section: str
+) -> None:
+    # Signed as they are: the signature is good, the credential still breaks the data model.
+    credential = kit.signed_degree(**overrides)
+    report = verify_credential(credential, kit.context())
+    check = report.check("data_model")
+    assert check.status is F
+    assert check.problem is not None and check.problem["detail"].startswith(section)
+    assert section in check.message
+    assert not report.verified and report.verdict is Verdict.NOT_VERIFIED
+
+
+def test_a_null_issuer_is_a_data_model_error(kit: ModuleType) -> None:
+    credential = kit.degree()
+    credential["issuer"] = None
+    report = verify_credential(credential, kit.context())
+    check = report.check("data_model")
+    assert check.status is F and "§4.7 Issuer" in check.message
+    assert not report.verified

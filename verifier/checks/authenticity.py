@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
 
 from vc import jsonld, strictjson
+from vc.datamodel import check_properties
 from vc.dates import format_datetime, parse_datetime
 from vc.dids import split_did_url
 from vc.errors import (
@@ -85,7 +86,9 @@ def _url(value: object, where: str) -> None:
 
 
 def _data_model_problems(document: Mapping[str, Any], version: str) -> None:
-    """Raise the first VC data model problem (VC-DM 2.0 §4, VC-DM 1.1 §4)."""
+    """Raise the first VC data model problem (VC-DM 2.0 §4-§5, VC-DM 1.1 §4-§5): the rules of
+    vc.datamodel (each error names its section), then required properties and dates."""
+    check_properties(document, version)
     if "id" in document:
         _url(document["id"], "id")  # id is optional (VC-DM §4.4); when present it is a URL
     issuer = document.get("issuer")
