@@ -21,7 +21,7 @@ browser-deps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check vc issuer verifier diplomat
+	$(BIN)/ruff format --check vc issuer verifier diplomat conformance
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -183,17 +183,17 @@ def deployment(
             app.app = create_issuer_app(config, service=service)
             issuers[label] = IssuerEndpoint(label, issuer.did, url, token)
         app, url = _serve(stack, tls, trace)
-        config = VerifierConfig(
+        verifier_config = VerifierConfig(
             dev_mode=True,
             base_url=url,
             database_url=f"sqlite:///{home / 'verifier.sqlite3'}",
             extra_contexts_dir=extra_contexts,
         )
         fetcher = SafeHttpFetcher(
-            max_bytes=config.max_body_bytes,
-            timeout=config.fetch_timeout,
+            max_bytes=verifier_config.max_body_bytes,
+            timeout=verifier_config.fetch_timeout,
             allow_loopback=True,
             ssl_context=ssl.create_default_context(cafile=str(cert)),
         )
-        app.app = create_verifier_app(config, fetcher=fetcher)
+        app.app = create_verifier_app(verifier_config, fetcher=fetcher)
         yield Deployment(issuers, url)

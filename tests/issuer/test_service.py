@@ -33,6 +33,7 @@ from vc.errors import (
     RangeValueError,
     SafeModeError,
 )
+from vc.keys import KeyType
 from vc.proofs import verify
 from vc.status import check_status, parse_entry
 
@@ -496,3 +497,28 @@ def test_vc_api_issue_keeps_a_well_formed_caller_status_entry(service: IssuerSer
         service.issue_credential(
             minimal_vc(credentialStatus={**theirs, "statusListIndex": "-1"}), actor="token:1"
         )
+
+
+@pytest.mark.parametrize(
+    ("key_type", "suites"),
+    [
+        (KeyType.P384, ("ecdsa-rdfc-2019", "ecdsa-jcs-2019")),
+        (KeyType.P256, ("ecdsa-rdfc-2019", "ecdsa-jcs-2019")),
+        (KeyType.ED25519, ("eddsa-rdfc-2022", "eddsa-jcs-2022")),
+    ],
+)
+def test_vc_api_issues_every_cryptosuite_of_the_key(
+    tmp_path: Path, clock: FakeClock, key_type: KeyType, suites: tuple[str, ...]
+) -> None:
+    service = make_service(f"sqlite:///{tmp_path / 'i.sqlite3'}", tmp_path, clock, did_method="")
+    try:
+        service.init_identity("Uni", "uni.example", "KZ", key_type=key_type, did_method="key")
+        for suite in (None, *suites):
+            signed = service.issue_credential(minimal_vc(), actor="token:1", suite=suite)
+            assert signed["proof"]["cryptosuite"] == (suite or suites[0])
+            assert verify(signed, resolver=DidResolver(), now=service.now()).verified
+        other = "eddsa-rdfc-2022" if key_type is not KeyType.ED25519 else "ecdsa-rdfc-2019"
+        with pytest.raises(MalformedValueError, match="cannot sign with this issuer"):
+            service.issue_credential(minimal_vc(), actor="token:1", suite=other)
+    finally:
+        service.close()
