@@ -238,10 +238,11 @@ def _verify_one(
                 f"proofPurpose is {proof.get('proofPurpose')!r}, expected {purpose.term!r}"
             )
         signature = multibase.decode_base58btc(proof.get("proofValue"), "proof.proofValue")
-        # VC-DI-EdDSA §3.4 (jcs): a proof @context must be the document's own.
+        # VC-DI-EdDSA §3.4 (jcs): a proof @context must be the document's own. An rdfc proof
+        # is canonicalized under the document's @context (proof_configuration), so a different
+        # @context in it would be an unsigned addition: refused alike.
         if (
-            suite.canonicalization == "jcs"
-            and "@context" in proof
+            "@context" in proof
             and _as_list(proof["@context"])
             != _contexts(signed_base)[: len(_as_list(proof["@context"]))]
         ):
