@@ -273,7 +273,11 @@ def test_a_challenge_from_one_app_is_redeemed_once_by_another(
     status, body = _verify(b, challenge)
     assert status == 200, body["problemDetails"]
     assert body["verified"] is True
-    assert body["diplomatReport"]["challenge"] == {"accepted": True, "reason": None}
+    assert body["diplomatReport"]["challenge"] == {
+        "accepted": True,
+        "reason": None,
+        "source": "verifier",
+    }
 
     status, body = _verify(a, challenge)
     assert status == 422
