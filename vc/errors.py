@@ -9,6 +9,7 @@
     ├── RangeValueError                 RANGE_ERROR                  400  a value out of range (index, size)
     ├── CryptographicSecurityError      CRYPTOGRAPHIC_SECURITY_ERROR 422  signature / key / purpose failure
     │   ├── ProofVerificationError      PROOF_VERIFICATION_ERROR     422
+    │   │   └── SignatureMismatchError  PROOF_VERIFICATION_ERROR     422  the signature arithmetic failed
     │   ├── ProofGenerationError        PROOF_GENERATION_ERROR       500  (our fault, e.g. key missing)
     │   └── WeakKeyError                CRYPTOGRAPHIC_SECURITY_ERROR 422  small-order Ed25519 key
     ├── ResolutionError                 INVALID_VERIFICATION_METHOD  422  a DID or method cannot be resolved
@@ -102,6 +103,14 @@ class ProofVerificationError(CryptographicSecurityError):
     problem_type = VCDI + "PROOF_VERIFICATION_ERROR"
     code = -16
     title = "Proof verification error"
+
+
+class SignatureMismatchError(ProofVerificationError):
+    """The signature arithmetic failed over the bytes received: the only error that lets a
+    verifier say the document was changed after signing (or signed with another key). Material
+    that could not be obtained is a FetchError or a ResolutionError, never this."""
+
+    title = "Signature does not match"
 
 
 class ProofGenerationError(CryptographicSecurityError):

@@ -61,6 +61,7 @@ from typing import Any
 from vc import proofs, strictjson
 from vc.dates import format_datetime
 from vc.errors import DiplomatError, MalformedValueError, ParsingError, UnsupportedSuiteError
+from vc.jose import enveloped_token
 from vc.multibase import b64url_decode
 from vc.ob3 import RecipientIdentity
 from vc.purposes import Authentication, holder_id
@@ -758,8 +759,9 @@ def verify_presentation(
 
 
 def _enveloped(item: Mapping[str, Any]) -> str | Mapping[str, Any]:
-    """VC-JOSE-COSE §3.2: an EnvelopedVerifiableCredential carries a data: URL with the JWT."""
-    value = item.get("id")
-    if isinstance(value, str) and value.startswith("data:") and "," in value:
-        return value.split(",", 1)[1]
-    return item
+    """VC-JOSE-COSE §3.2: an EnvelopedVerifiableCredential carries a data:application/vc+jwt URL
+    with the JWT (another media type is not unwrapped)."""
+    try:
+        return enveloped_token(item.get("id"))
+    except DiplomatError:
+        return item  # reported by the format check: an envelope is not a credential

@@ -20,11 +20,11 @@ from issuer.degree import parse_input
 from issuer.service import BatchFormat
 from issuer.store import Batch, BatchProgress, BatchRow, Credential
 from issuer.web.auth import current_principal, require_token
-from issuer.web.requests import json_object, require_media_type
+from issuer.web.requests import json_object, require_media_type, whole_number
 from issuer.web.state import state
 from vc import strictjson
 from vc.dates import format_datetime
-from vc.errors import ParsingError, RangeValueError
+from vc.errors import ParsingError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -212,8 +212,4 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise RangeValueError(
-            f"{name} must be a whole number from {low} to {high}", pointer=f"/{name}"
-        )
-    return int(raw)
+    return whole_number(raw, name, low, high)

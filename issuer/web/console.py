@@ -32,6 +32,7 @@ from issuer.web.auth import (
     safe_next,
 )
 from issuer.web.diploma import diploma_view
+from issuer.web.requests import whole_number
 from issuer.web.state import state
 from vc.errors import DiplomatError, MalformedValueError
 from vc.ob3 import DEGREE_TYPES
@@ -39,6 +40,7 @@ from vc.ob3 import DEGREE_TYPES
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 PAGE_SIZE = 25
+MAX_OFFSET = 10**9
 MAX_REASON = 500
 
 
@@ -261,8 +263,7 @@ def batch_progress(batch_id: int) -> Response:
 @require_login()
 def credentials() -> str:
     q = request.args.get("q", "").strip() or None
-    raw_offset = request.args.get("offset", "0")
-    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    offset = whole_number(request.args.get("offset") or "0", "offset", 0, MAX_OFFSET)
     items = find_credentials(q, limit=PAGE_SIZE, offset=offset)
     return render_template("credentials.html", items=items, q=q, offset=offset, limit=PAGE_SIZE)
 

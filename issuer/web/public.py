@@ -17,6 +17,7 @@ from issuer.errors import NotFoundError
 from issuer.store import Credential, ShareLink
 from issuer.web.auth import redirect_to
 from issuer.web.diploma import diploma_view
+from issuer.web.requests import whole_number
 from issuer.web.state import state
 from vc.dids import did_web_url
 from vc.errors import MalformedValueError, RangeValueError
@@ -252,9 +253,11 @@ def _expiry(raw: str, now: datetime) -> datetime | None:
     text = raw.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LINK_DAYS:
+    try:
+        days = whole_number(text, "expiry (days)", 1, MAX_LINK_DAYS)
+    except RangeValueError:
         raise RangeValueError(
             f"expiry must be a whole number of days from 1 to {MAX_LINK_DAYS}",
             pointer="/expires_days",
-        )
-    return now.astimezone(UTC) + timedelta(days=int(text))
+        ) from None
+    return now.astimezone(UTC) + timedelta(days=days)

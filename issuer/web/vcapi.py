@@ -197,12 +197,14 @@ def _entries(raw: object) -> list[str]:
             raise MalformedValueError(
                 f"unknown field(s) in credentialStatus: {', '.join(unknown)}", pointer=where
             )
-        if item.get("type") not in _ENTRY_TYPES:
+        # isinstance first: a list or an object is unhashable, and `in` a frozenset would raise.
+        kind = item.get("type")
+        if not isinstance(kind, str) or kind not in _ENTRY_TYPES:
             raise MalformedValueError(
                 "credentialStatus.type must be BitstringStatusListEntry", pointer=where + "/type"
             )
         purpose = item.get("statusPurpose")
-        if purpose not in _PURPOSES:
+        if not isinstance(purpose, str) or purpose not in _PURPOSES:
             raise MalformedValueError(
                 "statusPurpose must be revocation or suspension", pointer=where + "/statusPurpose"
             )

@@ -21,7 +21,7 @@ from vc.errors import (
     ProofVerificationError,
     RangeValueError,
     ResolutionError,
-    UnsafeUrlError,
+    SignatureMismatchError,
 )
 from vc.multibase import b64url_decode
 from vc.schemas import DEGREE_CREDENTIAL, schema_validator
@@ -238,10 +238,11 @@ def verification_methods(facts: Facts) -> list[str]:
 
 
 def could_not_fetch(error: DiplomatError) -> bool:
-    """A network failure (or an offline resolver) means "could not check", not "failed"."""
-    if isinstance(error, UnsafeUrlError):
-        return False
-    if isinstance(error, FetchError):
+    """Material that could not be obtained means "could not check", not "failed": a network
+    failure, an offline resolver, and a URL the fetcher refused to open (UnsafeUrlError: a
+    private address, a redirect to another host). Refusing to look is not evidence against the
+    credential; only what was obtained and checked can fail it."""
+    if isinstance(error, FetchError):  # UnsafeUrlError included
         return True
     return isinstance(error, ResolutionError) and "no fetcher configured" in error.detail
 
@@ -318,11 +319,21 @@ def check_signature(facts: Facts) -> Outcome:
     failed = [
         r.error for r in result.results if r.error is not None and not could_not_fetch(r.error)
     ]
-    if failed:
-        error = failed[0]
+    # Tampering is claimed only when the signature arithmetic failed over the bytes received;
+    # any other refusal (a revoked key, a proof from the future, a wrong purpose) says what it is.
+    mismatched = [error for error in failed if isinstance(error, SignatureMismatchError)]
+    if mismatched:
+        error = mismatched[0]
         return Outcome.failed(
             "The signature does not match the credential: it was changed after signing, or "
             f"signed with another key ({error.detail}).",
+            error,
+            *evidence,
+        )
+    if failed:
+        error = failed[0]
+        return Outcome.failed(
+            f"The proof cannot be accepted: {error.detail}.",
             error,
             *evidence,
         )
@@ -356,7 +367,14 @@ def _jwt_signature(facts: Facts) -> Outcome:
         return Outcome.unknown(
             f"The JWT signature could not be checked: {error.detail}.", error, evidence
         )
-    return Outcome.failed(f"The JWT does not verify: {error.detail}.", error, evidence)
+    if isinstance(error, SignatureMismatchError):
+        return Outcome.failed(
+            "The JWT signature does not match the credential: it was changed after signing, or "
+            f"signed with another key ({error.detail}).",
+            error,
+            evidence,
+        )
+    return Outcome.failed(f"The JWT cannot be accepted: {error.detail}.", error, evidence)
 
 
 def check_issuer_binding(facts: Facts) -> Outcome:

@@ -131,7 +131,7 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
         fetched = lists.get(entry.list_credential, now=facts.now)
     except DiplomatError as exc:
         where = Evidence(kind="status-list", source=entry.list_credential, detail=exc.detail)
-        if could_not_fetch(exc):  # an UnsafeUrlError (refused URL) is a failure
+        if could_not_fetch(exc):  # refused (UnsafeUrlError) or unavailable: not a verdict
             return Outcome.unknown(
                 f"The {purpose} status could not be checked: the status list "
                 f"{entry.list_credential} could not be fetched ({exc.detail}). This is not a "
