@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
 from vc import strictjson
+from vc.dates import CLOCK_SKEW
 from vc.dids import DidResolver
 from vc.errors import (
     CryptographicSecurityError,
@@ -66,8 +67,6 @@ _VC2_TYPS = frozenset({"vc+jwt", "application/vc+jwt", "vc-ld+jwt", "application
 _VC11_TYPS = frozenset({"jwt", "application/jwt"})
 # VC-JOSE-COSE §3.2 (enveloped credentials): the data: URL names the securing media type.
 ENVELOPED_MEDIA_TYPES = frozenset({"application/vc+jwt", "application/vc-ld+jwt"})
-# Issuer and verifier clocks differ by a little (RFC 7519 §4.1.5 allows "some small leeway").
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def enveloped_token(data_url: object, pointer: str = "/id") -> str:

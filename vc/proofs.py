@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from vc import jsonld, multibase
-from vc.dates import format_datetime, parse_datetime
+from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
 from vc.dids import DidResolver
 from vc.errors import (
     CryptographicSecurityError,
@@ -178,6 +178,12 @@ def _verify_one(
         if not isinstance(vm_id, str):
             raise MalformedValueError("proof.verificationMethod must be a string")
         created = parse_datetime(proof.get("created"), "proof.created")
+        if created > now + CLOCK_SKEW:
+            # VC-DI §4.3 step: a proof cannot have been made after the moment of verification.
+            raise ProofVerificationError(
+                f"the proof claims to be created at {proof['created']}, after now "
+                f"({format_datetime(now)}) beyond the clock-skew tolerance"
+            )
         if "expires" in proof and parse_datetime(proof["expires"], "proof.expires") <= now:
             raise ProofVerificationError(f"the proof expired at {proof['expires']}")
         if "previousProof" in proof:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from vc import status as bitstring
-from vc.dates import format_datetime, parse_datetime
+from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
 from vc.errors import DiplomatError, StatusListError
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.facts import Facts, types_of
@@ -28,11 +28,6 @@ _LEGACY_TYPES: Mapping[str, str] = {
     "1EdTechRevocationList": "revocation",
     "RevocationList2020Status": "revocation",
 }
-
-
-# Issuer and verifier clocks differ; a status list signed a moment ago on a server whose clock
-# runs a little ahead must not read "not yet valid" (the same leeway JWT libraries allow).
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _date(facts: Facts, names: tuple[str, str]) -> tuple[str, datetime | None]:

@@ -249,8 +249,19 @@ def _load_signed(
         )
     if "proof" not in credential:
         raise RegistryError(f"the registry credential of {operator} has no proof")
+    # A registry published ahead of its validFrom is loaded (and not relied on until then): its
+    # proof is verified as of validFrom, so "created in the future" is judged against the date
+    # the registry takes effect, not against a verifier that loaded it early.
+    try:
+        effective = max(now, parse_datetime(credential.get("validFrom"), "validFrom"))
+    except MalformedValueError:
+        effective = now  # an unreadable validFrom is refused below, after the proof
     result = proofs.verify(
-        credential, resolver=resolver, now=now, purpose=AssertionMethod(), loader=loader
+        credential,
+        resolver=resolver,
+        now=effective,
+        purpose=AssertionMethod(),
+        loader=loader,
     )
     if not result.verified:
         reasons = "; ".join(str(e) for e in result.errors)
