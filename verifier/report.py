@@ -78,6 +78,7 @@ from verifier.checks.model import (
 )
 from verifier.checks.pipeline import CREDENTIAL_CHECKS, run_checks
 from verifier.context import VerifierContext, check_country
+from verifier.display import shown
 from verifier.recognition import RecognitionAssessment
 
 __all__ = [
@@ -176,6 +177,22 @@ class CredentialSummary:
     issuer_country: str | None = None
     issuer_country_claimed: str | None = None
     registry_institution_name: str | None = None
+    not_a_degree: str | None = None  # why the degree profile does not hold (None: it is a degree)
+
+    @property
+    def issuer_display(self) -> str:
+        """The issuer's name as a reader should see it: the registry's name when a registry lists
+        the issuer; otherwise the credential's own claim, labelled as such (anyone can write any
+        name into a credential they sign)."""
+        if self.registry_institution_name:
+            if self.issuer_name and self.issuer_name != self.registry_institution_name:
+                return f"{self.registry_institution_name} (calls itself “{self.issuer_name}”)"
+            return self.registry_institution_name
+        if self.issuer_name:
+            return (
+                f"{self.issuer_name} (as the credential states it; no registry lists this issuer)"
+            )
+        return "not stated"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,6 +210,8 @@ class CredentialSummary:
             "issuer_country_source": "registry" if self.issuer_country else None,
             "issuer_country_claimed": self.issuer_country_claimed,
             "registry_institution_name": self.registry_institution_name,
+            "issuer_display": self.issuer_display,
+            "not_a_degree": self.not_a_degree,
         }
 
 
@@ -468,20 +487,26 @@ def _summary(facts: Facts) -> CredentialSummary:
         if isinstance(address, Mapping) and isinstance(address.get("addressCountryCode"), str):
             claimed_country = address["addressCountryCode"]
     standing = facts.standing
+    # Every string shown comes through verifier.display (the display.text check says what was
+    # removed); nothing degree-specific is shown for a credential that is not a degree.
+    is_degree = facts.not_a_degree is None
     return CredentialSummary(
-        holder_name=degree.holder_name,
-        holder_id=degree.holder_id,
-        degree_title=degree.title,
-        achievement_type=degree.achievement_type,
-        field_of_study=degree.field_of_study,
-        isced_level=degree.isced_level,
-        isced_field=degree.isced_field,
+        holder_name=shown(degree.holder_name),
+        holder_id=shown(degree.holder_id),
+        degree_title=shown(degree.title),
+        achievement_type=shown(degree.achievement_type) if is_degree else None,
+        field_of_study=shown(degree.field_of_study),
+        isced_level=degree.isced_level if is_degree else None,
+        isced_field=degree.isced_field if is_degree else None,
         awarded=degree.award_date,
-        issuer_name=issuer_name,
-        issuer_did=facts.issuer,
+        issuer_name=shown(issuer_name),
+        issuer_did=shown(facts.issuer),
         issuer_country=standing.country if standing is not None else None,
-        issuer_country_claimed=claimed_country,
-        registry_institution_name=standing.institution_name if standing is not None else None,
+        issuer_country_claimed=shown(claimed_country),
+        registry_institution_name=shown(
+            standing.institution_name if standing is not None else None
+        ),
+        not_a_degree=facts.not_a_degree if facts.document is not None else None,
     )
 
 

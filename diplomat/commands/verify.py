@@ -126,7 +126,7 @@ def _print_human(report: Report) -> None:
             file=out,
         )
         print(
-            f"  issuer: {summary.registry_institution_name or summary.issuer_name or '?'} "
+            f"  issuer: {summary.issuer_display} "
             f"({summary.issuer_did or 'no issuer'})"
             f"{', ' + summary.issuer_country if summary.issuer_country else ''}",
             file=out,

@@ -72,6 +72,7 @@ def test_valid_degree_is_verified_with_every_check_reported(kit: ModuleType) -> 
         "accreditation.scope_at_award_date": P,
         "accreditation.current": P,
         "recognition.convention": P,
+        "display.text": P,
     }
     assert sections(report) == (P, P, P, P)
     assert report.verdict is Verdict.VERIFIED

@@ -9,6 +9,7 @@ import functools
 from vc.errors import DiplomatError
 from verifier import recognition
 from verifier.checks.facts import Facts
+from verifier.checks.legitimacy import not_a_degree
 from verifier.checks.model import Evidence, NotCoveredError, Outcome
 from verifier.recognition import Outcome as Coverage
 from verifier.recognition import RecognitionAssessment
@@ -46,6 +47,9 @@ def check_recognition(facts: Facts) -> Outcome:
     dataset = facts.ctx.conventions
     if facts.destination is None:
         return Outcome.skipped("No destination country was given, so recognition was not assessed.")
+    gate = not_a_degree(facts)
+    if gate is not None:
+        return gate
     if dataset is None:
         return Outcome.unknown(
             "No recognition-conventions dataset is configured, so recognition could not be "

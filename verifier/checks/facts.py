@@ -23,6 +23,7 @@ from vc.ob3 import (
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.context import IssuerStanding, VerifierContext
 
+DEGREE_CREDENTIAL_TYPES = ("AchievementCredential", "OpenBadgeCredential")
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
@@ -189,6 +190,36 @@ class Facts:
     @functools.cached_property
     def degree(self) -> Degree:
         return degree_of(self.document or {})
+
+    @functools.cached_property
+    def not_a_degree(self) -> str | None:
+        """Why this credential is not a degree by Diplomat's degree profile, or None when it is.
+
+        Nothing is called a degree (accredited, recognised) before the profile holds: an Open
+        Badges AchievementCredential (or OpenBadgeCredential) with exactly one subject whose
+        achievement states a degree type (OB 3.0 achievementType) or an ISCED level. A bare
+        ``VerifiableCredential``, an empty subject or two subjects are credentials, not degrees.
+        """
+        document = self.document
+        if document is None:
+            return "the input is not a credential"
+        if not set(DEGREE_CREDENTIAL_TYPES) & set(types_of(document.get("type"))):
+            return "its type is not AchievementCredential (Open Badges 3.0)"
+        raw = document.get("credentialSubject")
+        subjects = subjects_of(document)
+        if len(subjects) != 1 or (isinstance(raw, list) and len(raw) != 1):
+            count = len(raw) if isinstance(raw, list) else len(subjects)
+            return f"a degree has exactly one credentialSubject, this credential has {count}"
+        achievement = subjects[0].get("achievement")
+        if not isinstance(achievement, Mapping) or not achievement:
+            return "its credentialSubject states no achievement"
+        degree = self.degree
+        if degree.achievement_type not in DEGREE_TYPES and degree.isced_level is None:
+            return (
+                f"its achievementType {degree.achievement_type!r} is not a degree and it states "
+                "no ISCED level"
+            )
+        return None
 
     @functools.cached_property
     def proofs(self) -> proofs.ProofsResult:

@@ -4,7 +4,14 @@ was it accredited for this degree's level and field when it was awarded, and tod
 from __future__ import annotations
 
 from verifier.checks.facts import Facts
-from verifier.checks.model import Evidence, NotAccreditedError, Outcome, Status, UnknownIssuerError
+from verifier.checks.model import (
+    Evidence,
+    NotAccreditedError,
+    NotADegreeError,
+    Outcome,
+    Status,
+    UnknownIssuerError,
+)
 from verifier.context import AccreditationFinding, IssuerStanding
 
 NO_REGISTRY = (
@@ -102,8 +109,26 @@ def _accreditation(facts: Facts, finding: AccreditationFinding, when: str) -> Ou
     )
 
 
+def not_a_degree(facts: Facts) -> Outcome | None:
+    """The outcome of a degree-only check when the credential is not a degree by the profile
+    (``Facts.not_a_degree``): could not be assessed, with the reason; None when it is one."""
+    if facts.document is None or facts.version is None:
+        return Outcome.skipped("Not checked: the input is not a credential.")
+    reason = facts.not_a_degree
+    if reason is None:
+        return None
+    return Outcome.unknown(
+        f"Not assessed: this is not a degree by the degree profile ({reason}). A signature "
+        "proves who signed a credential, not that it is an accredited degree.",
+        NotADegreeError(f"not a degree: {reason}"),
+    )
+
+
 def check_accreditation_at_award(facts: Facts) -> Outcome:
     """Accredited for the degree's level and field on the award date (ENIC-KZ's question)."""
+    gate = not_a_degree(facts)
+    if gate is not None:
+        return gate
     standing = _standing(facts)
     if isinstance(standing, Outcome):
         return standing
@@ -121,6 +146,9 @@ def check_accreditation_at_award(facts: Facts) -> Outcome:
 def check_accreditation_today(facts: Facts) -> Outcome:
     """Accredited today for the same scope (a note: a degree stays valid if accreditation lapsed
     after it was awarded)."""
+    gate = not_a_degree(facts)
+    if gate is not None:
+        return gate
     standing = _standing(facts)
     if isinstance(standing, Outcome):
         return standing

@@ -186,6 +186,16 @@ class NotAccreditedError(VerificationFinding):
     title = "Issuer not accredited for this degree"
 
 
+class NotADegreeError(VerificationFinding):
+    problem_type = "urn:diplomat:problem:not-a-degree"
+    title = "Not a degree by the degree profile"
+
+
+class DeceptiveTextError(VerificationFinding):
+    problem_type = "urn:diplomat:problem:deceptive-text"
+    title = "Hidden or look-alike characters in displayed text"
+
+
 class NotCoveredError(VerificationFinding):
     problem_type = "urn:diplomat:problem:not-covered"
     title = "No recognition convention applies"

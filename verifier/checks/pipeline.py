@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from vc.errors import DiplomatError, ParsingError
-from verifier.checks import authenticity, convention, legitimacy, recipient, validity
+from verifier.checks import authenticity, convention, legitimacy, recipient, text, validity
 from verifier.checks.facts import Facts
 from verifier.checks.model import CheckResult, Outcome, Section, Severity, Status
 
@@ -182,6 +182,10 @@ CREDENTIAL_CHECKS: tuple[CheckSpec, ...] = (
         _aliases(ob3="recipient"),
         reads_claims=True,
     ),
+    # Unicode TR #36 / UTS #39: what the report shows must be what was signed, read the same
+    # way. A warning: the signature may still be genuine (the issuer wrote it so). It judges the
+    # characters received, not what they claim, so it holds whether or not the proof verified.
+    CheckSpec("display.text", A, WARNING, text.check_displayed_text, _aliases()),
     CheckSpec(
         "validity.valid_from",
         V,

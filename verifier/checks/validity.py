@@ -8,7 +8,7 @@ from typing import Any
 
 from vc import status as bitstring
 from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
-from vc.errors import DiplomatError, StatusListError
+from vc.errors import DiplomatError, MalformedValueError, StatusListError
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.facts import Facts, types_of
 from verifier.checks.model import (
@@ -193,6 +193,24 @@ def check_status(facts: Facts, purpose: str) -> Outcome:
     indeterminate, a list signed by anyone but the issuer fails."""
     if facts.document is None or facts.version is None:
         return Outcome.skipped("Not checked: the input is not a credential.")
+    if purpose == "revocation":
+        # Fail closed: an entry whose purpose cannot be read might be the revocation entry; were
+        # it skipped, a credential could drop out of revocation by losing one property.
+        for index, raw in enumerate(_raw_entries(facts.document)):
+            named = _entry_purpose(raw)
+            if named is None or named not in bitstring.PURPOSES | set(_LEGACY_TYPES.values()):
+                stated = raw.get("statusPurpose") if isinstance(raw, Mapping) else None
+                error: DiplomatError = MalformedValueError(
+                    f"credentialStatus entry {index} has no usable statusPurpose "
+                    f"({'missing' if stated is None else repr(stated)[:60]}): it may be the "
+                    "revocation entry, so the credential cannot be shown as not revoked",
+                    pointer=f"/credentialStatus/{index}/statusPurpose",
+                )
+                return Outcome.failed(
+                    "A status entry of this credential does not say what it is for (no usable "
+                    "statusPurpose), so whether the credential is revoked cannot be established.",
+                    error,
+                )
     entries = [raw for raw in _raw_entries(facts.document) if _entry_purpose(raw) == purpose]
     if not entries:
         if not _raw_entries(facts.document):

@@ -84,6 +84,7 @@ CHECK_NAMES: Mapping[str, str] = {
     "proof.signature": "Digital signature",
     "proof.issuer_binding": "Signed by the issuer",
     "recipient": "Issued to your candidate",
+    "display.text": "No hidden or look-alike text",
     "validity.valid_from": "Valid from",
     "validity.valid_until": "Valid until",
     "status.revocation": "Not revoked",
