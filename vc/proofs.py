@@ -174,9 +174,12 @@ def _verify_one(
             raise MalformedValueError("proof must be an object")
         suite = suite_for_proof(proof)
         suite_name = suite.name
-        vm_id = proof.get("verificationMethod")
-        if not isinstance(vm_id, str):
+        # Only a string is ever kept as the method: a list or an object here would travel on
+        # into the report's evidence as if it were an id.
+        raw_vm = proof.get("verificationMethod")
+        if not isinstance(raw_vm, str):
             raise MalformedValueError("proof.verificationMethod must be a string")
+        vm_id = raw_vm
         created = parse_datetime(proof.get("created"), "proof.created")
         if created > now + CLOCK_SKEW:
             # VC-DI §4.3 step: a proof cannot have been made after the moment of verification.

@@ -9,19 +9,20 @@ and carries a CSRF token that every console POST must echo in its ``csrf_token``
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any, Literal, ParamSpec, TypeVar, cast
+from typing import Any, Literal, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from issuer.errors import PROBLEMS
+from issuer.errors import PROBLEMS, NotFoundError
 from issuer.web.state import state
 from vc.errors import DiplomatError
 
@@ -144,7 +145,8 @@ def log_in(username: str, password: str) -> Principal:
     user = state().service.authenticate(username, password)
     session.clear()
     session["user"] = user.username
-    session["role"] = user.role
+    session["role"] = user.role  # informative only: every request reads the role from the store
+    session["stamp"] = _session_stamp(user.password_hash)
     session["since"] = datetime.now(UTC).isoformat()
     session["csrf"] = secrets.token_urlsafe(32)
     return Principal("user", user.username, user.role)
@@ -154,10 +156,20 @@ def log_out() -> None:
     session.clear()
 
 
+def _session_stamp(password_hash: str) -> str:
+    """What ties a session to the password it was opened with: a keyed digest of the stored
+    argon2 hash (it changes with the password; the cookie, signed but readable, learns nothing)."""
+    key = current_app.secret_key
+    secret = key.encode() if isinstance(key, str) else bytes(key or b"")
+    return hmac.new(secret, password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def console_principal() -> Principal | None:
-    """The logged-in console user, or None (no session, or one older than SESSION_LIFETIME)."""
-    username, role, since = session.get("user"), session.get("role"), session.get("since")
-    if not isinstance(username, str) or role not in _RANK or not isinstance(since, str):
+    """The logged-in console user, or None: no session, one older than SESSION_LIFETIME, or one
+    whose user was deleted or changed password since it was opened. The role is read from the
+    store on every request, never from the cookie, so a demotion takes effect at once."""
+    username, stamp, since = session.get("user"), session.get("stamp"), session.get("since")
+    if not isinstance(username, str) or not isinstance(stamp, str) or not isinstance(since, str):
         return None
     try:
         started = datetime.fromisoformat(since)
@@ -166,7 +178,15 @@ def console_principal() -> Principal | None:
     if datetime.now(UTC) - started > SESSION_LIFETIME:
         session.clear()
         return None
-    return Principal("user", username, cast(Role, role))
+    try:
+        user = state().service.store.get_user(username)
+    except NotFoundError:
+        session.clear()  # deleted since login
+        return None
+    if not hmac.compare_digest(stamp, _session_stamp(user.password_hash)):
+        session.clear()  # the password changed: every session opened with the old one ends
+        return None
+    return Principal("user", user.username, user.role)
 
 
 def require_login(role: Role = "registrar") -> Callable[[Callable[P, Any]], Callable[P, Any]]:

@@ -163,7 +163,7 @@ def evidence_view(item: Evidence) -> EvidenceView:
     valid = None
     if item.valid_from or item.valid_until:
         valid = f"{_when(item.valid_from) or 'open'} to {_when(item.valid_until) or 'open-ended'}"
-    source = item.source
+    source = item.source if isinstance(item.source, str) else None
     return EvidenceView(
         kind=EVIDENCE_KINDS.get(item.kind, item.kind.replace("-", " ").capitalize()),
         source=source,
