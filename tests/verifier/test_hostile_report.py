@@ -191,10 +191,10 @@ def test_hidden_and_direction_changing_characters_are_removed_and_flagged(
 
 def test_look_alike_letters_in_the_issuer_name_are_flagged(kit: ModuleType) -> None:
     document = kit.degree()
-    document["issuer"] = {**document["issuer"], "name": "Tеst University"}  # Cyrillic е
+    document["issuer"] = {**document["issuer"], "name": "T\u0435st University"}  # Cyrillic ie
     report = verify_credential(kit.sign(document), kit.context())
     check = report.check("display.text")
-    assert check.status is F and "look-alikes" in check.message and "Tеst" in check.message
+    assert check.status is F and "look-alikes" in check.message and "T\u0435st" in check.message
 
 
 def test_kazakh_and_english_names_in_their_own_scripts_are_not_flagged(kit: ModuleType) -> None:
