@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from vc import jose, jsonld, proofs, strictjson
-from vc.dates import CLOCK_SKEW, format_datetime
+from vc.dates import CLOCK_SKEW
 from vc.dids import DidResolver, parse_did_document
 from vc.errors import (
     CryptographicSecurityError,
