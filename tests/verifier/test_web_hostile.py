@@ -45,9 +45,7 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
     return problem
 
 
-@pytest.mark.parametrize(
-    "path", ["/credentials/verify", "/api/verify", "/presentations/verify"]
-)
+@pytest.mark.parametrize("path", ["/credentials/verify", "/api/verify", "/presentations/verify"])
 def test_a_number_of_thousands_of_digits_is_a_400(world: World, path: str) -> None:
     body = '{"verifiableCredential": {"n": ' + HUGE + "}}"
     response = world.client.post(path, data=body, content_type="application/json")
@@ -56,9 +54,7 @@ def test_a_number_of_thousands_of_digits_is_a_400(world: World, path: str) -> No
 
 def test_a_huge_number_inside_a_credential_is_a_400_everywhere(world: World) -> None:
     text = json.dumps(world.good)[:-1] + ', "n": -' + HUGE + "}"
-    _problem(
-        world.client.post("/api/verify", data=text, content_type="application/json"), 400
-    )
+    _problem(world.client.post("/api/verify", data=text, content_type="application/json"), 400)
     for path, data in (
         ("/verify/paste", {"credential": text}),
         ("/verify/upload", {"file": (io.BytesIO(text.encode()), "vc.json")}),
@@ -87,7 +83,9 @@ def test_a_verification_method_array_renders_the_report_page(world: World) -> No
     credential = kit.signed_degree()
     credential["proof"]["verificationMethod"] = [kit.vm(kit.UNIVERSITY)] * 2
     page = world.client.post(
-        "/verify/paste", data={"credential": json.dumps(credential)}, headers={"Accept": "text/html"}
+        "/verify/paste",
+        data={"credential": json.dumps(credential)},
+        headers={"Accept": "text/html"},
     )
     assert page.status_code == 200, page.get_data(as_text=True)[:300]
     assert 'data-verdict="not_verified"' in page.get_data(as_text=True)
