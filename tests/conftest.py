@@ -7,6 +7,8 @@ repository (CI provides it); they are never vendored into the project.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,33 @@ import pytest
 from vc.jsonld import StaticDocumentLoader
 
 VECTORS_ABSENT = "../shared/vectors is absent (it is provided beside the repository in CI)"
+# CI always has ../shared: there (`.ci/run` sets this) a test skipped because ../shared or its
+# vectors are missing is a failure, not a quiet skip. A plain `make test` elsewhere still skips.
+REQUIRE_SHARED_ENV = "DIPLOMAT_REQUIRE_SHARED"
+
+
+def is_missing_shared_skip(reason: str) -> bool:
+    """Is this skip reason "../shared (or its vectors) is absent"? Every such skip in the suite
+    names the shared folder and says it is absent or not found."""
+    text = reason.lower()
+    return "shared" in text and ("absent" in text or "not found" in text)
+
+
+def shared_required(environ: Any = os.environ) -> bool:
+    return str(environ.get(REQUIRE_SHARED_ENV, "")).strip() not in ("", "0")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[Any]:
+    """Under DIPLOMAT_REQUIRE_SHARED, turn "../shared is absent" skips into failures."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not shared_required():
+        return
+    reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if is_missing_shared_skip(reason):
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRE_SHARED_ENV} is set but the oracle is missing: {reason}"
 
 
 def shared_path() -> Path:

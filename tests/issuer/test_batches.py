@@ -418,6 +418,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_batch_killed_with_sigkill_resumes_with_every_row_issued_once(tmp_path: Path) -> None:
     db = tmp_path / "issuer.sqlite3"
     env = {

@@ -182,6 +182,7 @@ def _assert_each_index_and_number_once(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_eight_processes_never_share_an_index_or_a_diploma_number(
     make_store: Callable[..., Store], make_issuer: Callable[..., Issuer], db_url: str
 ) -> None:
@@ -196,6 +197,7 @@ def test_eight_processes_never_share_an_index_or_a_diploma_number(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_eight_processes_storing_chunks_never_share_an_index_or_a_diploma_number(
     make_store: Callable[..., Store], make_issuer: Callable[..., Issuer], db_url: str
 ) -> None:
@@ -214,6 +216,7 @@ def test_eight_processes_storing_chunks_never_share_an_index_or_a_diploma_number
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_eight_processes_open_a_fresh_database_at_once(
     make_store: Callable[..., Store], db_url: str
 ) -> None:
