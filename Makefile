@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench browser-deps clean
+.PHONY: demo test lint typecheck unit bench fuzz browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Mutated requests to every endpoint of both services on 127.0.0.1 (FUZZ_REQUESTS, default
+# 100000): prints requests and 5xx per endpoint, exits 1 on any 500. Not part of `make test`.
+FUZZ_REQUESTS ?= 100000
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz --requests $(FUZZ_REQUESTS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
