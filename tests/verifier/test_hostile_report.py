@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -233,3 +234,16 @@ def test_a_verification_method_array_is_reported_not_crashed(kit: ModuleType) ->
     for check in report.checks:
         for item in check.evidence:
             assert item.source is None or isinstance(item.source, str)
+
+
+def test_the_cli_refuses_a_huge_number_with_exit_2_and_no_traceback(
+    kit: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from diplomat.cli import main
+
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(kit.signed_degree())[:-1] + ', "n": ' + "9" * 5000 + "}")
+    code = main(["verify", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and "precision" in err
