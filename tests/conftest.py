@@ -7,30 +7,16 @@ repository (CI provides it); they are never vendored into the project.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sharedkit import REQUIRE_SHARED_ENV, is_missing_shared_skip, shared_required
 
 from vc.jsonld import StaticDocumentLoader
 
 VECTORS_ABSENT = "../shared/vectors is absent (it is provided beside the repository in CI)"
-# CI always has ../shared: there (`.ci/run` sets this) a test skipped because ../shared or its
-# vectors are missing is a failure, not a quiet skip. A plain `make test` elsewhere still skips.
-REQUIRE_SHARED_ENV = "DIPLOMAT_REQUIRE_SHARED"
-
-
-def is_missing_shared_skip(reason: str) -> bool:
-    """Is this skip reason "../shared (or its vectors) is absent"? Every such skip in the suite
-    names the shared folder and says it is absent or not found."""
-    text = reason.lower()
-    return "shared" in text and ("absent" in text or "not found" in text)
-
-
-def shared_required(environ: Any = os.environ) -> bool:
-    return str(environ.get(REQUIRE_SHARED_ENV, "")).strip() not in ("", "0")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REQUIRE_SHARED_ENV, VECTORS_ABSENT, is_missing_shared_skip, shared_required
+from sharedkit import REQUIRE_SHARED_ENV, is_missing_shared_skip, shared_required
+
+VECTORS_ABSENT = "../shared/vectors is absent (it is provided beside the repository in CI)"
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,9 +60,10 @@ def test_the_switch_reads_the_environment() -> None:
 
 def _run(tmp_path: Path, required: bool) -> str:
     tmp_path.mkdir()
-    (tmp_path / "conftest.py").write_text(
-        (REPO / "tests" / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    for name in ("conftest.py", "sharedkit.py"):
+        (tmp_path / name).write_text(
+            (REPO / "tests" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     (tmp_path / "test_oracle.py").write_text(
         "import pytest\n\n"
         "def test_needs_vectors() -> None:\n"
