@@ -12,11 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Headless Chromium and its driver for the page tests (Debian packages).
+# Headless Chromium and its driver for the page tests, pdftotext for the record's tests, DejaVu Sans
+# for the verification record PDF (Debian packages); axe-core for the accessibility test (npm).
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  echo "installing chromium and chromium-driver (Debian)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then \
+	  echo "installing chromium, chromium-driver, poppler-utils and fonts-dejavu-core (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; \
+	fi
+	@if ! test -f node_modules/axe-core/axe.min.js; then \
+	  echo "installing axe-core (npm, package-lock.json)"; \
+	  npm ci --no-audit --no-fund --silent; \
 	fi
 
 lint: $(STAMP)

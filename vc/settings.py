@@ -92,6 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch_timeout", "float", 5.0, "seconds for one remote fetch", used_by="verifier"),
     Setting("challenge_ttl", "float", 300.0, "seconds a presentation challenge stays usable", used_by="verifier"),
     Setting("verifier_database_url", "str", "sqlite:///{home}/var/verifier.sqlite3", "where presentation challenges are shared by every worker (SQLite file or postgresql+psycopg://…)", used_by="verifier"),
+    Setting("record_font", "path", None, "a TrueType font for the verification record PDF (default: Debian's DejaVu Sans; it must cover the scripts printed: Latin and Cyrillic)", used_by="verifier"),
 )  # fmt: skip
 
 BY_NAME: Mapping[str, Setting] = {setting.name: setting for setting in SETTINGS}

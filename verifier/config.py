@@ -64,6 +64,7 @@ class VerifierConfig:
     fetch_timeout: float = 5.0
     challenge_ttl: float = 300.0
     database_url: str = dataclasses.field(default_factory=default_database_url)
+    record_font: str | None = None
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -114,6 +115,7 @@ class VerifierConfig:
             fetch_timeout=settings["fetch_timeout"],
             challenge_ttl=settings["challenge_ttl"],
             database_url=settings["verifier_database_url"],
+            record_font=None if settings["record_font"] is None else str(settings["record_font"]),
         )
 
     def with_overrides(

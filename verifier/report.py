@@ -66,7 +66,14 @@ from vc.ob3 import RecipientIdentity
 from vc.purposes import Authentication, holder_id
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.convention import assessment
-from verifier.checks.facts import Facts, subjects_of, text_of, types_of, vc_version
+from verifier.checks.facts import (
+    Facts,
+    language_of,
+    subjects_of,
+    text_of,
+    types_of,
+    vc_version,
+)
 from verifier.checks.model import (
     CheckResult,
     Evidence,
@@ -175,6 +182,12 @@ class CredentialSummary:
     issuer_country: str | None = None
     issuer_country_claimed: str | None = None
     registry_institution_name: str | None = None
+    diploma_number: str | None = None
+    classification: str | None = None
+    credits_earned: str | None = None
+    holder_name_language: str | None = None
+    degree_title_language: str | None = None
+    issuer_name_language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +205,9 @@ class CredentialSummary:
             "issuer_country_source": "registry" if self.issuer_country else None,
             "issuer_country_claimed": self.issuer_country_claimed,
             "registry_institution_name": self.registry_institution_name,
+            "diploma_number": self.diploma_number,
+            "classification": self.classification,
+            "credits_earned": self.credits_earned,
         }
 
 
@@ -461,8 +477,10 @@ def _summary(facts: Facts) -> CredentialSummary:
     issuer = document.get("issuer")
     claimed_country = None
     issuer_name = None
+    issuer_name_language = None
     if isinstance(issuer, Mapping):
         issuer_name = text_of(issuer.get("name"))
+        issuer_name_language = language_of(issuer.get("name"))
         address = issuer.get("address")
         if isinstance(address, Mapping) and isinstance(address.get("addressCountryCode"), str):
             claimed_country = address["addressCountryCode"]
@@ -481,6 +499,12 @@ def _summary(facts: Facts) -> CredentialSummary:
         issuer_country=standing.country if standing is not None else None,
         issuer_country_claimed=claimed_country,
         registry_institution_name=standing.institution_name if standing is not None else None,
+        diploma_number=degree.diploma_number,
+        classification=degree.classification,
+        credits_earned=degree.credits,
+        holder_name_language=degree.holder_name_language,
+        degree_title_language=degree.title_language,
+        issuer_name_language=issuer_name_language,
     )
 
 

@@ -52,6 +52,15 @@ def vc_version(document: Mapping[str, Any]) -> str | None:
     return {VC2_CONTEXT: "2.0", VC1_CONTEXT: "1.1"}.get(first) if isinstance(first, str) else None
 
 
+def language_of(value: object) -> str | None:
+    """The ``@language`` of a language value object (or of the first of a list), else None."""
+    if isinstance(value, Mapping) and isinstance(value.get("@language"), str):
+        return str(value["@language"])
+    if isinstance(value, list) and value:
+        return language_of(value[0])
+    return None
+
+
 def text_of(value: object) -> str | None:
     """A display string from a plain string or a language value object (or a list of them)."""
     if isinstance(value, str):
@@ -86,6 +95,29 @@ class Degree:
     award_date_source: str | None
     holder_name: str | None
     holder_id: str | None
+    holder_name_language: str | None = None
+    title_language: str | None = None
+    diploma_number: str | None = None
+    classification: str | None = None
+    credits: str | None = None
+
+
+def _classification(subject: Mapping[str, Any]) -> str | None:
+    """OB 3.0 result whose description names the classification (as the issuer writes it)."""
+    results = subject.get("result")
+    for item in results if isinstance(results, list) else ():
+        if isinstance(item, Mapping) and str(item.get("resultDescription", "")).endswith(
+            "classification"
+        ):
+            return text_of(item.get("value"))
+    return None
+
+
+def _credits(subject: Mapping[str, Any]) -> str | None:
+    earned = subject.get("creditsEarned")
+    if isinstance(earned, bool) or not isinstance(earned, int | float | str):
+        return None
+    return str(earned)
 
 
 def _alignment_code(alignments: object, markers: tuple[str, ...]) -> str | None:
@@ -136,6 +168,11 @@ def degree_of(document: Mapping[str, Any]) -> Degree:
         award_date_source=award_source,
         holder_name=text_of(subject.get("name")),
         holder_id=holder if isinstance(holder, str) else None,
+        holder_name_language=language_of(subject.get("name")),
+        title_language=language_of(achievement.get("name") or document.get("name")),
+        diploma_number=text_of(subject.get("licenseNumber")),
+        classification=_classification(subject),
+        credits=_credits(subject),
     )
 
 

@@ -2,7 +2,8 @@
 
 Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
 code), api (/api/verify: the full report as JSON), vcapi (/credentials/verify, /challenges,
-/presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages load
+/presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages speak the
+reader's language (verifier.web.i18n: ?lang=, Accept-Language, seven catalogues). Pages load
 nothing from other origins and work without JavaScript. Presentation challenges are kept in the
 database of ``config.database_url`` (verifier.challenges), shared by every worker process.
 """
@@ -18,7 +19,7 @@ from vc.fetch import Fetcher
 from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
-from verifier.web import api, errors, pages, vcapi
+from verifier.web import api, errors, i18n, pages, vcapi
 from verifier.web.state import EXTENSION, ContextProvider, WebState
 
 CONTENT_SECURITY_POLICY = (
@@ -61,6 +62,7 @@ def create_app(
         config=config, contexts=contexts, fetcher=chosen, challenges=challenges
     )
     errors.register(app)
+    i18n.install(app)
     for blueprint in (pages.bp, api.bp, vcapi.bp):
         app.register_blueprint(blueprint)
 
