@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench browser-deps clean
+.PHONY: demo test lint typecheck unit bench browser-deps translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ browser-deps:
 	  echo "installing axe-core (npm, package-lock.json)"; \
 	  npm ci --no-audit --no-fund --silent; \
 	fi
+
+# The verifier's catalogues: re-extract the messages, merge them into every language's .po (new
+# ones arrive empty: translate them, tests/verifier/test_i18n.py fails until then), compile the .mo.
+I18N := verifier/web/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+	  --sort-output -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
+	  --width 100
+	$(BIN)/pybabel compile -d $(I18N)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

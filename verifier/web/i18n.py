@@ -113,7 +113,8 @@ def switch_url(catalogue: str) -> str:
 
 
 def _locale() -> Locale:
-    return get_locale() or Locale.parse(DEFAULT)
+    locale: Locale | None = get_locale()
+    return locale or Locale.parse(DEFAULT)
 
 
 def country_name(code: str | None) -> str | None:
@@ -121,7 +122,7 @@ def country_name(code: str | None) -> str | None:
     when CLDR has none)."""
     if not code:
         return None
-    return _locale().territories.get(code.upper(), code)
+    return str(_locale().territories.get(code.upper(), code))
 
 
 def long_date(value: date | None) -> str | None:

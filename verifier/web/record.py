@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import rfc8785
-from flask_babel import gettext as _
+from flask_babel import gettext
 from fpdf import FPDF
 
 from verifier.web.reportview import ReportView
@@ -25,6 +25,10 @@ from verifier.web.reportview import ReportView
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 MAX_FIELD = 300  # characters of one printed value: a record is one page, whatever the input
+
+
+def _(message: str) -> str:
+    return str(gettext(message))
 
 
 def credential_digest(credential: Mapping[str, Any] | str) -> str:
@@ -101,9 +105,7 @@ def _value(text: Any) -> str | None:
     return None if text is None else str(getattr(text, "value", text))
 
 
-def render_record(
-    view: ReportView, facts: RecordFacts, font_file: str | None = None
-) -> bytes:
+def render_record(view: ReportView, facts: RecordFacts, font_file: str | None = None) -> bytes:
     """The record as PDF bytes (one A4 page). Call with the record's language selected."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_margins(18, 16, 18)
@@ -138,6 +140,17 @@ def render_record(
     out.rule()
 
     out.text(_("What was checked"), 11, bold=True, gap=0.8)
+    if view.authenticity_failed:
+        out.text(_("Warning: authenticity was not confirmed."), 9.5, bold=True, gap=0)
+        out.text(
+            _(
+                "Validity, issuer and recognition were not judged: the document may have been "
+                "altered, so what it says about itself cannot be relied on. Their checks are "
+                "listed, on untrusted data, under each section."
+            ),
+            8.5,
+            gap=1,
+        )
     for section in view.sections:
         out.text(f"{section.symbol} {section.name}: {section.word}", 9.5, bold=True, gap=0)
         if section.line:

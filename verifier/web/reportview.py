@@ -26,8 +26,13 @@ from verifier.recognition import Outcome as Coverage
 from verifier.report import CredentialSummary, Report, Verdict
 from verifier.web.i18n import country_name, current_language, lang_of, long_date, moment
 
-_ = gettext
 _l = lazy_gettext
+
+
+def _(message: str) -> str:
+    """gettext in the request's language (typed: flask_babel ships no annotations)."""
+    return str(gettext(message))
+
 
 VERDICT_LABELS: Mapping[Verdict, LazyString] = {
     Verdict.VERIFIED: _l("Verified"),
@@ -402,7 +407,9 @@ def _finding(finding: ConventionFinding) -> FindingView:
         article=number,
         article_meaning=None if article is None else _english(article.get("meaning")),
         article_paraphrase=None if article is None else _english(article.get("paraphrase")),
-        article_source=None if article is None or not _is_link(article.get("source")) else article["source"],
+        article_source=None
+        if article is None or not _is_link(article.get("source"))
+        else article["source"],
         reservations=tuple(
             t
             for t in (_english(n.get("text")) for n in notes if isinstance(n, Mapping))
@@ -434,25 +441,32 @@ def recognition_line(assessment: RecognitionAssessment) -> str:
     }
     outcome = assessment.outcome
     if outcome is Coverage.NOT_APPLICABLE:
-        return _(
-            "A degree from %(origin)s used in %(origin)s is a domestic qualification: "
-            "recognition conventions do not apply."
-        ) % values
+        return (
+            _(
+                "A degree from %(origin)s used in %(origin)s is a domestic qualification: "
+                "recognition conventions do not apply."
+            )
+            % values
+        )
     if outcome is Coverage.COVERED:
         values["conventions"] = _names(assessment.findings, Coverage.COVERED)
-        return _(
-            "%(conventions)s binds %(origin)s and %(destination)s: the degree is to be "
-            "recognised unless a substantial difference is shown."
-        ) % values
+        return (
+            _(
+                "%(conventions)s binds %(origin)s and %(destination)s: the degree is to be "
+                "recognised unless a substantial difference is shown."
+            )
+            % values
+        )
     if outcome is Coverage.UNCONFIRMED:
         values["conventions"] = _names(assessment.findings, Coverage.UNCONFIRMED)
-        return _(
-            "The data cannot confirm that %(conventions)s binds %(origin)s and %(destination)s: "
-            "check with the national information centre (ENIC-NARIC) of %(destination)s."
-        ) % values
-    return _(
-        "No recognition convention in the data binds %(origin)s and %(destination)s."
-    ) % values
+        return (
+            _(
+                "The data cannot confirm that %(conventions)s binds %(origin)s and %(destination)s: "
+                "check with the national information centre (ENIC-NARIC) of %(destination)s."
+            )
+            % values
+        )
+    return _("No recognition convention in the data binds %(origin)s and %(destination)s.") % values
 
 
 def recognition_view(assessment: RecognitionAssessment | None) -> RecognitionView | None:
@@ -637,12 +651,8 @@ def report_view(report: Report) -> ReportView:
     for section, verdict in report.sections.items():
         status = verdict.status
         judged = judged_all or section is Section.AUTHENTICITY
-        if judged:
-            line = _section_line(section, status, verdict.checks, report)
-        elif authenticity is Status.FAIL:
-            line = _("Not judged: the document is not genuine, so what it says cannot be relied on.")
-        else:
-            line = _("Not judged: its authenticity could not be confirmed.")
+        # Not judged: the one warning above the sections says why, once.
+        line = _section_line(section, status, verdict.checks, report) if judged else ""
         sections.append(
             SectionView(
                 key=section.value,
