@@ -17,7 +17,7 @@ from verifier.web.i18n import LANGUAGES, catalogue_of
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "verifier" / "web" / "translations"
 METHODS = [("verifier/web/**.py", "python"), ("verifier/web/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "N_": None, "ngettext": (1, 2)}
 
 
 def _extracted() -> set[str]:

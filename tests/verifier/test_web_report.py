@@ -268,3 +268,35 @@ def test_record_without_input_is_a_clear_400(world: World) -> None:
     )
     assert response.status_code == 400
     assert "nothing to record" in response.get_data(as_text=True)
+
+
+def test_error_pages_speak_the_readers_language(world: World) -> None:
+    response = world.app.test_client().get(
+        "/verify?lang=ja", headers={"Accept": "text/html", "Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    page = str(response.get_data(as_text=True))
+    assert '<html lang="ja">' in page
+    assert "解析エラー" in page  # "Parsing error"
+    assert "リンクがありません" in page  # the catalogued detail, translated
+    assert "何も検証されていません" in page
+
+
+def test_problem_details_are_english_unless_accept_language_asks(world: World) -> None:
+    client = world.app.test_client()
+    plain = client.post("/api/verify", data=b"", content_type="application/json")
+    assert plain.status_code == 400 and plain.headers["Content-Language"] == "en"
+    problem = plain.get_json()
+    assert problem["title"] == "Parsing error"
+    asked = client.post(
+        "/api/verify",
+        data=b"",
+        content_type="application/json",
+        headers={"Accept-Language": "fr-FR, en;q=0.5"},
+    )
+    assert asked.status_code == 400 and asked.headers["Content-Language"] == "fr"
+    localised = asked.get_json()
+    assert localised["title"] == "Erreur d'analyse"
+    assert localised["type"] == problem["type"]  # the code is the same in every language
+    # A detail no catalogue holds stays English (it says something only this input raised).
+    assert localised["detail"] == problem["detail"]

@@ -4,7 +4,8 @@ Seven languages ship (``LANGUAGES``), each a gettext catalogue under ``web/trans
 (``.po`` edited, ``.mo`` compiled and committed so a clean clone and a wheel both work; a test
 checks that they agree). The choice, first match wins: ``?lang=`` (a form field on POSTed
 pages), then the ``Accept-Language`` header, then English. The JSON API stays English unless
-``Accept-Language`` asks for one of these languages.
+``Accept-Language`` asks for one of these languages: then a problem's title and a catalogued
+``detail`` (marked with ``N_``) come back translated, its ``type`` unchanged.
 
 Country names, dates and numbers come from CLDR through Babel, never from a table of ours.
 """
@@ -20,7 +21,7 @@ from urllib.parse import urlencode
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
 DEFAULT = "en"
 # Catalogue name -> the language's own name (what the switcher shows).
@@ -91,6 +92,17 @@ def install(app: Flask) -> None:
             "current_language": current_language(),
             "switch_url": switch_url,
         }
+
+
+def N_(message: str) -> str:
+    """Mark a fixed message for the catalogues without translating it here: a problem's English
+    ``detail`` stays as it is for machines, and a page looks it up with ``localised``."""
+    return message
+
+
+def localised(text: str) -> str:
+    """The reader's translation of a catalogued message; any other text unchanged (English)."""
+    return str(gettext(text)) if text else text
 
 
 def current_language() -> str:
@@ -188,6 +200,7 @@ __all__ = [
     "DEFAULT",
     "LANGUAGES",
     "LATIN_OR_CYRILLIC",
+    "N_",
     "api_language",
     "catalogue_of",
     "country_name",
@@ -195,6 +208,7 @@ __all__ = [
     "html_lang",
     "install",
     "lang_of",
+    "localised",
     "long_date",
     "moment",
     "requested_language",

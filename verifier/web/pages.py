@@ -27,7 +27,7 @@ from vc.ob3 import RecipientIdentity
 from verifier.intake import Intake, fetch_shared, from_text, from_upload, share_url_of
 from verifier.report import verify_credential
 from verifier.web.bodies import destination, form_recipient, refuse_identity_in_url
-from verifier.web.i18n import LATIN_OR_CYRILLIC, current_language
+from verifier.web.i18n import LATIN_OR_CYRILLIC, N_, current_language
 from verifier.web.record import RecordFacts, credential_digest, render_record
 from verifier.web.reportview import country_choices, country_codes, report_view
 from verifier.web.state import state
@@ -109,7 +109,9 @@ def _record(intake: Intake, country: str | None) -> Response:
 
 def _shared(raw: str) -> Intake:
     if not raw.strip():
-        raise ParsingError("no link given: open the link under the diploma's QR code, or paste it")
+        raise ParsingError(
+            N_("no link given: open the link under the diploma's QR code, or paste it")
+        )
     url = share_url_of(raw.strip()) or raw.strip()
     return fetch_shared(url, state().fetcher)
 
@@ -143,7 +145,9 @@ def verify_paste() -> Response:
     recipient = form_recipient()
     text = request.form.get("credential", "")
     if not text.strip():
-        raise ParsingError("nothing was pasted: paste the credential (JSON or VC-JWT) or a link")
+        raise ParsingError(
+            N_("nothing was pasted: paste the credential (JSON or VC-JWT) or a link")
+        )
     return _report_page(from_text(text, state().fetcher), country, recipient)
 
 
@@ -154,7 +158,9 @@ def verify_upload() -> Response:
     recipient = form_recipient()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ParsingError("no file was chosen: pick a credential file or a photo of the QR code")
+        raise ParsingError(
+            N_("no file was chosen: pick a credential file or a photo of the QR code")
+        )
     data = upload.read()
     return _report_page(from_upload(data, state().fetcher), country, recipient)
 
@@ -170,6 +176,6 @@ def verification_record() -> Response:
     else:
         text = request.form.get("credential", "")
         if not text.strip():
-            raise ParsingError("nothing to record: give the share link or the credential")
+            raise ParsingError(N_("nothing to record: give the share link or the credential"))
         intake = from_text(text, state().fetcher)
     return _record(intake, country)
