@@ -22,6 +22,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import Flask, request
 from flask_babel import Babel, get_locale, gettext
+from werkzeug.exceptions import HTTPException
 
 DEFAULT = "en"
 # Catalogue name -> the language's own name (what the switcher shows).
@@ -51,9 +52,21 @@ def catalogue_of(tag: str | None) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
+def _lang_field() -> str | None:
+    """``lang`` from the query, else from a form body; a body that cannot be read (too large,
+    malformed) names no language, and its own error is reported by the view."""
+    value = request.args.get("lang")
+    if value or request.method != "POST":
+        return value
+    try:
+        return request.form.get("lang")
+    except HTTPException:
+        return None
+
+
 def requested_language() -> str:
     """The catalogue this request asked for (rules in the module docstring)."""
-    chosen = catalogue_of(request.values.get("lang"))
+    chosen = catalogue_of(_lang_field())
     if chosen:
         return chosen
     for tag, _quality in request.accept_languages:
