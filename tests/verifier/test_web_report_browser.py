@@ -164,6 +164,8 @@ def test_the_report_in_the_readers_language(
     tagged = holder.find_elements(By.CSS_SELECTOR, "[lang]")
     assert [t.get_attribute("lang") for t in tagged] == ([] if lang == "kk" else ["und-Cyrl"])
     browser.save_screenshot(str(_artefact(f"report-desktop-{lang}.png")))
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    print(f"desktop page height ({lang}): {height} px")
     _viewport(browser, PHONE)
     try:
         _open(browser, _link(site, site.good, lang=lang))
@@ -223,5 +225,8 @@ def test_axe_finds_no_serious_violations(browser: Any, site: Site, page: str, la
     _open(browser, url)
     # Evidence open too: what a reader sees after expanding it must pass as well.
     browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    if page != "landing":
+        browser.execute_script("document.getElementById('section-recognition').scrollIntoView()")
+    browser.save_screenshot(str(_artefact(f"evidence-open-{page}-{lang}.png")))
     violations = _axe(browser)
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)

@@ -13,8 +13,10 @@ good news.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import format_decimal, gettext, lazy_gettext
@@ -310,7 +312,6 @@ class FindingView:
     short_name: str
     outcome: str
     outcome_label: str
-    message: Text | None
     sides: tuple[StandingView, ...]
     article: str | None
     article_meaning: Text | None
@@ -335,6 +336,9 @@ _SHOWN_KEYS = frozenset(
 )
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _facts(prefix: str, value: Any) -> list[Fact]:
     """Whatever else a finding carries (new fields included), flattened to label/value lines."""
     label = prefix.replace("_", " ").replace(".", " · ").strip().capitalize()
@@ -351,6 +355,8 @@ def _facts(prefix: str, value: Any) -> list[Fact]:
             out.extend(_facts(prefix, item))
         return out
     text = str(value)
+    if _ISO_DATE.fullmatch(text):
+        text = long_date(_date(text)) or text
     return [Fact(label, text, _is_link(text))]
 
 
@@ -369,9 +375,7 @@ def _standing(side: Mapping[str, Any]) -> StandingView:
     )
 
 
-def _date(text: str) -> Any:
-    from datetime import date
-
+def _date(text: str) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
@@ -398,7 +402,6 @@ def _finding(finding: ConventionFinding) -> FindingView:
         short_name=finding.short_name,
         outcome=finding.outcome.value,
         outcome_label=str(COVERAGE_WORDS.get(finding.outcome, finding.outcome.value)),
-        message=_english(finding.message),
         sides=tuple(
             _standing(side)
             for side in (data.get("issuer"), data.get("destination"))
