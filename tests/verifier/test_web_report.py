@@ -300,3 +300,28 @@ def test_problem_details_are_english_unless_accept_language_asks(world: World) -
     assert localised["type"] == problem["type"]  # the code is the same in every language
     # A detail no catalogue holds stays English (it says something only this input raised).
     assert localised["detail"] == problem["detail"]
+
+
+def test_file_paths_in_check_texts_are_not_shown(world: World) -> None:
+    from verifier.checks.model import CheckResult, Evidence, Section, Severity, Status
+    from verifier.web.reportview import check_view
+
+    check = CheckResult(
+        id="issuer.registered",
+        section=Section.ISSUER_LEGITIMACY,
+        status=Status.INDETERMINATE,
+        severity=Severity.WARNING,
+        message="registry /srv/diplomat/var/registry.json could not be read; see https://nic.example/a/b",
+        evidence=(
+            Evidence(kind="accreditation-registry", source="/srv/diplomat/var/registry.json"),
+            Evidence(kind="status-list", source="https://u.example/status/1"),
+        ),
+    )
+    with world.app.test_request_context("/?lang=en"):
+        view = check_view(check)
+    assert view.message is not None
+    assert "/srv/" not in view.message.value and "https://nic.example/a/b" in view.message.value
+    assert [e.source for e in view.evidence] == [
+        "a file configured on this verifier",
+        "https://u.example/status/1",
+    ]

@@ -197,11 +197,20 @@ def _credential_text(value: str | None, declared: str | None = None) -> Text | N
     return None if not value else Text(value, lang_of(value, declared))
 
 
+# An absolute file path (two segments or more) not inside a URL: the verifier's own files.
+_SERVER_PATH = re.compile(r"(?<![\w:/.~-])(?:/[\w.~-]+){2,}/?")
+
+
+def _without_paths(text: str) -> str:
+    return _SERVER_PATH.sub(_("a file configured on this verifier"), text)
+
+
 def _english(value: str | None) -> Text | None:
-    """A sentence from the core (English): tagged when the page is in another language."""
+    """A sentence from the core (English), tagged when the page is in another language, with
+    any file path of this server replaced (the reader has no use for it; an attacker might)."""
     if not value:
         return None
-    return Text(value, None if current_language() == "en" else "en")
+    return Text(_without_paths(value), None if current_language() == "en" else "en")
 
 
 def _is_link(value: str | None) -> bool:
