@@ -17,13 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import rfc8785
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from fpdf import FPDF
 
 from verifier.web.reportview import ReportView
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+RECEIVED_AS = {
+    "paste": lazy_gettext("pasted text"),
+    "file": lazy_gettext("an uploaded file"),
+    "qr": lazy_gettext("a photo of the QR code"),
+    "link": lazy_gettext("a share link"),
+}
 MAX_FIELD = 300  # characters of one printed value: a record is one page, whatever the input
 
 
@@ -84,13 +90,13 @@ class _Writer:
         self.pdf.multi_cell(0, size * 0.48, self._clean(text), new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(gap)
 
-    def pair(self, label: str, value: str | None) -> None:
+    def pair(self, label: str, value: str | None, size: float = 9) -> None:
         if not value:
             return
         pdf = self.pdf
         pdf.set_font(self.family, "B", 9)
-        pdf.cell(48, 4.6, self._clean(label))
-        pdf.set_font(self.family, "", 9)
+        pdf.cell(44, 4.6, self._clean(label))
+        pdf.set_font(self.family, "", size)
         pdf.multi_cell(0, 4.6, self._clean(value), new_x="LMARGIN", new_y="NEXT")
 
     def rule(self) -> None:
@@ -165,8 +171,9 @@ def render_record(view: ReportView, facts: RecordFacts, font_file: str | None = 
     out.pair(_("Checked by"), facts.verifier)
     out.pair(_("For use in"), view.destination_name)
     out.pair(_("Credential"), facts.credential_id)
-    out.pair(_("Received as"), facts.via)
-    out.pair(_("SHA-256 digest"), facts.digest)
+    via = RECEIVED_AS.get(facts.via)
+    out.pair(_("Received as"), str(via) if via is not None else facts.via)
+    out.pair(_("SHA-256 digest"), facts.digest, size=8)
     out.pair(_("Re-check"), facts.recheck)
     pdf.ln(2)
     out.text(
