@@ -68,7 +68,7 @@ from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.convention import assessment
 from verifier.checks.facts import (
     Facts,
-    language_of,
+    language_values,
     subjects_of,
     text_of,
     types_of,
@@ -185,9 +185,10 @@ class CredentialSummary:
     diploma_number: str | None = None
     classification: str | None = None
     credits_earned: str | None = None
-    holder_name_language: str | None = None
-    degree_title_language: str | None = None
-    issuer_name_language: str | None = None
+    # Every language the credential gives these in ((tag or None, text)), for a reader's page.
+    holder_names: tuple[tuple[str | None, str], ...] = ()
+    degree_titles: tuple[tuple[str | None, str], ...] = ()
+    issuer_names: tuple[tuple[str | None, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -477,10 +478,10 @@ def _summary(facts: Facts) -> CredentialSummary:
     issuer = document.get("issuer")
     claimed_country = None
     issuer_name = None
-    issuer_name_language = None
+    issuer_names: tuple[tuple[str | None, str], ...] = ()
     if isinstance(issuer, Mapping):
         issuer_name = text_of(issuer.get("name"))
-        issuer_name_language = language_of(issuer.get("name"))
+        issuer_names = language_values(issuer.get("name"))
         address = issuer.get("address")
         if isinstance(address, Mapping) and isinstance(address.get("addressCountryCode"), str):
             claimed_country = address["addressCountryCode"]
@@ -502,9 +503,9 @@ def _summary(facts: Facts) -> CredentialSummary:
         diploma_number=degree.diploma_number,
         classification=degree.classification,
         credits_earned=degree.credits,
-        holder_name_language=degree.holder_name_language,
-        degree_title_language=degree.title_language,
-        issuer_name_language=issuer_name_language,
+        holder_names=degree.holder_names,
+        degree_titles=degree.titles,
+        issuer_names=issuer_names,
     )
 
 

@@ -325,3 +325,33 @@ def test_file_paths_in_check_texts_are_not_shown(world: World) -> None:
         "a file configured on this verifier",
         "https://u.example/status/1",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "holder", "tag"),
+    [
+        ("en", "Aigerim Serikova", None),  # the credential's English value, in the page's language
+        ("kk", "Серікова Айгерім", None),
+        ("ja", "Серікова Айгерім", "kk"),  # no Japanese value: the first, with its language
+        ("ru", "Серікова Айгерім", "kk"),
+    ],
+)
+def test_the_card_uses_the_credentials_language_values(
+    world: World, lang: str, holder: str, tag: str | None
+) -> None:
+    from verifier.report import CredentialSummary
+    from verifier.web.reportview import degree_card
+
+    summary = CredentialSummary(
+        holder_name="Серікова Айгерім",
+        holder_names=(("kk", "Серікова Айгерім"), ("en", "Aigerim Serikova")),
+        degree_title="Bachelor of Engineering",
+        degree_titles=((None, "Bachelor of Engineering"),),
+    )
+    with world.app.test_request_context(f"/?lang={lang}"):
+        card = degree_card(summary)
+    assert card.holder is not None and (card.holder.value, card.holder.lang) == (holder, tag)
+    assert card.title is not None
+    # An untagged Latin title on a Latin page needs no lang; on a Cyrillic or Japanese one it
+    # says its script.
+    assert card.title.lang == (None if lang == "en" else "und-Latn")

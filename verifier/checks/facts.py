@@ -52,13 +52,17 @@ def vc_version(document: Mapping[str, Any]) -> str | None:
     return {VC2_CONTEXT: "2.0", VC1_CONTEXT: "1.1"}.get(first) if isinstance(first, str) else None
 
 
-def language_of(value: object) -> str | None:
-    """The ``@language`` of a language value object (or of the first of a list), else None."""
-    if isinstance(value, Mapping) and isinstance(value.get("@language"), str):
-        return str(value["@language"])
-    if isinstance(value, list) and value:
-        return language_of(value[0])
-    return None
+def language_values(value: object) -> tuple[tuple[str | None, str], ...]:
+    """Every (language tag or None, text) a value carries: a plain string, a language value
+    object, or a list of them (VC-DM 2.0 §11.1, a name in several languages)."""
+    if isinstance(value, str):
+        return ((None, value),)
+    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
+        tag = value.get("@language")
+        return ((tag if isinstance(tag, str) else None, str(value["@value"])),)
+    if isinstance(value, list):
+        return tuple(pair for item in value for pair in language_values(item))
+    return ()
 
 
 def text_of(value: object) -> str | None:
@@ -95,8 +99,8 @@ class Degree:
     award_date_source: str | None
     holder_name: str | None
     holder_id: str | None
-    holder_name_language: str | None = None
-    title_language: str | None = None
+    holder_names: tuple[tuple[str | None, str], ...] = ()
+    titles: tuple[tuple[str | None, str], ...] = ()
     diploma_number: str | None = None
     classification: str | None = None
     credits: str | None = None
@@ -168,8 +172,8 @@ def degree_of(document: Mapping[str, Any]) -> Degree:
         award_date_source=award_source,
         holder_name=text_of(subject.get("name")),
         holder_id=holder if isinstance(holder, str) else None,
-        holder_name_language=language_of(subject.get("name")),
-        title_language=language_of(achievement.get("name") or document.get("name")),
+        holder_names=language_values(subject.get("name")),
+        titles=language_values(achievement.get("name") or document.get("name")),
         diploma_number=text_of(subject.get("licenseNumber")),
         classification=_classification(subject),
         credits=_credits(subject),

@@ -26,7 +26,14 @@ from verifier.checks.model import CheckResult, Evidence, Section, Status
 from verifier.recognition import ConventionFinding, ConventionsDataset, RecognitionAssessment
 from verifier.recognition import Outcome as Coverage
 from verifier.report import CredentialSummary, Report, Verdict
-from verifier.web.i18n import country_name, current_language, lang_of, long_date, moment
+from verifier.web.i18n import (
+    catalogue_of,
+    country_name,
+    current_language,
+    lang_of,
+    long_date,
+    moment,
+)
 
 _l = lazy_gettext
 
@@ -195,6 +202,19 @@ class Text:
 
 def _credential_text(value: str | None, declared: str | None = None) -> Text | None:
     return None if not value else Text(value, lang_of(value, declared))
+
+
+def _in_readers_language(
+    values: Sequence[tuple[str | None, str]], fallback: str | None
+) -> Text | None:
+    """Of the languages the credential gives a text in, the reader's; else the first one."""
+    reader = current_language()
+    for tag, text in values:
+        if tag and catalogue_of(tag) == reader:
+            return _credential_text(text, tag)
+    if values:
+        return _credential_text(values[0][1], values[0][0])
+    return _credential_text(fallback)
 
 
 # An absolute file path (two segments or more) not inside a URL: the verifier's own files.
@@ -581,19 +601,18 @@ def degree_card(summary: CredentialSummary) -> DegreeCard:
             credits = s.credits_earned
     level = ISCED_LEVELS.get(s.isced_level or "")
     return DegreeCard(
-        holder=_credential_text(s.holder_name, s.holder_name_language),
+        holder=_in_readers_language(s.holder_names, s.holder_name),
         holder_id=s.holder_id,
-        title=_credential_text(s.degree_title, s.degree_title_language),
+        title=_in_readers_language(s.degree_titles, s.degree_title),
         kind=degree_kind(s.achievement_type),
         level=str(level) if level is not None else (s.isced_level and f"ISCED {s.isced_level}"),
         field=_credential_text(s.field_of_study),
         isced_field=s.isced_field,
         awarded=long_date(s.awarded),
-        institution=_credential_text(
-            institution,
-            s.issuer_name_language if institution == s.issuer_name else None,
-        ),
-        self_name=_credential_text(s.issuer_name, s.issuer_name_language)
+        institution=_credential_text(s.registry_institution_name)
+        if s.registry_institution_name
+        else _in_readers_language(s.issuer_names, s.issuer_name),
+        self_name=_in_readers_language(s.issuer_names, s.issuer_name)
         if s.registry_institution_name and s.issuer_name and s.issuer_name != institution
         else None,
         issuer_did=s.issuer_did,
