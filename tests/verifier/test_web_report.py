@@ -160,6 +160,9 @@ def test_the_page_in_the_readers_language(world: World) -> None:
     assert f'<span lang="und-Cyrl">{HOLDER}</span>' not in kk  # Cyrillic is the page's script
     zh = _paste(world, world.good, **{"Accept-Language": "zh-CN"})
     assert '<html lang="zh-Hans">' in zh
+    response = world.app.test_client().get("/", headers={"Accept-Language": "ko"})
+    assert "Accept-Language" in response.headers["Vary"]
+    assert '<html lang="ko">' in response.get_data(as_text=True)
     other = _paste(world, world.good, **{"Accept-Language": "de-DE"})
     assert '<html lang="en">' in other
     # ?lang= wins over the header; the selector's country names follow the language.

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import Babel, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
@@ -96,6 +96,12 @@ def install(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     Babel(app, locale_selector=_locale_selector, default_translation_directories="translations")
+
+    @app.after_request
+    def _vary(response: Response) -> Response:
+        # The same URL answers in the language the header asks for: caches must know.
+        response.vary.add("Accept-Language")
+        return response
 
     @app.context_processor
     def _language_values() -> dict[str, object]:
