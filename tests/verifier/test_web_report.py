@@ -358,3 +358,29 @@ def test_the_card_uses_the_credentials_language_values(
     # An untagged Latin title on a Latin page needs no lang; on a Cyrillic or Japanese one it
     # says its script.
     assert card.title.lang == (None if lang == "en" else "und-Latn")
+
+
+@pytest.mark.parametrize(
+    ("pair", "lang", "words"),
+    [
+        (("FR", "DE"), "en", ["Lisbon Recognition Convention binds France and Germany",
+                              "substantial difference", "since February 29, 2024",
+                              "medium confidence"]),
+        (("JP", "KR"), "fr", ["Tokyo Convention lie Japon et Corée du Sud",
+                              "depuis le 1 février 2018", "confiance élevée"]),
+        (("KZ", "RU"), "en", ["Tokyo Convention, Lisbon Recognition Convention, or Bangkok"]),
+    ],
+)  # fmt: skip
+def test_the_recognition_line_says_what_the_data_allows(
+    world: World, pair: tuple[str, str], lang: str, words: list[str]
+) -> None:
+    from datetime import date
+
+    from verifier.recognition import assess, default_dataset
+    from verifier.web.reportview import recognition_line
+
+    result = assess(default_dataset(), pair[0], pair[1], date(2026, 6, 1))
+    with world.app.test_request_context(f"/?lang={lang}"):
+        line = recognition_line(result)
+    for word in words:
+        assert word in line, (word, line)

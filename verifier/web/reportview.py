@@ -19,14 +19,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_decimal, gettext, lazy_gettext
+from babel.lists import format_list
+from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 
+from vc import strictjson
 from verifier.checks.model import CheckResult, Evidence, Section, Status
-from verifier.recognition import ConventionFinding, ConventionsDataset, RecognitionAssessment
+from verifier.recognition import (
+    ConventionFinding,
+    ConventionsDataset,
+    RecognitionAssessment,
+    source_url,
+)
 from verifier.recognition import Outcome as Coverage
 from verifier.report import CredentialSummary, Report, Verdict
 from verifier.web.i18n import (
+    DEFAULT,
     catalogue_of,
     country_name,
     current_language,
@@ -156,6 +164,11 @@ STANDING_WORDS: Mapping[str, LazyString] = {
     "not_party": _l("not a party"),
     "signatory_only": _l("signed, not ratified"),
     "not_listed": _l("not listed"),
+}
+CONFIDENCE_WORDS: Mapping[str, LazyString] = {
+    "high": _l("high confidence"),
+    "medium": _l("medium confidence"),
+    "low": _l("low confidence"),
 }
 COVERAGE_WORDS: Mapping[Coverage, LazyString] = {
     Coverage.COVERED: _l("Covers this degree"),
@@ -318,12 +331,20 @@ def check_view(check: CheckResult) -> CheckView:
 
 
 @dataclass(frozen=True)
+class FactItem:
+    """One value of a fact: its text, and the first http(s) URL in it (a source's link)."""
+
+    text: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Fact:
-    """One labelled fact of a finding, rendered generically (links where the value is a URL)."""
+    """One labelled fact of a finding, rendered generically (whatever fields the recognition
+    result carries), its values in order."""
 
     label: str
-    value: str
-    is_link: bool
+    items: tuple[FactItem, ...]
 
 
 @dataclass(frozen=True)
@@ -333,6 +354,7 @@ class StandingView:
     status: str
     since: str | None
     source: str | None
+    confidence: str | None
 
 
 @dataclass(frozen=True)
@@ -346,6 +368,7 @@ class FindingView:
     article_meaning: Text | None
     article_paraphrase: Text | None
     article_source: str | None
+    refusal_ground: Text | None
     reservations: tuple[Text, ...]
     facts: tuple[Fact, ...]
 
@@ -368,39 +391,56 @@ _SHOWN_KEYS = frozenset(
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _facts(prefix: str, value: Any) -> list[Fact]:
-    """Whatever else a finding carries (new fields included), flattened to label/value lines."""
-    label = prefix.replace("_", " ").replace(".", " · ").strip().capitalize()
-    if value is None or value == [] or value == {} or value == "":
+def _items(value: Any) -> list[FactItem]:
+    if value is None or value == "":
         return []
-    if isinstance(value, Mapping):
-        out: list[Fact] = []
-        for key, item in value.items():
-            out.extend(_facts(f"{prefix}.{key}" if prefix else str(key), item))
-        return out
     if isinstance(value, list | tuple):
-        out = []
-        for item in value:
-            out.extend(_facts(prefix, item))
-        return out
+        return [item for each in value for item in _items(each)]
+    if isinstance(value, Mapping):
+        return [FactItem(_without_paths(strictjson.dumps(dict(value))), None)]
+    if isinstance(value, bool):
+        return [FactItem("yes" if value else "no", None)]  # inside the English facts list
     text = str(value)
     if _ISO_DATE.fullmatch(text):
         text = long_date(_date(text)) or text
-    return [Fact(label, text, _is_link(text))]
+    return [FactItem(_without_paths(text), source_url(text))]
+
+
+def _facts(prefix: str, value: Any) -> list[Fact]:
+    """Whatever else a finding carries (new fields included): one labelled line per field, a
+    nested object's fields each on their own line."""
+    if isinstance(value, Mapping):
+        out: list[Fact] = []
+        for key, item in value.items():
+            out.extend(_facts(f"{prefix} · {key}" if prefix else str(key), item))
+        return out
+    items = _items(value)
+    label = prefix.replace("_", " ").strip().capitalize()
+    return [Fact(label, tuple(items))] if items else []
 
 
 def _standing(side: Mapping[str, Any]) -> StandingView:
     code = str(side.get("country") or "")
     status = str(side.get("status") or "")
     word = STANDING_WORDS.get(status)
-    since = side.get("in_force")
+    in_force = side.get("in_force")
+    as_of = side.get("party_as_of")
+    since = None
+    if isinstance(in_force, str):
+        since = long_date(_date(in_force))
+    elif isinstance(as_of, str):
+        # No entry-into-force date: a dated source confirms the party from then on.
+        since = _("a party as of %(date)s, per its source") % {"date": long_date(_date(as_of))}
+    confidence = side.get("status_confidence") or side.get("confidence")
+    word_of = CONFIDENCE_WORDS.get(str(confidence))
     source = side.get("in_force_source") or side.get("source")
     return StandingView(
         country=code,
         name=country_name(code) or code,
         status=str(word) if word is not None else status.replace("_", " "),
-        since=long_date(_date(since)) if isinstance(since, str) else None,
-        source=str(source) if _is_link(str(source or "")) else None,
+        since=since,
+        source=source_url(str(source)) if source else None,
+        confidence=str(word_of) if word_of is not None else None,
     )
 
 
@@ -416,11 +456,15 @@ def _finding(finding: ConventionFinding) -> FindingView:
     article = data.get("article") if isinstance(data.get("article"), Mapping) else None
     number = None
     if article is not None:
-        number = (
-            _("Article %(number)s") % {"number": article["article"]}
-            if article.get("article")
-            else _("Core recognition article")
-        )
+        label = str(article.get("article") or "")
+        if not label:
+            number = _("Core recognition article")
+        elif label.startswith("Section"):  # a convention without numbered articles
+            number = label
+        else:
+            number = _("Article %(number)s") % {"number": label}
+        if label and article.get("number_verified") is False:
+            number += " " + _("(number not checked against the convention text)")
     notes = data.get("reservations") or []
     extra: list[Fact] = []
     for key, value in data.items():
@@ -439,9 +483,8 @@ def _finding(finding: ConventionFinding) -> FindingView:
         article=number,
         article_meaning=None if article is None else _english(article.get("meaning")),
         article_paraphrase=None if article is None else _english(article.get("paraphrase")),
-        article_source=None
-        if article is None or not _is_link(article.get("source"))
-        else article["source"],
+        article_source=None if article is None else source_url(article.get("source")),
+        refusal_ground=None if article is None else _english(article.get("refusal_ground")),
         reservations=tuple(
             t
             for t in (_english(n.get("text")) for n in notes if isinstance(n, Mapping))
@@ -461,7 +504,13 @@ class RecognitionView:
 
 
 def _names(findings: Sequence[ConventionFinding], outcome: Coverage) -> str:
-    return ", ".join(f.short_name for f in findings if f.outcome is outcome)
+    """The conventions with this outcome, as a list in the reader's language ("A, B or C" for
+    the ones that may apply, "A and B" for the ones that do)."""
+    names = [f.short_name for f in findings if f.outcome is outcome]
+    locale = get_locale() or DEFAULT
+    if outcome is Coverage.COVERED:
+        return str(format_list(names, style="standard", locale=locale))
+    return str(format_list(names, style="or", locale=locale))
 
 
 def recognition_line(assessment: RecognitionAssessment) -> str:
@@ -482,13 +531,21 @@ def recognition_line(assessment: RecognitionAssessment) -> str:
         )
     if outcome is Coverage.COVERED:
         values["conventions"] = _names(assessment.findings, Coverage.COVERED)
-        return (
+        line = (
             _(
                 "%(conventions)s binds %(origin)s and %(destination)s: the degree is to be "
                 "recognised unless a substantial difference is shown."
             )
             % values
         )
+        since = long_date(assessment.since)
+        confidence = CONFIDENCE_WORDS.get(assessment.confidence or "")
+        if since and confidence is not None:
+            line += " " + _("In force between them since %(since)s (%(confidence)s).") % {
+                "since": since,
+                "confidence": str(confidence),
+            }
+        return line
     if outcome is Coverage.UNCONFIRMED:
         values["conventions"] = _names(assessment.findings, Coverage.UNCONFIRMED)
         return (
