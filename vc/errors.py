@@ -123,10 +123,18 @@ class ResolutionError(DiplomatError):
 
 
 class FetchError(DiplomatError):
+    """``http_status`` is the remote server's answer when it gave one (404, 410, 500, ...)."""
+
     problem_type = "https://www.w3.org/ns/credentials/status-list#STATUS_RETRIEVAL_ERROR"
     code = -128
     status = 502
     title = "Remote document could not be retrieved"
+
+    def __init__(
+        self, detail: str, *, pointer: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(detail, pointer=pointer)
+        self.http_status = http_status
 
 
 class UnsafeUrlError(FetchError):

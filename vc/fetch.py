@@ -440,7 +440,9 @@ class SafeHttpFetcher:
         if status in REDIRECT_STATUSES or (status == 304 and conditional):
             return _Response(status, headers, b"", tuple(locations))
         if not 200 <= status < 300:
-            raise FetchError(f"{target.url}: HTTP {status} {response.reason}".rstrip())
+            raise FetchError(
+                f"{target.url}: HTTP {status} {response.reason}".rstrip(), http_status=status
+            )
         declared = headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise FetchError(
@@ -509,7 +511,7 @@ class StaticFetcher:
             raise FetchError(f"{url}: no such document (offline fetcher)")
         status, body, content_type = document
         if not 200 <= status < 300:
-            raise FetchError(f"{key}: HTTP {status}")
+            raise FetchError(f"{key}: HTTP {status}", http_status=status)
         headers = MappingProxyType({"content-type": content_type, "content-length": str(len(body))})
         return FetchResult(
             url=url,

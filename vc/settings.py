@@ -93,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("challenge_ttl", "float", 300.0, "seconds a presentation challenge stays usable", used_by="verifier"),
     Setting("verifier_database_url", "str", "sqlite:///{home}/var/verifier.sqlite3", "where presentation challenges are shared by every worker (SQLite file or postgresql+psycopg://…)", used_by="verifier"),
     Setting("record_font", "path", None, "a TrueType font for the verification record PDF (default: Debian's DejaVu Sans; it must cover the scripts printed: Latin and Cyrillic)", used_by="verifier"),
+    Setting("bulk_max_rows", "int", 1000, "most rows (CSV) or files (ZIP) in one bulk verification job", used_by="verifier"),
+    Setting("bulk_max_upload", "int", 16 * 1024 * 1024, "largest bulk upload in bytes", used_by="verifier"),
+    Setting("bulk_workers", "int", 4, "threads verifying bulk rows, per process", used_by="verifier"),
+    Setting("bulk_max_jobs", "int", 4, "bulk jobs one process holds at once; more get 429 with Retry-After", used_by="verifier"),
+    Setting("bulk_jobs_per_client", "int", 2, "bulk jobs one client address may run at once", used_by="verifier"),
+    Setting("bulk_retention", "float", 86_400.0, "seconds a bulk job's results are kept", used_by="verifier"),
 )  # fmt: skip
 
 BY_NAME: Mapping[str, Setting] = {setting.name: setting for setting in SETTINGS}

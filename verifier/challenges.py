@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -143,7 +144,7 @@ def create_challenge_engine(url: str | URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             # A "used" mark lost to a power cut would let a presentation be replayed.
             cursor.execute("PRAGMA synchronous = FULL")
         finally:
@@ -154,6 +155,24 @@ def create_challenge_engine(url: str | URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a SQLite file to WAL, once. Switching needs an exclusive lock, and SQLite answers
+    "database is locked" at once, without waiting out the busy timeout, when another process
+    holds a lock that could deadlock with it (processes opening a fresh file together); so that
+    answer is retried until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _unavailable(exc: SQLAlchemyError, doing: str) -> ChallengeStoreUnavailableError:

@@ -32,6 +32,7 @@ from verifier.statuscache import StatusListCache
 DEFAULT_COUNTRY = "KZ"
 DEFAULT_BASE_URL = "http://127.0.0.1:8002"
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_BULK_MAX_UPLOAD = 16 * 1024 * 1024
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
 
 
@@ -65,6 +66,12 @@ class VerifierConfig:
     challenge_ttl: float = 300.0
     database_url: str = dataclasses.field(default_factory=default_database_url)
     record_font: str | None = None
+    bulk_max_rows: int = 1000
+    bulk_max_upload_bytes: int = DEFAULT_BULK_MAX_UPLOAD
+    bulk_workers: int = 4
+    bulk_max_jobs: int = 4
+    bulk_jobs_per_client: int = 2
+    bulk_retention: float = 86_400.0
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -82,6 +89,15 @@ class VerifierConfig:
             raise MalformedValueError(f"DIPLOMAT_VERIFIER_BASE_URL {self.base_url!r} is not a URL")
         if self.max_body_bytes < 1024:
             raise MalformedValueError("the body limit must be at least 1024 bytes")
+        for name, number in (
+            ("DIPLOMAT_BULK_MAX_ROWS", self.bulk_max_rows),
+            ("DIPLOMAT_BULK_MAX_UPLOAD", self.bulk_max_upload_bytes),
+            ("DIPLOMAT_BULK_WORKERS", self.bulk_workers),
+            ("DIPLOMAT_BULK_MAX_JOBS", self.bulk_max_jobs),
+            ("DIPLOMAT_BULK_JOBS_PER_CLIENT", self.bulk_jobs_per_client),
+        ):
+            if number < 1:
+                raise MalformedValueError(f"{name} must be at least 1, got {number}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> VerifierConfig:
@@ -116,6 +132,12 @@ class VerifierConfig:
             challenge_ttl=settings["challenge_ttl"],
             database_url=settings["verifier_database_url"],
             record_font=None if settings["record_font"] is None else str(settings["record_font"]),
+            bulk_max_rows=settings["bulk_max_rows"],
+            bulk_max_upload_bytes=settings["bulk_max_upload"],
+            bulk_workers=settings["bulk_workers"],
+            bulk_max_jobs=settings["bulk_max_jobs"],
+            bulk_jobs_per_client=settings["bulk_jobs_per_client"],
+            bulk_retention=settings["bulk_retention"],
         )
 
     def with_overrides(

@@ -329,3 +329,23 @@ def test_diploma_page_names_each_framework_once() -> None:
         "National Qualifications Framework of Kazakhstan level 6",
         "Untitled framework level",
     )
+
+
+# ------------------------------------------------------------------ error pages
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_mistyped_url_is_an_html_page_for_a_browser_and_a_problem_for_a_machine(
+    env: WebEnv,
+) -> None:
+    for path in ("/nothing-here", "/api/nothing-here", "/status/revocation/999"):
+        page = env.client.get(path, headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == 404 and page.mimetype == "text/html", path
+        assert "<h1>" in page.get_data(as_text=True)
+        for accept in ("application/json", "*/*", None):
+            headers = {"Accept": accept} if accept else {}
+            machine = env.client.get(path, headers=headers)
+            assert machine.status_code == 404
+            assert machine.mimetype == "application/problem+json", (path, accept)

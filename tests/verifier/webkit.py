@@ -262,6 +262,7 @@ class DocumentServer:
     def __init__(self) -> None:
         self.documents: dict[str, tuple[str, bytes]] = {}
         self.requests: list[tuple[str, str | None]] = []
+        self.gone: set[str] = set()  # paths answered with 410 Gone (a withdrawn share link)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -269,9 +270,10 @@ class DocumentServer:
 
             def do_GET(self) -> None:  # http.server's naming
                 server.requests.append((self.path, self.headers.get("Accept")))
-                found = server.documents.get(self.path.split("?", 1)[0])
+                path = self.path.split("?", 1)[0]
+                found = server.documents.get(path)
                 if found is None:
-                    self.send_response(404)
+                    self.send_response(410 if path in server.gone else 404)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return

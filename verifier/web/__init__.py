@@ -1,11 +1,13 @@
 """The verifier's web layer: ``create_app(config)`` builds the Flask app around a VerifierContext.
 
 Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
-code), api (/api/verify: the full report as JSON), vcapi (/credentials/verify, /challenges,
+code), api (/api/verify: the full report as JSON), bulk (/verify/bulk, /api/verify/bulk: many
+credentials at once, verifier.bulk), vcapi (/credentials/verify, /challenges,
 /presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages speak the
 reader's language (verifier.web.i18n: ?lang=, Accept-Language, seven catalogues). Pages load
 nothing from other origins and work without JavaScript. Presentation challenges are kept in the
-database of ``config.database_url`` (verifier.challenges), shared by every worker process.
+database of ``config.database_url`` (verifier.challenges), shared by every worker process, and
+so are bulk jobs (verifier.bulk.store).
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from pathlib import Path
 from flask import Flask, Response
 
 from vc.fetch import Fetcher
+from verifier.bulk.runner import BulkRunner
+from verifier.bulk.store import open_job_store
 from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
-from verifier.web import api, errors, i18n, pages, vcapi
+from verifier.web import api, bulk, errors, i18n, pages, vcapi
 from verifier.web.state import EXTENSION, ContextProvider, WebState
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 CONTEXT_REFRESH_SECONDS = 3600.0
@@ -58,12 +63,17 @@ def create_app(
     contexts = ContextProvider(factory, refresh_seconds=CONTEXT_REFRESH_SECONDS)
     if challenges is None:
         challenges = open_challenge_store(config.database_url, ttl=config.challenge_ttl)
+    runner = BulkRunner(
+        open_job_store(config.database_url, retention=config.bulk_retention),
+        workers=config.bulk_workers,
+        max_jobs=config.bulk_max_jobs,
+    )
     app.extensions[EXTENSION] = WebState(
-        config=config, contexts=contexts, fetcher=chosen, challenges=challenges
+        config=config, contexts=contexts, fetcher=chosen, challenges=challenges, bulk=runner
     )
     errors.register(app)
     i18n.install(app)
-    for blueprint in (pages.bp, api.bp, vcapi.bp):
+    for blueprint in (pages.bp, api.bp, bulk.bp, vcapi.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -4,8 +4,9 @@
     werkzeug HTTPException    -> "about:blank" problem with the HTTP status (404, 405, 413, ...)
     anything else             -> 500 problem without traceback text; the exception is logged
 
-A browser on the pages (``/``, ``/verify...``) gets a small HTML page carrying the same title,
-status and detail; API clients always get ``application/problem+json``.
+A browser (its Accept header prefers ``text/html``) gets a small HTML page carrying the same
+title, status and detail, on any path, a mistyped one included; so does a client sending no
+Accept header to the pages (``/``, ``/verify...``). Machines get ``application/problem+json``.
 """
 
 from __future__ import annotations
@@ -64,10 +65,13 @@ _log = logging.getLogger("verifier.web")
 
 def _is_page() -> bool:
     path = request.path
-    if path != "/" and path != "/verify" and not path.startswith("/verify/"):
-        return False
-    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
-    return best == "text/html" or not request.accept_mimetypes
+    on_pages = path in ("/", "/verify") or path.startswith("/verify/")
+    if not request.accept_mimetypes:
+        return on_pages
+    # Off the pages, "text/html" comes last: "*/*" alone does not make an API client a browser.
+    machine = ["application/json", PROBLEM_JSON]
+    offered = ["text/html", *machine] if on_pages else [*machine, "text/html"]
+    return request.accept_mimetypes.best_match(offered) == "text/html"
 
 
 def _localised(problem: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +116,9 @@ def handle_error(exc: Exception) -> Response:
     if isinstance(exc, DiplomatError):
         problem = exc.to_problem(instance=request.path)
         status = exc.status
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, int):
+            headers["Retry-After"] = str(retry_after)
         if status >= 500 and status != 502:
             _log.error("%s: %s", type(exc).__name__, exc.detail)
     elif isinstance(exc, HTTPException):

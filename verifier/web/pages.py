@@ -35,7 +35,8 @@ from verifier.web.state import state
 bp = Blueprint("pages", __name__)
 
 
-def _page(template: str, status: int = 200, **values: object) -> Response:
+def page(template: str, status: int = 200, **values: object) -> Response:
+    """A page of the verifier (its templates share the country list and the demo banner)."""
     web = state()
     codes = country_codes(web.context().conventions)
     body = render_template(
@@ -62,7 +63,7 @@ def _report_page(
     started = time.perf_counter()
     report = verify_credential(intake.credential, context, destination=country, recipient=recipient)
     elapsed = time.perf_counter() - started
-    return _page(
+    return page(
         "report.html",
         view=report_view(report),
         intake=intake,
@@ -118,15 +119,25 @@ def _shared(raw: str) -> Intake:
 
 @bp.get("/")
 def landing() -> Response:
-    return _page("landing.html")
+    return page("landing.html")
 
 
 @bp.get("/verify")
 def verify_link() -> Response:
-    """What the QR code opens: ``/verify?url=<share URL>[&for=JP]``."""
+    """What the QR code opens: ``/verify?url=<share URL>[&for=JP]``. Without a link (someone
+    typed the address, or a form was sent empty) it is the landing page, saying what to give."""
     refuse_identity_in_url()
     country = _country()  # a bad country is refused before anything is fetched
-    return _report_page(_shared(request.args.get("url", "")), country)
+    url = request.args.get("url", "")
+    if not url.strip():
+        return page(
+            "landing.html",
+            notice=(
+                "To check a degree, open the link under the diploma's QR code, enter that link "
+                "below, upload the credential file, or paste it."
+            ),
+        )
+    return _report_page(_shared(url), country)
 
 
 @bp.post("/verify")

@@ -16,6 +16,7 @@ from flask import current_app
 
 from vc.errors import DiplomatError
 from vc.fetch import Fetcher
+from verifier.bulk.runner import BulkRunner
 from verifier.challenges import ChallengeStore
 from verifier.config import VerifierConfig
 from verifier.context import VerifierContext
@@ -57,6 +58,7 @@ class WebState:
     contexts: ContextProvider
     fetcher: Fetcher
     challenges: ChallengeStore
+    bulk: BulkRunner
 
     def context(self) -> VerifierContext:
         return self.contexts.get()
