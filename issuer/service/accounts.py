@@ -53,7 +53,7 @@ class AccountsMixin(ServiceBase):
             )
         if len(password) > MAX_PASSWORD_CHARS:
             raise RangeValueError("the password is too long", pointer="/password")
-        user = self.store.create_user(username.strip(), _HASHER.hash(password), checked)
+        user = self.store.accounts.create_user(username.strip(), _HASHER.hash(password), checked)
         self.audit(actor, "user.create", user.username, {"role": checked})
         return user
 
@@ -61,7 +61,7 @@ class AccountsMixin(ServiceBase):
         """The user whose password this is. Raises InvalidTokenError (401) otherwise, after the
         same argon2 work whether or not the user exists."""
         try:
-            user = self.store.get_user(username) if isinstance(username, str) else None
+            user = self.store.accounts.get_user(username) if isinstance(username, str) else None
         except NotFoundError:
             user = None
         stored = user.password_hash if user is not None else _dummy_hash()
@@ -72,26 +72,26 @@ class AccountsMixin(ServiceBase):
         if user is None:
             raise InvalidTokenError("wrong username or password")
         if _HASHER.check_needs_rehash(stored):
-            user = self.store.set_password_hash(user.username, _HASHER.hash(password))
+            user = self.store.accounts.set_password_hash(user.username, _HASHER.hash(password))
         return user
 
     def create_api_token(self, name: str, role: str, *, actor: str = "system") -> str:
         """A new API bearer token (256 bits). Returned once; only its SHA-256 is stored."""
         checked = _role(role)
         token = new_token()
-        record = self.store.create_api_token(name, token, checked)
+        record = self.store.accounts.create_api_token(name, token, checked)
         self.audit(actor, "token.create", f"token:{record.id}", {"name": name, "role": checked})
         return token
 
     def authenticate_token(self, token: str) -> ApiToken:
         """The token's record. Raises InvalidTokenError (401) for unknown or revoked tokens."""
-        return self.store.authenticate_api_token(token)
+        return self.store.accounts.authenticate_api_token(token)
 
     def revoke_api_token(self, token_id: int, *, actor: str) -> ApiToken:
         """Revoke a token (idempotent). Raises NotFoundError."""
-        record = self.store.revoke_api_token(token_id)
+        record = self.store.accounts.revoke_api_token(token_id)
         self.audit(actor, "token.revoke", f"token:{token_id}", {"name": record.name})
         return record
 
     def list_api_tokens(self) -> list[ApiToken]:
-        return self.store.list_api_tokens()
+        return self.store.accounts.list_api_tokens()

@@ -76,7 +76,7 @@ class ServiceBase:
     def issuer(self) -> Issuer:
         """The single configured issuer. Raises NotFoundError before ``init_identity``."""
         if self._issuer is None:
-            issuers = self.store.list_issuers()
+            issuers = self.store.issuers.list_issuers()
             if not issuers:
                 raise NotFoundError("no issuer is configured yet: run `diplomat issuer init` first")
             if len(issuers) > 1:
@@ -102,11 +102,11 @@ class ServiceBase:
 
         Raises NotFoundError when there is no issuer or no active key.
         """
-        record = self.store.active_signing_key(self.issuer().id)
+        record = self.store.issuers.active_signing_key(self.issuer().id)
         return record, self.keystore.load(record.private_key_ref)
 
     def audit(
         self, actor: str, action: str, target: str | None, details: Mapping[str, Any]
     ) -> None:
         """Append to the audit log (never pass secrets in ``details``)."""
-        self.store.append_audit(actor, action, target, details)
+        self.store.audit.append_audit(actor, action, target, details)

@@ -163,10 +163,10 @@ class BatchMixin(IssuingMixin):
         issuer = self.issuer()
         digest = hashlib.sha256(fmt.encode() + b"\n" + source).hexdigest()
         self._spool(digest, fmt, source)
-        for earlier in reversed(self.store.find_batches_by_digest(issuer.id, digest)):
+        for earlier in reversed(self.store.batches.find_batches_by_digest(issuer.id, digest)):
             if earlier.state != "done":
                 return earlier
-        batch = self.store.create_batch(issuer.id, actor, len(rows), digest)
+        batch = self.store.batches.create_batch(issuer.id, actor, len(rows), digest)
         invalid = sum(1 for _, item in rows if isinstance(item, InputError))
         self.audit(
             actor,
@@ -190,14 +190,14 @@ class BatchMixin(IssuingMixin):
         """
         batch = self._own_batch(batch_id)
         if batch.state == "done":
-            return self.store.batch_progress(batch_id)
+            return self.store.batches.batch_progress(batch_id)
         fmt, source = self._spooled(batch)
         rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
         if len(rows) != batch.total_rows:
             raise ConflictError(f"the spooled source of batch {batch_id} does not match it")
-        self.store.start_batch(batch_id)
-        recorded = self.store.recorded_row_numbers(batch_id)
-        state = self.store.batch_progress(batch_id)
+        self.store.batches.start_batch(batch_id)
+        recorded = self.store.batches.recorded_row_numbers(batch_id)
+        state = self.store.batches.batch_progress(batch_id)
         signer = self.signer()
         if progress is not None:
             progress(state)
@@ -235,7 +235,7 @@ class BatchMixin(IssuingMixin):
         except Exception as exc:
             # Rows recorded so far stay recorded; "failed" is retried by run_batch (resumable).
             with contextlib.suppress(DiplomatError):
-                self.store.finish_batch(batch_id, "failed")
+                self.store.batches.finish_batch(batch_id, "failed")
                 self.audit(
                     batch.created_by,
                     "batch.failed",
@@ -248,8 +248,8 @@ class BatchMixin(IssuingMixin):
                 pool.close()
         # A concurrent runner may have closed it already: the final progress says how it ended.
         with contextlib.suppress(ConflictError):
-            self.store.finish_batch(batch_id, "done")
-        final = self.store.batch_progress(batch_id)
+            self.store.batches.finish_batch(batch_id, "done")
+        final = self.store.batches.batch_progress(batch_id)
         if final.state == "done":
             self._unspool(batch)
             self.audit(
@@ -265,12 +265,12 @@ class BatchMixin(IssuingMixin):
     def batch_progress(self, batch_id: int) -> BatchProgress:
         """Counts per outcome. Raises NotFoundError."""
         self._own_batch(batch_id)
-        return self.store.batch_progress(batch_id)
+        return self.store.batches.batch_progress(batch_id)
 
     def batch_rows(self, batch_id: int) -> list[BatchRow]:
         """Recorded rows in order, errors as [{"row", "field", "reason"}]. NotFoundError."""
         self._own_batch(batch_id)
-        return self.store.batch_rows(batch_id)
+        return self.store.batches.batch_rows(batch_id)
 
     def get_batch(self, batch_id: int) -> Batch:
         """Raises NotFoundError (also for a batch of another issuer)."""
@@ -278,7 +278,7 @@ class BatchMixin(IssuingMixin):
 
     def unfinished_batches(self) -> list[Batch]:
         """Queued, running or failed-and-retryable batches of this issuer, oldest first."""
-        return self.store.unfinished_batches(self.issuer().id)
+        return self.store.batches.unfinished_batches(self.issuer().id)
 
     # ------------------------------------------------------------------ internals
 
@@ -293,7 +293,7 @@ class BatchMixin(IssuingMixin):
                 records.append(RowRecord(ordinal, "error", errors=tuple(row_errors(item, line))))
             else:
                 valid.append((ordinal, line, item))
-        issued = self.store.credential_ids_by_diploma_number(
+        issued = self.store.credentials.credential_ids_by_diploma_number(
             signer.issuer_id, [item.diploma_number for _, _, item in valid]
         )
         fresh: list[tuple[int, int, DegreeInput]] = []
@@ -344,11 +344,11 @@ class BatchMixin(IssuingMixin):
             credentials.append((new, ordinal))
         # A number issued by someone else since _start_chunk comes back "duplicate", naming
         # theirs; ours is not stored.
-        stored = self.store.insert_credentials_with_rows(batch_id, credentials, records)
+        stored = self.store.credentials.insert_credentials_with_rows(batch_id, credentials, records)
         return [None if (row := stored.get(n)) is None else row.state for n in chunk.ordinals]
 
     def _own_batch(self, batch_id: int) -> Batch:
-        batch = self.store.get_batch(batch_id)
+        batch = self.store.batches.get_batch(batch_id)
         if batch.issuer_id != self.issuer().id:
             raise NotFoundError(f"no batch {batch_id}")
         return batch
@@ -388,7 +388,7 @@ class BatchMixin(IssuingMixin):
         )
 
     def _unspool(self, batch: Batch) -> None:
-        others = self.store.find_batches_by_digest(batch.issuer_id, batch.source_digest)
+        others = self.store.batches.find_batches_by_digest(batch.issuer_id, batch.source_digest)
         if any(b.state != "done" for b in others):
             return
         for fmt in ("csv", "json"):

@@ -53,7 +53,7 @@ class IdentityMixin(ServiceBase):
             raise MalformedValueError("country must be an ISO 3166-1 alpha-2 code, e.g. KZ")
         if not isinstance(name, str) or not name.strip():
             raise MalformedValueError("the issuer needs a name", pointer="/name")
-        existing = self.store.list_issuers()
+        existing = self.store.issuers.list_issuers()
         if existing:
             raise ConflictError(f"an issuer is already configured: {existing[0].did}")
         ref, key = self.keystore.create(key_type)
@@ -63,8 +63,10 @@ class IdentityMixin(ServiceBase):
         else:
             did = key.public.did_key
             key_id = f"{did}#{key.public.multikey}"
-        issuer = self.store.create_issuer(did, name.strip(), domain, country)
-        self.store.add_signing_key(issuer.id, key_id, key_type.value, key.public.multikey, ref)
+        issuer = self.store.issuers.create_issuer(did, name.strip(), domain, country)
+        self.store.issuers.add_signing_key(
+            issuer.id, key_id, key_type.value, key.public.multikey, ref
+        )
         self._issuer = issuer
         self.audit(
             actor,
@@ -76,7 +78,7 @@ class IdentityMixin(ServiceBase):
 
     def list_keys(self) -> list[SigningKey]:
         """Every key the issuer ever had (active, rotated, retired), oldest first."""
-        return self.store.list_signing_keys(self.issuer().id)
+        return self.store.issuers.list_signing_keys(self.issuer().id)
 
     def did_document(self) -> dict[str, Any]:
         """The issuer's DID document.
@@ -122,7 +124,7 @@ class IdentityMixin(ServiceBase):
         chosen = key_type or (KeyType(current.key_type) if current else KeyType.ED25519)
         ref, key = self.keystore.create(chosen)
         key_id = f"{issuer.did}#key-{_next_number(keys)}"
-        record = self.store.rotate_signing_key(
+        record = self.store.issuers.rotate_signing_key(
             issuer.id, key_id, chosen.value, key.public.multikey, ref
         )
         self.audit(
@@ -141,12 +143,12 @@ class IdentityMixin(ServiceBase):
         """
         issuer = self.issuer()
         full_id = key_id if key_id.startswith("did:") else f"{issuer.did}#{key_id.lstrip('#')}"
-        record = self.store.get_signing_key(full_id)
+        record = self.store.issuers.get_signing_key(full_id)
         if record.issuer_id != issuer.id:
             raise NotFoundError(f"no signing key {full_id}")
         if record.status == "active":
             raise ConflictError("the active key cannot be retired: rotate to a new key first")
-        retired = self.store.retire_signing_key(full_id)
+        retired = self.store.issuers.retire_signing_key(full_id)
         self.audit(actor, "key.retire", full_id, {"previous_status": record.status})
         return retired
 

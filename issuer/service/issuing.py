@@ -105,7 +105,7 @@ class IssuingMixin(ServiceBase):
         issuer_id = self.issuer().id
         entries: list[list[dict[str, Any]]] = [[] for _ in credential_ids]
         for purpose in ("revocation", "suspension"):
-            allocations = self.store.allocate_status_indexes(
+            allocations = self.store.status.allocate_status_indexes(
                 issuer_id, purpose, credential_ids, self.rng
             )
             for mine, allocation in zip(entries, allocations, strict=True):
@@ -136,12 +136,14 @@ class IssuingMixin(ServiceBase):
         if not isinstance(inp, DegreeInput):
             raise MalformedValueError("issue_degree needs a validated issuer.degree.DegreeInput")
         signer = self.signer()
-        existing = self.store.get_by_diploma_number(signer.issuer_id, inp.diploma_number)
+        existing = self.store.credentials.get_by_diploma_number(
+            signer.issuer_id, inp.diploma_number
+        )
         if existing is not None:
             raise _duplicate(existing)
         credential_id = self.new_credential_id()
         signed = self.sign_degree(inp, signer, credential_id, self.now())
-        self.store.insert_credential(
+        self.store.credentials.insert_credential(
             NewCredential(
                 id=credential_id,
                 issuer_id=signer.issuer_id,
@@ -167,14 +169,14 @@ class IssuingMixin(ServiceBase):
         Raises NotFoundError for an unknown credential.
         """
         token = new_token()
-        self.store.set_holder_secret(credential_id, token)
+        self.store.sharing.set_holder_secret(credential_id, token)
         if audit:
             self.audit(actor, "credential.management_token", credential_id, {})
         return self.management_url(credential_id, token)
 
     def get_credential(self, credential_id: str) -> Credential:
         """The stored credential. Raises NotFoundError."""
-        return self.store.get_credential(credential_id)
+        return self.store.credentials.get_credential(credential_id)
 
     def credential_document(self, credential_id: str) -> dict[str, Any]:
         """The signed credential as JSON. Raises NotFoundError."""
@@ -230,7 +232,7 @@ class IssuingMixin(ServiceBase):
             ]
         jsonld.expand(doc)  # safe mode: undefined terms and relative IRIs are refused here
         diploma_number = _diploma_number(doc, credential_id)
-        existing = self.store.get_by_diploma_number(signer.issuer_id, diploma_number)
+        existing = self.store.credentials.get_by_diploma_number(signer.issuer_id, diploma_number)
         if existing is not None:
             raise _duplicate(existing)
         doc["credentialStatus"] = self.status_entries(credential_id)
@@ -241,7 +243,7 @@ class IssuingMixin(ServiceBase):
             created=now,
             suite=signer.suite,
         )
-        self.store.insert_credential(
+        self.store.credentials.insert_credential(
             NewCredential(
                 id=credential_id,
                 issuer_id=signer.issuer_id,

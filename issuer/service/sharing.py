@@ -25,11 +25,11 @@ class SharingMixin(ServiceBase):
         self, credential_id: str, management_token: str | None, actor: str | None
     ) -> tuple[Credential, str]:
         """The credential, if the holder's token or a staff actor may act on it; and who acts."""
-        credential = self.store.get_credential(credential_id)
+        credential = self.store.credentials.get_credential(credential_id)
         if credential.issuer_id != self.issuer().id:
             raise NotFoundError(f"no credential {credential_id}")
         if management_token is not None:
-            self.store.check_holder_secret(credential_id, management_token)
+            self.store.sharing.check_holder_secret(credential_id, management_token)
             return credential, "holder"
         if actor:
             return credential, actor
@@ -50,7 +50,7 @@ class SharingMixin(ServiceBase):
         """
         _, who = self._authorise(credential_id, management_token, actor)
         token = secrets.token_urlsafe(SHARE_TOKEN_BYTES)
-        link = self.store.create_share_link(credential_id, token, expires_at=expires_at)
+        link = self.store.sharing.create_share_link(credential_id, token, expires_at=expires_at)
         self.audit(
             who,
             "share.create",
@@ -68,7 +68,7 @@ class SharingMixin(ServiceBase):
     ) -> list[ShareLink]:
         """The credential's links (with view counts). Same authorisation as creating one."""
         self._authorise(credential_id, management_token, actor)
-        return self.store.list_share_links(credential_id)
+        return self.store.sharing.list_share_links(credential_id)
 
     def revoke_share_link(
         self,
@@ -80,17 +80,17 @@ class SharingMixin(ServiceBase):
     ) -> ShareLink:
         """Revoke one of the credential's links (idempotent). Raises NotFoundError."""
         _, who = self._authorise(credential_id, management_token, actor)
-        if link_id not in {link.id for link in self.store.list_share_links(credential_id)}:
+        if link_id not in {link.id for link in self.store.sharing.list_share_links(credential_id)}:
             raise NotFoundError(f"no share link {link_id} for this credential")
-        link = self.store.revoke_share_link(link_id)
+        link = self.store.sharing.revoke_share_link(link_id)
         self.audit(who, "share.revoke", credential_id, {"link_id": link_id})
         return link
 
     def open_share(self, token: str) -> Credential:
         """The shared credential, counting a view. Raises NotFoundError (404) for an unknown
         token, ShareLinkExpiredError / ShareLinkRevokedError (410) for a dead link."""
-        link = self.store.open_share_link(token)
-        return self.store.get_credential(link.credential_id)
+        link = self.store.sharing.open_share_link(token)
+        return self.store.credentials.get_credential(link.credential_id)
 
     def verifier_link(self, token: str) -> str:
         """The verifier URL a QR code encodes: <verifier_url>?url=<share URL, percent-encoded>."""
@@ -115,7 +115,7 @@ class SharingMixin(ServiceBase):
         return buffer.getvalue()
 
     def _live_link(self, token: str) -> ShareLink:
-        link = self.store.get_share_link(token)
+        link = self.store.sharing.get_share_link(token)
         state = link.state(self.now())
         if state == "revoked":
             raise ShareLinkRevokedError("this share link was revoked")

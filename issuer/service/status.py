@@ -33,10 +33,10 @@ class StatusMixin(IssuingMixin):
             raise MalformedValueError("purpose must be 'revocation' or 'suspension'")
         if not isinstance(reason, str) or not reason.strip():
             raise MalformedValueError("a reason is required", pointer="/reason")
-        credential = self.store.get_credential(credential_id)
+        credential = self.store.credentials.get_credential(credential_id)
         if credential.issuer_id != self.issuer().id:
             raise NotFoundError(f"no credential {credential_id}")
-        return self.store.set_status(
+        return self.store.status.set_status(
             credential_id,
             "revocation" if purpose == "revocation" else "suspension",
             value,
@@ -68,14 +68,14 @@ class StatusMixin(IssuingMixin):
             raise NotFoundError(f"no status list {list_number!r}")
         issuer = self.issuer()
         typed: StatusPurpose = "revocation" if purpose == "revocation" else "suspension"
-        listed = self.store.get_status_list_by_number(issuer.id, typed, list_number)
+        listed = self.store.status.get_status_list_by_number(issuer.id, typed, list_number)
         for _ in range(_SIGN_ATTEMPTS):
             if listed.credential_json is not None and not self._must_resign(listed):
                 break
             try:
                 listed = self._sign_list(listed.id)
             except StaleStatusListError:
-                listed = self.store.get_status_list(listed.id)  # a bit changed: sign again
+                listed = self.store.status.get_status_list(listed.id)  # a bit changed: sign again
         if listed.credential_json is None or listed.etag is None:
             raise StaleStatusListError("the status list kept changing while it was signed")
         document = strictjson.loads_object(listed.credential_json, "status list credential")
@@ -89,13 +89,13 @@ class StatusMixin(IssuingMixin):
         vm = proof.get("verificationMethod") if isinstance(proof, dict) else None
         usable = {
             k.key_id
-            for k in self.store.list_signing_keys(self.issuer().id)
+            for k in self.store.issuers.list_signing_keys(self.issuer().id)
             if k.status in ("active", "rotated")
         }
         return vm not in usable
 
     def _sign_list(self, list_id: int) -> StatusList:
-        listed, raw = self.store.status_snapshot(list_id)
+        listed, raw = self.store.status.status_snapshot(list_id)
         record, key = self.active_key()
         issuer = self.issuer()
         now = self.now()
@@ -114,4 +114,6 @@ class StatusMixin(IssuingMixin):
             created=now,
             suite=SUITE_FOR_KEY[record.key_type],
         )
-        return self.store.save_signed_status_list(list_id, strictjson.dumps(signed), listed.version)
+        return self.store.status.save_signed_status_list(
+            list_id, strictjson.dumps(signed), listed.version
+        )

@@ -1,16 +1,17 @@
 """The issuer's storage: ``open_store(url) -> Store`` (SQLite file or PostgreSQL, migrated to head).
 
-Public API (see ``Store`` for every method):
+Public API:
 
     open_store(url, *, clock, rng, status_list_length, fill_ratio) -> Store
-    Store                      the database behind a typed, transactional API
+    Store                      one repository per aggregate (issuer.store.repositories), each
+                               behind a Protocol of issuer.store.interfaces
     new_token(), hash_token()  bearer secrets and their SHA-256
     values                     Issuer, SigningKey, NewCredential, Credential, Allocation,
                                StatusEntry, StatusList, StatusChange, Batch, BatchRow,
                                RowRecord, BatchProgress, ShareLink, User, ApiToken, AuditEntry
 
 Status bits are kept as the set of set indexes (one row per allocated index with an ``is_set``
-flag); ``Store.status_bitstring`` / ``status_snapshot`` rebuild the raw, uncompressed bitstring that
+flag); ``store.status.status_bitstring`` / ``status_snapshot`` rebuild the raw, uncompressed bitstring that
 vc.status encodes. The store reads no environment: the app passes ``DIPLOMAT_DATABASE_URL`` in.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 
 from issuer.store.allocation import RandomSource
+from issuer.store.database import Clock, utc_now
 from issuer.store.engine import (
     create_store_engine,
     current_revision,
@@ -27,7 +29,7 @@ from issuer.store.engine import (
     upgrade_to_head,
 )
 from issuer.store.models import DEFAULT_STATUS_LIST_LENGTH
-from issuer.store.repository import Clock, Store, utc_now
+from issuer.store.repositories import Store
 from issuer.store.tokens import hash_token, new_token
 from issuer.store.values import (
     Allocation,

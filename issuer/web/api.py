@@ -109,7 +109,7 @@ def get_credential(credential_id: str) -> Response:
 @require_token("admin")
 def audit_log() -> Response:
     limit = _int_arg("limit", 100, 1, 1000)
-    entries = state().service.store.list_audit(limit=limit)
+    entries = state().service.store.audit.list_audit(limit=limit)
     return jsonify(
         {
             "items": [
@@ -133,14 +133,14 @@ def audit_log() -> Response:
 def find_credentials(query: str | None, *, limit: int, offset: int) -> list[Credential]:
     """The issuer's credentials, newest first, matching ``query`` in name or diploma number."""
     service = state().service
-    return service.store.list_credentials(
+    return service.store.credentials.list_credentials(
         service.issuer().id, limit=limit, offset=offset, search=query
     )
 
 
 def count_credentials() -> int:
     service = state().service
-    return service.store.count_credentials(service.issuer().id)
+    return service.store.credentials.count_credentials(service.issuer().id)
 
 
 def credential_summary(c: Credential) -> dict[str, Any]:

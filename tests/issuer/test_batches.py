@@ -105,7 +105,7 @@ def build(db_url: str, home: Path, clock: Any = None, **extra: Any) -> IssuerSer
     else:
         store = open_store(db_url, clock=clock)
         service = IssuerService(store, KeyStore(cfg.keys_dir), cfg, clock=clock)
-    if not service.store.list_issuers():
+    if not service.store.issuers.list_issuers():
         service.init_identity("Satbayev University", "satbayev.university", "KZ", did_method="key")
     return service
 
@@ -294,7 +294,7 @@ def test_a_number_issued_after_the_check_is_a_duplicate_and_the_rest_issue(
     taken = service.issue_degree(parse_csv_row(row("M-00003"), 2), actor="registrar")
     # The check before signing misses it, as if another process issued it just after.
     monkeypatch.setattr(
-        service.store, "credential_ids_by_diploma_number", lambda issuer_id, numbers: {}
+        service.store.credentials, "credential_ids_by_diploma_number", lambda issuer_id, numbers: {}
     )
     batch = service.create_batch(cohort(6, "M"), "csv", actor="r")
     final = service.run_batch(batch.id)
@@ -318,7 +318,7 @@ def test_reuploading_a_done_batch_reserves_no_status_index(service: IssuerServic
 def test_a_chunk_lost_after_allocation_is_redone_with_fresh_indexes(
     service: IssuerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = service.store.insert_credentials_with_rows
+    real = service.store.credentials.insert_credentials_with_rows
     calls: list[int] = []
 
     def fail_second(*args: Any, **kwargs: Any) -> Any:
@@ -327,7 +327,7 @@ def test_a_chunk_lost_after_allocation_is_redone_with_fresh_indexes(
             raise StoreUnavailableError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service.store, "insert_credentials_with_rows", fail_second)
+    monkeypatch.setattr(service.store.credentials, "insert_credentials_with_rows", fail_second)
     batch = service.create_batch(cohort(40, "L"), "csv", actor="r")
     with pytest.raises(StoreUnavailableError):
         service.run_batch(batch.id)
@@ -353,7 +353,8 @@ def test_a_chunk_lost_after_allocation_is_redone_with_fresh_indexes(
             (e["statusPurpose"], int(e["statusListIndex"])) for e in document["credentialStatus"]
         }
         stored = {
-            (e.purpose, e.index) for e in service.store.status_entries(batch_row.credential_id)
+            (e.purpose, e.index)
+            for e in service.store.status.status_entries(batch_row.credential_id)
         }
         assert embedded == stored and len(stored) == 2
 
@@ -383,7 +384,9 @@ def test_interrupted_batch_resumes_exactly_once_with_signing_workers(
         assert seen[-1] == 20
         stopped = svc.batch_progress(batch.id)
         assert 20 <= stopped.processed < 80 and stopped.issued == stopped.processed
-        assert svc.store.recorded_row_numbers(batch.id) == set(range(1, stopped.processed + 1))
+        assert svc.store.batches.recorded_row_numbers(batch.id) == set(
+            range(1, stopped.processed + 1)
+        )
         assert table_counts(svc)["credentials"] == stopped.processed
         assert svc.create_batch(source, "csv", actor="r").id == batch.id  # re-upload resumes
         final = svc.run_batch(batch.id)
@@ -563,11 +566,13 @@ def test_eight_processes_never_issue_a_number_or_index_twice(db_url: str, tmp_pa
         assert sorted(stored) == POOL
         assert alloc[0] == alloc[1] >= 2 * len(POOL)
         positions: Counter[tuple[str, str]] = Counter()
-        for credential_row in service.store.list_credentials(service.issuer().id, limit=100):
+        for credential_row in service.store.credentials.list_credentials(
+            service.issuer().id, limit=100
+        ):
             credential = json.loads(credential_row.credential_json)
             for entry in credential["credentialStatus"]:
                 positions[(entry["statusListCredential"], entry["statusListIndex"])] += 1
-            stored = service.store.status_entries(credential_row.id)
+            stored = service.store.status.status_entries(credential_row.id)
             assert len(stored) == 2
         assert len(positions) == 2 * len(POOL) and set(positions.values()) == {1}
     finally:

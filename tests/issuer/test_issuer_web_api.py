@@ -219,7 +219,7 @@ def test_csv_batch_issues_every_row_in_the_background(env: WebEnv) -> None:
     # The same file again: nothing issued twice, rows come out "duplicate".
     again = run_batch(env, source, "text/csv")
     assert again["duplicates"] == rows and again["issued"] == 0
-    assert env.service.store.count_credentials(env.service.issuer().id) == rows
+    assert env.service.store.credentials.count_credentials(env.service.issuer().id) == rows
 
 
 def test_batch_row_errors_name_row_field_and_reason(env: WebEnv) -> None:

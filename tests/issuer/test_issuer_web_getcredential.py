@@ -69,7 +69,7 @@ def test_the_printed_id_url_returns_the_stored_credential_byte_for_byte(env: Web
     issued = issue(env)
     cid = issued["credentialId"]
     assert cid.startswith(env.base + "/credentials/")
-    stored = env.service.store.get_credential(cid).credential_json.encode("utf-8")
+    stored = env.service.store.credentials.get_credential(cid).credential_json.encode("utf-8")
     before = snapshot(env)
     for role in ("registrar", "admin"):
         response = env.client.get(urlsplit(cid).path, headers=env.auth(role))

@@ -46,7 +46,7 @@ def share_token(share_url: str) -> str:
 
 
 def views(env: WebEnv, share_url: str) -> int:
-    return env.service.store.get_share_link(share_token(share_url)).view_count
+    return env.service.store.sharing.get_share_link(share_token(share_url)).view_count
 
 
 # ------------------------------------------------------------------ DID document
@@ -200,7 +200,7 @@ def test_share_link_expiry_revocation_and_unknown(env: WebEnv) -> None:
     token = parse_qs(parts.query)["token"][0]
     link_id = next(
         link.id
-        for link in env.service.store.list_share_links(issued["credentialId"])
+        for link in env.service.store.sharing.list_share_links(issued["credentialId"])
         if link.expires_at is None
     )
     response = env.client.post(f"{parts.path}/links/{link_id}/revoke", data={"token": token})
@@ -269,7 +269,9 @@ def test_management_refuses_wrong_tokens_and_bad_expiry(env: WebEnv) -> None:
     unknown = env.client.get("/manage/https%3A%2F%2Fnope.example%2Fcredentials%2F1?token=" + token)
     assert unknown.status_code == 404
     assert env.counts() == before
-    assert hash_token(token) not in json.dumps([e.details for e in env.service.store.list_audit()])
+    assert hash_token(token) not in json.dumps(
+        [e.details for e in env.service.store.audit.list_audit()]
+    )
 
 
 # ------------------------------------------------------------------ page hygiene

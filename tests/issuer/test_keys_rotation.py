@@ -105,7 +105,7 @@ def test_rotated_key_keeps_verifying_and_retired_key_stops(
     assert verifies(service, fresh) == (True, "")
     statuses = {k.key_id: k.status for k in service.list_keys()}
     assert statuses == {f"{did}#key-1": "retired", f"{did}#key-2": "active"}
-    actions = [e.action for e in service.store.list_audit()]
+    actions = [e.action for e in service.store.audit.list_audit()]
     assert "key.rotate" in actions and "key.retire" in actions
 
 

@@ -188,7 +188,7 @@ def test_suspended_then_reinstated_shows_not_suspended(service: IssuerService) -
     service.reinstate(issued.credential_id, "cleared", actor="registrar")
     assert status_of(service, issued.credential, "suspension") is False
     assert status_of(service, issued.credential, "revocation") is False
-    actions = [e.action for e in service.store.list_audit(target=issued.credential_id)]
+    actions = [e.action for e in service.store.audit.list_audit(target=issued.credential_id)]
     assert "status.suspension.set" in actions and "status.suspension.clear" in actions
 
 
@@ -227,7 +227,7 @@ def test_same_diploma_number_is_not_issued_twice(service: IssuerService) -> None
     with pytest.raises(DuplicateCredentialError) as caught:
         service.issue_degree(parse_input(sample_input(full_name="Another Name")), actor="a")
     assert first.credential_id in caught.value.detail
-    assert service.store.count_credentials(service.issuer().id) == 1
+    assert service.store.credentials.count_credentials(service.issuer().id) == 1
 
 
 def test_management_token_is_stored_only_hashed(service: IssuerService) -> None:
@@ -235,7 +235,7 @@ def test_management_token_is_stored_only_hashed(service: IssuerService) -> None:
     assert issued.management_url is not None
     token = issued.management_url.rsplit("token=", 1)[1]
     assert len(token) >= 22
-    service.store.check_holder_secret(issued.credential_id, token)
+    service.store.sharing.check_holder_secret(issued.credential_id, token)
     with service.store.engine.connect() as conn:
         stored = conn.execute(text("SELECT token_hash FROM holder_secrets")).scalars().all()
     assert stored == [hashlib.sha256(token.encode()).hexdigest()]
@@ -295,7 +295,7 @@ def test_vc_api_issue_refuses_non_conforming_credentials(
 ) -> None:
     with pytest.raises(error):
         service.issue_credential(bad, actor="token:1")
-    assert service.store.count_credentials(service.issuer().id) == 0
+    assert service.store.credentials.count_credentials(service.issuer().id) == 0
 
 
 def test_share_link_opens_counts_and_dies(service: IssuerService, clock: FakeClock) -> None:
@@ -369,7 +369,7 @@ def test_audit_log_names_actor_and_never_holds_secrets(service: IssuerService) -
     issued = service.issue_degree(parse_input(sample_input()), actor="registrar:alice")
     token = service.create_api_token("sync", "admin", actor="admin:bob")
     service.revoke(issued.credential_id, "fraud", actor="registrar:alice")
-    entries = service.store.list_audit(limit=100)
+    entries = service.store.audit.list_audit(limit=100)
     by_action = {e.action: e for e in entries}
     assert by_action["credential.issue"].actor == "registrar:alice"
     assert by_action["token.create"].actor == "admin:bob"
