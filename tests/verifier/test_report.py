@@ -18,7 +18,8 @@ from vc.fetch import SafeHttpFetcher, StaticFetcher
 from verifier.checks.model import Section, Severity, Status
 from verifier.checks.pipeline import CREDENTIAL_CHECKS
 from verifier.context import VerifierContext
-from verifier.report import Report, Verdict, verify_credential, verify_presentation
+from verifier.presentation import verify_presentation
+from verifier.report import Report, Verdict, verify_credential
 from verifier.statuscache import StatusListCache, freshness_seconds
 
 REPO = Path(__file__).resolve().parents[2]

@@ -25,7 +25,8 @@ from flask import Blueprint, Response, jsonify, request
 from vc.errors import MalformedValueError
 from vc.ob3 import RecipientIdentity
 from verifier.checks.model import CheckResult, Severity, Status
-from verifier.report import PresentationReport, Report, verify_credential, verify_presentation
+from verifier.presentation import PresentationReport, verify_presentation
+from verifier.report import Report, verify_credential
 from verifier.web.bodies import (
     RECIPIENT_FIELD,
     destination,
