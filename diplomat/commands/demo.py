@@ -126,9 +126,9 @@ def _registry(home: Path, university_did: str, today: date) -> tuple[Path, str]:
 def _issue(service: IssuerService) -> tuple[str, str, str]:
     """Issue the sample degree; return (credential id, share URL, management URL)."""
     sample = json.loads((SAMPLES_DIR / "degree.json").read_text(encoding="utf-8"))
-    issued = service.issue_degree(parse_input(sample), actor="demo")
-    _, _, share_url = service.create_share_link(issued.credential_id, actor="demo")
-    management_url = issued.management_url or service.reset_management_token(
+    issued = service.issuing.issue_degree(parse_input(sample), actor="demo")
+    _, _, share_url = service.sharing.create_share_link(issued.credential_id, actor="demo")
+    management_url = issued.management_url or service.issuing.reset_management_token(
         issued.credential_id, actor="demo"
     )
     return issued.credential_id, share_url, management_url
@@ -180,9 +180,9 @@ def _demo(args: argparse.Namespace) -> int:
         dev_mode=True,
     )
     service = open_service(issuer_config)
-    issuer = service.init_identity(UNIVERSITY, issuer_base, "KZ", actor="demo")
+    issuer = service.identity.init_identity(UNIVERSITY, issuer_base, "KZ", actor="demo")
     password = "demo-" + hashlib.sha256(str(time.time_ns()).encode()).hexdigest()[:12]
-    service.create_user("registrar", password, "registrar", actor="demo")
+    service.accounts.create_user("registrar", password, "registrar", actor="demo")
     registry_path, operator_did = _registry(home, issuer.did, datetime.now(UTC).date())
     verifier_config = VerifierConfig(
         country=args.destination,
@@ -199,7 +199,7 @@ def _demo(args: argparse.Namespace) -> int:
         credential_id, share_url, management_url = _issue(service)
         qr_path = home / "share-qr.png"
         token = share_url.rsplit("/", 1)[-1]
-        qr_path.write_bytes(service.share_qr_png(token))
+        qr_path.write_bytes(service.sharing.share_qr_png(token))
         report = _verify_over_http(verifier_base, share_url, args.destination)
         _story(
             issuer=issuer.did,
@@ -207,7 +207,7 @@ def _demo(args: argparse.Namespace) -> int:
             share_url=share_url,
             management_url=management_url,
             qr_path=qr_path,
-            verifier_link=service.verifier_link(token),
+            verifier_link=service.sharing.verifier_link(token),
             console=f"{issuer_base}/console",
             password=password,
             report=report,
