@@ -37,7 +37,7 @@ and the destination, not about this credential's integrity).
 
 When the proof did not verify, every check outside authenticity is marked
 ``computed_on_untrusted_data``: it is still computed and shown, but it describes what the
-document says, not what the issuer said (VERIFY_STEPS §11.2.1, vc.js #143).
+document says, not what the issuer said.
 
 Input (``verify_credential``): a mapping, or bytes/str holding JSON or a compact VC-JWT. Any
 content problem (not UTF-8, not JSON, duplicate keys, a JSON array, a presentation) becomes a
@@ -310,7 +310,7 @@ class Report:
         return " ".join([_HEADLINES[verdict], *decisive])
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report (stable keys; the shape documented in docs and VERIFY_STEPS §11.3)."""
+        """The JSON report (stable keys; each check as CheckResult.to_dict in verifier/checks/model.py)."""
         return {
             "verdict": self.verdict.value,
             "headline": self.headline,

@@ -26,7 +26,6 @@ from __future__ import annotations
 from issuer.degree.building import build_credential, default_achievement_id, email_identity_hash
 from issuer.degree.model import (
     CSV_COLUMNS,
-    OB_CONTEXT,
     REQUIRED_COLUMNS,
     DegreeInput,
     InputError,
@@ -47,7 +46,6 @@ __all__ = [
     "CSV_COLUMNS",
     "ISCED_F_FIELDS",
     "ISCED_F_FIELD_UNKNOWN",
-    "OB_CONTEXT",
     "REQUIRED_COLUMNS",
     "DegreeInput",
     "InputError",

@@ -15,12 +15,11 @@ from issuer.degree.model import (
     CREDENTIAL_TYPES,
     EQF_URL,
     HTTP_URL,
-    OB_CONTEXT,
     URI,
-    VC_V2_CONTEXT,
     DegreeInput,
     IssuerProfile,
 )
+from vc.contexts import OB_V3P0, VC_V2
 from vc.dates import format_datetime
 from vc.errors import MalformedValueError
 from vc.isced import ISCED_LEVEL_NAMES, ISCED_URL, isced_field_name
@@ -296,7 +295,7 @@ def build_credential(
     subject["licenseNumber"] = inp.diploma_number
 
     credential: dict[str, Any] = {
-        "@context": [VC_V2_CONTEXT, OB_CONTEXT],
+        "@context": [VC_V2, OB_V3P0],
         "id": credential_id,
         "type": list(CREDENTIAL_TYPES),
         "issuer": _issuer(issuer, language_tagged_names),

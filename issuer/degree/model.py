@@ -10,8 +10,6 @@ from datetime import date
 # jsonschema ships no type stubs and types-jsonschema is not a project dependency.
 from vc.errors import MalformedValueError
 
-VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CREDENTIAL_TYPES = ("VerifiableCredential", "AchievementCredential")
 # VC 2.0 §5.4 / VC JSON Schema: "JsonSchema" is defined by the VC 2.0 context. OB 3.0's
 # "1EdTechJsonSchemaValidator2019" is defined by neither context, so safe-mode JSON-LD refuses it.

@@ -50,15 +50,16 @@ from pathlib import Path
 from issuer.config import IssuerConfig
 from issuer.keystore import KeyStore
 from issuer.service.accounts import AccountService
-from issuer.service.base import Clock, IssuerContext
+from issuer.service.base import IssuerContext
 from issuer.service.batches import BatchFormat, BatchService, parse_source, row_errors
 from issuer.service.errors import UploadTooLargeError
 from issuer.service.identity import DidMethod, IdentityService
 from issuer.service.issuing import IssuedDegree, IssuingService, Signer
 from issuer.service.sharing import SharingService
 from issuer.service.status import StatusService
-from issuer.store import Store, open_store, parse_url, utc_now
+from issuer.store import Store, open_store, parse_url
 from issuer.store.allocation import RandomSource
+from vc.dates import Clock, utcnow
 
 
 class IssuerService:
@@ -100,7 +101,7 @@ class IssuerService:
 
 
 def open_service(
-    config: IssuerConfig, *, clock: Clock = utc_now, rng: RandomSource | None = None
+    config: IssuerConfig, *, clock: Clock = utcnow, rng: RandomSource | None = None
 ) -> IssuerService:
     """Open (and migrate) the configured database and build the service over it.
 

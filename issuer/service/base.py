@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +14,9 @@ from issuer.keystore import KeyStore
 from issuer.store import Issuer, SigningKey
 from issuer.store.allocation import RandomSource
 from issuer.store.interfaces import AuditLog, Issuers
+from vc.dates import Clock
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair
-
-Clock = Callable[[], datetime]
 
 # Credential schema served by the issuer (VC 2.0 §5.4 credentialSchema); the web layer serves
 # schemas/degree-credential.schema.json at this path.

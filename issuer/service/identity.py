@@ -9,7 +9,8 @@ from issuer.errors import ConflictError, NotFoundError
 from issuer.service.base import IssuerContext
 from issuer.store import Issuer, SigningKey
 from issuer.store.interfaces import Issuers
-from vc.dids import DID_CONTEXT, MULTIKEY_CONTEXT, did_key_document, did_web_for
+from vc.contexts import DID_V1, MULTIKEY_V1
+from vc.dids import did_key_document, did_web_for
 from vc.errors import MalformedValueError
 from vc.keys import KeyType
 
@@ -105,7 +106,7 @@ class IdentityService:
         ]
         ids = [k.key_id for k in usable]
         return {
-            "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+            "@context": [DID_V1, MULTIKEY_V1],
             "id": issuer.did,
             "verificationMethod": methods,
             "assertionMethod": list(ids),

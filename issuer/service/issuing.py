@@ -15,16 +15,12 @@ from issuer.service.identity import SUITE_FOR_KEY
 from issuer.store import Credential, NewCredential, SigningKey, new_token
 from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
+from vc.contexts import DATA_INTEGRITY_V2, STATUS_V1, VC_V1, VC_V2
 from vc.dates import parse_datetime
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair
 from vc.proofs import sign
 from vc.status import status_entry
-
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 
 from issuer.store.allocation import RandomSource
-from issuer.store.database import Clock, utc_now
 from issuer.store.engine import (
     create_store_engine,
     current_revision,
@@ -55,12 +54,13 @@ from issuer.store.values import (
     StatusPurpose,
     User,
 )
+from vc.dates import Clock, utcnow
 
 
 def open_store(
     url: str | URL,
     *,
-    clock: Clock = utc_now,
+    clock: Clock = utcnow,
     rng: RandomSource | None = None,
     status_list_length: int = DEFAULT_STATUS_LIST_LENGTH,
     fill_ratio: float = 0.9,
@@ -97,7 +97,6 @@ __all__ = [
     "BatchProgress",
     "BatchRow",
     "BatchState",
-    "Clock",
     "Credential",
     "Issuer",
     "KeyStatus",
@@ -123,5 +122,4 @@ __all__ = [
     "open_store",
     "parse_url",
     "upgrade_to_head",
-    "utc_now",
 ]

@@ -8,7 +8,7 @@ issuer.errors StoreError / StoreUnavailableError.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -18,18 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from issuer.errors import StoreError
 from issuer.store.checks import check_aware
 from issuer.store.engine import WRITE, translate
+from vc.dates import Clock, utcnow
 from vc.errors import DiplomatError
 
 T = TypeVar("T")
-Clock = Callable[[], datetime]
 
 _RETRIES = 5
 _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
-
-
-def utc_now() -> datetime:
-    """The default clock."""
-    return datetime.now(UTC)
 
 
 class Database:
@@ -38,7 +33,7 @@ class Database:
     ``clock`` stamps every row (inject a fixed one in tests).
     """
 
-    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self.engine = engine
         self._clock = clock
         self._reader = sessionmaker(engine, expire_on_commit=False)

@@ -21,11 +21,12 @@ from issuer.store.allocation import RandomSource
 from issuer.store.audit import AuditRepository
 from issuer.store.batches import BatchRepository
 from issuer.store.credentials import CredentialRepository
-from issuer.store.database import Clock, Database, utc_now
+from issuer.store.database import Database
 from issuer.store.issuers import IssuerRepository
 from issuer.store.models import DEFAULT_STATUS_LIST_LENGTH
 from issuer.store.sharing import SharingRepository
 from issuer.store.status import StatusRepository
+from vc.dates import Clock, utcnow
 
 
 class Store:
@@ -39,7 +40,7 @@ class Store:
         self,
         engine: Engine,
         *,
-        clock: Clock = utc_now,
+        clock: Clock = utcnow,
         rng: RandomSource | None = None,
         status_list_length: int = DEFAULT_STATUS_LIST_LENGTH,
         fill_ratio: float = 0.9,

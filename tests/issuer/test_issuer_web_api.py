@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from webfixtures import SAMPLES, WebEnv, assert_problem, degree_input, issue, make_env
 
-from issuer.degree import OB_CONTEXT, VC_V2_CONTEXT
+from vc.contexts import OB_V3P0, VC_V2
 from vc.dates import utcnow
 from vc.dids import DidResolver
 from vc.proofs import verify
@@ -51,7 +51,7 @@ def test_issue_degree_returns_a_verifiable_credential_and_urls_from_the_base(env
     assert response.status_code == 201
     body = response.get_json()
     credential = body["credential"]
-    assert credential["@context"] == [VC_V2_CONTEXT, OB_CONTEXT]
+    assert credential["@context"] == [VC_V2, OB_V3P0]
     assert credential["credentialSubject"]["licenseNumber"] == "ЖБ-Б 1234567"
     assert body["credentialId"] == credential["id"]
     # Every absolute URL comes from config.public_base_url, never from the Host header.
@@ -297,7 +297,7 @@ def test_oversized_upload_is_413_problem_details(env: WebEnv) -> None:
 
 def unsigned_vc(**overrides: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "@context": [VC_V2_CONTEXT],
+        "@context": [VC_V2],
         "type": ["VerifiableCredential"],
         "credentialSubject": {"id": "did:example:alumnus", "name": "Test Alumnus"},
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from vc.errors import DiplomatError, ParsingError
 from verifier.checks import authenticity, convention, legitimacy, recipient, validity
 from verifier.checks.facts import Facts
-from verifier.checks.model import CheckResult, Outcome, Section, Severity, Status
+from verifier.checks.model import CheckOutcome, CheckResult, Section, Severity, Status
 
 __all__ = ["CREDENTIAL_CHECKS", "CheckSpec", "run_checks"]
 
@@ -32,7 +32,7 @@ class CheckSpec:
     id: str
     section: Section
     severity: Severity
-    run: Callable[[Facts], Outcome]
+    run: Callable[[Facts], CheckOutcome]
     aliases: Mapping[str, str | None]
     reads_claims: bool = False
 
@@ -43,7 +43,7 @@ class CheckSpec:
             return True
         return self.reads_claims and result.status is not Status.NOT_APPLICABLE
 
-    def result(self, outcome: Outcome) -> CheckResult:
+    def result(self, outcome: CheckOutcome) -> CheckResult:
         return CheckResult(
             id=self.id,
             section=self.section,
@@ -283,11 +283,13 @@ def _safely(spec: CheckSpec, facts: Facts) -> CheckResult:
     try:
         return spec.result(spec.run(facts))
     except DiplomatError as exc:
-        return spec.result(Outcome.failed(f"The check could not be completed: {exc.detail}.", exc))
+        return spec.result(
+            CheckOutcome.failed(f"The check could not be completed: {exc.detail}.", exc)
+        )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         error = ParsingError(f"{type(exc).__name__} while checking {spec.id}: {exc}")
         return spec.result(
-            Outcome(
+            CheckOutcome(
                 Status.INDETERMINATE, f"The check could not be completed ({error.detail}).", error
             )
         )

@@ -16,11 +16,11 @@ from verifier.recognition import (
     ConventionFinding,
     ConventionsDataset,
     CountryStanding,
+    Coverage,
     RecognitionAssessment,
     article_label,
     source_url,
 )
-from verifier.recognition import Outcome as Coverage
 from verifier.report import SECTION_TITLES, UNTRUSTED_NOTE, CredentialSummary, Report, Verdict
 
 NIC = "Unconfirmed — check with the national information centre (ENIC-NARIC) of the destination country."

@@ -2,7 +2,7 @@
 
 Responses follow the VC API VerificationResult (w3c-ccg/vc-api verifier.yml): ``verified``
 (``Report.verified``: authentic, in force, and no error-severity check failed or left
-undetermined; accreditation and recognition are warnings, VERIFY_STEPS §5), ``credential`` /
+undetermined; accreditation and recognition are warnings, see verifier/report.py), ``credential`` /
 ``verifiablePresentation``, ``problemDetails`` (RFC 9457 objects of every failed or
 undetermined check), ``results`` (per-property results), plus our full report under
 ``diplomatReport``. HTTP status: 200 when verified; otherwise 400 when the failure is a
