@@ -1,8 +1,12 @@
-"""Issuer legitimacy checks (VERIFY_STEPS §11.1 S12–S13): is the issuer a known institution, and
-was it accredited for this degree's level and field when it was awarded, and today?"""
+"""Issuer legitimacy checks: is the issuer a known institution (per a signed accreditation
+registry, never per the credential), and was it accredited for this degree's level and field when
+it was awarded, and today? A field code that is not in ISCED-F 2013 (vc/isced.py) leaves the
+accreditation scope undecided."""
 
 from __future__ import annotations
 
+from vc.errors import MalformedValueError
+from vc.isced import ISCED_F_FIELDS
 from verifier.checks.facts import Facts
 from verifier.checks.model import (
     CheckOutcome,
@@ -114,6 +118,7 @@ def check_accreditation_at_award(facts: Facts) -> CheckOutcome:
     if isinstance(standing, CheckOutcome):
         return standing
     outcome = _accreditation(facts, standing.at_award_date, "at the award date")
+    outcome = _known_field(facts, outcome)
     if facts.degree.award_date is None:
         return CheckOutcome(
             outcome.status if outcome.status is not Status.PASS else Status.INDETERMINATE,
@@ -122,6 +127,22 @@ def check_accreditation_at_award(facts: Facts) -> CheckOutcome:
             (*outcome.evidence, Evidence(kind="note", detail="no award date in the credential")),
         )
     return outcome
+
+
+def _known_field(facts: Facts, outcome: CheckOutcome) -> CheckOutcome:
+    """A pass that rests on a field code ISCED-F 2013 does not list becomes "could not check":
+    a registry scope of broad field 06 would otherwise cover a made-up 0699. A failure stays a
+    failure (it is already the worse answer)."""
+    field = facts.degree.isced_field
+    if field is None or field in ISCED_F_FIELDS or outcome.status is not Status.PASS:
+        return outcome
+    return CheckOutcome.unknown(
+        f"The degree's field code {field!r} is not an ISCED-F 2013 code, so whether the "
+        "accreditation covers its field could not be established.",
+        MalformedValueError(f"field {field!r} is not in ISCED-F 2013"),
+        *outcome.evidence,
+        Evidence(kind="note", detail=f"ISCED-F 2013 has no field {field}"),
+    )
 
 
 def check_accreditation_today(facts: Facts) -> CheckOutcome:
