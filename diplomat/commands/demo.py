@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from issuer.degree import parse_input
 from issuer.service import IssuerService, open_service
 from issuer.web import create_app as create_issuer_app
 from vc import proofs, strictjson
+from vc.dates import utcnow
 from vc.keys import KeyType, generate
 from verifier.config import VerifierConfig
 from verifier.registry import accreditation_entry, add_institution, new_registry
@@ -108,7 +109,7 @@ def _registry(home: Path, university_did: str, today: date) -> tuple[Path, str]:
             )
         ],
     )
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     unsigned = registry_credential(
         doc, operator_did=operator.public.did_key, valid_from=now - timedelta(days=1)
     )
@@ -183,7 +184,7 @@ def _demo(args: argparse.Namespace) -> int:
     issuer = service.identity.init_identity(UNIVERSITY, issuer_base, "KZ", actor="demo")
     password = "demo-" + hashlib.sha256(str(time.time_ns()).encode()).hexdigest()[:12]
     service.accounts.create_user("registrar", password, "registrar", actor="demo")
-    registry_path, operator_did = _registry(home, issuer.did, datetime.now(UTC).date())
+    registry_path, operator_did = _registry(home, issuer.did, utcnow().date())
     verifier_config = VerifierConfig(
         country=args.destination,
         registries=(str(registry_path),),

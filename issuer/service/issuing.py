@@ -16,7 +16,7 @@ from issuer.store import Credential, NewCredential, SigningKey, new_token
 from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
 from vc.contexts import DATA_INTEGRITY_V2, STATUS_V1, VC_V1, VC_V2
-from vc.dates import parse_datetime
+from vc.dates import format_datetime, parse_datetime
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair
 from vc.proofs import sign
@@ -221,7 +221,7 @@ class IssuingService:
         for name in date_fields:
             if name in doc:
                 parse_datetime(doc[name], name)
-        doc.setdefault(date_fields[0], _iso(now))
+        doc.setdefault(date_fields[0], format_datetime(now))
         credential_id = doc.get("id")
         if credential_id is None:
             credential_id = self.new_credential_id()
@@ -269,12 +269,6 @@ def _duplicate(existing: Credential) -> DuplicateCredentialError:
         diploma_number=existing.diploma_number,
         pointer="/diploma_number",
     )
-
-
-def _iso(moment: datetime) -> str:
-    from vc.dates import format_datetime
-
-    return format_datetime(moment)
 
 
 def _check_issuer(doc: dict[str, Any], did: str) -> None:
