@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,8 +25,6 @@ from issuer.store.values import (
     User,
 )
 from vc.errors import MalformedValueError
-
-T = TypeVar("T")
 
 
 class AccountRepository:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,8 +18,6 @@ from issuer.store.rows import audit_entry_value
 from issuer.store.values import (
     AuditEntry,
 )
-
-T = TypeVar("T")
 
 
 def write_audit(

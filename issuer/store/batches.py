@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,8 +37,6 @@ from issuer.store.values import (
     RowState,
 )
 from vc.errors import MalformedValueError, RangeValueError
-
-T = TypeVar("T")
 
 
 class BatchRepository:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +46,6 @@ from issuer.store.values import (
 )
 from vc.errors import MalformedValueError, RangeValueError
 
-T = TypeVar("T")
 _CHUNK_ATTEMPTS = 16  # a chunk insert re-checked after losing a race to a concurrent writer
 
 

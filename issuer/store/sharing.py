@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -29,8 +28,6 @@ from issuer.store.values import (
     ShareLink,
 )
 from vc.errors import RangeValueError
-
-T = TypeVar("T")
 
 
 class SharingRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Collection, Sequence
-from typing import TypeVar, cast
+from typing import cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,6 @@ from issuer.store.values import (
 )
 from vc.errors import MalformedValueError, RangeValueError
 
-T = TypeVar("T")
 _LIST_ATTEMPTS = 64
 
 
