@@ -1,6 +1,6 @@
-"""Recognition check (VERIFY_STEPS §11.1 S15): does a recognition convention cover a degree from
-the issuer's country (as the registry states it, never as the credential claims) in the
-destination country?"""
+"""Recognition check (the rule in verifier/recognition/rule.py): does a recognition convention
+cover a degree from the issuer's country (as the registry states it, never as the credential
+claims) in the destination country?"""
 
 from __future__ import annotations
 
