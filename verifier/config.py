@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from vc import settings as settings_table
 from vc import strictjson
-from vc.dates import utcnow
+from vc.dates import Clock, utcnow
 from vc.dids import DidResolver
 from vc.errors import DiplomatError, MalformedValueError
 from vc.fetch import Fetcher, SafeHttpFetcher
@@ -285,7 +285,7 @@ def build_context(
     now: datetime | None = None,
     *,
     fetcher: Fetcher | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Clock = utcnow,
 ) -> VerifierContext:
     """Wire the VerifierContext: safe fetcher, DID resolver, status-list cache, the configured
     registries (loaded at ``now``) and conventions. With ``now`` every verification happens at

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from vc import proofs
+from vc.contexts import VC_V1, VC_V2
 from vc.dates import parse_datetime
 from vc.errors import DiplomatError, MalformedValueError
 from vc.ob3 import (
@@ -22,9 +23,6 @@ from vc.ob3 import (
 )
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.context import IssuerStanding, VerifierContext
-
-VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
-VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 _LEVEL_MARKERS = (TARGET_TYPE_ISCED_LEVEL, ISCED_LEVEL_FRAMEWORK)
 _FIELD_MARKERS = (TARGET_TYPE_ISCED_FIELD, ISCED_FIELD_FRAMEWORK)
@@ -49,7 +47,7 @@ def vc_version(document: Mapping[str, Any]) -> str | None:
     """ "2.0" or "1.1" from the first @context entry (VC-DM 2.0 §4.3, VC-DM 1.1 §4.1)."""
     contexts = contexts_of(document)
     first = contexts[0] if contexts else None
-    return {VC2_CONTEXT: "2.0", VC1_CONTEXT: "1.1"}.get(first) if isinstance(first, str) else None
+    return {VC_V2: "2.0", VC_V1: "1.1"}.get(first) if isinstance(first, str) else None
 
 
 def language_values(value: object) -> tuple[tuple[str | None, str], ...]:

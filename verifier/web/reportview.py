@@ -28,10 +28,10 @@ from verifier.checks.model import CheckResult, Evidence, Section, Status
 from verifier.recognition import (
     ConventionFinding,
     ConventionsDataset,
+    Coverage,
     RecognitionAssessment,
     source_url,
 )
-from verifier.recognition import Outcome as Coverage
 from verifier.report import CredentialSummary, Report, Verdict
 from verifier.web.i18n import (
     DEFAULT,
