@@ -274,8 +274,11 @@ def test_record_without_input_is_a_clear_400(world: World) -> None:
 
 
 def test_error_pages_speak_the_readers_language(world: World) -> None:
-    response = world.app.test_client().get(
-        "/verify?lang=ja", headers={"Accept": "text/html", "Accept-Language": "en"}
+    # An empty link form (GET /verify without a link is the landing page, not an error).
+    response = world.app.test_client().post(
+        "/verify?lang=ja",
+        data={"url": ""},
+        headers={"Accept": "text/html", "Accept-Language": "en"},
     )
     assert response.status_code == 400
     page = str(response.get_data(as_text=True))
