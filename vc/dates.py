@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from vc.errors import MalformedValueError
@@ -47,6 +48,11 @@ def format_datetime(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise MalformedValueError("refusing to format a naive datetime")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A clock: what the shells inject so that nothing reads the time behind a caller's back (the core
+# takes ``now`` as a parameter); utcnow is the real one, tests pass a fixed one.
+Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vc import strictjson
+from vc.contexts import DID_V1, MULTIKEY_V1
 from vc.errors import (
     DiplomatError,
     MalformedValueError,
@@ -21,9 +22,6 @@ from vc.keys import KeyType, PublicKey
 Fetch = Callable[[str], bytes]
 """Fetch a URL and return the body; raise vc.errors.FetchError. Injected: the core opens no socket."""
 
-DID_CONTEXT = "https://www.w3.org/ns/did/v1"
-MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 _DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._%:-]*[A-Za-z0-9._%-]\Z")
 _WEB_HOST = re.compile(r"^[A-Za-z0-9.-]+(%3[Aa]\d{1,5})?\Z")
@@ -82,7 +80,7 @@ def did_key_document(did: str) -> DidDocument:
     vm_id = f"{did}#{multikey}"
     vm = VerificationMethod(vm_id, "Multikey", did, key)
     raw = {
-        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
         "verificationMethod": [
             {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multikey}

@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import Final, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from vc.dates import utcnow
+from vc.dates import Clock, utcnow
 from vc.errors import FetchError, UnsafeUrlError
 
 DEFAULT_ACCEPT: Final = (
@@ -231,7 +231,7 @@ class SafeHttpFetcher:
         allow_http_loopback: bool = False,
         max_redirects: int = 3,
         cross_host_redirects: bool = False,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
         ssl_context: ssl.SSLContext | None = None,
         resolver: Resolver | None = None,
         connector: Connector | None = None,
@@ -502,7 +502,7 @@ class StaticFetcher:
         mapping: Mapping[str, StaticValue],
         *,
         content_type: str = "application/json",
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._documents: dict[str, tuple[int, bytes, str]] = {}
         for url, value in mapping.items():

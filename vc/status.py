@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from vc.contexts import VC_V2
 from vc.dates import format_datetime
 from vc.errors import MalformedValueError, RangeValueError, StatusListError
 
-CREDENTIALS_V2: Final = "https://www.w3.org/ns/credentials/v2"
 ENTRY_TYPE: Final = "BitstringStatusListEntry"
 LIST_TYPE: Final = "BitstringStatusList"
 LIST_CREDENTIAL_TYPE: Final = "BitstringStatusListCredential"
@@ -524,7 +524,7 @@ def status_list_credential(
             raise RangeValueError("ttl_ms must be a positive integer")
         subject["ttl"] = ttl_ms
     credential: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2],
+        "@context": [VC_V2],
         "id": list_id,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "credentialSubject": subject,

@@ -82,7 +82,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
 
 def _institution() -> str:
     try:
-        return state().service.issuer().name
+        return state().service.context.issuer().name
     except Exception:  # no issuer yet (before `diplomat issuer init`), or the store is down
         return "Diplomat issuer"
 

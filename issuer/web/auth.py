@@ -1,8 +1,8 @@
 """Who is calling: bearer API tokens (roles registrar < admin) and console sessions with CSRF tokens.
 
-API calls carry ``Authorization: Bearer <token>``, checked by ``service.authenticate_token``:
+API calls carry ``Authorization: Bearer <token>``, checked by ``service.accounts.authenticate_token``:
 no or a bad token is 401 with ``WWW-Authenticate: Bearer`` (RFC 6750 §3), a token whose role is
-too low is 403. Console users log in with a username and password (``service.authenticate``,
+too low is 403. Console users log in with a username and password (``service.accounts.authenticate``,
 argon2); the session lives in Flask's signed cookie (HttpOnly, SameSite=Lax, Secure on https)
 and carries a CSRF token that every console POST must echo in its ``csrf_token`` field.
 """
@@ -95,7 +95,7 @@ def _bearer_token() -> str:
 def authenticate_api(role: Role) -> Principal:
     """Check the bearer token and its role. Raises NotAuthenticatedError / InvalidTokenError
     (401) or ForbiddenError (403)."""
-    record = state().service.authenticate_token(_bearer_token())
+    record = state().service.accounts.authenticate_token(_bearer_token())
     principal = Principal("token", record.name, record.role)
     if not principal.may(role):
         raise ForbiddenError(f"this needs the {role} role; the token has {principal.role}")
@@ -138,11 +138,11 @@ def check_csrf() -> None:
 
 
 def log_in(username: str, password: str) -> Principal:
-    """Check the password (service.authenticate) and start a fresh session.
+    """Check the password (service.accounts.authenticate) and start a fresh session.
 
     The old session is discarded first, so a session id planted before login is worthless.
     """
-    user = state().service.authenticate(username, password)
+    user = state().service.accounts.authenticate(username, password)
     session.clear()
     session["user"] = user.username
     session["role"] = user.role  # informative only: every request reads the role from the store
@@ -179,7 +179,7 @@ def console_principal() -> Principal | None:
         session.clear()
         return None
     try:
-        user = state().service.store.get_user(username)
+        user = state().service.store.accounts.get_user(username)
     except NotFoundError:
         session.clear()  # deleted since login
         return None

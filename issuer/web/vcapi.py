@@ -88,7 +88,7 @@ def issue() -> tuple[Response, int]:
                 "options.credentialId must equal credential.id (credentials are stored by id)",
                 pointer="/options/credentialId",
             )
-    signed = state().service.issue_credential(credential, actor=current_principal().actor)
+    signed = state().service.issuing.issue_credential(credential, actor=current_principal().actor)
     return jsonify({"verifiableCredential": signed}), 201
 
 
@@ -121,7 +121,9 @@ def update_status() -> Response:
     actor = current_principal().actor
     results: list[dict[str, Any]] = []
     for purpose in entries:
-        change = service.set_status(credential_id, purpose, value, reason.strip(), actor=actor)
+        change = service.status.set_status(
+            credential_id, purpose, value, reason.strip(), actor=actor
+        )
         results.append(
             {
                 "type": "BitstringStatusListEntry",
@@ -141,8 +143,8 @@ def get_credential(credential_id: str) -> Response:
     unknown one; never cached, never shared across origins."""
     wanted = requested_credential_id(credential_id)
     service = state().service
-    credential = service.get_credential(wanted)
-    if credential.issuer_id != service.issuer().id:
+    credential = service.issuing.get_credential(wanted)
+    if credential.issuer_id != service.context.issuer().id:
         raise NotFoundError(f"no credential {wanted}")
     media = request.accept_mimetypes.best_match(_CREDENTIAL_TYPES, default=_CREDENTIAL_TYPES[0])
     response = Response(credential.credential_json, content_type=media)

@@ -126,8 +126,8 @@ def test_a_deleted_user_is_logged_out_at_once(env: WebEnv) -> None:
 def test_a_password_change_ends_the_sessions_opened_with_the_old_one(env: WebEnv) -> None:
     _login(env, "registrar")
     assert env.client.get("/console/").status_code == 200
-    user = env.service.store.get_user("registrar")
-    env.service.store.set_password_hash(user.username, user.password_hash + "x")
+    user = env.service.store.accounts.get_user("registrar")
+    env.service.store.accounts.set_password_hash(user.username, user.password_hash + "x")
     response = env.client.get("/console/")
     assert response.status_code == 302 and "/console/login" in response.headers["Location"]
 

@@ -65,7 +65,7 @@ VECTORS = [
 ED25519_VECTORS = [v for v in VECTORS if v.spec == "vc-di-eddsa"]
 ECDSA_VECTORS = [v for v in VECTORS if v.spec == "vc-di-ecdsa"]
 
-# Deliberately skipped cases, with the reason (STYLE §13: a named list, never a silent skip).
+# Deliberately skipped cases, with the reason (a named list, never a silent skip).
 PROOF_CHAINS = {
     "signedProofChain1.json": "proof chains (previousProof) are not implemented: the reference "
     "JS library (@digitalbazaar/data-integrity 2.5.0) does not implement them either, and "

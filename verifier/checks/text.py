@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from verifier.checks.facts import Facts, text_of
-from verifier.checks.model import DeceptiveTextError, Outcome
+from verifier.checks.model import CheckOutcome, DeceptiveTextError
 from verifier.display import safe_text
 
 
@@ -23,11 +23,11 @@ def displayed_fields(facts: Facts) -> dict[str, str | None]:
     }
 
 
-def check_displayed_text(facts: Facts) -> Outcome:
+def check_displayed_text(facts: Facts) -> CheckOutcome:
     """A warning when a displayed string had invisible or bidi characters (removed from what the
     report shows) or mixes scripts within a word."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     findings = []
     for label, value in displayed_fields(facts).items():
         safe = safe_text(value)
@@ -35,10 +35,12 @@ def check_displayed_text(facts: Facts) -> Outcome:
             findings.append(f"the {label} {safe.text!r} contains {'; '.join(safe.problems)}")
     if findings:
         detail = "; ".join(findings)
-        return Outcome.failed(
+        return CheckOutcome.failed(
             "Text in this credential is made to deceive the eye: "
             f"{detail}. Invisible and direction-changing characters are removed from what this "
             "report shows; compare look-alike names letter by letter.",
             DeceptiveTextError(detail),
         )
-    return Outcome.passed("The names and titles shown contain no hidden or look-alike characters.")
+    return CheckOutcome.passed(
+        "The names and titles shown contain no hidden or look-alike characters."
+    )

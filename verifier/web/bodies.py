@@ -17,6 +17,7 @@ from vc.jose import enveloped_token, looks_like_jwt
 from vc.ob3 import RecipientIdentity
 from verifier.context import check_country
 from verifier.intake import parse_credential
+from verifier.web.i18n import N_
 
 
 def raw_body() -> bytes:
@@ -85,8 +86,10 @@ def refuse_identity_in_url() -> None:
     in the body, and saying so beats silently ignoring it."""
     if RECIPIENT_FIELD in request.args:
         raise MalformedValueError(
-            "the candidate's identity is not accepted in a URL (URLs end up in logs): send it in "
-            "the request body",
+            N_(
+                "the candidate's identity is not accepted in a URL (URLs end up in logs): send "
+                "it in the request body"
+            ),
             pointer=RECIPIENT_FIELD,
         )
 
