@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from vc import jsonld, multibase
-from vc.dates import format_datetime, parse_datetime
+from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
 from vc.dids import DidResolver
 from vc.errors import (
     CryptographicSecurityError,
@@ -224,10 +224,19 @@ def _verify_one(
             raise MalformedValueError("proof must be an object")
         suite = suite_for_proof(proof)
         suite_name = suite.name
-        vm_id = proof.get("verificationMethod")
-        if not isinstance(vm_id, str):
+        # Only a string is ever kept as the method: a list or an object here would travel on
+        # into the report's evidence as if it were an id.
+        raw_vm = proof.get("verificationMethod")
+        if not isinstance(raw_vm, str):
             raise MalformedValueError("proof.verificationMethod must be a string")
+        vm_id = raw_vm
         created = parse_datetime(proof.get("created"), "proof.created")
+        if created > now + CLOCK_SKEW:
+            # VC-DI §4.3 step: a proof cannot have been made after the moment of verification.
+            raise ProofVerificationError(
+                f"the proof claims to be created at {proof['created']}, after now "
+                f"({format_datetime(now)}) beyond the clock-skew tolerance"
+            )
         if "expires" in proof and parse_datetime(proof["expires"], "proof.expires") <= now:
             raise ProofVerificationError(f"the proof expired at {proof['expires']}")
         proof_id = proof.get("id") if isinstance(proof.get("id"), str) else None

@@ -93,6 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch_timeout", "float", 5.0, "seconds for one remote fetch", used_by="verifier"),
     Setting("challenge_ttl", "float", 300.0, "seconds a presentation challenge stays usable", used_by="verifier"),
     Setting("verifier_database_url", "str", "sqlite:///{home}/var/verifier.sqlite3", "where presentation challenges are shared by every worker (SQLite file or postgresql+psycopg://…)", used_by="verifier"),
+    Setting("record_font", "path", None, "a TrueType font for the verification record PDF (default: Debian's DejaVu Sans; it must cover the scripts printed: Latin and Cyrillic)", used_by="verifier"),
     Setting("bulk_max_rows", "int", 1000, "most rows (CSV) or files (ZIP) in one bulk verification job", used_by="verifier"),
     Setting("bulk_max_upload", "int", 16 * 1024 * 1024, "largest bulk upload in bytes", used_by="verifier"),
     Setting("bulk_workers", "int", 4, "threads verifying bulk rows, per process", used_by="verifier"),

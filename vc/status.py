@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any, Final
 
 from vc import jsonld
+from vc.contexts import VC_V2
 from vc.dates import format_datetime
 from vc.errors import MalformedValueError, RangeValueError, StatusListError
 
-CREDENTIALS_V2: Final = "https://www.w3.org/ns/credentials/v2"
 ENTRY_TYPE: Final = "BitstringStatusListEntry"
 LIST_TYPE: Final = "BitstringStatusList"
 LIST_CREDENTIAL_TYPE: Final = "BitstringStatusListCredential"
@@ -539,7 +539,7 @@ def status_list_credential(
             raise RangeValueError("ttl_ms must be a positive integer")
         subject["ttl"] = ttl_ms
     credential: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2],
+        "@context": [VC_V2],
         "id": list_id,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "credentialSubject": subject,

@@ -1,7 +1,7 @@
 """Presentation challenges shared by every verifier process: random, single use, expiring, bounded.
 
 POST /challenges hands out a challenge the holder signs into their presentation's proof; POST
-/presentations/verify redeems it once (VERIFY_STEPS §11.2.7). The challenges live in one table of a
+/presentations/verify redeems it once (VC Data Integrity 1.0 §2.1 `challenge`). The challenges live in one table of a
 SQLite file or a PostgreSQL database, so every gunicorn worker sees the same ones and exactly one
 redeemer of a challenge wins, however many processes race for it:
 
@@ -201,7 +201,7 @@ def create_table(engine: Engine) -> None:
 
 
 class ChallengeStore:
-    """Random, single-use, expiring challenges for presentations (VERIFY_STEPS §11.2.7), shared by
+    """Random, single-use, expiring challenges for presentations (VC Data Integrity 1.0 §2.1), shared by
     every process using the same database.
 
     ``clock`` is wall-clock Unix time: the expiry of a challenge is compared by other processes,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from vc import settings as settings_table
 from vc import strictjson
-from vc.contexts import loader_with_extra_contexts
-from vc.dates import utcnow
+from vc.dates import Clock, utcnow
+from vc.extracontexts import loader_with_extra_contexts
 from vc.dids import DidResolver
 from vc.errors import DiplomatError, MalformedValueError
 from vc.fetch import Fetcher, SafeHttpFetcher
@@ -66,6 +66,7 @@ class VerifierConfig:
     fetch_timeout: float = 5.0
     challenge_ttl: float = 300.0
     database_url: str = dataclasses.field(default_factory=default_database_url)
+    record_font: str | None = None
     bulk_max_rows: int = 1000
     bulk_max_upload_bytes: int = DEFAULT_BULK_MAX_UPLOAD
     bulk_workers: int = 4
@@ -132,6 +133,7 @@ class VerifierConfig:
             fetch_timeout=settings["fetch_timeout"],
             challenge_ttl=settings["challenge_ttl"],
             database_url=settings["verifier_database_url"],
+            record_font=None if settings["record_font"] is None else str(settings["record_font"]),
             bulk_max_rows=settings["bulk_max_rows"],
             bulk_max_upload_bytes=settings["bulk_max_upload"],
             bulk_workers=settings["bulk_workers"],
@@ -286,7 +288,7 @@ def build_context(
     now: datetime | None = None,
     *,
     fetcher: Fetcher | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Clock = utcnow,
 ) -> VerifierContext:
     """Wire the VerifierContext: safe fetcher, DID resolver, status-list cache, the configured
     registries (loaded at ``now``) and conventions. With ``now`` every verification happens at

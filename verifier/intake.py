@@ -104,13 +104,16 @@ def parse_credential(data: bytes | str) -> Mapping[str, Any] | str:
 
 def share_url_of(text: str) -> str | None:
     """The share URL in ``text``: the ``url=`` parameter of a verifier link, or the link itself.
-    None when ``text`` is not an http(s) URL."""
+    None when ``text`` is not an http(s) URL. Raises UnsafeUrlError for a malformed one."""
     candidate = text.strip()
     if not candidate.lower().startswith(("https://", "http://")) or any(
         ch.isspace() for ch in candidate
     ):
         return None
-    inner = parse_qs(urlsplit(candidate).query).get("url")
+    try:
+        inner = parse_qs(urlsplit(candidate).query).get("url")
+    except ValueError as exc:  # urlsplit: "Invalid IPv6 URL" and the like
+        raise UnsafeUrlError(f"the link is not a valid URL ({exc})") from exc
     if inner and inner[0].lower().startswith(("https://", "http://")):
         return inner[0]
     return candidate

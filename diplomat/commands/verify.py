@@ -2,7 +2,9 @@
 legitimacy, recognition), configured by the settings like the web app (docs/configuration.md) plus flags.
 
 Exit codes: 0 genuine and in force (verdict verified, or verified with warnings, printed);
-1 not verified, or could not be verified; 2 usage or input error. Human lines on stderr,
+1 not verified (something checked and failed); 2 could not be verified (material that could
+not be obtained or checked: a key or status list unreachable or refused), or a usage or input
+error. Human lines on stderr,
 ``--json`` prints the report on stdout.
 
 ``--recipient-email`` / ``--student-number`` add OB 3.0's recipient check: was the credential
@@ -60,7 +62,7 @@ _NAMES = {
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "verify",
-        help="verify a degree credential (exit 0 genuine and in force, 1 not, 2 input error)",
+        help="verify a degree credential (exit 0 genuine and in force, 1 not, 2 could not check or input error)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -124,7 +126,7 @@ def _print_human(report: Report) -> None:
             file=out,
         )
         print(
-            f"  issuer: {summary.registry_institution_name or summary.issuer_name or '?'} "
+            f"  issuer: {summary.issuer_display} "
             f"({summary.issuer_did or 'no issuer'})"
             f"{', ' + summary.issuer_country if summary.issuer_country else ''}",
             file=out,
@@ -182,10 +184,13 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     _print_human(report)
-    genuine = report.verdict in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
+    if report.verdict is Verdict.NOT_VERIFIED:
+        return 1
+    if report.verdict is Verdict.COULD_NOT_VERIFY:
+        return 2
     if recipient is not None and report.check("recipient").status is not Status.PASS:
         return 1
-    return 0 if genuine else 1
+    return 0
 
 
 class UsageError(DiplomatError):

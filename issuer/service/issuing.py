@@ -10,21 +10,19 @@ from typing import Any
 
 from issuer.degree import DegreeInput, IssuerProfile, build_credential, validate_credential
 from issuer.errors import DuplicateCredentialError
-from issuer.service.base import SCHEMA_PATH, ServiceBase
+from issuer.service.base import SCHEMA_PATH, IssuerContext
 from issuer.service.identity import SUITE_FOR_KEY
 from issuer.store import Credential, NewCredential, SigningKey, new_token
+from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
+from vc.contexts import DATA_INTEGRITY_V2, VC_V1, VC_V2
 from vc.datamodel import check_properties
-from vc.dates import parse_datetime
+from vc.dates import format_datetime, parse_datetime
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair, KeyType
 from vc.proofs import sign
 from vc.status import parse_entry, status_entry, vc1_status_context
 from vc.suites import SUITES
-
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
 @dataclass(frozen=True)
@@ -78,24 +76,32 @@ def build_and_sign(
     )
 
 
-class IssuingMixin(ServiceBase):
+class IssuingService:
     """issue_degree (OB 3.0 degrees from validated input) and issue_credential (VC-API issue)."""
+
+    def __init__(
+        self, ctx: IssuerContext, credentials: Credentials, status: StatusLists, sharing: Sharing
+    ) -> None:
+        self._ctx = ctx
+        self._credentials = credentials
+        self._status = status
+        self._sharing = sharing
 
     def signer(self) -> Signer:
         """The active key and issuer profile, loaded once. Raises NotFoundError before init."""
-        record, key = self.active_key()
+        record, key = self._ctx.active_key()
         return Signer(
-            issuer_id=self.issuer().id,
-            profile=self.issuer_profile(),
+            issuer_id=self._ctx.issuer().id,
+            profile=self._ctx.issuer_profile(),
             key_record=record,
             key=key,
             suite=SUITE_FOR_KEY[record.key_type],
-            schema_url=self.url(SCHEMA_PATH),
+            schema_url=self._ctx.url(SCHEMA_PATH),
         )
 
     def new_credential_id(self) -> str:
         """A fresh, unguessable credential id under the public base URL."""
-        return self.url(f"/credentials/{uuid.uuid4()}")
+        return self._ctx.url(f"/credentials/{uuid.uuid4()}")
 
     def status_entries(self, credential_id: str) -> list[dict[str, Any]]:
         """Allocate a revocation and a suspension index (random, never reused) for a credential."""
@@ -103,16 +109,16 @@ class IssuingMixin(ServiceBase):
 
     def status_entries_for(self, credential_ids: Sequence[str]) -> list[list[dict[str, Any]]]:
         """``status_entries`` for many credentials at once: one transaction per purpose."""
-        issuer_id = self.issuer().id
+        issuer_id = self._ctx.issuer().id
         entries: list[list[dict[str, Any]]] = [[] for _ in credential_ids]
         for purpose in ("revocation", "suspension"):
-            allocations = self.store.allocate_status_indexes(
-                issuer_id, purpose, credential_ids, self.rng
+            allocations = self._status.allocate_status_indexes(
+                issuer_id, purpose, credential_ids, self._ctx.rng
             )
             for mine, allocation in zip(entries, allocations, strict=True):
                 mine.append(
                     status_entry(
-                        list_id=self.status_list_url(purpose, allocation.list_number),
+                        list_id=self._ctx.status_list_url(purpose, allocation.list_number),
                         index=allocation.index,
                         purpose=purpose,
                     )
@@ -137,12 +143,12 @@ class IssuingMixin(ServiceBase):
         if not isinstance(inp, DegreeInput):
             raise MalformedValueError("issue_degree needs a validated issuer.degree.DegreeInput")
         signer = self.signer()
-        existing = self.store.get_by_diploma_number(signer.issuer_id, inp.diploma_number)
+        existing = self._credentials.get_by_diploma_number(signer.issuer_id, inp.diploma_number)
         if existing is not None:
             raise _duplicate(existing)
         credential_id = self.new_credential_id()
-        signed = self.sign_degree(inp, signer, credential_id, self.now())
-        self.store.insert_credential(
+        signed = self.sign_degree(inp, signer, credential_id, self._ctx.now())
+        self._credentials.insert_credential(
             NewCredential(
                 id=credential_id,
                 issuer_id=signer.issuer_id,
@@ -153,7 +159,7 @@ class IssuingMixin(ServiceBase):
             )
         )
         management = self.reset_management_token(credential_id, actor=actor, audit=False)
-        self.audit(
+        self._ctx.audit(
             actor,
             "credential.issue",
             credential_id,
@@ -168,14 +174,14 @@ class IssuingMixin(ServiceBase):
         Raises NotFoundError for an unknown credential.
         """
         token = new_token()
-        self.store.set_holder_secret(credential_id, token)
+        self._sharing.set_holder_secret(credential_id, token)
         if audit:
-            self.audit(actor, "credential.management_token", credential_id, {})
-        return self.management_url(credential_id, token)
+            self._ctx.audit(actor, "credential.management_token", credential_id, {})
+        return self._ctx.management_url(credential_id, token)
 
     def get_credential(self, credential_id: str) -> Credential:
         """The stored credential. Raises NotFoundError."""
-        return self.store.get_credential(credential_id)
+        return self._credentials.get_credential(credential_id)
 
     def credential_document(self, credential_id: str) -> dict[str, Any]:
         """The signed credential as JSON. Raises NotFoundError."""
@@ -225,12 +231,12 @@ class IssuingMixin(ServiceBase):
         check_properties(doc, "2.0" if v2 else "1.1")
         supplied_status = _supplied_status(doc.get("credentialStatus"))
         _check_subject(doc.get("credentialSubject"))
-        now = self.now()
+        now = self._ctx.now()
         date_fields = ("validFrom", "validUntil") if v2 else ("issuanceDate", "expirationDate")
         for name in date_fields:
             if name in doc:
                 parse_datetime(doc[name], name)
-        doc.setdefault(date_fields[0], _iso(now))
+        doc.setdefault(date_fields[0], format_datetime(now))
         credential_id = doc.get("id")
         if credential_id is None:
             credential_id = self.new_credential_id()
@@ -244,9 +250,9 @@ class IssuingMixin(ServiceBase):
             # context URL was assigned for it for VC 1.x.
             extra: list[Any] = [] if DATA_INTEGRITY_V2 in contexts else [DATA_INTEGRITY_V2]
             doc["@context"] = [*contexts, *extra, vc1_status_context()]
-        jsonld.expand(doc, self.loader)  # safe mode: undefined terms, relative IRIs refused
+        jsonld.expand(doc, self._ctx.loader)  # safe mode: undefined terms, relative IRIs refused
         diploma_number = _diploma_number(doc, credential_id)
-        existing = self.store.get_by_diploma_number(signer.issuer_id, diploma_number)
+        existing = self._credentials.get_by_diploma_number(signer.issuer_id, diploma_number)
         if existing is not None:
             raise _duplicate(existing)
         # The issuer's own revocation and suspension entries always; a caller's well-formed
@@ -262,9 +268,9 @@ class IssuingMixin(ServiceBase):
             verification_method=signer.key_record.key_id,
             created=created or now,
             suite=chosen_suite,
-            loader=self.loader,
+            loader=self._ctx.loader,
         )
-        self.store.insert_credential(
+        self._credentials.insert_credential(
             NewCredential(
                 id=credential_id,
                 issuer_id=signer.issuer_id,
@@ -274,7 +280,9 @@ class IssuingMixin(ServiceBase):
                 credential_json=strictjson.dumps(signed),
             )
         )
-        self.audit(actor, "credential.issue", credential_id, {"diploma_number": diploma_number})
+        self._ctx.audit(
+            actor, "credential.issue", credential_id, {"diploma_number": diploma_number}
+        )
         return signed
 
 
@@ -305,12 +313,6 @@ def _duplicate(existing: Credential) -> DuplicateCredentialError:
         diploma_number=existing.diploma_number,
         pointer="/diploma_number",
     )
-
-
-def _iso(moment: datetime) -> str:
-    from vc.dates import format_datetime
-
-    return format_datetime(moment)
 
 
 def _check_issuer(doc: dict[str, Any], did: str) -> None:

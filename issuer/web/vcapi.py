@@ -92,7 +92,7 @@ def issue() -> tuple[Response, int]:
     if suite is not None and not isinstance(suite, str):
         raise MalformedValueError("cryptosuite must be a string", pointer="/options/cryptosuite")
     created = options.get("created")
-    signed = state().service.issue_credential(
+    signed = state().service.issuing.issue_credential(
         credential,
         actor=current_principal().actor,
         suite=suite,
@@ -130,7 +130,9 @@ def update_status() -> Response:
     actor = current_principal().actor
     results: list[dict[str, Any]] = []
     for purpose in entries:
-        change = service.set_status(credential_id, purpose, value, reason.strip(), actor=actor)
+        change = service.status.set_status(
+            credential_id, purpose, value, reason.strip(), actor=actor
+        )
         results.append(
             {
                 "type": "BitstringStatusListEntry",
@@ -150,8 +152,8 @@ def get_credential(credential_id: str) -> Response:
     unknown one; never cached, never shared across origins."""
     wanted = requested_credential_id(credential_id)
     service = state().service
-    credential = service.get_credential(wanted)
-    if credential.issuer_id != service.issuer().id:
+    credential = service.issuing.get_credential(wanted)
+    if credential.issuer_id != service.context.issuer().id:
         raise NotFoundError(f"no credential {wanted}")
     media = request.accept_mimetypes.best_match(_CREDENTIAL_TYPES, default=_CREDENTIAL_TYPES[0])
     response = Response(credential.credential_json, content_type=media)
@@ -206,12 +208,14 @@ def _entries(raw: object) -> list[str]:
             raise MalformedValueError(
                 f"unknown field(s) in credentialStatus: {', '.join(unknown)}", pointer=where
             )
-        if item.get("type") not in _ENTRY_TYPES:
+        # isinstance first: a list or an object is unhashable, and `in` a frozenset would raise.
+        kind = item.get("type")
+        if not isinstance(kind, str) or kind not in _ENTRY_TYPES:
             raise MalformedValueError(
                 "credentialStatus.type must be BitstringStatusListEntry", pointer=where + "/type"
             )
         purpose = item.get("statusPurpose")
-        if purpose not in _PURPOSES:
+        if not isinstance(purpose, str) or purpose not in _PURPOSES:
             raise MalformedValueError(
                 "statusPurpose must be revocation or suspension", pointer=where + "/statusPurpose"
             )

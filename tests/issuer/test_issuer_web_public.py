@@ -46,7 +46,7 @@ def share_token(share_url: str) -> str:
 
 
 def views(env: WebEnv, share_url: str) -> int:
-    return env.service.store.get_share_link(share_token(share_url)).view_count
+    return env.service.store.sharing.get_share_link(share_token(share_url)).view_count
 
 
 # ------------------------------------------------------------------ DID document
@@ -56,8 +56,8 @@ def test_did_document_is_served_at_well_known(env: WebEnv) -> None:
     response = env.client.get("/.well-known/did.json", headers=EVIL)
     assert response.status_code == 200
     document = json.loads(response.data)
-    did = env.service.issuer().did
-    assert document == env.service.did_document()
+    did = env.service.context.issuer().did
+    assert document == env.service.identity.did_document()
     assert document["id"] == did == "did:web:diplomas.university.example"
     assert document["assertionMethod"] == [did + "#key-1"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -67,11 +67,11 @@ def test_did_document_is_served_at_well_known(env: WebEnv) -> None:
 def test_did_document_under_a_path(tmp_path: Path) -> None:
     made = make_env(tmp_path, base_url="https://www.university.example/diplomas")
     try:
-        assert made.service.issuer().did == "did:web:www.university.example:diplomas"
+        assert made.service.context.issuer().did == "did:web:www.university.example:diplomas"
         # The app is mounted at the base URL's path, so <base>/did.json is /did.json here.
         response = made.client.get("/did.json")
         assert response.status_code == 200
-        assert json.loads(response.data)["id"] == made.service.issuer().did
+        assert json.loads(response.data)["id"] == made.service.context.issuer().did
         assert made.client.get("/.well-known/did.json").status_code == 404
     finally:
         made.service.close()
@@ -111,7 +111,7 @@ def test_status_list_caching_headers_and_conditional_get(env: WebEnv) -> None:
     assert again.headers["ETag"] == etag
     other = env.client.get(path, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200
-    env.service.set_status(issued["credentialId"], "revocation", True, "test", actor="test")
+    env.service.status.set_status(issued["credentialId"], "revocation", True, "test", actor="test")
     changed = env.client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
@@ -234,7 +234,7 @@ def test_share_link_expiry_revocation_and_unknown(env: WebEnv) -> None:
     token = parse_qs(parts.query)["token"][0]
     link_id = next(
         link.id
-        for link in env.service.store.list_share_links(issued["credentialId"])
+        for link in env.service.store.sharing.list_share_links(issued["credentialId"])
         if link.expires_at is None
     )
     response = env.client.post(f"{parts.path}/links/{link_id}/revoke", data={"token": token})
@@ -251,7 +251,7 @@ def test_share_link_expiry_revocation_and_unknown(env: WebEnv) -> None:
 def test_share_page_shows_revocation(env: WebEnv) -> None:
     issued = issue(env)
     share_url = create_link(env, issued["managementUrl"])
-    env.service.set_status(issued["credentialId"], "revocation", True, "fraud", actor="test")
+    env.service.status.set_status(issued["credentialId"], "revocation", True, "fraud", actor="test")
     html = env.client.get(path_of(share_url), headers={"Accept": "text/html"}).get_data(
         as_text=True
     )
@@ -296,14 +296,16 @@ def test_management_refuses_wrong_tokens_and_bad_expiry(env: WebEnv) -> None:
     stolen = env.client.post(parts.path + "/links", data={"token": "guess"})
     assert stolen.status_code == 401
     other = issue(env, diploma_number="OTHER-1")
-    link_id = env.service.create_share_link(other["credentialId"], actor="test")[0].id
+    link_id = env.service.sharing.create_share_link(other["credentialId"], actor="test")[0].id
     before = env.counts()
     cross = env.client.post(f"{parts.path}/links/{link_id}/revoke", data={"token": token})
     assert cross.status_code == 404, "a holder cannot revoke another credential's link"
     unknown = env.client.get("/manage/https%3A%2F%2Fnope.example%2Fcredentials%2F1?token=" + token)
     assert unknown.status_code == 404
     assert env.counts() == before
-    assert hash_token(token) not in json.dumps([e.details for e in env.service.store.list_audit()])
+    assert hash_token(token) not in json.dumps(
+        [e.details for e in env.service.store.audit.list_audit()]
+    )
 
 
 # ------------------------------------------------------------------ page hygiene

@@ -124,14 +124,14 @@ def make_env(
     )
     clock = Clock()
     service = open_service(config, clock=clock)
-    service.init_identity(INSTITUTION, "https://www.kaznu.kz", "KZ", did_method=did_method)  # type: ignore[arg-type]
-    service.create_user("registrar", PASSWORD, "registrar")
-    service.create_user("admin", PASSWORD, "admin")
+    service.identity.init_identity(INSTITUTION, "https://www.kaznu.kz", "KZ", did_method=did_method)  # type: ignore[arg-type]
+    service.accounts.create_user("registrar", PASSWORD, "registrar")
+    service.accounts.create_user("admin", PASSWORD, "admin")
     app = create_app(config, service=service)
     app.testing = True
     env = WebEnv(config, service, app, app.test_client(), clock)
-    env.tokens["registrar"] = service.create_api_token("registrar-ci", "registrar")
-    env.tokens["admin"] = service.create_api_token("admin-ci", "admin")
+    env.tokens["registrar"] = service.accounts.create_api_token("registrar-ci", "registrar")
+    env.tokens["admin"] = service.accounts.create_api_token("admin-ci", "admin")
     return env
 
 

@@ -66,7 +66,7 @@ VECTORS = [
 ED25519_VECTORS = [v for v in VECTORS if v.spec == "vc-di-eddsa"]
 ECDSA_VECTORS = [v for v in VECTORS if v.spec == "vc-di-ecdsa"]
 
-# Deliberately skipped cases, with the reason (STYLE §13: a named list, never a silent skip).
+# Deliberately skipped cases, with the reason (a named list, never a silent skip).
 # The proof-chain vectors (previousProof, VC-DI §4.5 "Verify Proof Sets and Chains").
 PROOF_CHAINS = ("signedProofChain1.json", "signedProofChain2.json")
 

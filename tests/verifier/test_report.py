@@ -18,7 +18,8 @@ from vc.fetch import SafeHttpFetcher, StaticFetcher
 from verifier.checks.model import Section, Severity, Status
 from verifier.checks.pipeline import CREDENTIAL_CHECKS
 from verifier.context import VerifierContext
-from verifier.report import Report, Verdict, verify_credential, verify_presentation
+from verifier.presentation import verify_presentation
+from verifier.report import Report, Verdict, verify_credential
 from verifier.statuscache import StatusListCache, freshness_seconds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +73,7 @@ def test_valid_degree_is_verified_with_every_check_reported(kit: ModuleType) -> 
         "accreditation.scope_at_award_date": P,
         "accreditation.current": P,
         "recognition.convention": P,
+        "display.text": P,
     }
     assert sections(report) == (P, P, P, P)
     assert report.verdict is Verdict.VERIFIED
@@ -288,7 +290,7 @@ def test_safe_mode_violation_in_a_vc11_credential(kit: ModuleType) -> None:
     vc11 = {
         "@context": [
             "https://www.w3.org/2018/credentials/v1",
-            kit.OB_CONTEXT,
+            kit.OB_V3P0,
             "https://w3id.org/security/suites/ed25519-2020/v1",
         ],
         "id": "urn:uuid:4a1b0c52-2f3e-4d8e-9a57-0d6c1e2b3f40",

@@ -10,7 +10,7 @@ from conftest import ISSUER, NOW, SIGNED_AT, vm
 from contextkit import DEGREE_CONTEXT_URL, document_using_it, pinned_folder
 
 from vc import proofs
-from vc.contexts import ExtraContextError, loader_with_extra_contexts
+from vc.extracontexts import ExtraContextError, loader_with_extra_contexts
 from verifier.config import VerifierConfig, build_context
 from verifier.report import verify_credential
 from verifier.web import create_app

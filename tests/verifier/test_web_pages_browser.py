@@ -270,17 +270,19 @@ def test_browser_opens_the_qr_link_and_sees_four_verdicts(
         "issuer_legitimacy": "pass",
         "recognition": "indeterminate",
     }
-    badges = browser.find_elements(By.CSS_SELECTOR, "#verdict .overview .badge")
-    assert [b.text.split(":")[0].lstrip("✓✗?– ") for b in badges] == [
+    # One line per section, under the verdict: name, symbol and word.
+    titles = browser.find_elements(By.CSS_SELECTOR, "section.section h3")
+    assert [t.text.split(":")[0].lstrip("✓✗?– ") for t in titles] == [
         "Authenticity",
         "Validity",
         "Issuer legitimacy",
         "Recognition",
     ]
     # "Could not check" must not look like a pass: another colour and another symbol.
-    passed = badges[0].value_of_css_property("border-color")
-    unknown = badges[3].value_of_css_property("border-color")
-    assert passed != unknown and "?" in badges[3].text
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.section")
+    passed = sections[0].value_of_css_property("border-left-color")
+    unknown = sections[3].value_of_css_property("border-left-color")
+    assert passed != unknown and "?" in titles[3].text
     assert browser.find_element(By.ID, "degree").text.count("Aigerim Sarsenbayeva") == 1
     browser.save_screenshot("/tmp/diplomat-verifier-report.png")
 
@@ -360,6 +362,8 @@ def test_browser_checks_the_candidates_email_without_putting_it_in_a_url(
     typed = kit.CANDIDATE_EMAIL.title()  # as a job application might spell it
     form.find_element(By.CSS_SELECTOR, "input[name=recipient]").send_keys(typed)
     _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    # The check's evidence is behind "Evidence" of the authenticity line: open it, as a reader.
+    browser.find_element(By.CSS_SELECTOR, "#section-authenticity details summary").click()
     check = browser.find_element(By.CSS_SELECTOR, "li[data-check=recipient]")
     assert "Passed" in check.text and "Issued to your candidate" in check.text
     assert "a***@student.example.kz" in check.text and "hashed with salt" in check.text

@@ -3,7 +3,8 @@
 Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
 code), api (/api/verify: the full report as JSON), bulk (/verify/bulk, /api/verify/bulk: many
 credentials at once, verifier.bulk), vcapi (/credentials/verify, /challenges,
-/presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages load
+/presentations/verify: the W3C VC API). One error handler (verifier.web.errors). Pages speak the
+reader's language (verifier.web.i18n: ?lang=, Accept-Language, seven catalogues). Pages load
 nothing from other origins and work without JavaScript. Presentation challenges are kept in the
 database of ``config.database_url`` (verifier.challenges), shared by every worker process, and
 so are bulk jobs (verifier.bulk.store).
@@ -22,7 +23,7 @@ from verifier.bulk.store import open_job_store
 from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
-from verifier.web import api, bulk, errors, pages, vcapi
+from verifier.web import api, bulk, errors, i18n, pages, vcapi
 from verifier.web.state import EXTENSION, ContextProvider, WebState
 
 CONTENT_SECURITY_POLICY = (
@@ -71,6 +72,7 @@ def create_app(
         config=config, contexts=contexts, fetcher=chosen, challenges=challenges, bulk=runner
     )
     errors.register(app)
+    i18n.install(app)
     for blueprint in (pages.bp, api.bp, bulk.bp, vcapi.bp):
         app.register_blueprint(blueprint)
 

@@ -19,8 +19,47 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from vc.errors import DiplomatError
+from verifier.web.i18n import DEFAULT, N_, api_language, current_language, localised
 
 PROBLEM_JSON = "application/problem+json"
+# The problem titles a reader may meet (vc.errors, the checks' findings, HTTP), marked for the
+# catalogues: pages show them in the reader's language, the API when Accept-Language asks.
+PROBLEM_TITLES = (
+    N_("Context not allowed"),
+    N_("Credential expired"),
+    N_("Credential not yet valid"),
+    N_("Credential revoked"),
+    N_("Credential suspended"),
+    N_("Cryptographic security error"),
+    N_("Issuer not accredited for this degree"),
+    N_("Issuer not in any registry"),
+    N_("JSON-LD safe mode violation"),
+    N_("Malformed value"),
+    N_("No recognition convention applies"),
+    N_("Not issued to the person named"),
+    N_("Parsing error"),
+    N_("Presenter is not the credential subject"),
+    N_("Proof generation error"),
+    N_("Proof verification error"),
+    N_("Remote document could not be retrieved"),
+    N_("Service busy"),
+    N_("Service unavailable"),
+    N_("Status list error"),
+    N_("URL refused"),
+    N_("Unsupported proof type or cryptosuite"),
+    N_("Value out of range"),
+    N_("Verification finding"),
+    N_("Verification method could not be resolved"),
+    N_("Weak public key"),
+    N_("Work limit exceeded"),
+    N_("Bad Request"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Internal Server Error"),
+)
+UNEXPECTED = N_("An unexpected error occurred. It has been logged.")
 _log = logging.getLogger("verifier.web")
 
 
@@ -35,13 +74,36 @@ def _is_page() -> bool:
     return request.accept_mimetypes.best_match(offered) == "text/html"
 
 
+def _localised(problem: dict[str, Any]) -> dict[str, Any]:
+    """The problem with its title and (catalogued) detail in the request's language."""
+    shown = dict(problem)
+    for key in ("title", "detail"):
+        if isinstance(shown.get(key), str):
+            shown[key] = localised(shown[key])
+    return shown
+
+
 def problem_response(problem: dict[str, Any], status: int, headers: dict[str, str]) -> Response:
     if _is_page():
-        body = render_template("error.html", problem=problem)
+        shown = _localised(problem)
+        # A detail with no translation is English: say so to the browser.
+        detail_lang = (
+            "en"
+            if current_language() != DEFAULT and shown.get("detail") == problem.get("detail")
+            else None
+        )
+        body = render_template("error.html", problem=shown, detail_lang=detail_lang)
         response = Response(body, status=status, mimetype="text/html")
     else:
+        language = api_language()
+        if language != DEFAULT:
+            problem = _localised(problem)
+            response_language = language.replace("_", "-")
+        else:
+            response_language = DEFAULT
         text = json.dumps(problem, ensure_ascii=False, indent=2)
         response = Response(text, status=status, content_type=PROBLEM_JSON)
+        response.headers["Content-Language"] = response_language
     for name, value in headers.items():
         response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
@@ -78,7 +140,7 @@ def handle_error(exc: Exception) -> Response:
             "type": "about:blank",
             "title": "Internal Server Error",
             "status": 500,
-            "detail": "An unexpected error occurred. It has been logged.",
+            "detail": UNEXPECTED,
         }
     return problem_response(problem, status, headers)
 

@@ -2,7 +2,7 @@
 
 Responses follow the VC API VerificationResult (w3c-ccg/vc-api verifier.yml): ``verified``
 (``Report.verified``: authentic, in force, and no error-severity check failed or left
-undetermined; accreditation and recognition are warnings, VERIFY_STEPS §5), ``credential`` /
+undetermined; accreditation and recognition are warnings, see verifier/report.py), ``credential`` /
 ``verifiablePresentation``, ``problemDetails`` (RFC 9457 objects of every failed or
 undetermined check), ``results`` (per-property results), plus our full report under
 ``diplomatReport``. HTTP status: 200 when verified; otherwise 400 when the failure is a
@@ -27,7 +27,8 @@ from vc.ob3 import RecipientIdentity
 from verifier.challenges import NOT_ISSUED
 from verifier.checks.model import CheckResult, Severity, Status
 from verifier.checks.pipeline import selected_by
-from verifier.report import PresentationReport, Report, verify_credential, verify_presentation
+from verifier.presentation import PresentationReport, verify_presentation
+from verifier.report import Report, verify_credential
 from verifier.web.bodies import (
     RECIPIENT_FIELD,
     destination,
