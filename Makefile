@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench browser-deps clean
+.PHONY: demo test lint typecheck unit bench conformance fuzz browser-deps translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +12,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Headless Chromium and its driver for the page tests (Debian packages).
+# Headless Chromium and its driver for the page tests, pdftotext for the record's tests, DejaVu Sans
+# for the verification record PDF (Debian packages); axe-core for the accessibility test (npm).
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  echo "installing chromium and chromium-driver (Debian)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then \
+	  echo "installing chromium, chromium-driver, poppler-utils and fonts-dejavu-core (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; \
 	fi
+	@if ! test -f node_modules/axe-core/axe.min.js; then \
+	  echo "installing axe-core (npm, package-lock.json)"; \
+	  npm ci --no-audit --no-fund --silent; \
+	fi
+
+# The verifier's catalogues: re-extract the messages, merge them into every language's .po (new
+# ones arrive empty: translate them, tests/verifier/test_i18n.py fails until then), compile the .mo.
+I18N := verifier/web/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header \
+	  --sort-output -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
+	  --width 100
+	$(BIN)/pybabel compile -d $(I18N)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check vc issuer verifier diplomat diplomat_ops
+	$(BIN)/ruff format --check vc issuer verifier diplomat diplomat_ops conformance
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,6 +54,16 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The W3C suites from ../shared/w3c-suites against our own issuers and verifier (needs node, npm).
+conformance: $(STAMP)
+	$(BIN)/python -m conformance
+
+# Mutated requests to every endpoint of both services on 127.0.0.1 (FUZZ_REQUESTS, default
+# 100000): prints requests and 5xx per endpoint, exits 1 on any 500. Not part of `make test`.
+FUZZ_REQUESTS ?= 100000
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz --requests $(FUZZ_REQUESTS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -136,8 +136,8 @@ def bench_api(rows: int, workdir: Path) -> bool:
     config = IssuerConfig.from_env(_env(home))
     service = open_service(config)
     try:
-        service.init_identity("Bench University", "u.example.kz", "KZ")
-        token = service.create_api_token("bench", "registrar", actor="bench")
+        service.identity.init_identity("Bench University", "u.example.kz", "KZ")
+        token = service.accounts.create_api_token("bench", "registrar", actor="bench")
         client = create_app(config, service=service).test_client()
         headers = {"Authorization": f"Bearer {token}"}
         start = time.perf_counter()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from vc import jsonld, proofs, strictjson
+from vc.contexts import OB_V3P0, VC_V2
 from vc.dids import DidResolver
 from vc.fetch import StaticFetcher
 from vc.keys import KeyPair, generate
@@ -46,8 +47,6 @@ from verifier.statuscache import StatusListCache
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 SIGNED = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
 LIST_URL = "https://university.bench.example/status/revocation/1"
-VC2 = "https://www.w3.org/ns/credentials/v2"
-OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 
 def _vm(key: KeyPair) -> str:
@@ -79,7 +78,7 @@ def _degree(university: KeyPair, holder: KeyPair) -> dict[str, Any]:
     ]
     return _sign(
         {
-            "@context": [VC2, OB3],
+            "@context": [VC_V2, OB_V3P0],
             "id": "urn:uuid:51f4c2f8-98a1-4f5e-9e5d-2f0c4a1b7d10",
             "type": ["VerifiableCredential", "AchievementCredential"],
             "issuer": {

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from issuer.keystore import read_private_file
 from vc.errors import MalformedValueError
 from vc.keys import KeyPair
 
@@ -37,8 +38,6 @@ def save_key(path: Path, key: KeyPair, passphrase: bytes | None) -> None:
 
 
 def load_key(path: Path, passphrase: bytes | None) -> KeyPair:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MalformedValueError(f"cannot read key file {path}: {exc.strerror}") from exc
-    return KeyPair.from_pkcs8_pem(data, passphrase)
+    """A private key file (refused when it is a symlink or open to other users: see
+    issuer.keystore.read_private_file)."""
+    return KeyPair.from_pkcs8_pem(read_private_file(path), passphrase)

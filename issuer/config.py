@@ -45,6 +45,7 @@ class IssuerConfig:
     sign_workers: int = 0
     dev_mode: bool = False
     log_format: str = "text"
+    extra_contexts_dir: Path | None = None
 
     def __post_init__(self) -> None:
         _http_url(self.public_base_url, "DIPLOMAT_ISSUER_BASE_URL")
@@ -119,6 +120,7 @@ class IssuerConfig:
             sign_workers=settings["sign_workers"],
             dev_mode=settings["dev"],
             log_format=(settings["log_format"] or "text").strip().lower(),
+            extra_contexts_dir=settings["extra_contexts"],
         )
 
     def ensure_secret_key(self) -> str:

@@ -7,13 +7,15 @@ a batch reads each key file once. Nothing here logs or prints private material.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
+import stat
 import threading
 from pathlib import Path
 
-from vc.errors import CryptographicSecurityError, MalformedValueError
+from vc.errors import CryptographicSecurityError, MalformedValueError, ProofGenerationError
 from vc.keys import KeyPair, KeyType, generate
 
 _REF = re.compile(r"^signing-[a-z0-9-]{1,64}\.pem\Z")
@@ -63,7 +65,8 @@ class KeyStore:
     def load(self, key_ref: str) -> KeyPair:
         """The key pair of a reference (cached after the first read).
 
-        Raises MalformedValueError when the file is missing or unreadable, and
+        Raises MalformedValueError when the file is missing or unreadable, ProofGenerationError
+        when it is a symbolic link or other users may read or write it (read_private_file), and
         CryptographicSecurityError for a wrong or missing passphrase.
         """
         with self._lock:
@@ -71,10 +74,7 @@ class KeyStore:
         if cached is not None:
             return cached
         path = self.path(key_ref)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise MalformedValueError(f"cannot read key file {path}: {exc.strerror}") from exc
+        data = read_private_file(path)
         try:
             key = KeyPair.from_pkcs8_pem(data, self._passphrase)
         except CryptographicSecurityError as exc:
@@ -82,6 +82,40 @@ class KeyStore:
         with self._lock:
             self._cache[key_ref] = key
         return key
+
+
+def read_private_file(path: Path) -> bytes:
+    """The bytes of a private key file, refused unless it is a regular file, not a symbolic
+    link, owned by this user and closed to everyone else (no group or other permission bits).
+
+    A key that other users can read is a key that may already be someone else's; one reached
+    through a symlink may be a world-readable copy somewhere else. Refusing to sign is the only
+    safe answer: the issuer must fix the file (``chmod 600``), not the verifier downstream.
+    Raises MalformedValueError (missing, unreadable) or ProofGenerationError (unsafe).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ProofGenerationError(
+                f"key file {path} is a symbolic link: refusing to sign with a key reached "
+                "through a link (keep the key file itself in the keys directory, mode 0600)"
+            ) from None
+        raise MalformedValueError(f"cannot read key file {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ProofGenerationError(f"key file {path} is not a regular file")
+        if info.st_mode & 0o077:
+            raise ProofGenerationError(
+                f"key file {path} is open to other users (mode {stat.S_IMODE(info.st_mode):04o}): "
+                f"refusing to sign with a key others can read; run chmod 600 {path}"
+            )
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise ProofGenerationError(
+                f"key file {path} belongs to another user (uid {info.st_uid}): refusing to sign"
+            )
+        return handle.read()
 
 
 def write_secret(path: Path, data: bytes) -> None:

@@ -8,16 +8,31 @@ repository (CI provides it); they are never vendored into the project.
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import openapikit
 import pytest
 from flask.testing import FlaskClient
+from sharedkit import REQUIRE_SHARED_ENV, is_missing_shared_skip, shared_required
 
 from vc.jsonld import StaticDocumentLoader
 
 VECTORS_ABSENT = "../shared/vectors is absent (it is provided beside the repository in CI)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[Any]:
+    """Under DIPLOMAT_REQUIRE_SHARED, turn "../shared is absent" skips into failures."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not shared_required():
+        return
+    reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if is_missing_shared_skip(reason):
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRE_SHARED_ENV} is set but the oracle is missing: {reason}"
 
 
 def shared_path() -> Path:

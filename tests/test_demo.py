@@ -20,6 +20,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_demo_issues_shares_and_verifies(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -124,6 +124,7 @@ def _running(argv: list[str], env: Mapping[str, str], cwd: Path) -> Iterator[sub
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # builds a wheel and installs it into a fresh venv (pip, many packages)
 def test_the_wheel_installs_and_runs_outside_the_clone(tmp_path: Path) -> None:
     # python -m build, on the files a fresh clone has (copied, so that build/ and *.egg-info
     # are not written into the working tree).

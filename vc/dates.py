@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from vc.errors import MalformedValueError
+
+# Issuer and verifier clocks differ; a document signed a moment ago on a server whose clock runs a
+# little ahead must not read "not yet valid" or "from the future" (the same leeway JWT libraries
+# allow, RFC 7519 §4.1.5). One tolerance for every "not before" comparison: validFrom, a status
+# list's validFrom, JWT nbf, a proof's created.
+CLOCK_SKEW = timedelta(minutes=5)
 
 # VC-DM 2.0 §4.9 uses xsd:dateTimeStamp: the time zone offset is required.
 _DATETIME = re.compile(
@@ -41,6 +48,11 @@ def format_datetime(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise MalformedValueError("refusing to format a naive datetime")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A clock: what the shells inject so that nothing reads the time behind a caller's back (the core
+# takes ``now`` as a parameter); utcnow is the real one, tests pass a fixed one.
+Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:

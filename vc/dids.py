@@ -9,15 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vc import strictjson
-from vc.errors import DiplomatError, MalformedValueError, ResolutionError
+from vc.contexts import DID_V1, MULTIKEY_V1
+from vc.errors import (
+    DiplomatError,
+    MalformedValueError,
+    PrivateKeyPublishedError,
+    ResolutionError,
+    RevokedKeyError,
+)
 from vc.keys import KeyType, PublicKey
 
 Fetch = Callable[[str], bytes]
 """Fetch a URL and return the body; raise vc.errors.FetchError. Injected: the core opens no socket."""
 
-DID_CONTEXT = "https://www.w3.org/ns/did/v1"
-MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 _DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._%:-]*[A-Za-z0-9._%-]\Z")
 _WEB_HOST = re.compile(r"^[A-Za-z0-9.-]+(%3[Aa]\d{1,5})?\Z")
@@ -25,10 +29,14 @@ _WEB_HOST = re.compile(r"^[A-Za-z0-9.-]+(%3[Aa]\d{1,5})?\Z")
 
 @dataclass(frozen=True)
 class VerificationMethod:
+    """``revoked``: the instant the controller's document says the method was revoked (DID Core
+    / Controlled Identifiers §2.2 ``revoked``); None when it is in force."""
+
     id: str
     type: str
     controller: str
     public_key: PublicKey
+    revoked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ def did_key_document(did: str) -> DidDocument:
     vm_id = f"{did}#{multikey}"
     vm = VerificationMethod(vm_id, "Multikey", did, key)
     raw = {
-        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
         "verificationMethod": [
             {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multikey}
@@ -132,13 +140,53 @@ def _key_of(method: Mapping[str, Any]) -> PublicKey:
     raise MalformedValueError(f"unsupported verification method type {vm_type!r}")
 
 
+# Properties that carry a secret (Controlled Identifiers §2.2.2 privateKeyMultibase; the Linked
+# Data key formats before it), and the private members of a JWK (RFC 7518 §6.2.2, §6.3.2, §6.4).
+_PRIVATE_PROPERTIES = frozenset(
+    {"privateKeyMultibase", "privateKeyJwk", "privateKeyBase58", "privateKeyPem", "privateKeyHex"}
+)
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def _private_material(value: object, depth: int = 0) -> str | None:
+    """The name of the first private-key property anywhere in ``value``, else None."""
+    if depth > 32:
+        return None
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            if name in _PRIVATE_PROPERTIES:
+                return str(name)
+            if name == "publicKeyJwk" and isinstance(item, Mapping):
+                secret = sorted(_PRIVATE_JWK_MEMBERS & set(item))
+                if secret:
+                    return f"publicKeyJwk.{secret[0]}"
+            found = _private_material(item, depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _private_material(item, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def parse_did_document(doc: Mapping[str, Any], expected_id: str) -> DidDocument:
     """Parse a DID document; its id must be the DID that was resolved.
 
-    Raises ResolutionError (wrong id) or MalformedValueError (bad shape).
+    Raises ResolutionError (wrong id), MalformedValueError (bad shape, a verification method id
+    that is not an absolute DID URL of this DID) or PrivateKeyPublishedError (the document
+    publishes private key material: every key it lists must be taken as compromised).
     """
     if doc.get("id") != expected_id:
         raise ResolutionError(f"DID document id {doc.get('id')!r} is not {expected_id}")
+    secret = _private_material(doc)
+    if secret is not None:
+        raise PrivateKeyPublishedError(
+            f"ALARM: the DID document of {expected_id} publishes private key material "
+            f"({secret}): anyone can sign as this issuer, so nothing signed with its keys can be "
+            "trusted. Tell the issuer."
+        )
     methods: dict[str, VerificationMethod] = {}
     embedded: list[Mapping[str, Any]] = []
     for rel in ("verificationMethod", "assertionMethod", "authentication"):
@@ -155,7 +203,10 @@ def parse_did_document(doc: Mapping[str, Any], expected_id: str) -> DidDocument:
             key = _key_of(entry)
         except MalformedValueError:
             continue  # a method we cannot use is not an error for the others (e.g. X25519)
-        methods[vm_id] = VerificationMethod(vm_id, str(entry.get("type")), controller, key)
+        revoked = entry.get("revoked")
+        if revoked is not None and (not isinstance(revoked, str) or not revoked):
+            raise MalformedValueError(f"verification method {vm_id}: revoked must be a dateTime")
+        methods[vm_id] = VerificationMethod(vm_id, str(entry.get("type")), controller, key, revoked)
 
     def relationship(name: str) -> tuple[str, ...]:
         refs = []
@@ -170,9 +221,22 @@ def parse_did_document(doc: Mapping[str, Any], expected_id: str) -> DidDocument:
 
 
 def _absolute(ref: object, did: str) -> str:
+    """A verification method id as an absolute DID URL with a fragment: ``#key-1`` is made
+    absolute against the document's DID; anything else must already be ``did:…#…``. A bare
+    relative reference (``key-1``) or a non-DID URL would name a method no resolver can find
+    the same way twice (DID Core §5.2: the id is a DID URL). Raises MalformedValueError."""
     if not isinstance(ref, str) or not ref:
         raise MalformedValueError("verification method reference must be a string")
-    return did + ref if ref.startswith("#") else ref
+    absolute = did + ref if ref.startswith("#") else ref
+    try:
+        _did, fragment = split_did_url(absolute)
+    except MalformedValueError:
+        raise MalformedValueError(
+            f"verification method id {ref[:80]!r} in {did} is not a DID URL (nor #fragment)"
+        ) from None
+    if not fragment:
+        raise MalformedValueError(f"verification method id {ref[:80]!r} in {did} has no fragment")
+    return absolute
 
 
 # --- resolver ----------------------------------------------------------------------------------
@@ -209,9 +273,18 @@ class DidResolver:
             raise MalformedValueError(f"verification method {vm_url!r} has no fragment")
         document = self.resolve(did)
         method = document.method(vm_url)
+        controller_doc = document
         if method.controller != document.id:
             # The method is controlled elsewhere: the controller's document must list it too.
             controller_doc = self.resolve(method.controller)
-            controller_doc.method(vm_url)
-            return method, controller_doc
-        return method, document
+            listed = controller_doc.method(vm_url)
+            if listed.revoked is not None:
+                method = listed
+        if method.revoked is not None:
+            # Whatever the proof's created says: a backdated created is exactly what a holder of
+            # a leaked key would write, so a revoked method verifies nothing.
+            raise RevokedKeyError(
+                f"verification method {vm_url} was revoked ({method.revoked}) by its controller; "
+                "nothing it signed is accepted, whatever date the proof claims"
+            )
+        return method, controller_doc

@@ -9,8 +9,11 @@
     ├── RangeValueError                 RANGE_ERROR                  400  a value out of range (index, size)
     ├── CryptographicSecurityError      CRYPTOGRAPHIC_SECURITY_ERROR 422  signature / key / purpose failure
     │   ├── ProofVerificationError      PROOF_VERIFICATION_ERROR     422
+    │   │   └── SignatureMismatchError  PROOF_VERIFICATION_ERROR     422  the signature arithmetic failed
     │   ├── ProofGenerationError        PROOF_GENERATION_ERROR       500  (our fault, e.g. key missing)
-    │   └── WeakKeyError                CRYPTOGRAPHIC_SECURITY_ERROR 422  small-order Ed25519 key
+    │   ├── WeakKeyError                CRYPTOGRAPHIC_SECURITY_ERROR 422  small-order Ed25519 key
+    │   ├── RevokedKeyError             CRYPTOGRAPHIC_SECURITY_ERROR 422  the DID document revoked the method
+    │   └── PrivateKeyPublishedError    CRYPTOGRAPHIC_SECURITY_ERROR 422  a DID document publishes a secret
     ├── ResolutionError                 INVALID_VERIFICATION_METHOD  422  a DID or method cannot be resolved
     ├── FetchError                      STATUS / RESOURCE RETRIEVAL  502  a remote document could not be had
     │   └── UnsafeUrlError              MALFORMED_VALUE_ERROR        400  refused URL (scheme, address)
@@ -104,6 +107,14 @@ class ProofVerificationError(CryptographicSecurityError):
     title = "Proof verification error"
 
 
+class SignatureMismatchError(ProofVerificationError):
+    """The signature arithmetic failed over the bytes received: the only error that lets a
+    verifier say the document was changed after signing (or signed with another key). Material
+    that could not be obtained is a FetchError or a ResolutionError, never this."""
+
+    title = "Signature does not match"
+
+
 class ProofGenerationError(CryptographicSecurityError):
     problem_type = VCDI + "PROOF_GENERATION_ERROR"
     code = -16
@@ -115,6 +126,14 @@ class WeakKeyError(CryptographicSecurityError):
     title = "Weak public key"
 
 
+class RevokedKeyError(CryptographicSecurityError):
+    title = "Verification method revoked"
+
+
+class PrivateKeyPublishedError(CryptographicSecurityError):
+    title = "Private key material published"
+
+
 class ResolutionError(DiplomatError):
     problem_type = VCDI + "INVALID_VERIFICATION_METHOD"
     code = -26
@@ -123,10 +142,18 @@ class ResolutionError(DiplomatError):
 
 
 class FetchError(DiplomatError):
+    """``http_status`` is the remote server's answer when it gave one (404, 410, 500, ...)."""
+
     problem_type = "https://www.w3.org/ns/credentials/status-list#STATUS_RETRIEVAL_ERROR"
     code = -128
     status = 502
     title = "Remote document could not be retrieved"
+
+    def __init__(
+        self, detail: str, *, pointer: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(detail, pointer=pointer)
+        self.http_status = http_status
 
 
 class UnsafeUrlError(FetchError):

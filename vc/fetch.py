@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import Final, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from vc.dates import utcnow
+from vc.dates import Clock, utcnow
 from vc.errors import FetchError, UnsafeUrlError
 
 DEFAULT_ACCEPT: Final = (
@@ -199,8 +199,23 @@ class _Response:
     locations: tuple[str, ...] = ()
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, default ports made explicit; unparsable: a value no real
+    origin has (the next hop's vetting refuses it with the reason)."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return "", url, None
+
+
 class SafeHttpFetcher:
     """A Fetcher over the network that refuses to be pointed at anything but public HTTPS.
+
+    Redirects are followed only within the same origin (scheme, host, port) unless
+    ``cross_host_redirects`` is set: what a DID document or status list says is trusted because
+    of where it was published.
 
     ``resolver`` and ``connector`` default to the system's getaddrinfo and TCP connect; tests
     inject them (the resolver is called exactly once per hop and the connector only ever sees
@@ -215,7 +230,8 @@ class SafeHttpFetcher:
         allow_loopback: bool = False,
         allow_http_loopback: bool = False,
         max_redirects: int = 3,
-        clock: Callable[[], datetime] = utcnow,
+        cross_host_redirects: bool = False,
+        clock: Clock = utcnow,
         ssl_context: ssl.SSLContext | None = None,
         resolver: Resolver | None = None,
         connector: Connector | None = None,
@@ -238,6 +254,7 @@ class SafeHttpFetcher:
         self._allow_loopback = allow_loopback
         self._allow_http_loopback = allow_http_loopback
         self._max_redirects = max_redirects
+        self._cross_host_redirects = cross_host_redirects
         self._clock = clock
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._resolver: Resolver = resolver or _system_resolver
@@ -253,7 +270,8 @@ class SafeHttpFetcher:
         """GET ``url``, following redirects. With ``if_none_match`` (an ETag) a 304 Not Modified
         comes back as a FetchResult with status 304 and an empty body.
 
-        Raises UnsafeUrlError for a refused URL or address (first or any redirect), FetchError
+        Raises UnsafeUrlError for a refused URL or address (first or any redirect, and a redirect
+        to another origin unless ``cross_host_redirects``), FetchError
         for a non-2xx status, too large a body, too many redirects, a timeout or a network/TLS
         failure.
         """
@@ -276,6 +294,13 @@ class SafeHttpFetcher:
                         f"{target.url}: HTTP {response.status} without exactly one Location"
                     )
                 current = urljoin(target.url, response.locations[0].strip())
+                if not self._cross_host_redirects and _origin(current) != _origin(target.url):
+                    # A DID document or a status list is the issuer's word only when it comes
+                    # from the issuer's own origin: a redirect elsewhere hands that word to
+                    # whoever runs the other host.
+                    raise UnsafeUrlError(
+                        f"{target.url}: redirect to another origin refused ({current[:200]})"
+                    )
                 continue
             return FetchResult(
                 url=url,
@@ -440,7 +465,9 @@ class SafeHttpFetcher:
         if status in REDIRECT_STATUSES or (status == 304 and conditional):
             return _Response(status, headers, b"", tuple(locations))
         if not 200 <= status < 300:
-            raise FetchError(f"{target.url}: HTTP {status} {response.reason}".rstrip())
+            raise FetchError(
+                f"{target.url}: HTTP {status} {response.reason}".rstrip(), http_status=status
+            )
         declared = headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise FetchError(
@@ -475,7 +502,7 @@ class StaticFetcher:
         mapping: Mapping[str, StaticValue],
         *,
         content_type: str = "application/json",
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._documents: dict[str, tuple[int, bytes, str]] = {}
         for url, value in mapping.items():
@@ -509,7 +536,7 @@ class StaticFetcher:
             raise FetchError(f"{url}: no such document (offline fetcher)")
         status, body, content_type = document
         if not 200 <= status < 300:
-            raise FetchError(f"{key}: HTTP {status}")
+            raise FetchError(f"{key}: HTTP {status}", http_status=status)
         headers = MappingProxyType({"content-type": content_type, "content-length": str(len(body))})
         return FetchResult(
             url=url,

@@ -20,7 +20,7 @@ from vc import multibase
 from vc.errors import (
     CryptographicSecurityError,
     MalformedValueError,
-    ProofVerificationError,
+    SignatureMismatchError,
     WeakKeyError,
 )
 
@@ -152,21 +152,21 @@ class PublicKey:
         }
 
     def verify(self, signature: bytes, data: bytes) -> None:
-        """Verify a raw signature (Ed25519, or r||s for ECDSA). Raises ProofVerificationError."""
+        """Verify a raw signature (Ed25519, or r||s for ECDSA). Raises SignatureMismatchError."""
         try:
             if self.key_type is KeyType.ED25519:
                 ed25519.Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, data)
                 return
             size = _SIZES[self.key_type]
             if len(signature) != 2 * size:
-                raise ProofVerificationError(
+                raise SignatureMismatchError(
                     f"{self.key_type} signature must be {2 * size} bytes (r||s), got {len(signature)}"
                 )
             r = int.from_bytes(signature[:size], "big")
             s = int.from_bytes(signature[size:], "big")
             self._ec().verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASHES[self.key_type]()))
         except InvalidSignature as exc:
-            raise ProofVerificationError("signature does not verify") from exc
+            raise SignatureMismatchError("signature does not verify") from exc
 
     @classmethod
     def from_multikey(cls, value: object, field: str = "publicKeyMultibase") -> PublicKey:

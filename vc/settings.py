@@ -71,6 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bind", "str", None, "where `diplomat serve` listens, HOST:PORT or unix:PATH (default 127.0.0.1:8001 issuer, 127.0.0.1:8002 verifier)", used_by="cli"),
     Setting("workers", "int", 2, "gunicorn worker processes of `diplomat serve`", used_by="cli"),
     Setting("threads", "int", 4, "threads per gunicorn worker of `diplomat serve`", used_by="cli"),
+    Setting("extra_contexts", "path", None, "a folder of operator-pinned JSON-LD contexts (files plus manifest.json of URL -> SHA-256, vc.contexts), checked at start-up by the issuer and the verifier, never fetched"),
     # --- issuer --------------------------------------------------------------------------------
     Setting("database_url", "str", "sqlite:///{home}/var/issuer.sqlite3", "the issuer's database (SQLite file or postgresql+psycopg://user@host/db)", used_by="issuer"),
     Setting("keys_dir", "path", "{home}/keys", "the issuer's private-key files and session secret", used_by="issuer"),
@@ -97,6 +98,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("challenge_ttl", "float", 300.0, "seconds a presentation challenge stays usable", used_by="verifier"),
     Setting("conventions_max_age_days", "int", 365, "/readyz fails when the conventions data's facts are older than this many days", used_by="verifier"),
     Setting("verifier_database_url", "str", "sqlite:///{home}/var/verifier.sqlite3", "where presentation challenges are shared by every worker (SQLite file or postgresql+psycopg://…)", used_by="verifier"),
+    Setting("record_font", "path", None, "a TrueType font for the verification record PDF (default: Debian's DejaVu Sans; it must cover the scripts printed: Latin and Cyrillic)", used_by="verifier"),
+    Setting("bulk_max_rows", "int", 1000, "most rows (CSV) or files (ZIP) in one bulk verification job", used_by="verifier"),
+    Setting("bulk_max_upload", "int", 16 * 1024 * 1024, "largest bulk upload in bytes", used_by="verifier"),
+    Setting("bulk_workers", "int", 4, "threads verifying bulk rows, per process", used_by="verifier"),
+    Setting("bulk_max_jobs", "int", 4, "bulk jobs one process holds at once; more get 429 with Retry-After", used_by="verifier"),
+    Setting("bulk_jobs_per_client", "int", 2, "bulk jobs one client address may run at once", used_by="verifier"),
+    Setting("bulk_retention", "float", 86_400.0, "seconds a bulk job's results are kept", used_by="verifier"),
 )  # fmt: skip
 
 BY_NAME: Mapping[str, Setting] = {setting.name: setting for setting in SETTINGS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import re
 import zlib
 from collections.abc import Mapping, Sequence
@@ -10,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from vc import jsonld
+from vc.contexts import VC_V2
 from vc.dates import format_datetime
 from vc.errors import MalformedValueError, RangeValueError, StatusListError
 
-CREDENTIALS_V2: Final = "https://www.w3.org/ns/credentials/v2"
 ENTRY_TYPE: Final = "BitstringStatusListEntry"
 LIST_TYPE: Final = "BitstringStatusList"
 LIST_CREDENTIAL_TYPE: Final = "BitstringStatusListCredential"
@@ -473,6 +475,19 @@ def check_status(
     )
 
 
+def vc1_status_context() -> dict[str, Any]:
+    """An inline @context that lets a VC 1.1 credential carry BitstringStatusListEntry.
+
+    The VC 1.1 context does not define the entry's terms, and no context URL for them has been
+    assigned for VC 1.x (w3c/vc-bitstring-status-list issue 182: the terms live in the VC 2.0
+    context). An inline context is read by every JSON-LD processor, so this one carries the
+    VC 2.0 context's own definition of the term, copied from the vendored document: a VC 1.1
+    processor maps the entry to exactly the IRIs a VC 2.0 processor does.
+    """
+    definition = jsonld.vendored_contexts()[CREDENTIALS_V2]["@context"][ENTRY_TYPE]
+    return {ENTRY_TYPE: copy.deepcopy(dict(definition))}
+
+
 def status_entry(*, list_id: str, index: int, purpose: str) -> dict[str, Any]:
     """A BitstringStatusListEntry for a credential (statusSize 1)."""
     position = _check_index(index)
@@ -524,7 +539,7 @@ def status_list_credential(
             raise RangeValueError("ttl_ms must be a positive integer")
         subject["ttl"] = ttl_ms
     credential: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2],
+        "@context": [VC_V2],
         "id": list_id,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "credentialSubject": subject,

@@ -12,6 +12,8 @@ MAX_DEPTH = 64
 MAX_SAFE_INTEGER = (
     2**53 - 1
 )  # beyond this an integer is not exact in JavaScript (RFC 8785 §3.2.2.3)
+_MAX_INT_DIGITS = len(str(MAX_SAFE_INTEGER))
+_MAX_NUMBER_CHARS = 400  # a float literal longer than this is no measurement a credential holds
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -29,6 +31,10 @@ def _no_constant(name: str) -> Any:
 
 
 def _parse_int(text: str) -> int:
+    # Refuse by length before int(): beyond CPython's int-string limit (4,300 digits) int() raises
+    # ValueError, and below it a long literal is quadratic work for nothing we would accept.
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ParsingError(f"integer {text[:30]}... is beyond exact precision (2^53)")
     value = int(text)
     if abs(value) > MAX_SAFE_INTEGER:
         raise ParsingError(f"integer {text[:30]} is beyond exact precision (2^53)")
@@ -36,6 +42,8 @@ def _parse_int(text: str) -> int:
 
 
 def _parse_float(text: str) -> float:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise ParsingError(f"number {text[:30]}... is too long ({len(text)} characters)")
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise ParsingError(f"number {text[:30]} overflows")
@@ -83,8 +91,9 @@ def _quick_depth_check(text: str) -> None:
 def loads(data: str | bytes) -> Any:
     """Parse JSON strictly.
 
-    Raises ParsingError on: invalid UTF-8, duplicate keys, NaN/Infinity, integers beyond 2^53,
-    lone surrogates, nesting deeper than MAX_DEPTH.
+    Raises ParsingError on: invalid UTF-8, duplicate keys, NaN/Infinity, integers beyond 2^53
+    (however many digits: never CPython's int-string ValueError), lone surrogates, nesting deeper
+    than MAX_DEPTH.
     """
     if isinstance(data, bytes):
         try:
@@ -106,6 +115,8 @@ def loads(data: str | bytes) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise ParsingError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except ValueError as exc:  # a number json hands to int()/float() that they refuse
+        raise ParsingError(f"not JSON: {exc}") from exc
     except RecursionError as exc:  # pragma: no cover - _quick_depth_check stops this first
         raise ParsingError("JSON nested too deeply") from exc
     _check(value, 0)

@@ -1,7 +1,7 @@
 """Presentation challenges shared by every verifier process: random, single use, expiring, bounded.
 
 POST /challenges hands out a challenge the holder signs into their presentation's proof; POST
-/presentations/verify redeems it once (VERIFY_STEPS §11.2.7). The challenges live in one table of a
+/presentations/verify redeems it once (VC Data Integrity 1.0 §2.1 `challenge`). The challenges live in one table of a
 SQLite file or a PostgreSQL database, so every gunicorn worker sees the same ones and exactly one
 redeemer of a challenge wins, however many processes race for it:
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -143,7 +144,7 @@ def create_challenge_engine(url: str | URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             # A "used" mark lost to a power cut would let a presentation be replayed.
             cursor.execute("PRAGMA synchronous = FULL")
         finally:
@@ -154,6 +155,24 @@ def create_challenge_engine(url: str | URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a SQLite file to WAL, once. Switching needs an exclusive lock, and SQLite answers
+    "database is locked" at once, without waiting out the busy timeout, when another process
+    holds a lock that could deadlock with it (processes opening a fresh file together); so that
+    answer is retried until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _unavailable(exc: SQLAlchemyError, doing: str) -> ChallengeStoreUnavailableError:
@@ -182,7 +201,7 @@ def create_table(engine: Engine) -> None:
 
 
 class ChallengeStore:
-    """Random, single-use, expiring challenges for presentations (VERIFY_STEPS §11.2.7), shared by
+    """Random, single-use, expiring challenges for presentations (VC Data Integrity 1.0 §2.1), shared by
     every process using the same database.
 
     ``clock`` is wall-clock Unix time: the expiry of a challenge is compared by other processes,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 from diplomat_ops.requestlog import LOG_FORMATS
 from vc import settings as settings_table
 from vc import strictjson
-from vc.dates import utcnow
+from vc.dates import Clock, utcnow
 from vc.dids import DidResolver
 from vc.errors import DiplomatError, MalformedValueError
+from vc.extracontexts import loader_with_extra_contexts
 from vc.fetch import Fetcher, SafeHttpFetcher
 from verifier.checks.model import Status
 from verifier.context import AccreditationFinding, IssuerStanding, VerifierContext, check_country
@@ -34,6 +35,7 @@ DEFAULT_COUNTRY = "KZ"
 DEFAULT_BASE_URL = "http://127.0.0.1:8002"
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_CONVENTIONS_MAX_AGE_DAYS = 365
+DEFAULT_BULK_MAX_UPLOAD = 16 * 1024 * 1024
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
 
 
@@ -68,6 +70,14 @@ class VerifierConfig:
     database_url: str = dataclasses.field(default_factory=default_database_url)
     conventions_max_age_days: int = DEFAULT_CONVENTIONS_MAX_AGE_DAYS
     log_format: str = "text"
+    record_font: str | None = None
+    bulk_max_rows: int = 1000
+    bulk_max_upload_bytes: int = DEFAULT_BULK_MAX_UPLOAD
+    bulk_workers: int = 4
+    bulk_max_jobs: int = 4
+    bulk_jobs_per_client: int = 2
+    bulk_retention: float = 86_400.0
+    extra_contexts_dir: Path | None = None
 
     def __post_init__(self) -> None:
         check_country(self.country, "DIPLOMAT_VERIFIER_COUNTRY")
@@ -94,6 +104,15 @@ class VerifierConfig:
                 "DIPLOMAT_CONVENTIONS_MAX_AGE_DAYS must be a whole number of days (1 or more), "
                 f"got {self.conventions_max_age_days!r}"
             )
+        for name, number in (
+            ("DIPLOMAT_BULK_MAX_ROWS", self.bulk_max_rows),
+            ("DIPLOMAT_BULK_MAX_UPLOAD", self.bulk_max_upload_bytes),
+            ("DIPLOMAT_BULK_WORKERS", self.bulk_workers),
+            ("DIPLOMAT_BULK_MAX_JOBS", self.bulk_max_jobs),
+            ("DIPLOMAT_BULK_JOBS_PER_CLIENT", self.bulk_jobs_per_client),
+        ):
+            if number < 1:
+                raise MalformedValueError(f"{name} must be at least 1, got {number}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> VerifierConfig:
@@ -129,6 +148,14 @@ class VerifierConfig:
             database_url=settings["verifier_database_url"],
             conventions_max_age_days=settings["conventions_max_age_days"],
             log_format=(settings["log_format"] or "text").strip().lower(),
+            record_font=None if settings["record_font"] is None else str(settings["record_font"]),
+            bulk_max_rows=settings["bulk_max_rows"],
+            bulk_max_upload_bytes=settings["bulk_max_upload"],
+            bulk_workers=settings["bulk_workers"],
+            bulk_max_jobs=settings["bulk_max_jobs"],
+            bulk_jobs_per_client=settings["bulk_jobs_per_client"],
+            bulk_retention=settings["bulk_retention"],
+            extra_contexts_dir=settings["extra_contexts"],
         )
 
     def with_overrides(
@@ -276,16 +303,18 @@ def build_context(
     now: datetime | None = None,
     *,
     fetcher: Fetcher | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Clock = utcnow,
 ) -> VerifierContext:
     """Wire the VerifierContext: safe fetcher, DID resolver, status-list cache, the configured
     registries (loaded at ``now``) and conventions. With ``now`` every verification happens at
     that moment (the CLI's --now, tests); without it the ``clock`` is read per verification.
 
-    Raises MalformedValueError for an unusable conventions dataset; registries that cannot be
-    loaded are reported in each verification instead.
+    Raises MalformedValueError for an unusable conventions dataset or extra-context folder
+    (ExtraContextError); registries that cannot be loaded are reported in each verification
+    instead.
     """
     chosen: Fetcher = fetcher if fetcher is not None else make_fetcher(config)
+    loader = loader_with_extra_contexts(config.extra_contexts_dir)
 
     def fetch_body(url: str) -> bytes:
         return chosen(url, accept="application/did+json, application/json").body
@@ -299,10 +328,11 @@ def build_context(
     )
     return VerifierContext(
         resolver=resolver,
-        status_lists=StatusListCache(chosen, resolver=resolver),
+        status_lists=StatusListCache(chosen, resolver=resolver, loader=loader),
         registries=registries,
         conventions=load_conventions(config),
         destination_country=config.country,
         now=now,
         clock=clock,
+        loader=loader,
     )

@@ -15,13 +15,13 @@ in-memory one in tests:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from vc import jsonld
-from vc.dates import utcnow
+from vc.dates import Clock, utcnow
 from vc.dids import DidResolver
 from vc.errors import MalformedValueError
 from verifier.checks.model import Evidence, Status
@@ -139,7 +139,7 @@ class VerifierContext:
     conventions: ConventionsDataset | None = None
     destination_country: str | None = None
     now: datetime | None = None
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
 
     def __post_init__(self) -> None:
         check_country(self.destination_country, "default destination country")

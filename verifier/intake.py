@@ -5,7 +5,13 @@ the shells). A share URL is what an issuer's QR code points at through the verif
 (``<verifier>/verify?url=<share URL>``); asked for JSON, it returns the credential itself.
 
 Errors: ParsingError for content that is neither a JSON object nor a compact JWT, or an image
-without a readable QR code; UnsafeUrlError / FetchError from the fetcher for links.
+without a readable QR code (an upload's message says what to upload instead); UnsafeUrlError for a
+refused link; for a link that could not be opened, the share-link errors below, with their own
+problem types (a share link is not a status list, whose retrieval error FetchError carries):
+
+    vc.errors.FetchError
+    └── ShareLinkError        urn:diplomat:problem:share-link-unreachable  502  no answer, 5xx, ...
+        └── ShareLinkGoneError urn:diplomat:problem:share-link-gone        422  the issuer said 404/410
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from vc import strictjson
-from vc.errors import ParsingError, UnsafeUrlError
+from vc.errors import FetchError, ParsingError, UnsafeUrlError
 from vc.fetch import Fetcher
 from vc.jose import looks_like_jwt
 
@@ -26,6 +32,33 @@ SHARE_ACCEPT = "application/json"
 MAX_IMAGE_PIXELS = 25_000_000  # 5000 x 5000: plenty for a photographed QR code
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
+_PDF = b"%PDF-"
+# What an upload may be, said whenever an upload is not one of them.
+UPLOAD_HINT = (
+    "Upload the credential file the graduate received (.json), a VC-JWT (.jwt), or a photo or "
+    "screenshot of the diploma's QR code (PNG or JPEG)."
+)
+GONE_STATUSES = frozenset({404, 410})
+
+
+class ShareLinkError(FetchError):
+    """A share link could not be opened (no answer, a timeout, a server error)."""
+
+    problem_type = "urn:diplomat:problem:share-link-unreachable"
+    code = -128
+    status = 502
+    title = "The link could not be opened"
+
+
+class ShareLinkGoneError(ShareLinkError):
+    """The issuer answered that the shared credential is not there (HTTP 404 or 410)."""
+
+    problem_type = "urn:diplomat:problem:share-link-gone"
+    status = 422
+    title = "The link no longer works"
+
+
+LINK_GONE = "the link no longer works (the graduate or issuer may have withdrawn it)"
 
 
 @dataclass(frozen=True)
@@ -71,13 +104,16 @@ def parse_credential(data: bytes | str) -> Mapping[str, Any] | str:
 
 def share_url_of(text: str) -> str | None:
     """The share URL in ``text``: the ``url=`` parameter of a verifier link, or the link itself.
-    None when ``text`` is not an http(s) URL."""
+    None when ``text`` is not an http(s) URL. Raises UnsafeUrlError for a malformed one."""
     candidate = text.strip()
     if not candidate.lower().startswith(("https://", "http://")) or any(
         ch.isspace() for ch in candidate
     ):
         return None
-    inner = parse_qs(urlsplit(candidate).query).get("url")
+    try:
+        inner = parse_qs(urlsplit(candidate).query).get("url")
+    except ValueError as exc:  # urlsplit: "Invalid IPv6 URL" and the like
+        raise UnsafeUrlError(f"the link is not a valid URL ({exc})") from exc
     if inner and inner[0].lower().startswith(("https://", "http://")):
         return inner[0]
     return candidate
@@ -87,7 +123,19 @@ def fetch_shared(url: str, fetcher: Fetcher) -> Intake:
     """Fetch a share URL (asking for JSON) and parse the credential it returns."""
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
         raise UnsafeUrlError("a share link must be an https:// URL")
-    result = fetcher(url, accept=SHARE_ACCEPT)
+    try:
+        result = fetcher(url, accept=SHARE_ACCEPT)
+    except UnsafeUrlError:
+        raise
+    except FetchError as exc:
+        if exc.http_status in GONE_STATUSES:
+            raise ShareLinkGoneError(
+                f"{LINK_GONE}: {url} answered HTTP {exc.http_status}", http_status=exc.http_status
+            ) from exc
+        raise ShareLinkError(
+            f"the link could not be opened, try again later: {exc.detail}",
+            http_status=exc.http_status,
+        ) from exc
     if result.content_type == "text/html":
         raise ParsingError(
             f"{url} returned a web page, not a credential (the issuer's share link should "
@@ -146,20 +194,36 @@ def from_text(text: str, fetcher: Fetcher, *, via: str = "paste") -> Intake:
 def from_upload(data: bytes, fetcher: Fetcher) -> Intake:
     """An uploaded file: a QR image (its text is then followed), or a JSON / JWT credential."""
     if not data:
-        raise ParsingError("the uploaded file is empty")
+        raise ParsingError(f"the uploaded file is empty. {UPLOAD_HINT}")
     if is_image(data):
         return from_text(decode_qr(data), fetcher, via="qr")
+    if data.startswith(_PDF):
+        raise ParsingError(
+            "the file is a PDF, which this verifier does not read: upload a photo or screenshot "
+            "of the QR code printed on it (PNG or JPEG), or the credential file (.json or .jwt)"
+        )
     try:
-        return from_text(data.decode("utf-8"), fetcher, via="file")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParsingError(
             "the file is neither a credential (JSON or VC-JWT text) nor a PNG/JPEG image of a "
-            "QR code"
+            f"QR code. {UPLOAD_HINT}"
         ) from exc
+    try:
+        return from_text(text, fetcher, via="file")
+    except ParsingError as exc:
+        if share_url_of(text) is not None:
+            raise  # a link in the file: its own message says what went wrong with the link
+        raise ParsingError(f"the file is not a credential ({exc.detail}). {UPLOAD_HINT}") from exc
 
 
 __all__ = [
+    "GONE_STATUSES",
+    "LINK_GONE",
+    "UPLOAD_HINT",
     "Intake",
+    "ShareLinkError",
+    "ShareLinkGoneError",
     "decode_qr",
     "fetch_shared",
     "from_text",

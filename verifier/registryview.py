@@ -8,22 +8,22 @@ from datetime import UTC, date, datetime, time
 from verifier.checks.model import Evidence, Status
 from verifier.context import AccreditationFinding, IssuerStanding
 from verifier.registry import (
+    AccreditationOutcome,
     DateFinding,
     KnownIssuers,
     LoadedRegistry,
-    Outcome,
     RegistryAssessment,
     RegistryEvidence,
     evaluate_all,
 )
 
 _STATUS = {
-    Outcome.ACCREDITED: Status.PASS,
-    Outcome.UNKNOWN: Status.INDETERMINATE,
-    Outcome.NOT_ACCREDITED: Status.FAIL,
-    Outcome.SUSPENDED: Status.FAIL,
-    Outcome.WITHDRAWN: Status.FAIL,
-    Outcome.OUT_OF_SCOPE: Status.FAIL,
+    AccreditationOutcome.ACCREDITED: Status.PASS,
+    AccreditationOutcome.UNKNOWN: Status.INDETERMINATE,
+    AccreditationOutcome.NOT_ACCREDITED: Status.FAIL,
+    AccreditationOutcome.SUSPENDED: Status.FAIL,
+    AccreditationOutcome.WITHDRAWN: Status.FAIL,
+    AccreditationOutcome.OUT_OF_SCOPE: Status.FAIL,
 }
 
 

@@ -37,7 +37,7 @@ and the destination, not about this credential's integrity).
 
 When the proof did not verify, every check outside authenticity is marked
 ``computed_on_untrusted_data``: it is still computed and shown, but it describes what the
-document says, not what the issuer said (VERIFY_STEPS §11.2.1, vc.js #143).
+document says, not what the issuer said.
 
 Input (``verify_credential``): a mapping, or bytes/str holding JSON or a compact VC-JWT. Any
 content problem (not UTF-8, not JSON, duplicate keys, a JSON array, a presentation) becomes a
@@ -51,42 +51,41 @@ apply.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from types import ModuleType
 from typing import Any
 
-from vc import proofs, strictjson
+from vc import strictjson
 from vc.dates import format_datetime
-from vc.errors import DiplomatError, MalformedValueError, ParsingError, UnsupportedSuiteError
+from vc.errors import DiplomatError, ParsingError, UnsupportedSuiteError
 from vc.multibase import b64url_decode
 from vc.ob3 import RecipientIdentity
-from vc.purposes import Authentication, holder_id
-from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.convention import assessment
-from verifier.checks.facts import Facts, subjects_of, text_of, types_of, vc_version
+from verifier.checks.facts import (
+    Facts,
+    language_values,
+    text_of,
+)
 from verifier.checks.model import (
     CheckResult,
-    Evidence,
-    HolderBindingError,
     Section,
     Severity,
     Status,
 )
 from verifier.checks.pipeline import CREDENTIAL_CHECKS, run_checks
 from verifier.context import VerifierContext, check_country
+from verifier.display import shown
 from verifier.recognition import RecognitionAssessment
 
 __all__ = [
     "CredentialSummary",
-    "PresentationReport",
     "Report",
     "SectionVerdict",
     "Verdict",
     "verify_credential",
-    "verify_presentation",
 ]
 
 
@@ -175,6 +174,30 @@ class CredentialSummary:
     issuer_country: str | None = None
     issuer_country_claimed: str | None = None
     registry_institution_name: str | None = None
+    not_a_degree: str | None = None  # why the degree profile does not hold (None: it is a degree)
+
+    @property
+    def issuer_display(self) -> str:
+        """The issuer's name as a reader should see it: the registry's name when a registry lists
+        the issuer; otherwise the credential's own claim, labelled as such (anyone can write any
+        name into a credential they sign)."""
+        if self.registry_institution_name:
+            if self.issuer_name and self.issuer_name != self.registry_institution_name:
+                return f"{self.registry_institution_name} (calls itself “{self.issuer_name}”)"
+            return self.registry_institution_name
+        if self.issuer_name:
+            return (
+                f"{self.issuer_name} (as the credential states it; no registry lists this issuer)"
+            )
+        return "not stated"
+
+    diploma_number: str | None = None
+    classification: str | None = None
+    credits_earned: str | None = None
+    # Every language the credential gives these in ((tag or None, text)), for a reader's page.
+    holder_names: tuple[tuple[str | None, str], ...] = ()
+    degree_titles: tuple[tuple[str | None, str], ...] = ()
+    issuer_names: tuple[tuple[str | None, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +215,11 @@ class CredentialSummary:
             "issuer_country_source": "registry" if self.issuer_country else None,
             "issuer_country_claimed": self.issuer_country_claimed,
             "registry_institution_name": self.registry_institution_name,
+            "issuer_display": self.issuer_display,
+            "not_a_degree": self.not_a_degree,
+            "diploma_number": self.diploma_number,
+            "classification": self.classification,
+            "credits_earned": self.credits_earned,
         }
 
 
@@ -255,6 +283,17 @@ class Report:
             if c.severity is Severity.ERROR
         )
 
+    def verified_for(self, counted: Callable[[str], bool]) -> bool:
+        """``verified`` over the checks ``counted`` selects (VC-API ``options.checks``, see
+        verifier.checks.pipeline.selected_by): each selected error-severity or validity check
+        passed or did not apply. The others still ran and are reported, but do not count."""
+        selected = [c for c in self.checks if counted(c.id)]
+        return bool(selected) and all(
+            c.status in (Status.PASS, Status.NOT_APPLICABLE)
+            for c in selected
+            if c.severity is Severity.ERROR or c.section is Section.VALIDITY
+        )
+
     @property
     def authentic_and_valid(self) -> bool:
         return self.section(Section.AUTHENTICITY) is Status.PASS and self.section(
@@ -316,7 +355,7 @@ class Report:
         return " ".join([_HEADLINES[verdict], *decisive])
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report (stable keys; the shape documented in docs and VERIFY_STEPS §11.3)."""
+        """The JSON report (stable keys; each check as CheckResult.to_dict in verifier/checks/model.py)."""
         return {
             "verdict": self.verdict.value,
             "headline": self.headline,
@@ -461,26 +500,40 @@ def _summary(facts: Facts) -> CredentialSummary:
     issuer = document.get("issuer")
     claimed_country = None
     issuer_name = None
+    issuer_names: tuple[tuple[str | None, str], ...] = ()
     if isinstance(issuer, Mapping):
         issuer_name = text_of(issuer.get("name"))
+        issuer_names = language_values(issuer.get("name"))
         address = issuer.get("address")
         if isinstance(address, Mapping) and isinstance(address.get("addressCountryCode"), str):
             claimed_country = address["addressCountryCode"]
     standing = facts.standing
+    # Every string shown comes through verifier.display (the display.text check says what was
+    # removed); nothing degree-specific is shown for a credential that is not a degree.
+    is_degree = facts.not_a_degree is None
     return CredentialSummary(
-        holder_name=degree.holder_name,
-        holder_id=degree.holder_id,
-        degree_title=degree.title,
-        achievement_type=degree.achievement_type,
-        field_of_study=degree.field_of_study,
-        isced_level=degree.isced_level,
-        isced_field=degree.isced_field,
+        holder_name=shown(degree.holder_name),
+        holder_id=shown(degree.holder_id),
+        degree_title=shown(degree.title),
+        achievement_type=shown(degree.achievement_type) if is_degree else None,
+        field_of_study=shown(degree.field_of_study),
+        isced_level=degree.isced_level if is_degree else None,
+        isced_field=degree.isced_field if is_degree else None,
         awarded=degree.award_date,
-        issuer_name=issuer_name,
-        issuer_did=facts.issuer,
+        issuer_name=shown(issuer_name),
+        issuer_did=shown(facts.issuer),
         issuer_country=standing.country if standing is not None else None,
-        issuer_country_claimed=claimed_country,
-        registry_institution_name=standing.institution_name if standing is not None else None,
+        issuer_country_claimed=shown(claimed_country),
+        registry_institution_name=shown(
+            standing.institution_name if standing is not None else None
+        ),
+        not_a_degree=facts.not_a_degree if facts.document is not None else None,
+        diploma_number=degree.diploma_number,
+        classification=degree.classification,
+        credits_earned=degree.credits,
+        holder_names=degree.holder_names,
+        degree_titles=degree.titles,
+        issuer_names=issuer_names,
     )
 
 
@@ -521,245 +574,3 @@ def verify_credential(
         )
     facts, kind = _facts(document_or_bytes, ctx, ctx.current_time(), chosen, recipient)
     return _report(facts, kind)
-
-
-# --- presentations -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PresentationReport:
-    """A presentation's own checks (proof with the verifier's challenge; holder = subject) and
-    one credential report per embedded credential."""
-
-    checks: tuple[CheckResult, ...]
-    credentials: tuple[Report, ...]
-    holder: str | None
-    checked_at: datetime
-
-    def check(self, check_id: str) -> CheckResult:
-        for result in self.checks:
-            if result.id == check_id:
-                return result
-        raise KeyError(check_id)
-
-    @property
-    def presentation_verified(self) -> bool:
-        return all(c.status is Status.PASS for c in self.checks)
-
-    @property
-    def verdict(self) -> Verdict:
-        """The presentation's verdict: its own checks first, then the weakest credential's."""
-        own = [c.status for c in self.checks]
-        if Status.FAIL in own:
-            return Verdict.NOT_VERIFIED
-        order = (
-            Verdict.NOT_VERIFIED,
-            Verdict.COULD_NOT_VERIFY,
-            Verdict.VERIFIED_WITH_WARNINGS,
-            Verdict.VERIFIED,
-        )
-        if not self.credentials:
-            return Verdict.NOT_VERIFIED
-        worst = min((r.verdict for r in self.credentials), key=order.index)
-        if Status.INDETERMINATE in own and worst is not Verdict.NOT_VERIFIED:
-            return Verdict.COULD_NOT_VERIFY
-        return worst
-
-    @property
-    def verified(self) -> bool:
-        return (
-            self.presentation_verified
-            and bool(self.credentials)
-            and all(r.verified for r in self.credentials)
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict.value,
-            "verified": self.verified,
-            "holder": self.holder,
-            "checked_at": format_datetime(self.checked_at),
-            "checks": [c.to_dict() for c in self.checks],
-            "credentials": [r.to_dict() for r in self.credentials],
-        }
-
-
-_VP_PROOF_ALIASES: Mapping[str, str | None] = {
-    "dcc": "presentationResult.signature",
-    "blockcerts": None,
-    "waltid": "signature",
-    "vcjs": "AuthenticationProofPurpose",
-    "vcapi": "/presentations/verify",
-    "ob3": None,
-}
-_HOLDER_ALIASES: Mapping[str, str | None] = {
-    "dcc": None,
-    "blockcerts": None,
-    "waltid": "holder-binding",
-    "vcjs": None,
-    "vcapi": None,
-    "ob3": "recipient",
-}
-
-
-def _vp_check(
-    check_id: str,
-    status: Status,
-    message: str,
-    error: DiplomatError | None = None,
-    evidence: tuple[Evidence, ...] = (),
-    aliases: Mapping[str, str | None] = _VP_PROOF_ALIASES,
-) -> CheckResult:
-    return CheckResult(
-        id=check_id,
-        section=Section.AUTHENTICITY,
-        status=status,
-        severity=Severity.ERROR,
-        message=message,
-        problem=None if error is None else error.to_problem(),
-        evidence=evidence,
-        aliases=aliases,
-    )
-
-
-def _presentation_proof(
-    vp: Mapping[str, Any], ctx: VerifierContext, now: datetime, challenge: str, domain: str | None
-) -> CheckResult:
-    result = proofs.verify(
-        vp,
-        resolver=ctx.resolver,
-        now=now,
-        purpose=Authentication(challenge, domain),
-        loader=ctx.loader,
-    )
-    evidence = tuple(
-        Evidence(
-            kind="proof",
-            source=r.verification_method,
-            signed_by=r.controller,
-            signature_verified=r.verified,
-        )
-        for r in result.results
-    )
-    if result.verified:
-        return _vp_check(
-            "presentation.proof",
-            Status.PASS,
-            "The presentation is signed by its holder for this verification (challenge matched).",
-            None,
-            evidence,
-        )
-    error = result.errors[0]
-    if could_not_fetch(error):
-        return _vp_check(
-            "presentation.proof",
-            Status.INDETERMINATE,
-            f"The presentation's signature could not be checked: {error.detail}.",
-            error,
-            evidence,
-        )
-    message = (
-        "The presentation is not signed, so it does not show who is presenting the credentials."
-        if not result.results
-        else f"The presentation's signature does not verify for this request: {error.detail}."
-    )
-    return _vp_check("presentation.proof", Status.FAIL, message, error, evidence)
-
-
-def _holder_binding(holder: str | None, credentials: list[Mapping[str, Any]]) -> CheckResult:
-    if holder is None:
-        error = HolderBindingError("the presentation names no holder")
-        return _vp_check(
-            "presentation.holder_binding",
-            Status.FAIL,
-            "The presentation names no holder, so it cannot be bound to the degree's subject.",
-            error,
-            aliases=_HOLDER_ALIASES,
-        )
-    strangers: list[str] = []
-    for index, credential in enumerate(credentials):
-        ids = [s.get("id") for s in subjects_of(credential)]
-        if holder not in ids:
-            strangers.append(
-                f"credential {index + 1} is about {', '.join(str(i) for i in ids) or 'no identified subject'}"
-            )
-    if strangers:
-        error = HolderBindingError(
-            f"the holder {holder} is not the subject: " + "; ".join(strangers)
-        )
-        return _vp_check(
-            "presentation.holder_binding",
-            Status.FAIL,
-            f"The person presenting ({holder}) is not the person the degree was awarded to: "
-            + "; ".join(strangers)
-            + ".",
-            error,
-            aliases=_HOLDER_ALIASES,
-        )
-    return _vp_check(
-        "presentation.holder_binding",
-        Status.PASS,
-        f"The person presenting ({holder}) is the person the degree was awarded to.",
-        aliases=_HOLDER_ALIASES,
-    )
-
-
-def verify_presentation(
-    vp: Mapping[str, Any] | bytes | str,
-    ctx: VerifierContext,
-    *,
-    challenge: str,
-    domain: str | None = None,
-    destination: str | None = None,
-) -> PresentationReport:
-    """Verify a presentation's proof (authentication, with the verifier's ``challenge`` and
-    ``domain``), that its holder is every credential's subject, and each embedded credential.
-
-    Raises ParsingError when the input is not a JSON object with type VerifiablePresentation
-    (a request error, not a verification outcome), MalformedValueError for an empty challenge or
-    a malformed destination.
-    """
-    if not isinstance(challenge, str) or not challenge:
-        raise MalformedValueError("a presentation must be verified against a non-empty challenge")
-    chosen = check_country(destination) or ctx.destination_country
-    document: Mapping[str, Any]
-    if isinstance(vp, bytes | str):
-        document = strictjson.loads_object(vp, "presentation")
-    elif isinstance(vp, Mapping):
-        document = vp
-    else:
-        raise ParsingError(
-            f"a presentation must be a mapping, bytes or str, not {type(vp).__name__}"
-        )
-    if (
-        "VerifiablePresentation" not in types_of(document.get("type"))
-        or vc_version(document) is None
-    ):
-        raise ParsingError("not a VerifiablePresentation (type and VC @context required)")
-    now = ctx.current_time()
-    raw = document.get("verifiableCredential", [])
-    items = raw if isinstance(raw, list) else [raw]
-    reports: list[Report] = []
-    embedded: list[Mapping[str, Any]] = []
-    for item in items:
-        if isinstance(item, Mapping) and item.get("type") == "EnvelopedVerifiableCredential":
-            item = _enveloped(item)
-        if not isinstance(item, Mapping | str):
-            item = strictjson.dumps(item)  # reported as unreadable by the format check
-        report = verify_credential(item, ctx, destination=chosen)
-        reports.append(report)
-        embedded.append(report.credential or {})
-    holder = holder_id(document)
-    checks = (
-        _presentation_proof(document, ctx, now, challenge, domain),
-        _holder_binding(holder, embedded),
-    )
-    return PresentationReport(checks, tuple(reports), holder, now)
-
-
-def _enveloped(item: Mapping[str, Any]) -> str | Mapping[str, Any]:
-    """VC-JOSE-COSE §3.2: an EnvelopedVerifiableCredential carries a data: URL with the JWT."""
-    value = item.get("id")
-    if isinstance(value, str) and value.startswith("data:") and "," in value:
-        return value.split(",", 1)[1]
-    return item

@@ -110,6 +110,9 @@ class StatusListCache:
         self._max_entries = max_entries
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        # One fetch per URL at a time: the other threads asking for it wait and read the cache
+        # (a bulk job of 500 links to one issuer fetches its status list once, not per thread).
+        self._fetching: dict[str, threading.Lock] = {}
         self.fetches = 0  # network round trips made (for tests and metrics)
         self.on_lookup = on_lookup
 
@@ -123,10 +126,28 @@ class StatusListCache:
         ParsingError / MalformedValueError / StatusListError (not a status list credential) or
         ProofVerificationError (its proof does not verify)."""
         key = url.split("#", 1)[0]
+        entry = self._cached(key)
+        if entry is not None and now < entry.fresh_until:
+            return self._view(key, entry, now)
+        with self._lock:
+            fetching = self._fetching.setdefault(key, threading.Lock())
+        try:
+            with fetching:
+                return self._refresh(key, now)
+        finally:
+            with self._lock:
+                if not fetching.locked():
+                    self._fetching.pop(key, None)
+
+    def _cached(self, key: str) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
+            return entry
+
+    def _refresh(self, key: str, now: datetime) -> VerifiedStatusList:
+        entry = self._cached(key)  # another thread may have fetched it while this one waited
         if entry is not None and now < entry.fresh_until:
             self._observe("hit")
             return self._view(key, entry, now)

@@ -2,8 +2,10 @@
 DIPLOMAT_* variables, then ``<home>/diplomat.toml``: docs/configuration.md).
 
 Any number of workers may serve: presentation challenges live in the database of
-DIPLOMAT_VERIFIER_DATABASE_URL (default: SQLite ``<home>/var/verifier.sqlite3``), where a challenge made
-by one worker is redeemed, once, by any other. Workers on several hosts need PostgreSQL
+DIPLOMAT_VERIFIER_DATABASE_URL (default: SQLite ``<home>/var/verifier.sqlite3``), where a challenge
+made by one worker is redeemed, once, by any other; so do bulk jobs, run by the worker that took
+the upload and followed (progress, results) through any other. Workers on several hosts need
+PostgreSQL
 (``postgresql+psycopg://user@host/db``); a SQLite file serves the workers of one host, on a local
 disk. Each worker creates the challenge table if it is missing (serialised, so starting them
 together is safe); ``--preload`` is fine too: no database connection is kept across the fork.

@@ -13,9 +13,20 @@ from typing import Any
 from vc import settings as settings_table
 from vc import strictjson
 from vc.dates import parse_datetime, utcnow
-from vc.errors import MalformedValueError, ParsingError
+from vc.errors import DiplomatError, MalformedValueError
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+
+class InputFileError(DiplomatError):
+    """A file named on the command line cannot be read (its content was never looked at)."""
+
+    problem_type = "urn:diplomat:problem:input-file"
+    title = "Cannot read the file"
+
+
+class InputFileNotFoundError(InputFileError):
+    title = "File not found"
 
 
 def settings(
@@ -73,17 +84,22 @@ def environ(args: argparse.Namespace) -> dict[str, str]:
 
 
 def read_bytes(path: str) -> bytes:
-    """Read a file (or stdin for '-') with a size cap. Raises ParsingError."""
+    """Read a file (or stdin for '-') with a size cap. Raises InputFileNotFoundError,
+    InputFileError (a directory, no permission, too large)."""
     try:
         if path == "-":
             data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         else:
             with Path(path).open("rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise InputFileNotFoundError(f"cannot read {path}: there is no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(f"cannot read {path}: it is a directory, not a file") from exc
     except OSError as exc:
-        raise ParsingError(f"cannot read {path}: {exc.strerror}") from exc
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if len(data) > MAX_INPUT_BYTES:
-        raise ParsingError(f"{path} is larger than {MAX_INPUT_BYTES // 1024 // 1024} MB")
+        raise InputFileError(f"{path} is larger than {MAX_INPUT_BYTES // 1024 // 1024} MB")
     return data
 
 

@@ -28,12 +28,12 @@ from verifier.context import check_country
 from verifier.recognition import (
     DATA_FILE,
     CountryStanding,
+    Coverage,
     article_label,
     assess,
     load_dataset,
     update_dataset,
 )
-from verifier.recognition import Outcome as Coverage
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from issuer.degree import parse_input
 from issuer.service import IssuerService, open_service
 from issuer.web import create_app as create_issuer_app
 from vc import proofs, strictjson
+from vc.dates import utcnow
 from vc.keys import KeyType, generate
 from verifier.config import VerifierConfig
 from verifier.registry import accreditation_entry, add_institution, new_registry
@@ -114,7 +115,7 @@ def _registry(home: Path, university_did: str, today: date) -> tuple[Path, str]:
             )
         ],
     )
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     unsigned = registry_credential(
         doc, operator_did=operator.public.did_key, valid_from=now - timedelta(days=1)
     )
@@ -132,9 +133,9 @@ def _registry(home: Path, university_did: str, today: date) -> tuple[Path, str]:
 def _issue(service: IssuerService) -> tuple[str, str, str]:
     """Issue the sample degree; return (credential id, share URL, management URL)."""
     sample = json.loads((SAMPLES_DIR / "degree.json").read_text(encoding="utf-8"))
-    issued = service.issue_degree(parse_input(sample), actor="demo")
-    _, _, share_url = service.create_share_link(issued.credential_id, actor="demo")
-    management_url = issued.management_url or service.reset_management_token(
+    issued = service.issuing.issue_degree(parse_input(sample), actor="demo")
+    _, _, share_url = service.sharing.create_share_link(issued.credential_id, actor="demo")
+    management_url = issued.management_url or service.issuing.reset_management_token(
         issued.credential_id, actor="demo"
     )
     return issued.credential_id, share_url, management_url
@@ -186,10 +187,10 @@ def _demo(args: argparse.Namespace) -> int:
         dev_mode=True,
     )
     service = open_service(issuer_config)
-    issuer = service.init_identity(UNIVERSITY, issuer_base, "KZ", actor="demo")
+    issuer = service.identity.init_identity(UNIVERSITY, issuer_base, "KZ", actor="demo")
     password = "demo-" + hashlib.sha256(str(time.time_ns()).encode()).hexdigest()[:12]
-    service.create_user("registrar", password, "registrar", actor="demo")
-    registry_path, operator_did = _registry(home, issuer.did, datetime.now(UTC).date())
+    service.accounts.create_user("registrar", password, "registrar", actor="demo")
+    registry_path, operator_did = _registry(home, issuer.did, utcnow().date())
     verifier_config = VerifierConfig(
         country=args.destination,
         registries=(str(registry_path),),
@@ -205,7 +206,7 @@ def _demo(args: argparse.Namespace) -> int:
         credential_id, share_url, management_url = _issue(service)
         qr_path = home / "share-qr.png"
         token = share_url.rsplit("/", 1)[-1]
-        qr_path.write_bytes(service.share_qr_png(token))
+        qr_path.write_bytes(service.sharing.share_qr_png(token))
         report = _verify_over_http(verifier_base, share_url, args.destination)
         _story(
             issuer=issuer.did,
@@ -213,7 +214,7 @@ def _demo(args: argparse.Namespace) -> int:
             share_url=share_url,
             management_url=management_url,
             qr_path=qr_path,
-            verifier_link=service.verifier_link(token),
+            verifier_link=service.sharing.verifier_link(token),
             console=f"{issuer_base}/console",
             password=password,
             report=report,

@@ -146,7 +146,7 @@ def _init(args: argparse.Namespace) -> int:
     }
     settings_file_update(resolved, recorded)  # refuse a conflict before anything is created
     with _service(args, resolved) as service:
-        issuer = service.init_identity(
+        issuer = service.identity.init_identity(
             args.name,
             args.domain,
             args.country,
@@ -154,7 +154,7 @@ def _init(args: argparse.Namespace) -> int:
             did_method=args.did_method,
             actor=_actor(),
         )
-        document = service.did_document()
+        document = service.identity.did_document()
         encrypted = "encrypted" if service.keystore.encrypts else "unencrypted"
         print(f"issuer {issuer.did} created", file=sys.stderr)
         print(
@@ -212,13 +212,13 @@ def _is_loopback(host: str) -> bool:
 
 def _did_document(args: argparse.Namespace) -> int:
     with _service(args) as service:
-        print(json.dumps(service.did_document(), indent=2))
+        print(json.dumps(service.identity.did_document(), indent=2))
     return 0
 
 
 def _rotate(args: argparse.Namespace) -> int:
     with _service(args) as service:
-        key = service.rotate_key(_actor())
+        key = service.identity.rotate_key(_actor())
     print(f"new active key {key.key_id}; the previous key stays until retired", file=sys.stderr)
     print(key.key_id)
     return 0
@@ -226,7 +226,7 @@ def _rotate(args: argparse.Namespace) -> int:
 
 def _retire(args: argparse.Namespace) -> int:
     with _service(args) as service:
-        key = service.retire_key(args.key_id, _actor())
+        key = service.identity.retire_key(args.key_id, _actor())
     print(f"retired {key.key_id}: credentials it signed no longer verify", file=sys.stderr)
     return 0
 
@@ -262,14 +262,14 @@ def _issue(args: argparse.Namespace) -> int:
     source = read_bytes(path)
     bar = None if args.quiet else ProgressBar(sys.stderr)
     with _service(args) as service:
-        batch = service.create_batch(source, fmt, actor=_actor())
+        batch = service.batches.create_batch(source, fmt, actor=_actor())
         print(f"batch {batch.id}: {batch.total_rows} rows from {path}", file=sys.stderr)
         try:
-            final = service.run_batch(batch.id, progress=bar)
+            final = service.batches.run_batch(batch.id, progress=bar)
         finally:
             if bar is not None:
                 bar.done()
-        rows = service.batch_rows(batch.id)
+        rows = service.batches.batch_rows(batch.id)
     for row in rows:
         for error in row.errors:
             field = f" column {error['field']}" if error.get("field") else ""
@@ -299,7 +299,7 @@ def _issue(args: argparse.Namespace) -> int:
 def _status_handler(purpose: str, value: bool, verb: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         with _service(args) as service:
-            change = service.set_status(
+            change = service.status.set_status(
                 args.credential_id, purpose, value, args.reason, actor=_actor()
             )
         state = "done" if change.changed else "no change (already so)"
@@ -311,7 +311,7 @@ def _status_handler(purpose: str, value: bool, verb: str) -> Callable[[argparse.
 
 def _create_token(args: argparse.Namespace) -> int:
     with _service(args) as service:
-        token = service.create_api_token(args.name, args.role, actor=_actor())
+        token = service.accounts.create_api_token(args.name, args.role, actor=_actor())
     print("API token (shown once; only its hash is stored):", file=sys.stderr)
     print(token)
     return 0
@@ -332,6 +332,6 @@ def _password(args: argparse.Namespace) -> str:
 def _create_user(args: argparse.Namespace) -> int:
     password = _password(args)
     with _service(args) as service:
-        user = service.create_user(args.username, password, args.role, actor=_actor())
+        user = service.accounts.create_user(args.username, password, args.role, actor=_actor())
     print(f"user {user.username} ({user.role}) created", file=sys.stderr)
     return 0

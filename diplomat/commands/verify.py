@@ -2,13 +2,21 @@
 legitimacy, recognition), configured by the settings like the web app (docs/configuration.md) plus flags.
 
 Exit codes: 0 genuine and in force (verdict verified, or verified with warnings, printed);
-1 not verified, or could not be verified; 2 usage or input error. Human lines on stderr,
+1 not verified (something checked and failed); 2 could not be verified (material that could
+not be obtained or checked: a key or status list unreachable or refused), or a usage or input
+error. Human lines on stderr,
 ``--json`` prints the report on stdout.
 
 ``--recipient-email`` / ``--student-number`` add OB 3.0's recipient check: was the credential
 issued to this person? When one is given, exit 0 also needs that check to pass: a script that
 asked "is this my candidate's degree?" must not read a mismatch, or "could not check", as yes.
 The value is shown masked (a***@example.org) and never written anywhere.
+
+``--bulk FILE.csv|FILE.zip`` verifies many at once (a CSV of share links, with optional ``url`` /
+``reference`` header, or a ZIP of credential files; see verifier.bulk.inputs) and writes one
+results row per input as CSV to ``--out`` (default: stdout), with a summary on stderr. Exit codes
+with --bulk: 0 every row genuine and in force; 1 at least one row not verified, could not be
+verified, or could not be read (its ``detail`` says why); 2 the upload itself is unusable.
 """
 
 from __future__ import annotations
@@ -16,9 +24,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from diplomat.commands.common import moment, read_bytes, settings
+from diplomat.commands.common import (
+    InputFileError,
+    InputFileNotFoundError,
+    moment,
+    read_bytes,
+    settings,
+)
+from vc.errors import DiplomatError
 from vc.ob3 import RecipientIdentity
+from verifier.bulk.inputs import Limits, parse_upload
+from verifier.bulk.rows import BulkRow, to_csv, verify_item
 from verifier.checks.model import Section, Status
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import check_country
@@ -42,12 +62,22 @@ _NAMES = {
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "verify",
-        help="verify a degree credential (exit 0 genuine and in force, 1 not, 2 input error)",
+        help="verify a degree credential (exit 0 genuine and in force, 1 not, 2 could not check or input error)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "source", help="credential file (JSON-LD, VC-JWT, or a QR image), - for stdin, or a URL"
+        "source",
+        nargs="?",
+        help="credential file (JSON-LD, VC-JWT, or a QR image), - for stdin, or a URL",
+    )
+    parser.add_argument(
+        "--bulk",
+        metavar="FILE",
+        help="verify many: a CSV of share links or a ZIP of credential files",
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="with --bulk: write the results CSV here (default: stdout)"
     )
     parser.add_argument("--for", dest="country", help="destination country, e.g. JP")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
@@ -96,7 +126,7 @@ def _print_human(report: Report) -> None:
             file=out,
         )
         print(
-            f"  issuer: {summary.registry_institution_name or summary.issuer_name or '?'} "
+            f"  issuer: {summary.issuer_display} "
             f"({summary.issuer_did or 'no issuer'})"
             f"{', ' + summary.issuer_country if summary.issuer_country else ''}",
             file=out,
@@ -130,6 +160,15 @@ def _recipient(args: argparse.Namespace) -> RecipientIdentity | None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    if args.bulk is not None:
+        return _verify_bulk(args)
+    if args.source is None:
+        raise UsageError(
+            "the following arguments are required: source (a credential file, - for stdin, or "
+            "a URL), or --bulk FILE"
+        )
+    if args.out is not None:
+        raise UsageError("--out goes with --bulk (a single report goes to stdout with --json)")
     country = check_country(args.country.strip().upper()) if args.country else None
     recipient = _recipient(args)
     config = VerifierConfig.from_settings(settings(args)).with_overrides(
@@ -145,7 +184,68 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     _print_human(report)
-    genuine = report.verdict in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
+    if report.verdict is Verdict.NOT_VERIFIED:
+        return 1
+    if report.verdict is Verdict.COULD_NOT_VERIFY:
+        return 2
     if recipient is not None and report.check("recipient").status is not Status.PASS:
         return 1
-    return 0 if genuine else 1
+    return 0
+
+
+class UsageError(DiplomatError):
+    """Arguments that do not go together."""
+
+    problem_type = "urn:diplomat:problem:usage"
+    title = "Usage"
+
+
+def _verify_bulk(args: argparse.Namespace) -> int:
+    if args.source is not None:
+        raise UsageError("give either one credential or --bulk FILE, not both")
+    if args.json or args.recipient_email is not None or args.student_number is not None:
+        raise UsageError("--json, --recipient-email and --student-number work on one credential")
+    country = check_country(args.country.strip().upper()) if args.country else None
+    config = VerifierConfig.from_settings(settings(args)).with_overrides(
+        country=country,
+        registries=args.registry,
+        trusted_operators=args.trust,
+        dev_mode=args.dev,
+    )
+    now = moment(args.now, "--now") if args.now else None
+    items = parse_upload(
+        read_bytes(args.bulk), filename=args.bulk, limits=Limits(max_items=config.bulk_max_rows)
+    )
+    if args.out is not None and args.out != "-":
+        _writable(args.out)
+    context = build_context(config, now)
+    fetcher = make_fetcher(config)
+    destination = country or config.country
+    print(f"checking {len(items)} item(s) from {args.bulk}", file=sys.stderr)
+    rows: list[BulkRow] = []
+    step = max(1, len(items) // 10)
+    with ThreadPoolExecutor(max_workers=config.bulk_workers) as pool:
+        for row in pool.map(lambda item: verify_item(item, context, fetcher, destination), items):
+            rows.append(row)
+            if len(rows) % step == 0 or len(rows) == len(items):
+                print(f"  {len(rows)}/{len(items)} checked", file=sys.stderr)
+    text = to_csv(rows)
+    if args.out is None or args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        print(f"results written to {args.out}", file=sys.stderr)
+    verdicts = Counter(row.verdict for row in rows)
+    for verdict, count in sorted(verdicts.items()):
+        print(f"{verdict.replace('_', ' ')}: {count}", file=sys.stderr)
+    good = {Verdict.VERIFIED.value, Verdict.VERIFIED_WITH_WARNINGS.value}
+    return 0 if all(row.verdict in good for row in rows) else 1
+
+
+def _writable(path: str) -> None:
+    """Refuse an --out the results could not be written to, before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputFileError(f"--out {path} is a directory; name a file")
+    if not target.parent.exists():
+        raise InputFileNotFoundError(f"--out {path}: the folder {target.parent} does not exist")

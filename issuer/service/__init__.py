@@ -2,16 +2,25 @@
 
     IssuerService(store, keystore, config, *, clock, rng=None)   (open_service(config) builds one)
 
-Parts (one module each): identity (init_identity, did_document, rotate_key, retire_key), issuing
-(issue_degree, issue_credential, reset_management_token), batches (create_batch, run_batch,
-batch_progress, batch_rows), status (set_status/revoke/suspend/reinstate, status_list_credential),
-sharing (share links, QR), accounts (users, API tokens). Every mutating method writes an audit
-entry (never a secret). Errors: vc.errors, issuer.errors, issuer.service.errors.
+IssuerService is a composition, not a stack of mixins: each part is a small service given the
+repositories it uses (issuer.store.interfaces) and the shared IssuerContext (issuer.service.base):
 
-Deviations from and additions to the shared contract (/tmp/brief/issuer_contract.md):
+    service.identity   init_identity, did_document, list_keys, rotate_key, retire_key
+    service.issuing    issue_degree, issue_credential, get_credential, credential_document,
+                       reset_management_token
+    service.batches    create_batch, run_batch, get_batch, batch_progress, batch_rows
+    service.status     set_status, revoke, suspend, reinstate, status_list_credential
+    service.sharing    create_share_link, list_share_links, revoke_share_link, open_share, QR codes
+    service.accounts   create_user, authenticate, create_api_token, authenticate_token, ...
+    service.context    now(), issuer(), issuer_profile(), active_key(), the URLs, audit()
 
-1. ``issue_degree`` raises DuplicateCredentialError (409, detail names the existing credential)
-   for a diploma number already issued; batches record such rows as "duplicate" instead.
+Every mutating method writes an audit entry (never a secret). Errors: vc.errors, issuer.errors,
+issuer.service.errors.
+
+Behaviour worth knowing:
+
+1. ``issuing.issue_degree`` raises DuplicateCredentialError (409, detail names the existing
+   credential) for a diploma number already issued; batches record such rows as "duplicate".
 2. Batch-issued credentials get no holder management secret at issue time (a secret shown to
    nobody is useless); ``reset_management_token(credential_id, actor=...) -> management URL``
    makes one on demand (also for single issues, to replace a lost link).
@@ -24,22 +33,14 @@ Deviations from and additions to the shared contract (/tmp/brief/issuer_contract
 5. ``issue_credential`` refuses a credential that already has ``credentialStatus`` or ``proof``
    (status is the issuer's business); VC 1.1 credentials get the status and data-integrity
    contexts appended so that the added terms are defined.
-6. ``create_share_link(credential_id, *, management_token=None, actor=None, expires_at=None)``;
-   ``revoke_share_link(credential_id, link_id, *, management_token=None, actor=None)``;
-   ``list_share_links`` likewise; ``verifier_link(token)`` is what the QR codes encode.
-7. ``init_identity(..., actor="system")``, ``create_user(..., actor=)``,
-   ``create_api_token(..., actor=)`` take the acting user for the audit log; ``rotate_key``
-   refuses a did:key issuer (ConflictError); ``retire_key`` refuses the active key.
-8. Oversized uploads raise issuer.service.errors.UploadTooLargeError (a RangeValueError, 413).
-9. ``authenticate`` raises InvalidTokenError (401) for a wrong username or password.
-10. ``run_batch`` signs in spawned worker processes (config.sign_workers /
-    DIPLOMAT_SIGN_WORKERS, default one per CPU) when 64 or more rows remain; the database work
-    stays in the calling process. A failure other than a row error marks the batch "failed"
-    (running it again resumes it) and is raised.
-11. Credential ids are ``{public_base_url}/credentials/<uuid4>``; status lists live at
-    ``{base}/status/<purpose>/<n>``; holder management at ``{base}/manage/<quoted id>?token=…``;
-    share links at ``{base}/share/<token>``; the schema at
-    ``{base}/schemas/degree-credential.schema.json``.
+6. ``run_batch`` signs in spawned worker processes (config.sign_workers /
+   DIPLOMAT_SIGN_WORKERS, default one per CPU) when 64 or more rows remain; the database work
+   stays in the calling process. A failure other than a row error marks the batch "failed"
+   (running it again resumes it) and is raised.
+7. Credential ids are ``{public_base_url}/credentials/<uuid4>``; status lists live at
+   ``{base}/status/<purpose>/<n>``; holder management at ``{base}/manage/<quoted id>?token=…``;
+   share links at ``{base}/share/<token>``; the schema at
+   ``{base}/schemas/degree-credential.schema.json``.
 """
 
 from __future__ import annotations
@@ -48,20 +49,45 @@ from pathlib import Path
 
 from issuer.config import IssuerConfig
 from issuer.keystore import KeyStore
-from issuer.service.accounts import AccountsMixin
-from issuer.service.base import Clock
-from issuer.service.batches import BatchFormat, BatchMixin, parse_source, row_errors
+from issuer.service.accounts import AccountService
+from issuer.service.base import IssuerContext
+from issuer.service.batches import BatchFormat, BatchService, parse_source, row_errors
 from issuer.service.errors import UploadTooLargeError
-from issuer.service.identity import DidMethod, IdentityMixin
-from issuer.service.issuing import IssuedDegree, Signer
-from issuer.service.sharing import SharingMixin
-from issuer.service.status import StatusMixin
-from issuer.store import open_store, parse_url, utc_now
+from issuer.service.identity import DidMethod, IdentityService
+from issuer.service.issuing import IssuedDegree, IssuingService, Signer
+from issuer.service.sharing import SharingService
+from issuer.service.status import StatusService
+from issuer.store import Store, open_store, parse_url
 from issuer.store.allocation import RandomSource
+from vc.dates import Clock, utcnow
 
 
-class IssuerService(IdentityMixin, BatchMixin, StatusMixin, SharingMixin, AccountsMixin):
-    """Everything a university's registrar does, over one store, key store and config."""
+class IssuerService:
+    """Everything a university's registrar does, over one store, key store and config: the
+    parts below, each built with only the repositories it needs."""
+
+    def __init__(
+        self,
+        store: Store,
+        keystore: KeyStore,
+        config: IssuerConfig,
+        *,
+        clock: Clock,
+        rng: RandomSource | None = None,
+    ) -> None:
+        self.store = store
+        self.keystore = keystore
+        self.config = config
+        self.context = IssuerContext(
+            store.issuers, store.audit, keystore, config, clock=clock, rng=rng
+        )
+        ctx = self.context
+        self.identity = IdentityService(ctx, store.issuers)
+        self.issuing = IssuingService(ctx, store.credentials, store.status, store.sharing)
+        self.batches = BatchService(ctx, self.issuing, store.credentials, store.batches)
+        self.status = StatusService(ctx, store.credentials, store.status, store.issuers)
+        self.sharing = SharingService(ctx, store.credentials, store.sharing)
+        self.accounts = AccountService(ctx, store.accounts)
 
     def close(self) -> None:
         """Close the store's connections."""
@@ -75,7 +101,7 @@ class IssuerService(IdentityMixin, BatchMixin, StatusMixin, SharingMixin, Accoun
 
 
 def open_service(
-    config: IssuerConfig, *, clock: Clock = utc_now, rng: RandomSource | None = None
+    config: IssuerConfig, *, clock: Clock = utcnow, rng: RandomSource | None = None
 ) -> IssuerService:
     """Open (and migrate) the configured database and build the service over it.
 
@@ -90,13 +116,20 @@ def open_service(
 
 
 __all__ = [
+    "AccountService",
     "BatchFormat",
+    "BatchService",
     "DidMethod",
+    "IdentityService",
     "IssuedDegree",
     "IssuerConfig",
+    "IssuerContext",
     "IssuerService",
+    "IssuingService",
     "KeyStore",
+    "SharingService",
     "Signer",
+    "StatusService",
     "UploadTooLargeError",
     "open_service",
     "parse_source",

@@ -8,8 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from issuer.errors import InvalidTokenError, NotFoundError
-from issuer.service.base import ServiceBase
+from issuer.service.base import IssuerContext
 from issuer.store import ApiToken, Role, User, new_token
+from issuer.store.interfaces import Accounts
 from vc.errors import MalformedValueError, RangeValueError
 
 ROLES = ("registrar", "admin")
@@ -32,8 +33,12 @@ def _role(role: str) -> Role:
     raise MalformedValueError(f"role must be one of {', '.join(ROLES)}", pointer="/role")
 
 
-class AccountsMixin(ServiceBase):
+class AccountService:
     """create_user, authenticate, create_api_token, authenticate_token, revoke_api_token."""
+
+    def __init__(self, ctx: IssuerContext, accounts: Accounts) -> None:
+        self._ctx = ctx
+        self._accounts = accounts
 
     def create_user(
         self, username: str, password: str, role: str, *, actor: str = "system"
@@ -53,15 +58,15 @@ class AccountsMixin(ServiceBase):
             )
         if len(password) > MAX_PASSWORD_CHARS:
             raise RangeValueError("the password is too long", pointer="/password")
-        user = self.store.create_user(username.strip(), _HASHER.hash(password), checked)
-        self.audit(actor, "user.create", user.username, {"role": checked})
+        user = self._accounts.create_user(username.strip(), _HASHER.hash(password), checked)
+        self._ctx.audit(actor, "user.create", user.username, {"role": checked})
         return user
 
     def authenticate(self, username: str, password: str) -> User:
         """The user whose password this is. Raises InvalidTokenError (401) otherwise, after the
         same argon2 work whether or not the user exists."""
         try:
-            user = self.store.get_user(username) if isinstance(username, str) else None
+            user = self._accounts.get_user(username) if isinstance(username, str) else None
         except NotFoundError:
             user = None
         stored = user.password_hash if user is not None else _dummy_hash()
@@ -72,26 +77,28 @@ class AccountsMixin(ServiceBase):
         if user is None:
             raise InvalidTokenError("wrong username or password")
         if _HASHER.check_needs_rehash(stored):
-            user = self.store.set_password_hash(user.username, _HASHER.hash(password))
+            user = self._accounts.set_password_hash(user.username, _HASHER.hash(password))
         return user
 
     def create_api_token(self, name: str, role: str, *, actor: str = "system") -> str:
         """A new API bearer token (256 bits). Returned once; only its SHA-256 is stored."""
         checked = _role(role)
         token = new_token()
-        record = self.store.create_api_token(name, token, checked)
-        self.audit(actor, "token.create", f"token:{record.id}", {"name": name, "role": checked})
+        record = self._accounts.create_api_token(name, token, checked)
+        self._ctx.audit(
+            actor, "token.create", f"token:{record.id}", {"name": name, "role": checked}
+        )
         return token
 
     def authenticate_token(self, token: str) -> ApiToken:
         """The token's record. Raises InvalidTokenError (401) for unknown or revoked tokens."""
-        return self.store.authenticate_api_token(token)
+        return self._accounts.authenticate_api_token(token)
 
     def revoke_api_token(self, token_id: int, *, actor: str) -> ApiToken:
         """Revoke a token (idempotent). Raises NotFoundError."""
-        record = self.store.revoke_api_token(token_id)
-        self.audit(actor, "token.revoke", f"token:{token_id}", {"name": record.name})
+        record = self._accounts.revoke_api_token(token_id)
+        self._ctx.audit(actor, "token.revoke", f"token:{token_id}", {"name": record.name})
         return record
 
     def list_api_tokens(self) -> list[ApiToken]:
-        return self.store.list_api_tokens()
+        return self._accounts.list_api_tokens()

@@ -1,9 +1,9 @@
-"""State and helpers every part of the issuer service shares: the store, keys, config, clock."""
+"""What every part of the issuer service shares: config, keys, clock, the issuer, URLs, the audit log."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,36 +11,45 @@ from issuer.config import IssuerConfig
 from issuer.degree import IssuerProfile
 from issuer.errors import ConflictError, NotFoundError
 from issuer.keystore import KeyStore
-from issuer.store import Issuer, SigningKey, Store
+from issuer.store import Issuer, SigningKey
 from issuer.store.allocation import RandomSource
+from issuer.store.interfaces import AuditLog, Issuers
+from vc.dates import Clock
 from vc.errors import MalformedValueError
+from vc.extracontexts import loader_with_extra_contexts
+from vc.jsonld import StaticDocumentLoader
 from vc.keys import KeyPair
-
-Clock = Callable[[], datetime]
 
 # Credential schema served by the issuer (VC 2.0 §5.4 credentialSchema); the web layer serves
 # schemas/degree-credential.schema.json at this path.
 SCHEMA_PATH = "/schemas/degree-credential.schema.json"
 
 
-class ServiceBase:
-    """The shared state of IssuerService; the feature mixins build on it."""
+class IssuerContext:
+    """The context each issuer service is given (not a base class): the configuration, the key
+    store, the clock and randomness, the one configured issuer and its active key, the URLs the
+    service emits, and the audit log."""
 
     def __init__(
         self,
-        store: Store,
+        issuers: Issuers,
+        audit_log: AuditLog,
         keystore: KeyStore,
         config: IssuerConfig,
         *,
         clock: Clock,
         rng: RandomSource | None = None,
     ) -> None:
-        self.store = store
+        self._issuers = issuers
+        self._audit_log = audit_log
         self.keystore = keystore
         self.config = config
         self.clock = clock
         self.rng: RandomSource = rng if rng is not None else secrets.SystemRandom()
         self._issuer: Issuer | None = None
+        # The offline JSON-LD loader: vendored contexts plus the operator's pinned ones, checked
+        # now so that a changed context file stops the service at start-up (vc.contexts).
+        self.loader: StaticDocumentLoader = loader_with_extra_contexts(config.extra_contexts_dir)
 
     # ------------------------------------------------------------------ time and URLs
 
@@ -76,7 +85,7 @@ class ServiceBase:
     def issuer(self) -> Issuer:
         """The single configured issuer. Raises NotFoundError before ``init_identity``."""
         if self._issuer is None:
-            issuers = self.store.list_issuers()
+            issuers = self._issuers.list_issuers()
             if not issuers:
                 raise NotFoundError("no issuer is configured yet: run `diplomat issuer init` first")
             if len(issuers) > 1:
@@ -102,11 +111,11 @@ class ServiceBase:
 
         Raises NotFoundError when there is no issuer or no active key.
         """
-        record = self.store.active_signing_key(self.issuer().id)
+        record = self._issuers.active_signing_key(self.issuer().id)
         return record, self.keystore.load(record.private_key_ref)
 
     def audit(
         self, actor: str, action: str, target: str | None, details: Mapping[str, Any]
     ) -> None:
         """Append to the audit log (never pass secrets in ``details``)."""
-        self.store.append_audit(actor, action, target, details)
+        self._audit_log.append_audit(actor, action, target, details)

@@ -25,10 +25,12 @@ from typing import Any, Literal, TypeVar
 
 from issuer.degree import DegreeInput, InputError, parse_input, read_csv
 from issuer.errors import ConflictError, NotFoundError
+from issuer.service.base import IssuerContext
 from issuer.service.errors import UploadTooLargeError
-from issuer.service.issuing import IssuingMixin, Signer, build_and_sign
+from issuer.service.issuing import IssuingService, Signer, build_and_sign
 from issuer.service.signing_pool import ROW_ERRORS, SigningPool, SignOutcome
 from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord
+from issuer.store.interfaces import Batches, Credentials
 from vc import strictjson
 from vc.errors import DiplomatError, MalformedValueError, ParsingError, RangeValueError
 
@@ -140,8 +142,20 @@ def row_errors(error: DiplomatError, row: int) -> list[dict[str, Any]]:
     return [{"row": row, "field": "", "reason": error.detail}]
 
 
-class BatchMixin(IssuingMixin):
+class BatchService:
     """create_batch, run_batch, batch_progress, batch_rows."""
+
+    def __init__(
+        self,
+        ctx: IssuerContext,
+        issuing: IssuingService,
+        credentials: Credentials,
+        batches: Batches,
+    ) -> None:
+        self._ctx = ctx
+        self._issuing = issuing
+        self._credentials = credentials
+        self._batches = batches
 
     def create_batch(self, source: bytes, fmt: BatchFormat, *, actor: str) -> Batch:
         """Check a cohort upload whole and queue it; nothing is stored when it is refused.
@@ -153,22 +167,22 @@ class BatchMixin(IssuingMixin):
         """
         if not isinstance(source, bytes | bytearray):
             raise MalformedValueError("the batch source must be bytes")
-        if len(source) > self.config.max_upload_bytes:
+        if len(source) > self._ctx.config.max_upload_bytes:
             raise UploadTooLargeError(
-                f"the upload is {len(source)} bytes; at most {self.config.max_upload_bytes}"
+                f"the upload is {len(source)} bytes; at most {self._ctx.config.max_upload_bytes}"
                 " are accepted"
             )
         source = bytes(source)
-        rows = parse_source(source, fmt, max_rows=self.config.max_batch_rows)
-        issuer = self.issuer()
+        rows = parse_source(source, fmt, max_rows=self._ctx.config.max_batch_rows)
+        issuer = self._ctx.issuer()
         digest = hashlib.sha256(fmt.encode() + b"\n" + source).hexdigest()
         self._spool(digest, fmt, source)
-        for earlier in reversed(self.store.find_batches_by_digest(issuer.id, digest)):
+        for earlier in reversed(self._batches.find_batches_by_digest(issuer.id, digest)):
             if earlier.state != "done":
                 return earlier
-        batch = self.store.create_batch(issuer.id, actor, len(rows), digest)
+        batch = self._batches.create_batch(issuer.id, actor, len(rows), digest)
         invalid = sum(1 for _, item in rows if isinstance(item, InputError))
-        self.audit(
+        self._ctx.audit(
             actor,
             "batch.create",
             f"batch:{batch.id}",
@@ -190,20 +204,20 @@ class BatchMixin(IssuingMixin):
         """
         batch = self._own_batch(batch_id)
         if batch.state == "done":
-            return self.store.batch_progress(batch_id)
+            return self._batches.batch_progress(batch_id)
         fmt, source = self._spooled(batch)
         rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
         if len(rows) != batch.total_rows:
             raise ConflictError(f"the spooled source of batch {batch_id} does not match it")
-        self.store.start_batch(batch_id)
-        recorded = self.store.recorded_row_numbers(batch_id)
-        state = self.store.batch_progress(batch_id)
-        signer = self.signer()
+        self._batches.start_batch(batch_id)
+        recorded = self._batches.recorded_row_numbers(batch_id)
+        state = self._batches.batch_progress(batch_id)
+        signer = self._issuing.signer()
         if progress is not None:
             progress(state)
         todo = [(n, line, item) for n, (line, item) in enumerate(rows, 1) if n not in recorded]
-        workers = self.config.batch_workers if len(todo) >= POOL_MIN_ROWS else 1
-        pool = SigningPool(signer, self.keystore, workers) if workers > 1 else None
+        workers = self._ctx.config.batch_workers if len(todo) >= POOL_MIN_ROWS else 1
+        pool = SigningPool(signer, self._ctx.keystore, workers) if workers > 1 else None
         pending: deque[_Chunk] = deque()
 
         def account(outcome: str | None) -> None:
@@ -235,8 +249,8 @@ class BatchMixin(IssuingMixin):
         except Exception as exc:
             # Rows recorded so far stay recorded; "failed" is retried by run_batch (resumable).
             with contextlib.suppress(DiplomatError):
-                self.store.finish_batch(batch_id, "failed")
-                self.audit(
+                self._batches.finish_batch(batch_id, "failed")
+                self._ctx.audit(
                     batch.created_by,
                     "batch.failed",
                     f"batch:{batch_id}",
@@ -248,11 +262,11 @@ class BatchMixin(IssuingMixin):
                 pool.close()
         # A concurrent runner may have closed it already: the final progress says how it ended.
         with contextlib.suppress(ConflictError):
-            self.store.finish_batch(batch_id, "done")
-        final = self.store.batch_progress(batch_id)
+            self._batches.finish_batch(batch_id, "done")
+        final = self._batches.batch_progress(batch_id)
         if final.state == "done":
             self._unspool(batch)
-            self.audit(
+            self._ctx.audit(
                 batch.created_by,
                 "batch.done",
                 f"batch:{batch_id}",
@@ -265,12 +279,12 @@ class BatchMixin(IssuingMixin):
     def batch_progress(self, batch_id: int) -> BatchProgress:
         """Counts per outcome. Raises NotFoundError."""
         self._own_batch(batch_id)
-        return self.store.batch_progress(batch_id)
+        return self._batches.batch_progress(batch_id)
 
     def batch_rows(self, batch_id: int) -> list[BatchRow]:
         """Recorded rows in order, errors as [{"row", "field", "reason"}]. NotFoundError."""
         self._own_batch(batch_id)
-        return self.store.batch_rows(batch_id)
+        return self._batches.batch_rows(batch_id)
 
     def get_batch(self, batch_id: int) -> Batch:
         """Raises NotFoundError (also for a batch of another issuer)."""
@@ -278,7 +292,7 @@ class BatchMixin(IssuingMixin):
 
     def unfinished_batches(self) -> list[Batch]:
         """Queued, running or failed-and-retryable batches of this issuer, oldest first."""
-        return self.store.unfinished_batches(self.issuer().id)
+        return self._batches.unfinished_batches(self._ctx.issuer().id)
 
     # ------------------------------------------------------------------ internals
 
@@ -293,7 +307,7 @@ class BatchMixin(IssuingMixin):
                 records.append(RowRecord(ordinal, "error", errors=tuple(row_errors(item, line))))
             else:
                 valid.append((ordinal, line, item))
-        issued = self.store.credential_ids_by_diploma_number(
+        issued = self._credentials.credential_ids_by_diploma_number(
             signer.issuer_id, [item.diploma_number for _, _, item in valid]
         )
         fresh: list[tuple[int, int, DegreeInput]] = []
@@ -303,10 +317,10 @@ class BatchMixin(IssuingMixin):
                 fresh.append((ordinal, line, item))
             else:
                 records.append(RowRecord(ordinal, "duplicate", item.diploma_number, holder))
-        ids = [self.new_credential_id() for _ in fresh]
-        entries = self.status_entries_for(ids) if ids else []
+        ids = [self._issuing.new_credential_id() for _ in fresh]
+        entries = self._issuing.status_entries_for(ids) if ids else []
         jobs = [
-            (ordinal, line, _Job(item, credential_id, mine, self.now()))
+            (ordinal, line, _Job(item, credential_id, mine, self._ctx.now()))
             for (ordinal, line, item), credential_id, mine in zip(fresh, ids, entries, strict=True)
         ]
         futures = None
@@ -344,17 +358,17 @@ class BatchMixin(IssuingMixin):
             credentials.append((new, ordinal))
         # A number issued by someone else since _start_chunk comes back "duplicate", naming
         # theirs; ours is not stored.
-        stored = self.store.insert_credentials_with_rows(batch_id, credentials, records)
+        stored = self._credentials.insert_credentials_with_rows(batch_id, credentials, records)
         return [None if (row := stored.get(n)) is None else row.state for n in chunk.ordinals]
 
     def _own_batch(self, batch_id: int) -> Batch:
-        batch = self.store.get_batch(batch_id)
-        if batch.issuer_id != self.issuer().id:
+        batch = self._batches.get_batch(batch_id)
+        if batch.issuer_id != self._ctx.issuer().id:
             raise NotFoundError(f"no batch {batch_id}")
         return batch
 
     def _spool_path(self, digest: str, fmt: str) -> Path:
-        return self.config.batch_spool_dir / f"{digest}.{fmt}"
+        return self._ctx.config.batch_spool_dir / f"{digest}.{fmt}"
 
     def _spool(self, digest: str, fmt: str, source: bytes) -> None:
         """Keep the source until its batch is done (0600, written atomically)."""
@@ -388,7 +402,7 @@ class BatchMixin(IssuingMixin):
         )
 
     def _unspool(self, batch: Batch) -> None:
-        others = self.store.find_batches_by_digest(batch.issuer_id, batch.source_digest)
+        others = self._batches.find_batches_by_digest(batch.issuer_id, batch.source_digest)
         if any(b.state != "done" for b in others):
             return
         for fmt in ("csv", "json"):

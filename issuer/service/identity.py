@@ -6,9 +6,11 @@ import urllib.parse
 from typing import Any, Literal
 
 from issuer.errors import ConflictError, NotFoundError
-from issuer.service.base import ServiceBase
+from issuer.service.base import IssuerContext
 from issuer.store import Issuer, SigningKey
-from vc.dids import DID_CONTEXT, MULTIKEY_CONTEXT, did_key_document, did_web_for
+from issuer.store.interfaces import Issuers
+from vc.contexts import DID_V1, MULTIKEY_V1
+from vc.dids import did_key_document, did_web_for
 from vc.errors import MalformedValueError
 from vc.keys import KeyType
 
@@ -23,8 +25,12 @@ SUITE_FOR_KEY = {
 }
 
 
-class IdentityMixin(ServiceBase):
+class IdentityService:
     """init_identity, did_document, rotate_key, retire_key."""
+
+    def __init__(self, ctx: IssuerContext, issuers: Issuers) -> None:
+        self._ctx = ctx
+        self._issuers = issuers
 
     def init_identity(
         self,
@@ -53,20 +59,20 @@ class IdentityMixin(ServiceBase):
             raise MalformedValueError("country must be an ISO 3166-1 alpha-2 code, e.g. KZ")
         if not isinstance(name, str) or not name.strip():
             raise MalformedValueError("the issuer needs a name", pointer="/name")
-        existing = self.store.list_issuers()
+        existing = self._issuers.list_issuers()
         if existing:
             raise ConflictError(f"an issuer is already configured: {existing[0].did}")
-        ref, key = self.keystore.create(key_type)
+        ref, key = self._ctx.keystore.create(key_type)
         if did_method == "web":
-            did = did_web_for(self.base_url)
+            did = did_web_for(self._ctx.base_url)
             key_id = f"{did}#key-1"
         else:
             did = key.public.did_key
             key_id = f"{did}#{key.public.multikey}"
-        issuer = self.store.create_issuer(did, name.strip(), domain, country)
-        self.store.add_signing_key(issuer.id, key_id, key_type.value, key.public.multikey, ref)
+        issuer = self._issuers.create_issuer(did, name.strip(), domain, country)
+        self._issuers.add_signing_key(issuer.id, key_id, key_type.value, key.public.multikey, ref)
         self._issuer = issuer
-        self.audit(
+        self._ctx.audit(
             actor,
             "issuer.init",
             did,
@@ -76,7 +82,7 @@ class IdentityMixin(ServiceBase):
 
     def list_keys(self) -> list[SigningKey]:
         """Every key the issuer ever had (active, rotated, retired), oldest first."""
-        return self.store.list_signing_keys(self.issuer().id)
+        return self._issuers.list_signing_keys(self._ctx.issuer().id)
 
     def did_document(self) -> dict[str, Any]:
         """The issuer's DID document.
@@ -85,7 +91,7 @@ class IdentityMixin(ServiceBase):
         rotated key keep verifying), listed under assertionMethod and authentication; retired keys
         are left out, so what they signed no longer verifies. did:key: the generated document.
         """
-        issuer = self.issuer()
+        issuer = self._ctx.issuer()
         if issuer.did.startswith("did:key:"):
             return dict(did_key_document(issuer.did).raw)
         usable = [k for k in self.list_keys() if k.status in ("active", "rotated")]
@@ -100,7 +106,7 @@ class IdentityMixin(ServiceBase):
         ]
         ids = [k.key_id for k in usable]
         return {
-            "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+            "@context": [DID_V1, MULTIKEY_V1],
             "id": issuer.did,
             "verificationMethod": methods,
             "assertionMethod": list(ids),
@@ -112,7 +118,7 @@ class IdentityMixin(ServiceBase):
 
         Raises ConflictError for a did:key issuer (the DID is the key: it cannot rotate).
         """
-        issuer = self.issuer()
+        issuer = self._ctx.issuer()
         if not issuer.did.startswith("did:web:"):
             raise ConflictError(
                 "a did:key issuer cannot rotate its key (the DID is the key); use did:web"
@@ -120,12 +126,12 @@ class IdentityMixin(ServiceBase):
         keys = self.list_keys()
         current = next((k for k in keys if k.status == "active"), None)
         chosen = key_type or (KeyType(current.key_type) if current else KeyType.ED25519)
-        ref, key = self.keystore.create(chosen)
+        ref, key = self._ctx.keystore.create(chosen)
         key_id = f"{issuer.did}#key-{_next_number(keys)}"
-        record = self.store.rotate_signing_key(
+        record = self._issuers.rotate_signing_key(
             issuer.id, key_id, chosen.value, key.public.multikey, ref
         )
-        self.audit(
+        self._ctx.audit(
             actor,
             "key.rotate",
             key_id,
@@ -139,15 +145,15 @@ class IdentityMixin(ServiceBase):
         ``key_id`` is the verification method id or its fragment ("key-1"). Raises
         NotFoundError for a key of another issuer or none, ConflictError for the active key.
         """
-        issuer = self.issuer()
+        issuer = self._ctx.issuer()
         full_id = key_id if key_id.startswith("did:") else f"{issuer.did}#{key_id.lstrip('#')}"
-        record = self.store.get_signing_key(full_id)
+        record = self._issuers.get_signing_key(full_id)
         if record.issuer_id != issuer.id:
             raise NotFoundError(f"no signing key {full_id}")
         if record.status == "active":
             raise ConflictError("the active key cannot be retired: rotate to a new key first")
-        retired = self.store.retire_signing_key(full_id)
-        self.audit(actor, "key.retire", full_id, {"previous_status": record.status})
+        retired = self._issuers.retire_signing_key(full_id)
+        self._ctx.audit(actor, "key.retire", full_id, {"previous_status": record.status})
         return retired
 
 

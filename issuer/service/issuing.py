@@ -10,20 +10,19 @@ from typing import Any
 
 from issuer.degree import DegreeInput, IssuerProfile, build_credential, validate_credential
 from issuer.errors import DuplicateCredentialError
-from issuer.service.base import SCHEMA_PATH, ServiceBase
+from issuer.service.base import SCHEMA_PATH, IssuerContext
 from issuer.service.identity import SUITE_FOR_KEY
 from issuer.store import Credential, NewCredential, SigningKey, new_token
+from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
-from vc.dates import parse_datetime
+from vc.contexts import DATA_INTEGRITY_V2, VC_V1, VC_V2
+from vc.datamodel import check_properties
+from vc.dates import format_datetime, parse_datetime
 from vc.errors import MalformedValueError
-from vc.keys import KeyPair
+from vc.keys import KeyPair, KeyType
 from vc.proofs import sign
-from vc.status import status_entry
-
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+from vc.status import parse_entry, status_entry, vc1_status_context
+from vc.suites import SUITES
 
 
 @dataclass(frozen=True)
@@ -77,24 +76,32 @@ def build_and_sign(
     )
 
 
-class IssuingMixin(ServiceBase):
+class IssuingService:
     """issue_degree (OB 3.0 degrees from validated input) and issue_credential (VC-API issue)."""
+
+    def __init__(
+        self, ctx: IssuerContext, credentials: Credentials, status: StatusLists, sharing: Sharing
+    ) -> None:
+        self._ctx = ctx
+        self._credentials = credentials
+        self._status = status
+        self._sharing = sharing
 
     def signer(self) -> Signer:
         """The active key and issuer profile, loaded once. Raises NotFoundError before init."""
-        record, key = self.active_key()
+        record, key = self._ctx.active_key()
         return Signer(
-            issuer_id=self.issuer().id,
-            profile=self.issuer_profile(),
+            issuer_id=self._ctx.issuer().id,
+            profile=self._ctx.issuer_profile(),
             key_record=record,
             key=key,
             suite=SUITE_FOR_KEY[record.key_type],
-            schema_url=self.url(SCHEMA_PATH),
+            schema_url=self._ctx.url(SCHEMA_PATH),
         )
 
     def new_credential_id(self) -> str:
         """A fresh, unguessable credential id under the public base URL."""
-        return self.url(f"/credentials/{uuid.uuid4()}")
+        return self._ctx.url(f"/credentials/{uuid.uuid4()}")
 
     def status_entries(self, credential_id: str) -> list[dict[str, Any]]:
         """Allocate a revocation and a suspension index (random, never reused) for a credential."""
@@ -102,16 +109,16 @@ class IssuingMixin(ServiceBase):
 
     def status_entries_for(self, credential_ids: Sequence[str]) -> list[list[dict[str, Any]]]:
         """``status_entries`` for many credentials at once: one transaction per purpose."""
-        issuer_id = self.issuer().id
+        issuer_id = self._ctx.issuer().id
         entries: list[list[dict[str, Any]]] = [[] for _ in credential_ids]
         for purpose in ("revocation", "suspension"):
-            allocations = self.store.allocate_status_indexes(
-                issuer_id, purpose, credential_ids, self.rng
+            allocations = self._status.allocate_status_indexes(
+                issuer_id, purpose, credential_ids, self._ctx.rng
             )
             for mine, allocation in zip(entries, allocations, strict=True):
                 mine.append(
                     status_entry(
-                        list_id=self.status_list_url(purpose, allocation.list_number),
+                        list_id=self._ctx.status_list_url(purpose, allocation.list_number),
                         index=allocation.index,
                         purpose=purpose,
                     )
@@ -136,12 +143,12 @@ class IssuingMixin(ServiceBase):
         if not isinstance(inp, DegreeInput):
             raise MalformedValueError("issue_degree needs a validated issuer.degree.DegreeInput")
         signer = self.signer()
-        existing = self.store.get_by_diploma_number(signer.issuer_id, inp.diploma_number)
+        existing = self._credentials.get_by_diploma_number(signer.issuer_id, inp.diploma_number)
         if existing is not None:
             raise _duplicate(existing)
         credential_id = self.new_credential_id()
-        signed = self.sign_degree(inp, signer, credential_id, self.now())
-        self.store.insert_credential(
+        signed = self.sign_degree(inp, signer, credential_id, self._ctx.now())
+        self._credentials.insert_credential(
             NewCredential(
                 id=credential_id,
                 issuer_id=signer.issuer_id,
@@ -152,7 +159,7 @@ class IssuingMixin(ServiceBase):
             )
         )
         management = self.reset_management_token(credential_id, actor=actor, audit=False)
-        self.audit(
+        self._ctx.audit(
             actor,
             "credential.issue",
             credential_id,
@@ -167,32 +174,46 @@ class IssuingMixin(ServiceBase):
         Raises NotFoundError for an unknown credential.
         """
         token = new_token()
-        self.store.set_holder_secret(credential_id, token)
+        self._sharing.set_holder_secret(credential_id, token)
         if audit:
-            self.audit(actor, "credential.management_token", credential_id, {})
-        return self.management_url(credential_id, token)
+            self._ctx.audit(actor, "credential.management_token", credential_id, {})
+        return self._ctx.management_url(credential_id, token)
 
     def get_credential(self, credential_id: str) -> Credential:
         """The stored credential. Raises NotFoundError."""
-        return self.store.get_credential(credential_id)
+        return self._credentials.get_credential(credential_id)
 
     def credential_document(self, credential_id: str) -> dict[str, Any]:
         """The signed credential as JSON. Raises NotFoundError."""
         return strictjson.loads_object(self.get_credential(credential_id).credential_json)
 
-    def issue_credential(self, unsigned: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+    def issue_credential(
+        self,
+        unsigned: Mapping[str, Any],
+        *,
+        actor: str,
+        suite: str | None = None,
+        created: datetime | None = None,
+    ) -> dict[str, Any]:
         """VC-API issue: check, complete (issuer, id, validFrom, credentialStatus), sign, store.
+
+        ``suite`` picks the Data Integrity cryptosuite (one that suits the issuer's key; default:
+        the key's usual suite) and ``created`` the proof's date (default: now; never later than
+        now, a proof from the future cannot verify).
 
         Refuses with MalformedValueError / ParsingError / SafeModeError anything that is not a
         VC DM 1.1 or 2.0 credential: wrong first context, no VerifiableCredential type, another
-        issuer, no credentialSubject, bad dates, an existing proof or credentialStatus (status is
-        the issuer's business), or terms JSON-LD safe mode refuses. Raises
+        or a null issuer, no credentialSubject, bad dates, an existing proof, a property that
+        breaks a VC-DM rule (vc.datamodel: each error names the section), a malformed
+        credentialStatus entry, or terms JSON-LD safe mode refuses. A well-formed caller
+        credentialStatus is kept, before the issuer's own revocation and suspension entries. Raises
         DuplicateCredentialError when its diploma number (licenseNumber, else id) was issued.
         """
         if not isinstance(unsigned, Mapping):
             raise MalformedValueError("the credential must be a JSON object")
         doc: dict[str, Any] = strictjson.loads_object(strictjson.dumps(dict(unsigned)))
         signer = self.signer()
+        chosen_suite = _suite_for(signer, suite)
         contexts = doc.get("@context")
         if not isinstance(contexts, list) or not contexts or contexts[0] not in (VC_V2, VC_V1):
             raise MalformedValueError(
@@ -205,18 +226,17 @@ class IssuingMixin(ServiceBase):
             raise MalformedValueError("type must include VerifiableCredential", pointer="/type")
         if "proof" in doc:
             raise MalformedValueError("the credential is already signed", pointer="/proof")
-        if "credentialStatus" in doc:
-            raise MalformedValueError(
-                "credentialStatus is set by the issuer; leave it out", pointer="/credentialStatus"
-            )
         _check_issuer(doc, signer.profile.did)
+        # VC-DM 2.0 §4.7, §4.10, §4.11, §5.3-§5.6 (vc.datamodel): refused before signing.
+        check_properties(doc, "2.0" if v2 else "1.1")
+        supplied_status = _supplied_status(doc.get("credentialStatus"))
         _check_subject(doc.get("credentialSubject"))
-        now = self.now()
+        now = self._ctx.now()
         date_fields = ("validFrom", "validUntil") if v2 else ("issuanceDate", "expirationDate")
         for name in date_fields:
             if name in doc:
                 parse_datetime(doc[name], name)
-        doc.setdefault(date_fields[0], _iso(now))
+        doc.setdefault(date_fields[0], format_datetime(now))
         credential_id = doc.get("id")
         if credential_id is None:
             credential_id = self.new_credential_id()
@@ -224,24 +244,33 @@ class IssuingMixin(ServiceBase):
         elif not isinstance(credential_id, str) or ":" not in credential_id:
             raise MalformedValueError("id must be an absolute URI", pointer="/id")
         if not v2:
-            # VC 1.1 defines neither BitstringStatusListEntry nor DataIntegrityProof.
-            doc["@context"] = [*contexts] + [
-                ctx for ctx in (STATUS_V1, DATA_INTEGRITY_V2) if ctx not in contexts
-            ]
-        jsonld.expand(doc)  # safe mode: undefined terms and relative IRIs are refused here
+            # VC 1.1 defines neither BitstringStatusListEntry nor DataIntegrityProof: the proof
+            # terms come from the Data Integrity context, the status entry's from an inline
+            # context carrying the VC 2.0 definition (vc.status.vc1_status_context), because no
+            # context URL was assigned for it for VC 1.x.
+            extra: list[Any] = [] if DATA_INTEGRITY_V2 in contexts else [DATA_INTEGRITY_V2]
+            doc["@context"] = [*contexts, *extra, vc1_status_context()]
+        jsonld.expand(doc, self._ctx.loader)  # safe mode: undefined terms, relative IRIs refused
         diploma_number = _diploma_number(doc, credential_id)
-        existing = self.store.get_by_diploma_number(signer.issuer_id, diploma_number)
+        existing = self._credentials.get_by_diploma_number(signer.issuer_id, diploma_number)
         if existing is not None:
             raise _duplicate(existing)
-        doc["credentialStatus"] = self.status_entries(credential_id)
+        # The issuer's own revocation and suspension entries always; a caller's well-formed
+        # entries (VC-DM 2.0 §4.10: any status method) are kept before them.
+        doc["credentialStatus"] = [*supplied_status, *self.status_entries(credential_id)]
+        if created is not None and created > now:
+            raise MalformedValueError(
+                "options.created must not be later than now", pointer="/options/created"
+            )
         signed = sign(
             doc,
             signer.key,
             verification_method=signer.key_record.key_id,
-            created=now,
-            suite=signer.suite,
+            created=created or now,
+            suite=chosen_suite,
+            loader=self._ctx.loader,
         )
-        self.store.insert_credential(
+        self._credentials.insert_credential(
             NewCredential(
                 id=credential_id,
                 issuer_id=signer.issuer_id,
@@ -251,8 +280,30 @@ class IssuingMixin(ServiceBase):
                 credential_json=strictjson.dumps(signed),
             )
         )
-        self.audit(actor, "credential.issue", credential_id, {"diploma_number": diploma_number})
+        self._ctx.audit(
+            actor, "credential.issue", credential_id, {"diploma_number": diploma_number}
+        )
         return signed
+
+
+def _suite_for(signer: Signer, wanted: str | None) -> str:
+    """The Data Integrity cryptosuite to sign with: ``wanted`` when it suits the key."""
+    if wanted is None:
+        return signer.suite
+    key_type = KeyType(signer.key_record.key_type)
+    suite = SUITES.get(wanted)
+    if suite is None or suite.cryptosuite is None or key_type not in suite.key_types:
+        usable = sorted(
+            name
+            for name, s in SUITES.items()
+            if s.cryptosuite is not None and key_type in s.key_types
+        )
+        raise MalformedValueError(
+            f"cryptosuite {wanted!r} cannot sign with this issuer's {key_type.value} key;"
+            f" use one of: {', '.join(usable)}",
+            pointer="/options/cryptosuite",
+        )
+    return wanted
 
 
 def _duplicate(existing: Credential) -> DuplicateCredentialError:
@@ -264,22 +315,41 @@ def _duplicate(existing: Credential) -> DuplicateCredentialError:
     )
 
 
-def _iso(moment: datetime) -> str:
-    from vc.dates import format_datetime
-
-    return format_datetime(moment)
-
-
 def _check_issuer(doc: dict[str, Any], did: str) -> None:
-    issuer = doc.get("issuer")
-    if issuer is None:
+    """An absent issuer becomes this issuer; any other must be this issuer (an explicit null is
+    refused by vc.datamodel, never replaced)."""
+    if "issuer" not in doc:
         doc["issuer"] = did
         return
+    issuer = doc["issuer"]
+    if issuer is None:
+        return  # check_properties refuses it, naming VC-DM 2.0 §4.7
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if issuer_id != did:
         raise MalformedValueError(
             f"issuer must be this issuer ({did}) or absent", pointer="/issuer"
         )
+
+
+def _supplied_status(value: object) -> list[dict[str, Any]]:
+    """The caller's credentialStatus entries (already checked against VC-DM §4.10 by
+    check_properties); a BitstringStatusListEntry must also follow Bitstring Status List §2.1.
+    Raises MalformedValueError."""
+    if value is None:
+        return []
+    entries = value if isinstance(value, list) else [value]
+    kept: list[dict[str, Any]] = []
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise MalformedValueError(
+                "VC-DM 2.0 §4.10 Status: each credentialStatus value must be an object",
+                pointer=f"/credentialStatus/{number}",
+            )
+        types = entry.get("type")
+        if "BitstringStatusListEntry" in (types if isinstance(types, list) else [types]):
+            parse_entry(entry)
+        kept.append(entry)
+    return kept
 
 
 def _check_subject(subject: object) -> None:

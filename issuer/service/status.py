@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from issuer.errors import NotFoundError, StaleStatusListError
+from issuer.service.base import IssuerContext
 from issuer.service.identity import SUITE_FOR_KEY
-from issuer.service.issuing import IssuingMixin
 from issuer.store import StatusChange, StatusList, StatusPurpose
+from issuer.store.interfaces import Credentials, Issuers, StatusLists
 from vc import strictjson
 from vc.errors import MalformedValueError
 from vc.proofs import sign
@@ -17,8 +18,16 @@ from vc.status import Bitstring, status_list_credential
 _SIGN_ATTEMPTS = 5
 
 
-class StatusMixin(IssuingMixin):
+class StatusService:
     """set_status, status_list_credential."""
+
+    def __init__(
+        self, ctx: IssuerContext, credentials: Credentials, status: StatusLists, issuers: Issuers
+    ) -> None:
+        self._ctx = ctx
+        self._credentials = credentials
+        self._status = status
+        self._issuers = issuers
 
     def set_status(
         self, credential_id: str, purpose: str, value: bool, reason: str, *, actor: str
@@ -33,10 +42,10 @@ class StatusMixin(IssuingMixin):
             raise MalformedValueError("purpose must be 'revocation' or 'suspension'")
         if not isinstance(reason, str) or not reason.strip():
             raise MalformedValueError("a reason is required", pointer="/reason")
-        credential = self.store.get_credential(credential_id)
-        if credential.issuer_id != self.issuer().id:
+        credential = self._credentials.get_credential(credential_id)
+        if credential.issuer_id != self._ctx.issuer().id:
             raise NotFoundError(f"no credential {credential_id}")
-        return self.store.set_status(
+        return self._status.set_status(
             credential_id,
             "revocation" if purpose == "revocation" else "suspension",
             value,
@@ -66,16 +75,16 @@ class StatusMixin(IssuingMixin):
             raise NotFoundError(f"no {purpose!r} status lists")
         if isinstance(list_number, bool) or not isinstance(list_number, int) or list_number < 0:
             raise NotFoundError(f"no status list {list_number!r}")
-        issuer = self.issuer()
+        issuer = self._ctx.issuer()
         typed: StatusPurpose = "revocation" if purpose == "revocation" else "suspension"
-        listed = self.store.get_status_list_by_number(issuer.id, typed, list_number)
+        listed = self._status.get_status_list_by_number(issuer.id, typed, list_number)
         for _ in range(_SIGN_ATTEMPTS):
             if listed.credential_json is not None and not self._must_resign(listed):
                 break
             try:
                 listed = self._sign_list(listed.id)
             except StaleStatusListError:
-                listed = self.store.get_status_list(listed.id)  # a bit changed: sign again
+                listed = self._status.get_status_list(listed.id)  # a bit changed: sign again
         if listed.credential_json is None or listed.etag is None:
             raise StaleStatusListError("the status list kept changing while it was signed")
         document = strictjson.loads_object(listed.credential_json, "status list credential")
@@ -89,23 +98,23 @@ class StatusMixin(IssuingMixin):
         vm = proof.get("verificationMethod") if isinstance(proof, dict) else None
         usable = {
             k.key_id
-            for k in self.store.list_signing_keys(self.issuer().id)
+            for k in self._issuers.list_signing_keys(self._ctx.issuer().id)
             if k.status in ("active", "rotated")
         }
         return vm not in usable
 
     def _sign_list(self, list_id: int) -> StatusList:
-        listed, raw = self.store.status_snapshot(list_id)
-        record, key = self.active_key()
-        issuer = self.issuer()
-        now = self.now()
+        listed, raw = self._status.status_snapshot(list_id)
+        record, key = self._ctx.active_key()
+        issuer = self._ctx.issuer()
+        now = self._ctx.now()
         unsigned = status_list_credential(
-            list_id=self.status_list_url(listed.purpose, listed.list_number),
+            list_id=self._ctx.status_list_url(listed.purpose, listed.list_number),
             issuer=issuer.did,
             purpose=listed.purpose,
             bitstring=Bitstring(raw),
             valid_from=now,
-            ttl_ms=self.config.status_list_ttl * 1000,
+            ttl_ms=self._ctx.config.status_list_ttl * 1000,
         )
         signed = sign(
             unsigned,
@@ -114,4 +123,6 @@ class StatusMixin(IssuingMixin):
             created=now,
             suite=SUITE_FOR_KEY[record.key_type],
         )
-        return self.store.save_signed_status_list(list_id, strictjson.dumps(signed), listed.version)
+        return self._status.save_signed_status_list(
+            list_id, strictjson.dumps(signed), listed.version
+        )

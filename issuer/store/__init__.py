@@ -1,16 +1,17 @@
 """The issuer's storage: ``open_store(url) -> Store`` (SQLite file or PostgreSQL, migrated to head).
 
-Public API (see ``Store`` for every method):
+Public API:
 
     open_store(url, *, clock, rng, status_list_length, fill_ratio) -> Store
-    Store                      the database behind a typed, transactional API
+    Store                      one repository per aggregate (issuer.store.repositories), each
+                               behind a Protocol of issuer.store.interfaces
     new_token(), hash_token()  bearer secrets and their SHA-256
     values                     Issuer, SigningKey, NewCredential, Credential, Allocation,
                                StatusEntry, StatusList, StatusChange, Batch, BatchRow,
                                RowRecord, BatchProgress, ShareLink, User, ApiToken, AuditEntry
 
 Status bits are kept as the set of set indexes (one row per allocated index with an ``is_set``
-flag); ``Store.status_bitstring`` / ``status_snapshot`` rebuild the raw, uncompressed bitstring that
+flag); ``store.status.status_bitstring`` / ``status_snapshot`` rebuild the raw, uncompressed bitstring that
 vc.status encodes. The store reads no environment: the app passes ``DIPLOMAT_DATABASE_URL`` in.
 """
 
@@ -27,7 +28,7 @@ from issuer.store.engine import (
     upgrade_to_head,
 )
 from issuer.store.models import DEFAULT_STATUS_LIST_LENGTH
-from issuer.store.repository import Clock, Store, utc_now
+from issuer.store.repositories import Store
 from issuer.store.tokens import hash_token, new_token
 from issuer.store.values import (
     Allocation,
@@ -53,12 +54,13 @@ from issuer.store.values import (
     StatusPurpose,
     User,
 )
+from vc.dates import Clock, utcnow
 
 
 def open_store(
     url: str | URL,
     *,
-    clock: Clock = utc_now,
+    clock: Clock = utcnow,
     rng: RandomSource | None = None,
     status_list_length: int = DEFAULT_STATUS_LIST_LENGTH,
     fill_ratio: float = 0.9,
@@ -95,7 +97,6 @@ __all__ = [
     "BatchProgress",
     "BatchRow",
     "BatchState",
-    "Clock",
     "Credential",
     "Issuer",
     "KeyStatus",
@@ -121,5 +122,4 @@ __all__ = [
     "open_store",
     "parse_url",
     "upgrade_to_head",
-    "utc_now",
 ]

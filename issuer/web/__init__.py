@@ -22,6 +22,7 @@ from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
 from issuer.web import api, console, errors, ops, public, vcapi
 from issuer.web.auth import SESSION_LIFETIME, csrf_token
+from issuer.web.requests import RowIdConverter
 from issuer.web.state import EXTENSION, BatchRunner, WebState, state
 
 # Pages reference only this origin: no CDN, no inline script, no framing (clickjacking).
@@ -37,6 +38,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
     # "issuer" is also a namespace directory on sys.path (tests/issuer under pytest).
     here = Path(__file__).resolve().parent
     app = Flask(__name__, root_path=str(here), instance_path=str(here / "instance"))
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         SECRET_KEY=config.ensure_secret_key(),
         MAX_CONTENT_LENGTH=config.max_upload_bytes,
@@ -94,7 +96,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
 
 def _institution() -> str:
     try:
-        return state().service.issuer().name
+        return state().service.context.issuer().name
     except Exception:  # no issuer yet (before `diplomat issuer init`), or the store is down
         return "Diplomat issuer"
 

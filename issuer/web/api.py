@@ -20,11 +20,11 @@ from issuer.degree import parse_input
 from issuer.service import BatchFormat
 from issuer.store import Batch, BatchProgress, BatchRow, Credential
 from issuer.web.auth import current_principal, require_token
-from issuer.web.requests import json_object, require_media_type
+from issuer.web.requests import json_object, require_media_type, whole_number
 from issuer.web.state import state
 from vc import strictjson
 from vc.dates import format_datetime
-from vc.errors import ParsingError, RangeValueError
+from vc.errors import ParsingError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,7 +37,7 @@ def issue_degree() -> tuple[Response, int, dict[str, str]]:
     """Issue one degree from the simple input; 201 with the credential and its URLs."""
     inp = parse_input(json_object("degree input"))
     web = state()
-    issued = web.service.issue_degree(inp, actor=current_principal().actor)
+    issued = web.service.issuing.issue_degree(inp, actor=current_principal().actor)
     web.metrics.issued_one()
     location = web.base_url + "/api/credentials/" + quote(issued.credential_id, safe="")
     body = {
@@ -59,7 +59,7 @@ def create_batch() -> tuple[Response, int, dict[str, str]]:
         raise ParsingError("the batch is empty")
     fmt: BatchFormat = "json" if media == "application/json" else "csv"
     web = state()
-    batch = web.service.create_batch(source, fmt, actor=current_principal().actor)
+    batch = web.service.batches.create_batch(source, fmt, actor=current_principal().actor)
     web.runner.start(batch.id)
     progress_url = f"{web.base_url}/api/batches/{batch.id}"
     body = {
@@ -75,8 +75,8 @@ def create_batch() -> tuple[Response, int, dict[str, str]]:
 @require_token("registrar")
 def batch_status(batch_id: int) -> Response:
     service = state().service
-    progress = service.batch_progress(batch_id)
-    rows = service.batch_rows(batch_id)
+    progress = service.batches.batch_progress(batch_id)
+    rows = service.batches.batch_rows(batch_id)
     return jsonify(batch_json(progress, rows))
 
 
@@ -100,7 +100,7 @@ def list_credentials() -> Response:
 @bp.get("/credentials/<path:credential_id>")
 @require_token("registrar")
 def get_credential(credential_id: str) -> Response:
-    credential = state().service.get_credential(credential_id)
+    credential = state().service.issuing.get_credential(credential_id)
     body = credential_summary(credential)
     body["credential"] = strictjson.loads(credential.credential_json)
     return jsonify(body)
@@ -110,7 +110,7 @@ def get_credential(credential_id: str) -> Response:
 @require_token("admin")
 def audit_log() -> Response:
     limit = _int_arg("limit", 100, 1, 1000)
-    entries = state().service.store.list_audit(limit=limit)
+    entries = state().service.store.audit.list_audit(limit=limit)
     return jsonify(
         {
             "items": [
@@ -134,14 +134,14 @@ def audit_log() -> Response:
 def find_credentials(query: str | None, *, limit: int, offset: int) -> list[Credential]:
     """The issuer's credentials, newest first, matching ``query`` in name or diploma number."""
     service = state().service
-    return service.store.list_credentials(
-        service.issuer().id, limit=limit, offset=offset, search=query
+    return service.store.credentials.list_credentials(
+        service.context.issuer().id, limit=limit, offset=offset, search=query
     )
 
 
 def count_credentials() -> int:
     service = state().service
-    return service.store.count_credentials(service.issuer().id)
+    return service.store.credentials.count_credentials(service.context.issuer().id)
 
 
 def credential_summary(c: Credential) -> dict[str, Any]:
@@ -213,8 +213,4 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise RangeValueError(
-            f"{name} must be a whole number from {low} to {high}", pointer=f"/{name}"
-        )
-    return int(raw)
+    return whole_number(raw, name, low, high)

@@ -1,27 +1,28 @@
 """Who is calling: bearer API tokens (roles registrar < admin) and console sessions with CSRF tokens.
 
-API calls carry ``Authorization: Bearer <token>``, checked by ``service.authenticate_token``:
+API calls carry ``Authorization: Bearer <token>``, checked by ``service.accounts.authenticate_token``:
 no or a bad token is 401 with ``WWW-Authenticate: Bearer`` (RFC 6750 §3), a token whose role is
-too low is 403. Console users log in with a username and password (``service.authenticate``,
+too low is 403. Console users log in with a username and password (``service.accounts.authenticate``,
 argon2); the session lives in Flask's signed cookie (HttpOnly, SameSite=Lax, Secure on https)
 and carries a CSRF token that every console POST must echo in its ``csrf_token`` field.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any, Literal, ParamSpec, TypeVar, cast
+from typing import Any, Literal, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from issuer.errors import PROBLEMS
+from issuer.errors import PROBLEMS, NotFoundError
 from issuer.web.state import state
 from vc.errors import DiplomatError
 
@@ -94,7 +95,7 @@ def _bearer_token() -> str:
 def authenticate_api(role: Role) -> Principal:
     """Check the bearer token and its role. Raises NotAuthenticatedError / InvalidTokenError
     (401) or ForbiddenError (403)."""
-    record = state().service.authenticate_token(_bearer_token())
+    record = state().service.accounts.authenticate_token(_bearer_token())
     principal = Principal("token", record.name, record.role)
     if not principal.may(role):
         raise ForbiddenError(f"this needs the {role} role; the token has {principal.role}")
@@ -137,14 +138,15 @@ def check_csrf() -> None:
 
 
 def log_in(username: str, password: str) -> Principal:
-    """Check the password (service.authenticate) and start a fresh session.
+    """Check the password (service.accounts.authenticate) and start a fresh session.
 
     The old session is discarded first, so a session id planted before login is worthless.
     """
-    user = state().service.authenticate(username, password)
+    user = state().service.accounts.authenticate(username, password)
     session.clear()
     session["user"] = user.username
-    session["role"] = user.role
+    session["role"] = user.role  # informative only: every request reads the role from the store
+    session["stamp"] = _session_stamp(user.password_hash)
     session["since"] = datetime.now(UTC).isoformat()
     session["csrf"] = secrets.token_urlsafe(32)
     return Principal("user", user.username, user.role)
@@ -154,10 +156,20 @@ def log_out() -> None:
     session.clear()
 
 
+def _session_stamp(password_hash: str) -> str:
+    """What ties a session to the password it was opened with: a keyed digest of the stored
+    argon2 hash (it changes with the password; the cookie, signed but readable, learns nothing)."""
+    key = current_app.secret_key
+    secret = key.encode() if isinstance(key, str) else bytes(key or b"")
+    return hmac.new(secret, password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def console_principal() -> Principal | None:
-    """The logged-in console user, or None (no session, or one older than SESSION_LIFETIME)."""
-    username, role, since = session.get("user"), session.get("role"), session.get("since")
-    if not isinstance(username, str) or role not in _RANK or not isinstance(since, str):
+    """The logged-in console user, or None: no session, one older than SESSION_LIFETIME, or one
+    whose user was deleted or changed password since it was opened. The role is read from the
+    store on every request, never from the cookie, so a demotion takes effect at once."""
+    username, stamp, since = session.get("user"), session.get("stamp"), session.get("since")
+    if not isinstance(username, str) or not isinstance(stamp, str) or not isinstance(since, str):
         return None
     try:
         started = datetime.fromisoformat(since)
@@ -166,7 +178,15 @@ def console_principal() -> Principal | None:
     if datetime.now(UTC) - started > SESSION_LIFETIME:
         session.clear()
         return None
-    return Principal("user", username, cast(Role, role))
+    try:
+        user = state().service.store.accounts.get_user(username)
+    except NotFoundError:
+        session.clear()  # deleted since login
+        return None
+    if not hmac.compare_digest(stamp, _session_stamp(user.password_hash)):
+        session.clear()  # the password changed: every session opened with the old one ends
+        return None
+    return Principal("user", user.username, user.role)
 
 
 def require_login(role: Role = "registrar") -> Callable[[Callable[P, Any]], Callable[P, Any]]:

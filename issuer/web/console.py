@@ -32,6 +32,7 @@ from issuer.web.auth import (
     safe_next,
 )
 from issuer.web.diploma import diploma_view
+from issuer.web.requests import whole_number
 from issuer.web.state import state
 from vc.errors import DiplomatError, MalformedValueError
 from vc.ob3 import DEGREE_TYPES
@@ -39,6 +40,7 @@ from vc.ob3 import DEGREE_TYPES
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 PAGE_SIZE = 25
+MAX_OFFSET = 10**9
 MAX_REASON = 500
 
 
@@ -154,7 +156,7 @@ def logout() -> WerkzeugResponse:
 @require_login()
 def dashboard() -> str:
     service = state().service
-    issuer = service.issuer()
+    issuer = service.context.issuer()
     return render_template(
         "dashboard.html",
         issuer=issuer,
@@ -177,12 +179,12 @@ def issue() -> Any:
     web = state()
     service = web.service
     try:
-        issued = service.issue_degree(inp, actor=current_principal().actor)
+        issued = service.issuing.issue_degree(inp, actor=current_principal().actor)
     except DiplomatError as exc:
         field = (exc.pointer or "").lstrip("/")
         return _issue_form(values, [(field if field in LABELS else "", exc.detail)], exc.status)
     web.metrics.issued_one()
-    credential = service.get_credential(issued.credential_id)
+    credential = service.issuing.get_credential(issued.credential_id)
     page = render_template(
         "issued.html",
         credential=credential,
@@ -220,7 +222,7 @@ def upload() -> Any:
     try:
         if not source.strip():
             raise MalformedValueError("the file is empty")
-        batch = web.service.create_batch(source, fmt, actor=current_principal().actor)
+        batch = web.service.batches.create_batch(source, fmt, actor=current_principal().actor)
     except DiplomatError as exc:
         return _upload_form(f"{exc.title}: {exc.detail}", exc.status)
     web.runner.start(batch.id)
@@ -244,8 +246,8 @@ def _upload_form(error: str | None, status: int = 200) -> Any:
 @require_login()
 def batch(batch_id: int) -> str:
     service = state().service
-    progress = service.batch_progress(batch_id)
-    rows = [row_json(r) for r in service.batch_rows(batch_id)]
+    progress = service.batches.batch_progress(batch_id)
+    rows = [row_json(r) for r in service.batches.batch_rows(batch_id)]
     done = progress.state in ("done", "failed")
     return render_template("batch.html", progress=progress, rows=rows, done=done)
 
@@ -253,7 +255,7 @@ def batch(batch_id: int) -> str:
 @bp.get("/batches/<int:batch_id>/progress.json")
 @require_login()
 def batch_progress(batch_id: int) -> Response:
-    body = batch_json(state().service.batch_progress(batch_id))
+    body = batch_json(state().service.batches.batch_progress(batch_id))
     response = Response(_dumps(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -263,8 +265,7 @@ def batch_progress(batch_id: int) -> Response:
 @require_login()
 def credentials() -> str:
     q = request.args.get("q", "").strip() or None
-    raw_offset = request.args.get("offset", "0")
-    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    offset = whole_number(request.args.get("offset") or "0", "offset", 0, MAX_OFFSET)
     items = find_credentials(q, limit=PAGE_SIZE, offset=offset)
     return render_template("credentials.html", items=items, q=q, offset=offset, limit=PAGE_SIZE)
 
@@ -282,7 +283,7 @@ def credential(credential_id: str) -> str:
 def _credential_page(
     credential_id: str, message: str | None, management_url: str | None = None
 ) -> str:
-    found = state().service.get_credential(credential_id)
+    found = state().service.issuing.get_credential(credential_id)
     return render_template(
         "credential.html",
         credential=found,
@@ -298,7 +299,9 @@ def _credential_page(
 def new_management_link(credential_id: str) -> str:
     """Make (or replace) the holder's management link and show it once: batch-issued
     credentials get theirs this way, and a graduate who lost theirs gets a new one."""
-    url = state().service.reset_management_token(credential_id, actor=current_principal().actor)
+    url = state().service.issuing.reset_management_token(
+        credential_id, actor=current_principal().actor
+    )
     return _credential_page(
         credential_id, "New management link made; any earlier one no longer works.", url
     )
@@ -323,7 +326,7 @@ def change_status(credential_id: str) -> WerkzeugResponse:
             f"give a reason of 1 to {MAX_REASON} characters", pointer="/reason"
         )
     purpose, value, _done = _ACTIONS[action]
-    state().service.set_status(
+    state().service.status.set_status(
         credential_id, purpose, value, reason, actor=current_principal().actor
     )
     # Post/redirect/get: reloading the page must not repeat the change.
@@ -333,7 +336,7 @@ def change_status(credential_id: str) -> WerkzeugResponse:
 @bp.get("/credentials/<path:credential_id>/download")
 @require_login()
 def download(credential_id: str) -> Response:
-    found = state().service.get_credential(credential_id)
+    found = state().service.issuing.get_credential(credential_id)
     response = Response(found.credential_json, mimetype="application/json")
     filename = "diploma-" + "".join(
         c if c.isascii() and c.isalnum() else "-" for c in found.diploma_number

@@ -4,8 +4,9 @@
     werkzeug HTTPException    -> "about:blank" problem with the HTTP status (404, 405, 413, ...)
     anything else             -> 500 problem with no traceback text; the exception is logged
 
-Browsers asking for HTML on the console, share and management pages get a small HTML page that
-carries the same title, status and detail; API clients always get ``application/problem+json``.
+Browsers (an Accept header preferring ``text/html``) get a small HTML page that carries the same
+title, status and detail, on any path, a mistyped one included; machines get
+``application/problem+json``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from diplomat_ops.requestlog import route
 from vc.errors import DiplomatError
 
 PROBLEM_JSON = "application/problem+json"
-_HTML_PREFIXES = ("/console", "/share/", "/manage/")
 _log = logging.getLogger("issuer.web")
 
 
@@ -82,11 +82,10 @@ def register(app: Flask) -> None:
 
 
 def _wants_html() -> bool:
-    if not request.path.startswith(_HTML_PREFIXES):
-        return False
     if request.args.get("format") == "json":
         return False
+    # The machine types listed first: a client accepting "*/*" gets problem details.
     best = request.accept_mimetypes.best_match(
-        ["text/html", "application/json", PROBLEM_JSON, "application/vc"]
+        ["application/json", PROBLEM_JSON, "application/vc", "text/html"]
     )
     return best == "text/html"

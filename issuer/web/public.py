@@ -17,9 +17,11 @@ from issuer.errors import NotFoundError
 from issuer.store import Credential, ShareLink
 from issuer.web.auth import redirect_to
 from issuer.web.diploma import diploma_view
+from issuer.web.requests import whole_number
 from issuer.web.state import state
 from vc.dids import did_web_url
-from vc.errors import MalformedValueError, RangeValueError
+from vc.errors import DiplomatError, MalformedValueError, RangeValueError
+from vc.status import Bitstring
 
 bp = Blueprint("public", __name__)
 
@@ -32,6 +34,20 @@ _JSON_TYPES = (
     "application/json",
 )
 MAX_LINK_DAYS = 3650
+# What /status/<purpose>/<n> can answer, the default first.
+_STATUS_TYPES = (
+    "application/vc",
+    "application/vc+ld+json",
+    "application/ld+json",
+    "application/json",
+    "text/html",
+)
+_ETAG_SUFFIX = {
+    "application/vc+ld+json": "vcld",
+    "application/ld+json": "ld",
+    "application/json": "json",
+    "text/html": "html",
+}
 
 
 def _json(value: Any, *, status: int = 200, content_type: str = "application/json") -> Response:
@@ -56,7 +72,7 @@ def _did_document_path() -> str:
     is https://host/a/b (the app is mounted at the base URL's path).
     """
     web = state()
-    did = web.service.issuer().did
+    did = web.service.context.issuer().did
     if not did.startswith("did:web:"):
         raise NotFoundError(f"the issuer's DID is not a did:web ({did.split(':')[1]})")
     # did:web always resolves over https; a development base URL may be http on loopback.
@@ -77,7 +93,7 @@ def did_json(did_path: str | None = None) -> Response:
 
 
 def _did_response() -> Response:
-    document = state().service.did_document()
+    document = state().service.identity.did_document()
     return _public(_json(document, content_type="application/did+json"), 300)
 
 
@@ -90,15 +106,43 @@ def status_list(purpose: str, number: int) -> Response:
     if purpose not in _STATUS_PURPOSES:
         raise NotFoundError(f"no status lists for purpose {purpose!r}")
     web = state()
-    document, etag, last_modified = web.service.status_list_credential(purpose, number)
-    tag = etag.strip('"')
+    document, etag, last_modified = web.service.status.status_list_credential(purpose, number)
+    # Content negotiation (Bitstring Status List §3.1 and VC-DM 2.0 §6.3 "Media Types"):
+    # application/vc by default, the JSON and JSON-LD types a client asks for, and a page for a
+    # browser. Each representation has its own strong ETag.
+    media = request.accept_mimetypes.best_match(_STATUS_TYPES, default=_STATUS_TYPES[0])
+    tag = etag.strip('"') + ("" if media == _STATUS_TYPES[0] else "-" + _ETAG_SUFFIX[media])
     if request.if_none_match.contains(tag):
         response = Response(status=304)
+    elif media == "text/html":
+        response = Response(
+            render_template(
+                "status_list.html",
+                purpose=purpose,
+                number=number,
+                document=document,
+                summary=status_list_summary(document),
+                pretty=json.dumps(document, ensure_ascii=False, indent=2),
+            ),
+            mimetype="text/html",
+        )
     else:
-        response = _json(document, content_type="application/vc")
+        response = _json(document, content_type=media)
     response.set_etag(tag)
     response.last_modified = last_modified
+    response.vary.add("Accept")
     return _public(response, web.config.status_list_ttl)
+
+
+def status_list_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """What the status list page shows: the list's size and how many entries are set."""
+    subject = document.get("credentialSubject")
+    encoded = subject.get("encodedList") if isinstance(subject, dict) else None
+    try:
+        bits = Bitstring.decode(encoded)
+    except DiplomatError:
+        return {"size": None, "set": None}
+    return {"size": bits.length, "set": bits.count()}
 
 
 @bp.get("/schemas/degree-credential.schema.json")
@@ -133,13 +177,13 @@ def verify_url(share_url: str) -> str:
 def share(token: str) -> Response:
     """The shared credential: JSON for machines, a readable diploma page for people."""
     web = state()
-    credential = web.service.open_share(token)
+    credential = web.service.sharing.open_share(token)
     json_type = _wanted_json_type()
     if json_type is not None:
         response = Response(credential.credential_json, content_type=json_type)
         response.headers["Access-Control-Allow-Origin"] = "*"
         return _share_headers(response)
-    share_url = web.service.share_url(token)
+    share_url = web.service.context.share_url(token)
     page = render_template(
         "share.html",
         view=diploma_view(credential.credential_json),
@@ -153,13 +197,13 @@ def share(token: str) -> Response:
 
 @bp.get("/share/<token>/qr.png")
 def share_qr_png(token: str) -> Response:
-    png = state().service.share_qr_png(token)
+    png = state().service.sharing.share_qr_png(token)
     return _share_headers(Response(png, mimetype="image/png"))
 
 
 @bp.get("/share/<token>/qr.svg")
 def share_qr_svg(token: str) -> Response:
-    svg = state().service.share_qr_svg(token)
+    svg = state().service.sharing.share_qr_svg(token)
     return _share_headers(Response(svg, mimetype="image/svg+xml"))
 
 
@@ -179,7 +223,7 @@ def manage(credential_id: str) -> Response:
     web = state()
     token = _management_token()
     credential, links = _holder_view(credential_id, token)
-    now = web.service.now()
+    now = web.service.context.now()
     page = render_template(
         "manage.html",
         view=diploma_view(credential.credential_json),
@@ -198,12 +242,12 @@ def manage_create_link(credential_id: str) -> Response:
     """Create a share link (optional expiry in days); the page shows the new URL once."""
     web = state()
     token = _management_token()
-    expires_at = _expiry(request.form.get("expires_days", ""), web.service.now())
-    _link, _secret, share_url = web.service.create_share_link(
+    expires_at = _expiry(request.form.get("expires_days", ""), web.service.context.now())
+    _link, _secret, share_url = web.service.sharing.create_share_link(
         credential_id, management_token=token, expires_at=expires_at
     )
     credential, links = _holder_view(credential_id, token)
-    now = web.service.now()
+    now = web.service.context.now()
     page = render_template(
         "manage.html",
         view=diploma_view(credential.credential_json),
@@ -221,7 +265,7 @@ def manage_create_link(credential_id: str) -> Response:
 def manage_revoke_link(credential_id: str, link_id: int) -> WerkzeugResponse:
     web = state()
     token = _management_token()
-    web.service.revoke_share_link(credential_id, link_id, management_token=token)
+    web.service.sharing.revoke_share_link(credential_id, link_id, management_token=token)
     return redirect_to(url_for("public.manage", credential_id=credential_id, token=token))
 
 
@@ -243,8 +287,8 @@ def _holder_view(credential_id: str, token: str) -> tuple[Credential, list[Share
     Raises InvalidTokenError (401) for a wrong token, NotFoundError (404) for an unknown id.
     """
     service = state().service
-    links = service.list_share_links(credential_id, management_token=token)
-    return service.get_credential(credential_id), links
+    links = service.sharing.list_share_links(credential_id, management_token=token)
+    return service.issuing.get_credential(credential_id), links
 
 
 def _expiry(raw: str, now: datetime) -> datetime | None:
@@ -252,9 +296,11 @@ def _expiry(raw: str, now: datetime) -> datetime | None:
     text = raw.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LINK_DAYS:
+    try:
+        days = whole_number(text, "expiry (days)", 1, MAX_LINK_DAYS)
+    except RangeValueError:
         raise RangeValueError(
             f"expiry must be a whole number of days from 1 to {MAX_LINK_DAYS}",
             pointer="/expires_days",
-        )
-    return now.astimezone(UTC) + timedelta(days=int(text))
+        ) from None
+    return now.astimezone(UTC) + timedelta(days=days)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.routing import IntegerConverter, Map
 
 from vc import strictjson
-from vc.errors import ParsingError
+from vc.errors import ParsingError, RangeValueError
 
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc")
 
@@ -49,3 +51,33 @@ def _kind(value: object) -> str:
     if isinstance(value, str):
         return "a string"
     return "a number"
+
+
+MAX_ROW_ID = (
+    2**63 - 1
+)  # SQLite and PostgreSQL BIGINT: a larger id raises OverflowError in the driver
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every issuer route: at most 19 ASCII digits and at most 2^63 - 1, so an
+    id no row can have is a 404 (the route does not match), never an OverflowError from the
+    database driver nor CPython's int-string ValueError."""
+
+    regex = r"\d{1,19}"
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=MAX_ROW_ID)
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,19}\Z", re.ASCII)
+
+
+def whole_number(raw: str, name: str, low: int, high: int) -> int:
+    """A query-string number from ``low`` to ``high``: ASCII digits only and at most 19 of them,
+    checked before int() (str.isdigit() admits '²', which int() refuses, and a number of
+    thousands of digits hits CPython's int-string limit). Raises RangeValueError (400)."""
+    if not _WHOLE_NUMBER.match(raw) or not low <= int(raw) <= high:
+        raise RangeValueError(
+            f"{name} must be a whole number from {low} to {high}", pointer=f"/{name}"
+        )
+    return int(raw)

@@ -19,7 +19,7 @@ _log = logging.getLogger("issuer.web.batches")
 
 
 class BatchRunner:
-    """Runs ``service.run_batch`` in one daemon thread per batch.
+    """Runs ``service.batches.run_batch`` in one daemon thread per batch.
 
     A batch is resumable (the service skips rows already recorded), so a thread lost with the
     process is harmless: starting the batch again finishes it. Starting a batch that is already
@@ -52,7 +52,7 @@ class BatchRunner:
 
     def _run(self, batch_id: int) -> None:
         try:
-            self._service.run_batch(batch_id, progress=self._metrics.batch_watcher())
+            self._service.batches.run_batch(batch_id, progress=self._metrics.batch_watcher())
         except Exception:
             # The thread has no caller to raise to: the service marks the batch failed and the
             # progress endpoint reports it; the log keeps the details.

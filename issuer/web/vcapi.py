@@ -25,11 +25,14 @@ from issuer.errors import NotFoundError
 from issuer.web.auth import current_principal, require_token
 from issuer.web.requests import json_object
 from issuer.web.state import state
+from vc.dates import parse_datetime
 from vc.errors import MalformedValueError, RangeValueError
 
 bp = Blueprint("vcapi", __name__)
 
-_OPTION_KEYS = frozenset({"credentialId", "mandatoryPointers"})
+# Issue options this issuer honours (VC-API IssueCredentialOptions: credentialId, created,
+# mandatoryPointers; ``cryptosuite`` selects the Data Integrity suite for the issuer's key).
+# Other option keys are tolerated and ignored, as the VC-API asks of an issuer.
 _STATUS_KEYS = frozenset({"credentialId", "credentialStatus", "status", "indexAllocator", "reason"})
 _ENTRY_KEYS = frozenset({"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"})
 _ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "BitstringStatusList"})
@@ -66,11 +69,6 @@ def issue() -> tuple[Response, int]:
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise MalformedValueError("'options' must be an object", pointer="/options")
-    unknown = sorted(set(options) - _OPTION_KEYS)
-    if unknown:
-        raise MalformedValueError(
-            f"unsupported option(s): {', '.join(unknown)}", pointer=f"/options/{unknown[0]}"
-        )
     pointers = options.get("mandatoryPointers")
     if pointers not in (None, []):
         raise MalformedValueError(
@@ -83,13 +81,24 @@ def issue() -> tuple[Response, int]:
             raise MalformedValueError(
                 "credentialId must be a string", pointer="/options/credentialId"
             )
-        if credential.get("id") != credential_id:
+        if "id" not in credential:
+            credential = {**credential, "id": credential_id}
+        elif credential["id"] != credential_id:
             raise MalformedValueError(
                 "options.credentialId must equal credential.id (credentials are stored by id)",
                 pointer="/options/credentialId",
             )
+    suite = options.get("cryptosuite")
+    if suite is not None and not isinstance(suite, str):
+        raise MalformedValueError("cryptosuite must be a string", pointer="/options/cryptosuite")
+    created = options.get("created")
     web = state()
-    signed = web.service.issue_credential(credential, actor=current_principal().actor)
+    signed = web.service.issuing.issue_credential(
+        credential,
+        actor=current_principal().actor,
+        suite=suite,
+        created=None if created is None else parse_datetime(created, "options.created"),
+    )
     web.metrics.issued_one()
     return jsonify({"verifiableCredential": signed}), 201
 
@@ -123,7 +132,9 @@ def update_status() -> Response:
     actor = current_principal().actor
     results: list[dict[str, Any]] = []
     for purpose in entries:
-        change = service.set_status(credential_id, purpose, value, reason.strip(), actor=actor)
+        change = service.status.set_status(
+            credential_id, purpose, value, reason.strip(), actor=actor
+        )
         results.append(
             {
                 "type": "BitstringStatusListEntry",
@@ -143,8 +154,8 @@ def get_credential(credential_id: str) -> Response:
     unknown one; never cached, never shared across origins."""
     wanted = requested_credential_id(credential_id)
     service = state().service
-    credential = service.get_credential(wanted)
-    if credential.issuer_id != service.issuer().id:
+    credential = service.issuing.get_credential(wanted)
+    if credential.issuer_id != service.context.issuer().id:
         raise NotFoundError(f"no credential {wanted}")
     media = request.accept_mimetypes.best_match(_CREDENTIAL_TYPES, default=_CREDENTIAL_TYPES[0])
     response = Response(credential.credential_json, content_type=media)
@@ -199,12 +210,14 @@ def _entries(raw: object) -> list[str]:
             raise MalformedValueError(
                 f"unknown field(s) in credentialStatus: {', '.join(unknown)}", pointer=where
             )
-        if item.get("type") not in _ENTRY_TYPES:
+        # isinstance first: a list or an object is unhashable, and `in` a frozenset would raise.
+        kind = item.get("type")
+        if not isinstance(kind, str) or kind not in _ENTRY_TYPES:
             raise MalformedValueError(
                 "credentialStatus.type must be BitstringStatusListEntry", pointer=where + "/type"
             )
         purpose = item.get("statusPurpose")
-        if purpose not in _PURPOSES:
+        if not isinstance(purpose, str) or purpose not in _PURPOSES:
             raise MalformedValueError(
                 "statusPurpose must be revocation or suspension", pointer=where + "/statusPurpose"
             )

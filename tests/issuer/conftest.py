@@ -88,7 +88,7 @@ def make_issuer(store: Store) -> Callable[..., Issuer]:
             "country": "KZ",
         }
         fields.update(overrides)
-        return store.create_issuer(**fields)
+        return store.issuers.create_issuer(**fields)
 
     return factory
 

@@ -105,8 +105,10 @@ def build(db_url: str, home: Path, clock: Any = None, **extra: Any) -> IssuerSer
     else:
         store = open_store(db_url, clock=clock)
         service = IssuerService(store, KeyStore(cfg.keys_dir), cfg, clock=clock)
-    if not service.store.list_issuers():
-        service.init_identity("Satbayev University", "satbayev.university", "KZ", did_method="key")
+    if not service.store.issuers.list_issuers():
+        service.identity.init_identity(
+            "Satbayev University", "satbayev.university", "KZ", did_method="key"
+        )
     return service
 
 
@@ -127,17 +129,17 @@ def table_counts(service: IssuerService) -> dict[str, int]:
 
 def test_a_cohort_issues_and_every_credential_verifies(service: IssuerService) -> None:
     seen: list[BatchProgress] = []
-    batch = service.create_batch(cohort(12), "csv", actor="registrar:alice")
-    final = service.run_batch(batch.id, progress=seen.append)
+    batch = service.batches.create_batch(cohort(12), "csv", actor="registrar:alice")
+    final = service.batches.run_batch(batch.id, progress=seen.append)
     assert (final.state, final.total, final.issued, final.errors) == ("done", 12, 12, 0)
     assert [p.processed for p in seen][:2] == [0, 1] and seen[-1].processed == 12
-    rows = service.batch_rows(batch.id)
+    rows = service.batches.batch_rows(batch.id)
     assert [r.row_number for r in rows] == list(range(1, 13))
     for batch_row in rows:
         assert batch_row.credential_id is not None
-        credential = service.credential_document(batch_row.credential_id)
+        credential = service.issuing.credential_document(batch_row.credential_id)
         assert credential["credentialSubject"]["licenseNumber"] == batch_row.diploma_number
-        assert verify(credential, resolver=DidResolver(), now=service.now()).verified
+        assert verify(credential, resolver=DidResolver(), now=service.context.now()).verified
     assert not list(service.config.batch_spool_dir.iterdir())  # personal data not kept
 
 
@@ -150,10 +152,12 @@ def test_row_errors_name_row_field_and_reason(service: IssuerService) -> None:
         row("KZ-5", awarded_date="2025-02-30"),
         row("KZ-6"),
     ]
-    batch = service.create_batch(to_csv(rows), "csv", actor="registrar")
-    final = service.run_batch(batch.id)
+    batch = service.batches.create_batch(to_csv(rows), "csv", actor="registrar")
+    final = service.batches.run_batch(batch.id)
     assert (final.issued, final.errors, final.duplicates) == (2, 4, 0)
-    errors = {r.row_number: list(r.errors) for r in service.batch_rows(batch.id) if r.errors}
+    errors = {
+        r.row_number: list(r.errors) for r in service.batches.batch_rows(batch.id) if r.errors
+    }
     assert errors[2] == [
         {
             "row": 3,
@@ -171,12 +175,12 @@ def test_row_errors_name_row_field_and_reason(service: IssuerService) -> None:
 def test_a_row_that_cannot_be_built_is_an_error_not_a_crash(service: IssuerService) -> None:
     # national_level needs the issuer's national framework (DIPLOMAT_NQF_*), not configured here.
     columns = (*COLUMNS, "national_level")
-    batch = service.create_batch(
+    batch = service.batches.create_batch(
         to_csv([row("N-1", national_level="6"), row("N-2")], columns), "csv", actor="r"
     )
-    final = service.run_batch(batch.id)
+    final = service.batches.run_batch(batch.id)
     assert (final.issued, final.errors) == (1, 1)
-    bad = service.batch_rows(batch.id)[0]
+    bad = service.batches.batch_rows(batch.id)[0]
     assert bad.state == "error" and bad.diploma_number == "N-1"
     assert bad.errors[0]["row"] == 2 and "national" in bad.errors[0]["reason"]
 
@@ -200,7 +204,7 @@ def test_bad_uploads_are_refused_whole_with_nothing_stored(
 ) -> None:
     before = table_counts(service)
     with pytest.raises(error) as caught:
-        service.create_batch(source, fmt, actor="registrar")
+        service.batches.create_batch(source, fmt, actor="registrar")
     assert words.lower() in str(caught.value).lower()
     assert table_counts(service) == before
 
@@ -216,13 +220,13 @@ def test_oversized_and_too_long_uploads_are_refused(tmp_path: Path, clock: FakeC
     try:
         before = table_counts(svc)
         with pytest.raises(UploadTooLargeError) as too_big:
-            svc.create_batch(cohort(40), "csv", actor="r")
+            svc.batches.create_batch(cohort(40), "csv", actor="r")
         assert too_big.value.status == 413
         with pytest.raises(RangeValueError):
-            svc.create_batch(cohort(4), "csv", actor="r")
+            svc.batches.create_batch(cohort(4), "csv", actor="r")
         json_rows = json.dumps([{"diploma_number": str(i)} for i in range(4)]).encode()
         with pytest.raises(RangeValueError):
-            svc.create_batch(json_rows, "json", actor="r")
+            svc.batches.create_batch(json_rows, "json", actor="r")
         assert table_counts(svc) == before
     finally:
         svc.close()
@@ -234,21 +238,21 @@ def test_json_batch_and_reupload_of_a_done_batch(service: IssuerService) -> None
     second = {**sample, "diploma_number": "J-2"}
     broken = {**sample, "diploma_number": "J-3", "ects_earned": "lots"}
     source = json.dumps([sample, second, broken], ensure_ascii=False).encode()
-    batch = service.create_batch(source, "json", actor="r")
-    final = service.run_batch(batch.id)
+    batch = service.batches.create_batch(source, "json", actor="r")
+    final = service.batches.run_batch(batch.id)
     assert (final.issued, final.errors) == (2, 1)
-    error = next(r for r in service.batch_rows(batch.id) if r.state == "error")
+    error = next(r for r in service.batches.batch_rows(batch.id) if r.state == "error")
     assert error.errors[0] == {
         "row": 3,
         "field": "ects_earned",
         "reason": "must be a number, not text",
     }
-    again = service.create_batch(source, "json", actor="r")
+    again = service.batches.create_batch(source, "json", actor="r")
     assert again.id != batch.id
-    rerun = service.run_batch(again.id)
+    rerun = service.batches.run_batch(again.id)
     assert (rerun.issued, rerun.duplicates, rerun.errors) == (0, 2, 1)
-    duplicates = [r for r in service.batch_rows(again.id) if r.state == "duplicate"]
-    originals = {r.diploma_number: r.credential_id for r in service.batch_rows(batch.id)}
+    duplicates = [r for r in service.batches.batch_rows(again.id) if r.state == "duplicate"]
+    originals = {r.diploma_number: r.credential_id for r in service.batches.batch_rows(batch.id)}
     assert all(d.credential_id == originals[d.diploma_number] for d in duplicates)
 
 
@@ -269,9 +273,9 @@ def count_write_transactions(service: IssuerService) -> Iterator[list[str]]:
 
 
 def test_a_batch_writes_a_few_transactions_per_chunk_not_per_row(service: IssuerService) -> None:
-    batch = service.create_batch(cohort(40, "T"), "csv", actor="r")
+    batch = service.batches.create_batch(cohort(40, "T"), "csv", actor="r")
     with count_write_transactions(service) as writes:
-        final = service.run_batch(batch.id)
+        final = service.batches.run_batch(batch.id)
     assert (final.state, final.issued) == ("done", 40)
     chunks = len(list(chunked(list(range(40)), CHUNK_FIRST_ROWS, CHUNK_MAX_ROWS)))
     # Per chunk: one allocation per status purpose and one store; then start, finish, audit.
@@ -291,15 +295,15 @@ def test_chunks_double_up_to_the_largest() -> None:
 def test_a_number_issued_after_the_check_is_a_duplicate_and_the_rest_issue(
     service: IssuerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    taken = service.issue_degree(parse_csv_row(row("M-00003"), 2), actor="registrar")
+    taken = service.issuing.issue_degree(parse_csv_row(row("M-00003"), 2), actor="registrar")
     # The check before signing misses it, as if another process issued it just after.
     monkeypatch.setattr(
-        service.store, "credential_ids_by_diploma_number", lambda issuer_id, numbers: {}
+        service.store.credentials, "credential_ids_by_diploma_number", lambda issuer_id, numbers: {}
     )
-    batch = service.create_batch(cohort(6, "M"), "csv", actor="r")
-    final = service.run_batch(batch.id)
+    batch = service.batches.create_batch(cohort(6, "M"), "csv", actor="r")
+    final = service.batches.run_batch(batch.id)
     assert (final.state, final.issued, final.duplicates, final.errors) == ("done", 5, 1, 0)
-    rows = service.batch_rows(batch.id)
+    rows = service.batches.batch_rows(batch.id)
     assert [(r.state, r.credential_id) for r in rows if r.state != "issued"] == [
         ("duplicate", taken.credential_id)
     ]
@@ -308,9 +312,9 @@ def test_a_number_issued_after_the_check_is_a_duplicate_and_the_rest_issue(
 
 def test_reuploading_a_done_batch_reserves_no_status_index(service: IssuerService) -> None:
     source = cohort(5, "U")
-    service.run_batch(service.create_batch(source, "csv", actor="r").id)
+    service.batches.run_batch(service.batches.create_batch(source, "csv", actor="r").id)
     before = table_counts(service)["status_allocations"]
-    again = service.run_batch(service.create_batch(source, "csv", actor="r").id)
+    again = service.batches.run_batch(service.batches.create_batch(source, "csv", actor="r").id)
     assert (again.issued, again.duplicates) == (0, 5)
     assert table_counts(service)["status_allocations"] == before == 10
 
@@ -318,7 +322,7 @@ def test_reuploading_a_done_batch_reserves_no_status_index(service: IssuerServic
 def test_a_chunk_lost_after_allocation_is_redone_with_fresh_indexes(
     service: IssuerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = service.store.insert_credentials_with_rows
+    real = service.store.credentials.insert_credentials_with_rows
     calls: list[int] = []
 
     def fail_second(*args: Any, **kwargs: Any) -> Any:
@@ -327,13 +331,13 @@ def test_a_chunk_lost_after_allocation_is_redone_with_fresh_indexes(
             raise StoreUnavailableError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service.store, "insert_credentials_with_rows", fail_second)
-    batch = service.create_batch(cohort(40, "L"), "csv", actor="r")
+    monkeypatch.setattr(service.store.credentials, "insert_credentials_with_rows", fail_second)
+    batch = service.batches.create_batch(cohort(40, "L"), "csv", actor="r")
     with pytest.raises(StoreUnavailableError):
-        service.run_batch(batch.id)
-    stopped = service.batch_progress(batch.id)
+        service.batches.run_batch(batch.id)
+    stopped = service.batches.batch_progress(batch.id)
     assert (stopped.state, stopped.processed) == ("failed", CHUNK_FIRST_ROWS)
-    final = service.run_batch(batch.id)
+    final = service.batches.run_batch(batch.id)
     assert (final.state, final.issued, final.processed) == ("done", 40, 40)
     counts = table_counts(service)
     # The lost chunk's indexes stay reserved (never reused); the rows got new ones.
@@ -346,14 +350,15 @@ def test_a_chunk_lost_after_allocation_is_redone_with_fresh_indexes(
             )
         ).one()
     assert total == distinct
-    for batch_row in service.batch_rows(batch.id):
+    for batch_row in service.batches.batch_rows(batch.id):
         assert batch_row.credential_id is not None
-        document = service.credential_document(batch_row.credential_id)
+        document = service.issuing.credential_document(batch_row.credential_id)
         embedded = {
             (e["statusPurpose"], int(e["statusListIndex"])) for e in document["credentialStatus"]
         }
         stored = {
-            (e.purpose, e.index) for e in service.store.status_entries(batch_row.credential_id)
+            (e.purpose, e.index)
+            for e in service.store.status.status_entries(batch_row.credential_id)
         }
         assert embedded == stored and len(stored) == 2
 
@@ -375,18 +380,22 @@ def test_interrupted_batch_resumes_exactly_once_with_signing_workers(
             if progress.processed >= 20:
                 raise Interrupt
 
-        batch = svc.create_batch(source, "csv", actor="r")
+        batch = svc.batches.create_batch(source, "csv", actor="r")
         with pytest.raises(Interrupt):
-            svc.run_batch(batch.id, progress=stop_after_20)
+            svc.batches.run_batch(batch.id, progress=stop_after_20)
         # Rows are stored a chunk per transaction: the interrupt came while the chunk holding
         # row 20 was being reported, so that chunk is committed whole, and nothing after it.
         assert seen[-1] == 20
-        stopped = svc.batch_progress(batch.id)
+        stopped = svc.batches.batch_progress(batch.id)
         assert 20 <= stopped.processed < 80 and stopped.issued == stopped.processed
-        assert svc.store.recorded_row_numbers(batch.id) == set(range(1, stopped.processed + 1))
+        assert svc.store.batches.recorded_row_numbers(batch.id) == set(
+            range(1, stopped.processed + 1)
+        )
         assert table_counts(svc)["credentials"] == stopped.processed
-        assert svc.create_batch(source, "csv", actor="r").id == batch.id  # re-upload resumes
-        final = svc.run_batch(batch.id)
+        assert (
+            svc.batches.create_batch(source, "csv", actor="r").id == batch.id
+        )  # re-upload resumes
+        final = svc.batches.run_batch(batch.id)
         assert (final.state, final.issued, final.processed) == ("done", 80, 80)
         with svc.store.engine.connect() as conn:
             numbers = conn.execute(text("SELECT diploma_number FROM credentials")).scalars().all()
@@ -418,6 +427,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_batch_killed_with_sigkill_resumes_with_every_row_issued_once(tmp_path: Path) -> None:
     db = tmp_path / "issuer.sqlite3"
     env = {
@@ -515,17 +525,17 @@ def _issue_in_process(
     duplicates: list[str] = []
     try:
         if worker % 2:
-            batch = service.create_batch(
+            batch = service.batches.create_batch(
                 to_csv([row(n) for n in numbers]), "csv", actor=f"w{worker}"
             )
-            service.run_batch(batch.id)
-            for batch_row in service.batch_rows(batch.id):
+            service.batches.run_batch(batch.id)
+            for batch_row in service.batches.batch_rows(batch.id):
                 target = issued if batch_row.state == "issued" else duplicates
                 target.append(batch_row.diploma_number or "")
         else:
             for number in numbers:
                 try:
-                    service.issue_degree(parse_csv_row(row(number), 2), actor=f"w{worker}")
+                    service.issuing.issue_degree(parse_csv_row(row(number), 2), actor=f"w{worker}")
                     issued.append(number)
                 except DuplicateCredentialError:
                     duplicates.append(number)
@@ -563,11 +573,13 @@ def test_eight_processes_never_issue_a_number_or_index_twice(db_url: str, tmp_pa
         assert sorted(stored) == POOL
         assert alloc[0] == alloc[1] >= 2 * len(POOL)
         positions: Counter[tuple[str, str]] = Counter()
-        for credential_row in service.store.list_credentials(service.issuer().id, limit=100):
+        for credential_row in service.store.credentials.list_credentials(
+            service.context.issuer().id, limit=100
+        ):
             credential = json.loads(credential_row.credential_json)
             for entry in credential["credentialStatus"]:
                 positions[(entry["statusListCredential"], entry["statusListIndex"])] += 1
-            stored = service.store.status_entries(credential_row.id)
+            stored = service.store.status.status_entries(credential_row.id)
             assert len(stored) == 2
         assert len(positions) == 2 * len(POOL) and set(positions.values()) == {1}
     finally:

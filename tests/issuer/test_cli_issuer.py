@@ -163,8 +163,8 @@ def test_issue_csv_issues_every_sample_row_then_revoke(
     code, _, err = run(capsys, "reinstate", summary["credentials"][1]["id"], "--reason", "ok")
     assert code == 0
     with open_service(IssuerConfig.from_env()) as service:
-        assert service.get_credential(target).revoked
-        assert not service.get_credential(summary["credentials"][1]["id"]).suspended
+        assert service.issuing.get_credential(target).revoked
+        assert not service.issuing.get_credential(summary["credentials"][1]["id"]).suspended
     code, _, err = run(capsys, "reinstate", target, "--reason", "undo")
     assert code == 0  # the suspension bit was never set: no change
     code, _, err = run(capsys, "issue", "--csv", str(SAMPLE_CSV), "--quiet")

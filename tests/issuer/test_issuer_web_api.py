@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from webfixtures import SAMPLES, WebEnv, assert_problem, degree_input, issue, make_env
 
-from issuer.degree import OB_CONTEXT, VC_V2_CONTEXT
+from vc.contexts import OB_V3P0, VC_V2
 from vc.dates import utcnow
 from vc.dids import DidResolver
 from vc.proofs import verify
@@ -51,7 +51,7 @@ def test_issue_degree_returns_a_verifiable_credential_and_urls_from_the_base(env
     assert response.status_code == 201
     body = response.get_json()
     credential = body["credential"]
-    assert credential["@context"] == [VC_V2_CONTEXT, OB_CONTEXT]
+    assert credential["@context"] == [VC_V2, OB_V3P0]
     assert credential["credentialSubject"]["licenseNumber"] == "ЖБ-Б 1234567"
     assert body["credentialId"] == credential["id"]
     # Every absolute URL comes from config.public_base_url, never from the Host header.
@@ -103,9 +103,9 @@ def test_unauthenticated_calls_are_401_with_bearer_challenge(
 
 
 def test_revoked_api_token_is_401(env: WebEnv) -> None:
-    token = env.service.create_api_token("temp", "registrar")
-    record = next(t for t in env.service.list_api_tokens() if t.name == "temp")
-    env.service.revoke_api_token(record.id, actor="test")
+    token = env.service.accounts.create_api_token("temp", "registrar")
+    record = next(t for t in env.service.accounts.list_api_tokens() if t.name == "temp")
+    env.service.accounts.revoke_api_token(record.id, actor="test")
     response = env.client.get("/api/credentials", headers={"Authorization": f"Bearer {token}"})
     assert_problem(response, 401)
 
@@ -219,7 +219,7 @@ def test_csv_batch_issues_every_row_in_the_background(env: WebEnv) -> None:
     # The same file again: nothing issued twice, rows come out "duplicate".
     again = run_batch(env, source, "text/csv")
     assert again["duplicates"] == rows and again["issued"] == 0
-    assert env.service.store.count_credentials(env.service.issuer().id) == rows
+    assert env.service.store.credentials.count_credentials(env.service.context.issuer().id) == rows
 
 
 def test_batch_row_errors_name_row_field_and_reason(env: WebEnv) -> None:
@@ -297,7 +297,7 @@ def test_oversized_upload_is_413_problem_details(env: WebEnv) -> None:
 
 def unsigned_vc(**overrides: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "@context": [VC_V2_CONTEXT],
+        "@context": [VC_V2],
         "type": ["VerifiableCredential"],
         "credentialSubject": {"id": "did:example:alumnus", "name": "Test Alumnus"},
     }
@@ -316,8 +316,32 @@ def test_vcapi_issue_signs_a_conforming_credential(env: WebEnv) -> None:
     )
     assert response.status_code == 201, response.get_data(as_text=True)
     signed = response.get_json()["verifiableCredential"]
-    assert signed["issuer"] == env.service.issuer().did
+    assert signed["issuer"] == env.service.context.issuer().did
     assert signed["proof"]["type"] == "DataIntegrityProof"
+    report = verify(signed, resolver=resolver_for(env), now=utcnow())
+    assert report.verified, report.errors
+
+
+def test_vcapi_issue_honours_known_options_and_tolerates_unknown_ones(env: WebEnv) -> None:
+    created = "2026-01-02T03:04:05Z"
+    response = env.client.post(
+        "/credentials/issue",
+        json={
+            "credential": unsigned_vc(),
+            "options": {
+                "cryptosuite": "eddsa-jcs-2022",
+                "created": created,
+                "credentialId": "urn:uuid:0c7f6a1e-8d2b-4b41-9a55-3f0e5c7d9b21",
+                "proofType": "ignored: not an option this issuer knows",
+            },
+        },
+        headers=env.auth(),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    signed = response.get_json()["verifiableCredential"]
+    assert signed["id"] == "urn:uuid:0c7f6a1e-8d2b-4b41-9a55-3f0e5c7d9b21"
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert signed["proof"]["created"] == created
     report = verify(signed, resolver=resolver_for(env), now=utcnow())
     assert report.verified, report.errors
 
@@ -330,7 +354,12 @@ def test_vcapi_issue_signs_a_conforming_credential(env: WebEnv) -> None:
         ({"credential": "x"}, "credential is a string"),
         ({}, "no credential"),
         ({"credential": unsigned_vc(), "options": []}, "options is an array"),
-        ({"credential": unsigned_vc(), "options": {"proofType": "x"}}, "unknown option"),
+        # Unknown options are tolerated (VC-API); a known one with a wrong value is refused.
+        ({"credential": unsigned_vc(), "options": {"cryptosuite": "ecdsa-rdfc-2019"}}, "suite"),
+        ({"credential": unsigned_vc(), "options": {"cryptosuite": "nope"}}, "unknown suite"),
+        ({"credential": unsigned_vc(), "options": {"cryptosuite": 7}}, "suite not a string"),
+        ({"credential": unsigned_vc(), "options": {"created": "yesterday"}}, "bad created"),
+        ({"credential": unsigned_vc(), "options": {"created": "2999-01-01T00:00:00Z"}}, "future"),
         ({"credential": unsigned_vc(), "options": {"mandatoryPointers": ["/issuer"]}}, "SD"),
         ({"credential": unsigned_vc(type=["Diploma"])}, "no VerifiableCredential type"),
         ({"credential": unsigned_vc(**{"@context": ["https://example.org/ctx"]})}, "context"),
@@ -389,7 +418,7 @@ def test_vcapi_status_suspend_reinstate_revoke(env: WebEnv) -> None:
     assert status_bit(env, suspension) is False
     assert post("revocation", True, reason="diploma obtained by fraud").status_code == 200
     assert status_bit(env, revocation) is True
-    stored = env.service.get_credential(cid)
+    stored = env.service.issuing.get_credential(cid)
     assert stored.revoked and stored.status_reason == "diploma obtained by fraud"
     before = env.counts()
     problem = assert_problem(post("revocation", False), 409)

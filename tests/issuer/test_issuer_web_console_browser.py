@@ -120,7 +120,7 @@ def test_console_posts_need_the_csrf_token(env: WebEnv) -> None:
         response = env.client.post(path, data={**data, "csrf_token": "forged"})
         assert response.status_code == 403, path
     assert env.counts() == before
-    assert not env.service.get_credential(cid).revoked
+    assert not env.service.issuing.get_credential(cid).revoked
 
 
 def test_issue_form_shows_field_errors_and_stores_nothing(env: WebEnv) -> None:
@@ -240,7 +240,9 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     assert browser.find_elements(By.ID, "issued-id"), "the issued page shows"
     management_url = browser.find_element(By.ID, "management-url").get_attribute("href")
     assert management_url.startswith(server.url + "/manage/")
-    issued = env.service.store.get_by_diploma_number(env.service.issuer().id, "FORM-0001")
+    issued = env.service.store.credentials.get_by_diploma_number(
+        env.service.context.issuer().id, "FORM-0001"
+    )
     assert issued is not None and issued.subject_name == sample["full_name"]
 
     # Upload the sample cohort and watch the progress bar reach the end.
@@ -280,9 +282,9 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     assert browser.find_element(By.ID, "credential-status").text.lower() == "revoked"
     assert "Issued in error" in browser.find_element(By.ID, "status-reason").text
     browser.save_screenshot(str(SCREENSHOTS / "diplomat-console.png"))
-    stored = env.service.get_credential(issued.id)
+    stored = env.service.issuing.get_credential(issued.id)
     assert stored.revoked and stored.status_reason == "Issued in error: wrong programme"
-    audit = env.service.store.list_audit(action=None)
+    audit = env.service.store.audit.list_audit(action=None)
     assert any(e.actor == "user:registrar" and e.target == issued.id for e in audit)
 
 

@@ -69,7 +69,7 @@ def test_the_printed_id_url_returns_the_stored_credential_byte_for_byte(env: Web
     issued = issue(env)
     cid = issued["credentialId"]
     assert cid.startswith(env.base + "/credentials/")
-    stored = env.service.store.get_credential(cid).credential_json.encode("utf-8")
+    stored = env.service.store.credentials.get_credential(cid).credential_json.encode("utf-8")
     before = snapshot(env)
     for role in ("registrar", "admin"):
         response = env.client.get(urlsplit(cid).path, headers=env.auth(role))
@@ -96,7 +96,7 @@ def test_a_vcapi_issued_credential_round_trips(env: WebEnv) -> None:
     unsigned = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiableCredential"],
-        "issuer": env.service.issuer().did,
+        "issuer": env.service.context.issuer().did,
         "credentialSubject": {"id": "did:example:alumnus", "name": "Test Alumnus"},
     }
     for chosen_id in ("urn:uuid:5b3f9a4e-0a51-4bb9-a3a5-6d8e3b2a1c01", None):
@@ -139,8 +139,8 @@ def test_a_revoked_credential_is_still_returned_unchanged(env: WebEnv) -> None:
     issued = issue(env)
     cid = issued["credentialId"]
     before = env.client.get(urlsplit(cid).path, headers=env.auth()).data
-    env.service.revoke(cid, "diploma obtained by fraud", actor="test")
-    assert env.service.get_credential(cid).revoked
+    env.service.status.revoke(cid, "diploma obtained by fraud", actor="test")
+    assert env.service.issuing.get_credential(cid).revoked
     after = env.client.get(urlsplit(cid).path, headers=env.auth())
     assert after.status_code == 200
     assert after.data == before  # the status list, not the credential, says it is revoked
@@ -199,9 +199,9 @@ def test_without_a_valid_token_it_is_401_and_shows_nothing(
 
 def test_a_revoked_token_is_401(env: WebEnv) -> None:
     cid = issue(env)["credentialId"]
-    token = env.service.create_api_token("temp", "registrar")
-    record = next(t for t in env.service.list_api_tokens() if t.name == "temp")
-    env.service.revoke_api_token(record.id, actor="test")
+    token = env.service.accounts.create_api_token("temp", "registrar")
+    record = next(t for t in env.service.accounts.list_api_tokens() if t.name == "temp")
+    env.service.accounts.revoke_api_token(record.id, actor="test")
     response = env.client.get(urlsplit(cid).path, headers={"Authorization": f"Bearer {token}"})
     assert_problem(response, 401)
 

@@ -46,7 +46,7 @@ def share_token(share_url: str) -> str:
 
 
 def views(env: WebEnv, share_url: str) -> int:
-    return env.service.store.get_share_link(share_token(share_url)).view_count
+    return env.service.store.sharing.get_share_link(share_token(share_url)).view_count
 
 
 # ------------------------------------------------------------------ DID document
@@ -56,8 +56,8 @@ def test_did_document_is_served_at_well_known(env: WebEnv) -> None:
     response = env.client.get("/.well-known/did.json", headers=EVIL)
     assert response.status_code == 200
     document = json.loads(response.data)
-    did = env.service.issuer().did
-    assert document == env.service.did_document()
+    did = env.service.context.issuer().did
+    assert document == env.service.identity.did_document()
     assert document["id"] == did == "did:web:diplomas.university.example"
     assert document["assertionMethod"] == [did + "#key-1"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -67,11 +67,11 @@ def test_did_document_is_served_at_well_known(env: WebEnv) -> None:
 def test_did_document_under_a_path(tmp_path: Path) -> None:
     made = make_env(tmp_path, base_url="https://www.university.example/diplomas")
     try:
-        assert made.service.issuer().did == "did:web:www.university.example:diplomas"
+        assert made.service.context.issuer().did == "did:web:www.university.example:diplomas"
         # The app is mounted at the base URL's path, so <base>/did.json is /did.json here.
         response = made.client.get("/did.json")
         assert response.status_code == 200
-        assert json.loads(response.data)["id"] == made.service.issuer().did
+        assert json.loads(response.data)["id"] == made.service.context.issuer().did
         assert made.client.get("/.well-known/did.json").status_code == 404
     finally:
         made.service.close()
@@ -111,10 +111,44 @@ def test_status_list_caching_headers_and_conditional_get(env: WebEnv) -> None:
     assert again.headers["ETag"] == etag
     other = env.client.get(path, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200
-    env.service.set_status(issued["credentialId"], "revocation", True, "test", actor="test")
+    env.service.status.set_status(issued["credentialId"], "revocation", True, "test", actor="test")
     changed = env.client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
+
+
+def test_status_list_content_negotiation(env: WebEnv) -> None:
+    issued = issue(env)
+    entry = issued["credential"]["credentialStatus"][0]
+    path = path_of(entry["statusListCredential"])
+    tags = set()
+    for accept, media in (
+        (None, "application/vc"),
+        ("*/*", "application/vc"),
+        ("application/vc+ld+json", "application/vc+ld+json"),
+        ("application/ld+json, application/json", "application/ld+json"),
+        ("application/json", "application/json"),
+    ):
+        response = env.client.get(path, headers={"Accept": accept} if accept else {})
+        assert response.status_code == 200, accept
+        assert response.mimetype == media, accept
+        assert "Accept" in response.headers["Vary"]
+        assert json.loads(response.data)["type"] == [
+            "VerifiableCredential",
+            "BitstringStatusListCredential",
+        ]
+        tags.add(response.headers["ETag"])
+    assert len(tags) == 4, "each representation has its own strong ETag"
+    page = env.client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "Status list: " + entry["statusPurpose"] in text
+    assert "131072 (0 set)" in text
+    again = env.client.get(
+        path, headers={"Accept": "text/html", "If-None-Match": page.headers["ETag"]}
+    )
+    assert again.status_code == 304
 
 
 def test_unknown_status_lists_are_404(env: WebEnv) -> None:
@@ -200,7 +234,7 @@ def test_share_link_expiry_revocation_and_unknown(env: WebEnv) -> None:
     token = parse_qs(parts.query)["token"][0]
     link_id = next(
         link.id
-        for link in env.service.store.list_share_links(issued["credentialId"])
+        for link in env.service.store.sharing.list_share_links(issued["credentialId"])
         if link.expires_at is None
     )
     response = env.client.post(f"{parts.path}/links/{link_id}/revoke", data={"token": token})
@@ -217,7 +251,7 @@ def test_share_link_expiry_revocation_and_unknown(env: WebEnv) -> None:
 def test_share_page_shows_revocation(env: WebEnv) -> None:
     issued = issue(env)
     share_url = create_link(env, issued["managementUrl"])
-    env.service.set_status(issued["credentialId"], "revocation", True, "fraud", actor="test")
+    env.service.status.set_status(issued["credentialId"], "revocation", True, "fraud", actor="test")
     html = env.client.get(path_of(share_url), headers={"Accept": "text/html"}).get_data(
         as_text=True
     )
@@ -262,14 +296,16 @@ def test_management_refuses_wrong_tokens_and_bad_expiry(env: WebEnv) -> None:
     stolen = env.client.post(parts.path + "/links", data={"token": "guess"})
     assert stolen.status_code == 401
     other = issue(env, diploma_number="OTHER-1")
-    link_id = env.service.create_share_link(other["credentialId"], actor="test")[0].id
+    link_id = env.service.sharing.create_share_link(other["credentialId"], actor="test")[0].id
     before = env.counts()
     cross = env.client.post(f"{parts.path}/links/{link_id}/revoke", data={"token": token})
     assert cross.status_code == 404, "a holder cannot revoke another credential's link"
     unknown = env.client.get("/manage/https%3A%2F%2Fnope.example%2Fcredentials%2F1?token=" + token)
     assert unknown.status_code == 404
     assert env.counts() == before
-    assert hash_token(token) not in json.dumps([e.details for e in env.service.store.list_audit()])
+    assert hash_token(token) not in json.dumps(
+        [e.details for e in env.service.store.audit.list_audit()]
+    )
 
 
 # ------------------------------------------------------------------ page hygiene
@@ -329,3 +365,23 @@ def test_diploma_page_names_each_framework_once() -> None:
         "National Qualifications Framework of Kazakhstan level 6",
         "Untitled framework level",
     )
+
+
+# ------------------------------------------------------------------ error pages
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_mistyped_url_is_an_html_page_for_a_browser_and_a_problem_for_a_machine(
+    env: WebEnv,
+) -> None:
+    for path in ("/nothing-here", "/api/nothing-here", "/status/revocation/999"):
+        page = env.client.get(path, headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == 404 and page.mimetype == "text/html", path
+        assert "<h1>" in page.get_data(as_text=True)
+        for accept in ("application/json", "*/*", None):
+            headers = {"Accept": accept} if accept else {}
+            machine = env.client.get(path, headers=headers)
+            assert machine.status_code == 404
+            assert machine.mimetype == "application/problem+json", (path, accept)

@@ -46,7 +46,7 @@ def build(tmp_path: Path, clock: FakeClock, did_method: str = "web") -> IssuerSe
     )
     store = open_store(cfg.database_url, clock=clock)
     service = IssuerService(store, KeyStore(cfg.keys_dir), cfg, clock=clock)
-    service.init_identity(
+    service.identity.init_identity(
         "Al-Farabi Kazakh National University",
         "kaznu.kz",
         "KZ",
@@ -56,14 +56,14 @@ def build(tmp_path: Path, clock: FakeClock, did_method: str = "web") -> IssuerSe
 
 
 def verifies(service: IssuerService, document: dict[str, Any]) -> tuple[bool, str]:
-    did = service.issuer().did
+    did = service.context.issuer().did
 
     def fetch(url: str) -> bytes:
         if url != did_web_url(did):
             raise FetchError(f"nothing at {url}")
-        return json.dumps(service.did_document()).encode()
+        return json.dumps(service.identity.did_document()).encode()
 
-    result = verify(document, resolver=DidResolver(fetch), now=service.now())
+    result = verify(document, resolver=DidResolver(fetch), now=service.context.now())
     return result.verified, "; ".join(e.detail for e in result.errors)
 
 
@@ -77,45 +77,47 @@ def service(tmp_path: Path, clock: FakeClock) -> Any:
 def test_rotated_key_keeps_verifying_and_retired_key_stops(
     service: IssuerService, clock: FakeClock
 ) -> None:
-    did = service.issuer().did
+    did = service.context.issuer().did
     assert did == "did:web:diplomas.kaznu.kz"
-    old = service.issue_degree(degree("D-1"), actor="a").credential
-    old_list, _, _ = service.status_list_credential("revocation", 0)
+    old = service.issuing.issue_degree(degree("D-1"), actor="a").credential
+    old_list, _, _ = service.status.status_list_credential("revocation", 0)
     clock.advance(days=30)
 
-    new_key = service.rotate_key("admin")
+    new_key = service.identity.rotate_key("admin")
     assert new_key.key_id == f"{did}#key-2"
-    document = service.did_document()
+    document = service.identity.did_document()
     assert document["assertionMethod"] == [f"{did}#key-1", f"{did}#key-2"]
     assert [m["id"] for m in document["verificationMethod"]] == document["authentication"]
-    new = service.issue_degree(degree("D-2"), actor="a").credential
+    new = service.issuing.issue_degree(degree("D-2"), actor="a").credential
     assert new["proof"]["verificationMethod"] == f"{did}#key-2"
     assert verifies(service, old) == (True, "")
     assert verifies(service, new) == (True, "")
 
-    service.retire_key("key-1", "admin")
-    assert [m["id"] for m in service.did_document()["verificationMethod"]] == [f"{did}#key-2"]
+    service.identity.retire_key("key-1", "admin")
+    assert [m["id"] for m in service.identity.did_document()["verificationMethod"]] == [
+        f"{did}#key-2"
+    ]
     ok, why = verifies(service, old)
     assert not ok and "key-1" in why
     assert verifies(service, new) == (True, "")
     # The status list signed by the retired key is re-signed with the active one when served.
     assert verifies(service, old_list)[0] is False
-    fresh, _, _ = service.status_list_credential("revocation", 0)
+    fresh, _, _ = service.status.status_list_credential("revocation", 0)
     assert fresh["proof"]["verificationMethod"] == f"{did}#key-2"
     assert verifies(service, fresh) == (True, "")
-    statuses = {k.key_id: k.status for k in service.list_keys()}
+    statuses = {k.key_id: k.status for k in service.identity.list_keys()}
     assert statuses == {f"{did}#key-1": "retired", f"{did}#key-2": "active"}
-    actions = [e.action for e in service.store.list_audit()]
+    actions = [e.action for e in service.store.audit.list_audit()]
     assert "key.rotate" in actions and "key.retire" in actions
 
 
 def test_retired_key_fails_with_a_resolution_error(service: IssuerService) -> None:
-    old = service.issue_degree(degree("D-1"), actor="a").credential
-    service.rotate_key("admin")
-    service.retire_key(f"{service.issuer().did}#key-1", "admin")
-    did = service.issuer().did
-    resolver = DidResolver(lambda url: json.dumps(service.did_document()).encode())
-    result = verify(old, resolver=resolver, now=service.now())
+    old = service.issuing.issue_degree(degree("D-1"), actor="a").credential
+    service.identity.rotate_key("admin")
+    service.identity.retire_key(f"{service.context.issuer().did}#key-1", "admin")
+    did = service.context.issuer().did
+    resolver = DidResolver(lambda url: json.dumps(service.identity.did_document()).encode())
+    result = verify(old, resolver=resolver, now=service.context.now())
     assert not result.verified
     assert isinstance(result.errors[0], ResolutionError)
     assert did in result.errors[0].detail
@@ -123,21 +125,21 @@ def test_retired_key_fails_with_a_resolution_error(service: IssuerService) -> No
 
 def test_key_refusals_are_typed(service: IssuerService, tmp_path: Path, clock: FakeClock) -> None:
     with pytest.raises(ConflictError):
-        service.retire_key("key-1", "admin")  # the active key
+        service.identity.retire_key("key-1", "admin")  # the active key
     with pytest.raises(NotFoundError):
-        service.retire_key("key-9", "admin")
+        service.identity.retire_key("key-9", "admin")
     key_service = build(tmp_path / "k", clock, did_method="key")
     try:
         with pytest.raises(ConflictError):
-            key_service.rotate_key("admin")
+            key_service.identity.rotate_key("admin")
     finally:
         key_service.close()
 
 
 def test_rotation_can_change_key_type(service: IssuerService) -> None:
-    key = service.rotate_key("admin", key_type=KeyType.P256)
+    key = service.identity.rotate_key("admin", key_type=KeyType.P256)
     assert key.key_type == "P-256"
-    credential = service.issue_degree(degree("D-9"), actor="a").credential
+    credential = service.issuing.issue_degree(degree("D-9"), actor="a").credential
     assert credential["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
     assert verifies(service, credential) == (True, "")
 

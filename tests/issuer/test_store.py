@@ -107,8 +107,8 @@ def issue(
     """Allocate status entries for a fresh credential, then store it (the issuer service's order)."""
     new = new_credential()
     for purpose in purposes:
-        store.allocate_status_index(new.issuer_id, purpose, new.id)  # type: ignore[arg-type]
-    store.insert_credential(new)
+        store.status.allocate_status_index(new.issuer_id, purpose, new.id)  # type: ignore[arg-type]
+    store.credentials.insert_credential(new)
     return new
 
 
@@ -140,14 +140,14 @@ def test_reopening_is_idempotent_and_keeps_data(
     make_store: Callable[..., Store], db_url: str
 ) -> None:
     first = make_store()
-    made = first.create_issuer(
+    made = first.issuers.create_issuer(
         "did:web:reopen.example", "Reopen University", "reopen.example", "kz"
     )
     before = snapshot(first)
     second = make_store()
     third = make_store()
     assert current_revision(third.engine) == head_revision()
-    assert second.get_issuer_by_did("did:web:reopen.example") == made
+    assert second.issuers.get_issuer_by_did("did:web:reopen.example") == made
     assert snapshot(third) == before
 
 
@@ -158,8 +158,8 @@ def test_migrations_downgrade_to_base_and_up_again(db_url: str) -> None:
         assert set(sa.inspect(store.engine).get_table_names()) == {"alembic_version"}
         command.upgrade(migration_config(url=url), "head")
         assert set(sa.inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
-        store.append_audit("admin", "schema.rebuilt")
-        assert [e.action for e in store.list_audit()] == ["schema.rebuilt"]
+        store.audit.append_audit("admin", "schema.rebuilt")
+        assert [e.action for e in store.audit.list_audit()] == ["schema.rebuilt"]
 
 
 def test_models_and_migrations_agree(store: Store) -> None:
@@ -203,7 +203,7 @@ def test_unreachable_postgres_is_reported_as_unavailable() -> None:
 
 
 def test_audit_log_cannot_be_updated_or_deleted(store: Store) -> None:
-    entry = store.append_audit("admin", "user.create", "alice", {"role": "registrar"})
+    entry = store.audit.append_audit("admin", "user.create", "alice", {"role": "registrar"})
     statements = ["UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log"]
     if store.engine.dialect.name == "postgresql":
         statements.append("TRUNCATE audit_log")
@@ -213,27 +213,35 @@ def test_audit_log_cannot_be_updated_or_deleted(store: Store) -> None:
             store.engine.begin() as conn,
         ):
             conn.execute(sa.text(statement))
-    assert store.list_audit() == [entry]
+    assert store.audit.list_audit() == [entry]
     assert entry.details == {"role": "registrar"}
 
 
 def test_store_exposes_no_way_to_change_the_audit_log() -> None:
-    audit_api = {name for name in dir(Store) if "audit" in name and not name.startswith("_")}
+    repositories = {type(repo) for repo in vars(Store(sa.create_engine("sqlite://"))).values()}
+    audit_api = {
+        name
+        for repo in repositories
+        for name in dir(repo)
+        if "audit" in name and not name.startswith("_")
+    }
     assert audit_api == {"append_audit", "list_audit"}
 
 
 def test_audit_list_filters_and_pages(store: Store) -> None:
-    made = [store.append_audit(f"user{i % 2}", "thing.do", f"t{i}", {"i": i}) for i in range(5)]
-    newest_first = store.list_audit()
+    made = [
+        store.audit.append_audit(f"user{i % 2}", "thing.do", f"t{i}", {"i": i}) for i in range(5)
+    ]
+    newest_first = store.audit.list_audit()
     assert [e.id for e in newest_first] == [e.id for e in reversed(made)]
-    page = store.list_audit(limit=2, before_id=made[3].id)
+    page = store.audit.list_audit(limit=2, before_id=made[3].id)
     assert [e.details["i"] for e in page] == [2, 1]
-    assert [e.target for e in store.list_audit(actor="user1")] == ["t3", "t1"]
-    assert store.list_audit(target="t4") == [made[4]]
+    assert [e.target for e in store.audit.list_audit(actor="user1")] == ["t3", "t1"]
+    assert store.audit.list_audit(target="t4") == [made[4]]
     with pytest.raises(MalformedValueError):
-        store.append_audit("admin", "x", None, {"not json": object()})
+        store.audit.append_audit("admin", "x", None, {"not json": object()})
     with pytest.raises(RangeValueError):
-        store.list_audit(limit=0)
+        store.audit.list_audit(limit=0)
 
 
 # ------------------------------------------------------------------------------------ credentials
@@ -243,17 +251,17 @@ def test_duplicate_diploma_number_is_a_typed_error_and_changes_nothing(
     store: Store, new_credential: NewCredentialFactory
 ) -> None:
     first = new_credential(diploma_number="KZ-2025-0001")
-    store.insert_credential(first)
+    store.credentials.insert_credential(first)
     before = snapshot(store)
     with pytest.raises(DuplicateCredentialError) as caught:
-        store.insert_credential(new_credential(diploma_number="KZ-2025-0001"))
+        store.credentials.insert_credential(new_credential(diploma_number="KZ-2025-0001"))
     error = caught.value
     assert isinstance(error, DiplomatError)
     assert error.status == 409
     assert error.to_problem()["type"] == "https://diplomat.example/problems/duplicate-credential"
     assert (error.issuer_id, error.diploma_number) == (first.issuer_id, "KZ-2025-0001")
     assert snapshot(store) == before
-    found = store.get_by_diploma_number(first.issuer_id, "KZ-2025-0001")
+    found = store.credentials.get_by_diploma_number(first.issuer_id, "KZ-2025-0001")
     assert found is not None and found.id == first.id
 
 
@@ -263,25 +271,27 @@ def test_same_diploma_number_at_two_issuers_is_fine(
     other = make_issuer()
     a = new_credential(diploma_number="D-1")
     b = new_credential(diploma_number="D-1", issuer_id=other.id)
-    store.insert_credential(a)
-    store.insert_credential(b)
-    assert store.get_by_diploma_number(other.id, "D-1") == store.get_credential(b.id)
+    store.credentials.insert_credential(a)
+    store.credentials.insert_credential(b)
+    assert store.credentials.get_by_diploma_number(
+        other.id, "D-1"
+    ) == store.credentials.get_credential(b.id)
 
 
 def test_duplicate_credential_id_and_unknown_issuer(
     store: Store, clock: FakeClock, new_credential: NewCredentialFactory
 ) -> None:
     first = new_credential()
-    stored = store.insert_credential(first)
+    stored = store.credentials.insert_credential(first)
     assert stored.created_at == clock.now
     assert (stored.revoked, stored.suspended, stored.batch_id) == (False, False, None)
     with pytest.raises(DuplicateError):
-        store.insert_credential(new_credential(id=first.id))
+        store.credentials.insert_credential(new_credential(id=first.id))
     with pytest.raises(NotFoundError):
-        store.insert_credential(new_credential(issuer_id=999_999))
+        store.credentials.insert_credential(new_credential(issuer_id=999_999))
     with pytest.raises(NotFoundError):
-        store.get_credential("urn:uuid:missing")
-    assert store.get_by_diploma_number(first.issuer_id, "nope") is None
+        store.credentials.get_credential("urn:uuid:missing")
+    assert store.credentials.get_by_diploma_number(first.issuer_id, "nope") is None
 
 
 @pytest.mark.parametrize(
@@ -302,7 +312,7 @@ def test_bad_credential_fields_are_refused(
 ) -> None:
     before = snapshot(store)
     with pytest.raises(error):
-        store.insert_credential(new_credential(**{field: value}))
+        store.credentials.insert_credential(new_credential(**{field: value}))
     assert snapshot(store) == before
 
 
@@ -311,16 +321,20 @@ def test_list_and_search_credentials(
 ) -> None:
     names = ["Alice 100%", "Bob_Smith", "Carol"]
     for name in names:
-        store.insert_credential(new_credential(subject_name=name))
+        store.credentials.insert_credential(new_credential(subject_name=name))
         clock.advance(seconds=1)
-    listed = store.list_credentials(issuer.id)
+    listed = store.credentials.list_credentials(issuer.id)
     assert [c.subject_name for c in listed] == list(reversed(names))
-    assert [c.subject_name for c in store.list_credentials(issuer.id, search="100%")] == [names[0]]
+    assert [
+        c.subject_name for c in store.credentials.list_credentials(issuer.id, search="100%")
+    ] == [names[0]]
     # "_" and "%" are literals, not wildcards
-    assert [c.subject_name for c in store.list_credentials(issuer.id, search="b_s")] == [names[1]]
-    assert store.list_credentials(issuer.id, search="%") == [listed[2]]
-    assert store.count_credentials(issuer.id) == 3
-    assert len(store.list_credentials(issuer.id, limit=2, offset=2)) == 1
+    assert [
+        c.subject_name for c in store.credentials.list_credentials(issuer.id, search="b_s")
+    ] == [names[1]]
+    assert store.credentials.list_credentials(issuer.id, search="%") == [listed[2]]
+    assert store.credentials.count_credentials(issuer.id) == 3
+    assert len(store.credentials.list_credentials(issuer.id, limit=2, offset=2)) == 1
 
 
 # ------------------------------------------------------------------------------------ status
@@ -368,20 +382,26 @@ def test_allocation_follows_the_rng_and_skips_taken_indexes(
     make_store: Callable[..., Store], new_credential: NewCredentialFactory, issuer: Issuer
 ) -> None:
     store = make_store(status_list_length=64)
-    first = store.allocate_status_index(issuer.id, "revocation", "urn:a", ScriptedRandom([5]))
+    first = store.status.allocate_status_index(
+        issuer.id, "revocation", "urn:a", ScriptedRandom([5])
+    )
     assert first.index == 5 and first.list_number == 0
-    second = store.allocate_status_index(
+    second = store.status.allocate_status_index(
         issuer.id, "revocation", "urn:b", ScriptedRandom([5] * 15 + [9])
     )
     list_id, list_number, index = second
     assert (list_id, list_number, index) == (first.list_id, 0, 9)
     # Asking again for the same credential returns its allocation, consuming nothing.
-    again = store.allocate_status_index(issuer.id, "revocation", "urn:a", ScriptedRandom([33]))
+    again = store.status.allocate_status_index(
+        issuer.id, "revocation", "urn:a", ScriptedRandom([33])
+    )
     assert again == first
     # The other purpose has its own list.
-    other = store.allocate_status_index(issuer.id, "suspension", "urn:a", ScriptedRandom([5]))
+    other = store.status.allocate_status_index(
+        issuer.id, "suspension", "urn:a", ScriptedRandom([5])
+    )
     assert other.list_id != first.list_id and other.index == 5
-    assert store.get_status_list(first.list_id).allocated == 2
+    assert store.status.get_status_list(first.list_id).allocated == 2
 
 
 def test_new_list_opens_when_the_current_one_is_filled(
@@ -390,14 +410,14 @@ def test_new_list_opens_when_the_current_one_is_filled(
     store = make_store(status_list_length=16, fill_ratio=0.5)
     limit = capacity(16, 0.5)
     got = [
-        store.allocate_status_index(issuer.id, "revocation", f"urn:c{i}")
+        store.status.allocate_status_index(issuer.id, "revocation", f"urn:c{i}")
         for i in range(limit * 2 + 1)
     ]
     by_list = Counter(a.list_number for a in got)
     assert by_list == {0: limit, 1: limit, 2: 1}
     assert len({(a.list_id, a.index) for a in got}) == len(got)
     assert all(0 <= a.index < 16 for a in got)
-    lists = store.list_status_lists(issuer.id, "revocation")
+    lists = store.status.list_status_lists(issuer.id, "revocation")
     assert [(lst.list_number, lst.allocated, lst.length) for lst in lists] == [
         (0, limit, 16),
         (1, limit, 16),
@@ -409,18 +429,20 @@ def test_a_full_list_hands_out_every_index_once(
     make_store: Callable[..., Store], issuer: Issuer
 ) -> None:
     store = make_store(status_list_length=8, fill_ratio=1.0)
-    got = [store.allocate_status_index(issuer.id, "suspension", f"urn:f{i}") for i in range(9)]
+    got = [
+        store.status.allocate_status_index(issuer.id, "suspension", f"urn:f{i}") for i in range(9)
+    ]
     assert sorted(a.index for a in got if a.list_number == 0) == list(range(8))
     assert [a.list_number for a in got].count(1) == 1
 
 
 def test_allocation_arguments_are_checked(store: Store, issuer: Issuer) -> None:
     with pytest.raises(MalformedValueError):
-        store.allocate_status_index(issuer.id, "expiry", "urn:x")  # type: ignore[arg-type]
+        store.status.allocate_status_index(issuer.id, "expiry", "urn:x")  # type: ignore[arg-type]
     with pytest.raises(NotFoundError):
-        store.allocate_status_index(424242, "revocation", "urn:x")
+        store.status.allocate_status_index(424242, "revocation", "urn:x")
     with pytest.raises(MalformedValueError):
-        store.allocate_status_index(issuer.id, "revocation", "")
+        store.status.allocate_status_index(issuer.id, "revocation", "")
 
 
 def test_choose_free_indexes_picks_distinct_free_indexes_uniformly() -> None:
@@ -458,33 +480,39 @@ def test_bulk_allocation_follows_the_rng_in_one_transaction(
     make_store: Callable[..., Store], issuer: Issuer
 ) -> None:
     store = make_store(status_list_length=64)
-    store.allocate_status_index(issuer.id, "revocation", "urn:before", ScriptedRandom([5]))
+    store.status.allocate_status_index(issuer.id, "revocation", "urn:before", ScriptedRandom([5]))
     with transactions(store) as seen:
-        got = store.allocate_status_indexes(
+        got = store.status.allocate_status_indexes(
             issuer.id, "revocation", ["urn:a", "urn:b", "urn:c"], ScriptedRandom([5, 9, 9, 33, 1])
         )
     assert len(seen) == 1
     # 5 is taken, 9 is picked, its second draw is skipped (no index twice), then 33 and 1.
     assert [a.index for a in got] == [9, 33, 1]
     assert {a.list_number for a in got} == {0}
-    assert store.get_status_list(got[0].list_id).allocated == 4
-    assert [store.status_entries(c)[0].index for c in ("urn:a", "urn:b", "urn:c")] == [9, 33, 1]
+    assert store.status.get_status_list(got[0].list_id).allocated == 4
+    assert [store.status.status_entries(c)[0].index for c in ("urn:a", "urn:b", "urn:c")] == [
+        9,
+        33,
+        1,
+    ]
 
 
 def test_bulk_allocation_returns_existing_allocations_and_repeats(
     make_store: Callable[..., Store], issuer: Issuer
 ) -> None:
     store = make_store(status_list_length=64)
-    first = store.allocate_status_index(issuer.id, "suspension", "urn:x", ScriptedRandom([12]))
-    got = store.allocate_status_indexes(
+    first = store.status.allocate_status_index(
+        issuer.id, "suspension", "urn:x", ScriptedRandom([12])
+    )
+    got = store.status.allocate_status_indexes(
         issuer.id, "suspension", ["urn:y", "urn:x", "urn:y"], ScriptedRandom([40])
     )
     assert got[1] == first and got[0] == got[2] and got[0].index == 40
-    assert store.get_status_list(first.list_id).allocated == 2
+    assert store.status.get_status_list(first.list_id).allocated == 2
     # The other purpose is separate: urn:x gets a revocation index of its own.
-    other = store.allocate_status_indexes(issuer.id, "revocation", ["urn:x"])
+    other = store.status.allocate_status_indexes(issuer.id, "revocation", ["urn:x"])
     assert other[0].list_id != first.list_id
-    assert store.allocate_status_indexes(issuer.id, "revocation", []) == []
+    assert store.status.allocate_status_indexes(issuer.id, "revocation", []) == []
 
 
 def test_bulk_allocation_straddles_lists_and_matches_one_by_one(
@@ -492,18 +520,18 @@ def test_bulk_allocation_straddles_lists_and_matches_one_by_one(
 ) -> None:
     store = make_store(status_list_length=16, fill_ratio=0.5)
     limit = capacity(16, 0.5)
-    single = store.allocate_status_index(issuer.id, "revocation", "urn:s")
+    single = store.status.allocate_status_index(issuer.id, "revocation", "urn:s")
     ids = [f"urn:b{i}" for i in range(2 * limit + 2)]
-    got = store.allocate_status_indexes(issuer.id, "revocation", ids)
+    got = store.status.allocate_status_indexes(issuer.id, "revocation", ids)
     assert len(got) == len(ids)
     every = [single, *got]
     assert len({(a.list_id, a.index) for a in every}) == len(every)
     assert Counter(a.list_number for a in every) == {0: limit, 1: limit, 2: 3}
     assert [a.list_number for a in got] == sorted(a.list_number for a in got)  # in order
-    lists = store.list_status_lists(issuer.id, "revocation")
+    lists = store.status.list_status_lists(issuer.id, "revocation")
     assert [(lst.list_number, lst.allocated) for lst in lists] == [(0, limit), (1, limit), (2, 3)]
     for credential_id, allocation in zip(ids, got, strict=True):
-        [entry] = store.status_entries(credential_id)
+        [entry] = store.status.status_entries(credential_id)
         assert (entry.list_id, entry.index) == (allocation.list_id, allocation.index)
 
 
@@ -511,7 +539,9 @@ def test_bulk_allocation_fills_a_whole_list_exactly(
     make_store: Callable[..., Store], issuer: Issuer
 ) -> None:
     store = make_store(status_list_length=8, fill_ratio=1.0)
-    got = store.allocate_status_indexes(issuer.id, "suspension", [f"urn:f{i}" for i in range(9)])
+    got = store.status.allocate_status_indexes(
+        issuer.id, "suspension", [f"urn:f{i}" for i in range(9)]
+    )
     assert sorted(a.index for a in got[:8]) == list(range(8))
     assert {a.list_number for a in got[:8]} == {0} and got[8].list_number == 1
 
@@ -521,15 +551,15 @@ def test_bulk_allocation_arguments_are_checked_and_change_nothing(
 ) -> None:
     before = snapshot(store)
     with pytest.raises(MalformedValueError):
-        store.allocate_status_indexes(issuer.id, "expiry", ["urn:x"])  # type: ignore[arg-type]
+        store.status.allocate_status_indexes(issuer.id, "expiry", ["urn:x"])  # type: ignore[arg-type]
     with pytest.raises(MalformedValueError):
-        store.allocate_status_indexes(issuer.id, "revocation", ["urn:ok", ""])
+        store.status.allocate_status_indexes(issuer.id, "revocation", ["urn:ok", ""])
     with pytest.raises(MalformedValueError):
-        store.allocate_status_indexes(issuer.id, "revocation", "urn:x")
+        store.status.allocate_status_indexes(issuer.id, "revocation", "urn:x")
     with pytest.raises(RangeValueError):
-        store.allocate_status_indexes(issuer.id, "revocation", ["urn:ok", "u" * 600])
+        store.status.allocate_status_indexes(issuer.id, "revocation", ["urn:ok", "u" * 600])
     with pytest.raises(NotFoundError):
-        store.allocate_status_indexes(424242, "revocation", ["urn:x"])
+        store.status.allocate_status_indexes(424242, "revocation", ["urn:x"])
     assert snapshot(store) == before
 
 
@@ -539,49 +569,49 @@ def test_set_status_records_change_audit_and_version(
     store = make_store(status_list_length=128)
     a = issue(store, new_credential, ("revocation", "suspension"))
     b = issue(store, new_credential, ("revocation", "suspension"))
-    entries = {e.purpose: e for e in store.status_entries(a.id)}
+    entries = {e.purpose: e for e in store.status.status_entries(a.id)}
     assert set(entries) == {"revocation", "suspension"} and not entries["revocation"].is_set
-    lst = store.get_status_list(entries["suspension"].list_id)
+    lst = store.status.get_status_list(entries["suspension"].list_id)
     assert lst.version == 0
 
-    change = store.set_status(a.id, "suspension", True, "exam board review", "registrar1")
+    change = store.status.set_status(a.id, "suspension", True, "exam board review", "registrar1")
     assert change.changed and change.version == lst.version + 1
     assert change.index == entries["suspension"].index
-    assert store.status_bits(lst.id) == {change.index}
-    cred = store.get_credential(a.id)
+    assert store.status.status_bits(lst.id) == {change.index}
+    cred = store.credentials.get_credential(a.id)
     assert cred.suspended and not cred.revoked and cred.status_reason == "exam board review"
     assert cred.status_changed_at == clock.now
-    [audit] = store.list_audit(target=a.id)
+    [audit] = store.audit.list_audit(target=a.id)
     assert (audit.actor, audit.action) == ("registrar1", "status.suspension.set")
     assert audit.details["index"] == change.index and audit.details["version"] == change.version
 
     # Same value again: nothing changes, nothing is audited.
-    same = store.set_status(a.id, "suspension", True, "again", "registrar1")
+    same = store.status.set_status(a.id, "suspension", True, "again", "registrar1")
     assert not same.changed and same.version == change.version
-    assert len(store.list_audit(target=a.id)) == 1
+    assert len(store.audit.list_audit(target=a.id)) == 1
 
     # Suspension can be lifted; revocation cannot.
-    assert store.set_status(a.id, "suspension", False, "cleared", "admin").changed
-    assert store.status_bits(lst.id) == frozenset()
-    store.set_status(b.id, "revocation", True, "fraud", "admin")
+    assert store.status.set_status(a.id, "suspension", False, "cleared", "admin").changed
+    assert store.status.status_bits(lst.id) == frozenset()
+    store.status.set_status(b.id, "revocation", True, "fraud", "admin")
     before = snapshot(store)
     with pytest.raises(IrreversibleStatusError) as caught:
-        store.set_status(b.id, "revocation", False, "oops", "admin")
+        store.status.set_status(b.id, "revocation", False, "oops", "admin")
     assert caught.value.status == 409
     assert snapshot(store) == before
-    assert store.get_credential(b.id).revoked
+    assert store.credentials.get_credential(b.id).revoked
 
 
 def test_set_status_errors(store: Store, new_credential: NewCredentialFactory) -> None:
     only_revocation = issue(store, new_credential, ("revocation",))
     with pytest.raises(NotFoundError):
-        store.set_status(only_revocation.id, "suspension", True, None, "admin")
+        store.status.set_status(only_revocation.id, "suspension", True, None, "admin")
     with pytest.raises(NotFoundError):
-        store.set_status("urn:uuid:nobody", "revocation", True, None, "admin")
+        store.status.set_status("urn:uuid:nobody", "revocation", True, None, "admin")
     with pytest.raises(MalformedValueError):
-        store.set_status(only_revocation.id, "hold", True, None, "admin")  # type: ignore[arg-type]
+        store.status.set_status(only_revocation.id, "hold", True, None, "admin")  # type: ignore[arg-type]
     with pytest.raises(MalformedValueError):
-        store.set_status(only_revocation.id, "revocation", True, None, "")
+        store.status.set_status(only_revocation.id, "revocation", True, None, "")
 
 
 def test_bitstring_and_signed_status_list(
@@ -590,30 +620,30 @@ def test_bitstring_and_signed_status_list(
     store = make_store(status_list_length=256)
     made = [issue(store, new_credential) for _ in range(6)]
     for credential in made[::2]:
-        store.set_status(credential.id, "revocation", True, None, "admin")
-    revoked_indexes = {store.status_entries(c.id)[0].index for c in made[::2]}
-    list_id = store.status_entries(made[0].id)[0].list_id
+        store.status.set_status(credential.id, "revocation", True, None, "admin")
+    revoked_indexes = {store.status.status_entries(c.id)[0].index for c in made[::2]}
+    list_id = store.status.status_entries(made[0].id)[0].list_id
 
-    lst, bits = store.status_snapshot(list_id)
+    lst, bits = store.status.status_snapshot(list_id)
     as_int = int.from_bytes(bits, "big")
     assert len(bits) == 256 // 8
     assert {i for i in range(256) if as_int >> (255 - i) & 1} == revoked_indexes
-    assert store.status_bitstring(list_id) == bits
+    assert store.status.status_bitstring(list_id) == bits
     assert lst.needs_signing and lst.etag is None
 
-    signed = store.save_signed_status_list(list_id, '{"signed": 1}', lst.version)
+    signed = store.status.save_signed_status_list(list_id, '{"signed": 1}', lst.version)
     assert not signed.needs_signing and signed.credential_json == '{"signed": 1}'
     assert signed.etag is not None and signed.etag.startswith('"')
-    store.set_status(made[1].id, "revocation", True, None, "admin")
+    store.status.set_status(made[1].id, "revocation", True, None, "admin")
     with pytest.raises(StaleStatusListError):
-        store.save_signed_status_list(list_id, '{"signed": 2}', lst.version)
-    assert store.get_status_list(list_id).needs_signing
-    by_number = store.get_status_list_by_number(lst.issuer_id, "revocation", lst.list_number)
+        store.status.save_signed_status_list(list_id, '{"signed": 2}', lst.version)
+    assert store.status.get_status_list(list_id).needs_signing
+    by_number = store.status.get_status_list_by_number(lst.issuer_id, "revocation", lst.list_number)
     assert by_number.id == list_id
     with pytest.raises(NotFoundError):
-        store.get_status_list_by_number(lst.issuer_id, "revocation", 99)
+        store.status.get_status_list_by_number(lst.issuer_id, "revocation", 99)
     with pytest.raises(NotFoundError):
-        store.status_bits(987654)
+        store.status.status_bits(987654)
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -622,20 +652,22 @@ def test_bitstring_and_signed_status_list(
 def test_batch_lifecycle_progress_and_resume(
     store: Store, issuer: Issuer, new_credential: NewCredentialFactory
 ) -> None:
-    batch = store.create_batch(issuer.id, "registrar1", 4, "sha256:abc")
+    batch = store.batches.create_batch(issuer.id, "registrar1", 4, "sha256:abc")
     assert (batch.state, batch.processed) == ("queued", 0)
     one = new_credential(batch_id=batch.id, diploma_number="B-1")
-    store.insert_credential(one, batch_row=1)
-    store.record_batch_row(
+    store.credentials.insert_credential(one, batch_row=1)
+    store.batches.record_batch_row(
         batch.id, 2, "error", diploma_number="B-2", errors=[{"pointer": "/date", "detail": "bad"}]
     )
-    assert store.get_batch(batch.id).state == "running"
+    assert store.batches.get_batch(batch.id).state == "running"
     # The process dies here; a restart finds the batch and resumes after the recorded rows.
-    assert [b.id for b in store.unfinished_batches(issuer.id)] == [batch.id]
-    assert store.recorded_row_numbers(batch.id) == {1, 2}
-    assert store.start_batch(batch.id).state == "running"
-    store.record_batch_row(batch.id, 3, "duplicate", diploma_number="B-1", credential_id=one.id)
-    progress = store.batch_progress(batch.id)
+    assert [b.id for b in store.batches.unfinished_batches(issuer.id)] == [batch.id]
+    assert store.batches.recorded_row_numbers(batch.id) == {1, 2}
+    assert store.batches.start_batch(batch.id).state == "running"
+    store.batches.record_batch_row(
+        batch.id, 3, "duplicate", diploma_number="B-1", credential_id=one.id
+    )
+    progress = store.batches.batch_progress(batch.id)
     assert (progress.processed, progress.issued, progress.errors, progress.duplicates) == (
         3,
         1,
@@ -644,15 +676,15 @@ def test_batch_lifecycle_progress_and_resume(
     )
     assert progress.remaining == 1
     with pytest.raises(ConflictError):
-        store.finish_batch(batch.id, "done")
+        store.batches.finish_batch(batch.id, "done")
     with pytest.raises(DuplicateError):
-        store.record_batch_row(batch.id, 3, "issued")
+        store.batches.record_batch_row(batch.id, 3, "issued")
     with pytest.raises(RangeValueError):
-        store.record_batch_row(batch.id, 5, "issued")
-    store.record_batch_row(batch.id, 4, "error", errors=[{"detail": "no name"}])
-    done = store.finish_batch(batch.id, "done")
+        store.batches.record_batch_row(batch.id, 5, "issued")
+    store.batches.record_batch_row(batch.id, 4, "error", errors=[{"detail": "no name"}])
+    done = store.batches.finish_batch(batch.id, "done")
     assert done.state == "done" and done.finished_at is not None
-    rows = store.batch_rows(batch.id)
+    rows = store.batches.batch_rows(batch.id)
     assert [(r.row_number, r.state) for r in rows] == [
         (1, "issued"),
         (2, "error"),
@@ -662,43 +694,45 @@ def test_batch_lifecycle_progress_and_resume(
     assert rows[0].credential_id == one.id and rows[1].errors == (
         {"pointer": "/date", "detail": "bad"},
     )
-    assert store.get_credential(one.id).batch_id == batch.id
+    assert store.credentials.get_credential(one.id).batch_id == batch.id
     with pytest.raises(ConflictError):
-        store.record_batch_row(batch.id, 4, "issued")
+        store.batches.record_batch_row(batch.id, 4, "issued")
     with pytest.raises(ConflictError):
-        store.start_batch(batch.id)
-    assert store.unfinished_batches(issuer.id) == []
-    assert [b.id for b in store.find_batches_by_digest(issuer.id, "sha256:abc")] == [batch.id]
+        store.batches.start_batch(batch.id)
+    assert store.batches.unfinished_batches(issuer.id) == []
+    assert [b.id for b in store.batches.find_batches_by_digest(issuer.id, "sha256:abc")] == [
+        batch.id
+    ]
 
 
 def test_credential_and_batch_row_are_written_together_or_not_at_all(
     store: Store, issuer: Issuer, new_credential: NewCredentialFactory
 ) -> None:
-    batch = store.create_batch(issuer.id, "registrar1", 2, "sha256:def")
-    store.record_batch_row(batch.id, 1, "error", errors=[{"detail": "x"}])
+    batch = store.batches.create_batch(issuer.id, "registrar1", 2, "sha256:def")
+    store.batches.record_batch_row(batch.id, 1, "error", errors=[{"detail": "x"}])
     before = snapshot(store)
     with pytest.raises(DuplicateError):
-        store.insert_credential(new_credential(batch_id=batch.id), batch_row=1)
+        store.credentials.insert_credential(new_credential(batch_id=batch.id), batch_row=1)
     assert snapshot(store) == before
     with pytest.raises(MalformedValueError):
-        store.insert_credential(new_credential(), batch_row=2)
-    failed = store.finish_batch(batch.id, "failed")
+        store.credentials.insert_credential(new_credential(), batch_row=2)
+    failed = store.batches.finish_batch(batch.id, "failed")
     assert failed.state == "failed"
-    assert store.start_batch(batch.id).state == "running"  # a failed batch may be retried
+    assert store.batches.start_batch(batch.id).state == "running"  # a failed batch may be retried
 
 
 def test_a_chunk_is_stored_in_one_transaction_with_per_row_duplicates(
     store: Store, issuer: Issuer, clock: FakeClock, new_credential: NewCredentialFactory
 ) -> None:
     earlier = new_credential(diploma_number="C-OLD")
-    store.insert_credential(earlier)
-    batch = store.create_batch(issuer.id, "registrar1", 7, "sha256:chunk")
+    store.credentials.insert_credential(earlier)
+    batch = store.batches.create_batch(issuer.id, "registrar1", 7, "sha256:chunk")
     fresh = [new_credential(batch_id=batch.id, diploma_number=f"C-{i}") for i in range(3)]
     again_old = new_credential(batch_id=batch.id, diploma_number="C-OLD")
     again_in_chunk = new_credential(batch_id=batch.id, diploma_number="C-1")
     problem = {"row": 3, "field": "gpa", "reason": "is not a number"}
     with transactions(store) as seen:
-        recorded = store.insert_credentials_with_rows(
+        recorded = store.credentials.insert_credentials_with_rows(
             batch.id,
             [(fresh[0], 1), (again_old, 2), (fresh[1], 4), (again_in_chunk, 5), (fresh[2], 7)],
             [
@@ -716,9 +750,9 @@ def test_a_chunk_is_stored_in_one_transaction_with_per_row_duplicates(
         6: ("duplicate", earlier.id),
         7: ("issued", fresh[2].id),
     }
-    assert store.batch_rows(batch.id) == [recorded[n] for n in range(1, 8)]
+    assert store.batches.batch_rows(batch.id) == [recorded[n] for n in range(1, 8)]
     assert recorded[3].errors == (problem,) and recorded[1].errors == ()
-    progress = store.batch_progress(batch.id)
+    progress = store.batches.batch_progress(batch.id)
     assert (progress.state, progress.processed, progress.issued, progress.duplicates) == (
         "running",
         7,
@@ -726,30 +760,30 @@ def test_a_chunk_is_stored_in_one_transaction_with_per_row_duplicates(
         3,
     )
     for new in fresh:
-        stored = store.get_credential(new.id)
+        stored = store.credentials.get_credential(new.id)
         assert (stored.batch_id, stored.created_at, stored.revoked) == (batch.id, clock.now, False)
         assert stored.credential_json == new.credential_json
     for lost in (again_old, again_in_chunk):
         with pytest.raises(NotFoundError):
-            store.get_credential(lost.id)
-    assert store.finish_batch(batch.id, "done").state == "done"
+            store.credentials.get_credential(lost.id)
+    assert store.batches.finish_batch(batch.id, "done").state == "done"
 
 
 def test_a_chunk_skips_rows_already_recorded(
     store: Store, issuer: Issuer, new_credential: NewCredentialFactory
 ) -> None:
-    batch = store.create_batch(issuer.id, "registrar1", 3, "sha256:skip")
+    batch = store.batches.create_batch(issuer.id, "registrar1", 3, "sha256:skip")
     first = new_credential(batch_id=batch.id, diploma_number="S-1")
-    store.insert_credential(first, batch_row=1)  # a concurrent runner got there first
+    store.credentials.insert_credential(first, batch_row=1)  # a concurrent runner got there first
     late = new_credential(batch_id=batch.id, diploma_number="S-1b")
     other = new_credential(batch_id=batch.id, diploma_number="S-2")
-    recorded = store.insert_credentials_with_rows(
+    recorded = store.credentials.insert_credentials_with_rows(
         batch.id, [(late, 1), (other, 2)], [RowRecord(3, "error", errors=({"detail": "x"},))]
     )
     assert sorted(recorded) == [2, 3]
-    assert store.get_by_diploma_number(issuer.id, "S-1b") is None
-    assert store.batch_progress(batch.id).processed == 3
-    assert store.batch_rows(batch.id)[0].credential_id == first.id
+    assert store.credentials.get_by_diploma_number(issuer.id, "S-1b") is None
+    assert store.batches.batch_progress(batch.id).processed == 3
+    assert store.batches.batch_rows(batch.id)[0].credential_id == first.id
 
 
 def test_a_number_committed_concurrently_mid_chunk_becomes_a_duplicate(
@@ -758,7 +792,7 @@ def test_a_number_committed_concurrently_mid_chunk_becomes_a_duplicate(
     """A rival transaction holds diploma number R-1 uncommitted while a chunk is stored: the chunk
     waits for it (SQLite: at BEGIN IMMEDIATE; PostgreSQL: on the unique index, then re-checks
     after the clash) and records that row "duplicate" without losing the others."""
-    batch = store.create_batch(issuer.id, "registrar1", 2, "sha256:race")
+    batch = store.batches.create_batch(issuer.id, "registrar1", 2, "sha256:race")
     mine = [new_credential(batch_id=batch.id, diploma_number=n) for n in ("R-1", "R-2")]
     results: list[dict[int, object]] = []
     failures: list[BaseException] = []
@@ -766,7 +800,11 @@ def test_a_number_committed_concurrently_mid_chunk_becomes_a_duplicate(
     def store_chunk() -> None:
         try:
             results.append(
-                dict(store.insert_credentials_with_rows(batch.id, [(mine[0], 1), (mine[1], 2)]))
+                dict(
+                    store.credentials.insert_credentials_with_rows(
+                        batch.id, [(mine[0], 1), (mine[1], 2)]
+                    )
+                )
             )
         except BaseException as exc:  # reported below: a thread cannot fail the test itself
             failures.append(exc)
@@ -794,14 +832,14 @@ def test_a_number_committed_concurrently_mid_chunk_becomes_a_duplicate(
         rival.commit()
     thread.join(timeout=60)
     assert failures == [] and len(results) == 1
-    rows = store.batch_rows(batch.id)
+    rows = store.batches.batch_rows(batch.id)
     assert [(r.state, r.credential_id) for r in rows] == [
         ("duplicate", "urn:uuid:rival"),
         ("issued", mine[1].id),
     ]
-    assert store.get_by_diploma_number(issuer.id, "R-2") is not None
+    assert store.credentials.get_by_diploma_number(issuer.id, "R-2") is not None
     with pytest.raises(NotFoundError):
-        store.get_credential(mine[0].id)
+        store.credentials.get_credential(mine[0].id)
 
 
 def test_credential_ids_by_diploma_number(
@@ -809,18 +847,18 @@ def test_credential_ids_by_diploma_number(
 ) -> None:
     a = new_credential(diploma_number="N-1")
     b = new_credential(diploma_number="N-2")
-    store.insert_credential(a)
-    store.insert_credential(b)
+    store.credentials.insert_credential(a)
+    store.credentials.insert_credential(b)
     other = make_issuer()
-    store.insert_credential(new_credential(issuer_id=other.id, diploma_number="N-3"))
+    store.credentials.insert_credential(new_credential(issuer_id=other.id, diploma_number="N-3"))
     numbers = ["N-1", "N-2", "N-3", "N-4"] + [f"X-{i}" for i in range(1200)]
-    assert store.credential_ids_by_diploma_number(a.issuer_id, numbers) == {
+    assert store.credentials.credential_ids_by_diploma_number(a.issuer_id, numbers) == {
         "N-1": a.id,
         "N-2": b.id,
     }
-    assert store.credential_ids_by_diploma_number(a.issuer_id, []) == {}
+    assert store.credentials.credential_ids_by_diploma_number(a.issuer_id, []) == {}
     with pytest.raises(MalformedValueError):
-        store.credential_ids_by_diploma_number(a.issuer_id, "N-1")
+        store.credentials.credential_ids_by_diploma_number(a.issuer_id, "N-1")
 
 
 def test_a_rejected_chunk_leaves_the_database_unchanged(
@@ -829,9 +867,9 @@ def test_a_rejected_chunk_leaves_the_database_unchanged(
     make_issuer: Callable[..., Issuer],
     new_credential: NewCredentialFactory,
 ) -> None:
-    batch = store.create_batch(issuer.id, "registrar1", 3, "sha256:bad")
+    batch = store.batches.create_batch(issuer.id, "registrar1", 3, "sha256:bad")
     stored = new_credential()
-    store.insert_credential(stored)
+    store.credentials.insert_credential(stored)
 
     def ok(n: int) -> tuple[NewCredential, int]:
         return new_credential(batch_id=batch.id), n
@@ -863,14 +901,14 @@ def test_a_rejected_chunk_leaves_the_database_unchanged(
     before = snapshot(store)
     for error, credentials, rows in cases:
         with pytest.raises(error):
-            store.insert_credentials_with_rows(batch.id, credentials, rows)
+            store.credentials.insert_credentials_with_rows(batch.id, credentials, rows)
         assert snapshot(store) == before, error
     with pytest.raises(NotFoundError):
-        store.insert_credentials_with_rows(987654, [], [RowRecord(1, "error")])
-    store.finish_batch(batch.id, "failed")
+        store.credentials.insert_credentials_with_rows(987654, [], [RowRecord(1, "error")])
+    store.batches.finish_batch(batch.id, "failed")
     before = snapshot(store)
     with pytest.raises(ConflictError):
-        store.insert_credentials_with_rows(batch.id, [ok(1)], [])
+        store.credentials.insert_credentials_with_rows(batch.id, [ok(1)], [])
     assert snapshot(store) == before
 
 
@@ -882,38 +920,38 @@ def test_share_link_views_expiry_and_revocation(
 ) -> None:
     credential = issue(store, new_credential)
     token = new_token()
-    link = store.create_share_link(
+    link = store.sharing.create_share_link(
         credential.id, token, expires_at=clock.now.replace(hour=clock.now.hour + 1)
     )
     assert link.view_count == 0 and link.state(clock.now) == "active"
     clock.advance(minutes=1)
-    assert store.open_share_link(token).view_count == 1
+    assert store.sharing.open_share_link(token).view_count == 1
     clock.advance(minutes=1)
-    seen = store.open_share_link(token)
+    seen = store.sharing.open_share_link(token)
     assert seen.view_count == 2 and seen.last_viewed_at == clock.now
 
     clock.advance(hours=2)
     with pytest.raises(ShareLinkExpiredError) as caught:
-        store.open_share_link(token)
+        store.sharing.open_share_link(token)
     assert caught.value.status == 410
-    assert store.get_share_link(token).view_count == 2
-    assert store.get_share_link(token).state(clock.now) == "expired"
+    assert store.sharing.get_share_link(token).view_count == 2
+    assert store.sharing.get_share_link(token).state(clock.now) == "expired"
 
     second = new_token()
-    other = store.create_share_link(credential.id, second, expires_at=None)
-    store.open_share_link(second)
-    revoked = store.revoke_share_link(other.id)
+    other = store.sharing.create_share_link(credential.id, second, expires_at=None)
+    store.sharing.open_share_link(second)
+    revoked = store.sharing.revoke_share_link(other.id)
     assert revoked.revoked_at == clock.now
     with pytest.raises(ShareLinkRevokedError):
-        store.open_share_link(second)
+        store.sharing.open_share_link(second)
     with pytest.raises(ShareLinkGoneError):
-        store.open_share_link(second)
-    assert store.get_share_link(second).view_count == 1
-    assert [x.id for x in store.list_share_links(credential.id)] == [link.id, other.id]
+        store.sharing.open_share_link(second)
+    assert store.sharing.get_share_link(second).view_count == 1
+    assert [x.id for x in store.sharing.list_share_links(credential.id)] == [link.id, other.id]
     with pytest.raises(NotFoundError):
-        store.open_share_link(new_token())
+        store.sharing.open_share_link(new_token())
     with pytest.raises(NotFoundError):
-        store.open_share_link("short")
+        store.sharing.open_share_link("short")
 
 
 def test_share_tokens_are_stored_only_as_sha256(
@@ -921,15 +959,15 @@ def test_share_tokens_are_stored_only_as_sha256(
 ) -> None:
     credential = issue(store, new_credential)
     token = new_token()
-    store.create_share_link(credential.id, token, expires_at=None)
+    store.sharing.create_share_link(credential.id, token, expires_at=None)
     with store.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT token_hash FROM share_links")).scalar_one()
     assert stored == hashlib.sha256(token.encode()).hexdigest() == hash_token(token)
     assert token not in json.dumps(snapshot(store))
     with pytest.raises(DuplicateError):
-        store.create_share_link(credential.id, token, expires_at=None)
+        store.sharing.create_share_link(credential.id, token, expires_at=None)
     with pytest.raises(MalformedValueError):
-        store.create_share_link(credential.id, "guessable", expires_at=None)
+        store.sharing.create_share_link(credential.id, "guessable", expires_at=None)
 
 
 def test_share_link_refuses_past_expiry_and_unknown_credential(
@@ -937,30 +975,30 @@ def test_share_link_refuses_past_expiry_and_unknown_credential(
 ) -> None:
     credential = issue(store, new_credential)
     with pytest.raises(RangeValueError):
-        store.create_share_link(credential.id, new_token(), expires_at=clock.now)
+        store.sharing.create_share_link(credential.id, new_token(), expires_at=clock.now)
     with pytest.raises(MalformedValueError):
-        store.create_share_link(
+        store.sharing.create_share_link(
             credential.id, new_token(), expires_at=clock.now.replace(tzinfo=None)
         )
     with pytest.raises(NotFoundError):
-        store.create_share_link("urn:uuid:ghost", new_token(), expires_at=None)
+        store.sharing.create_share_link("urn:uuid:ghost", new_token(), expires_at=None)
 
 
 def test_holder_secret(store: Store, new_credential: NewCredentialFactory) -> None:
     credential = issue(store, new_credential)
     secret = new_token()
-    store.set_holder_secret(credential.id, secret)
-    store.check_holder_secret(credential.id, secret)
+    store.sharing.set_holder_secret(credential.id, secret)
+    store.sharing.check_holder_secret(credential.id, secret)
     for wrong in (new_token(), "", "x" * 40):
         with pytest.raises(InvalidTokenError):
-            store.check_holder_secret(credential.id, wrong)
+            store.sharing.check_holder_secret(credential.id, wrong)
     replacement = new_token()
-    store.set_holder_secret(credential.id, replacement)
-    store.check_holder_secret(credential.id, replacement)
+    store.sharing.set_holder_secret(credential.id, replacement)
+    store.sharing.check_holder_secret(credential.id, replacement)
     with pytest.raises(InvalidTokenError):
-        store.check_holder_secret(credential.id, secret)
+        store.sharing.check_holder_secret(credential.id, secret)
     with pytest.raises(NotFoundError):
-        store.set_holder_secret("urn:uuid:ghost", new_token())
+        store.sharing.set_holder_secret("urn:uuid:ghost", new_token())
 
 
 # ------------------------------------------------------------------------------------ users, tokens
@@ -968,44 +1006,46 @@ def test_holder_secret(store: Store, new_credential: NewCredentialFactory) -> No
 
 def test_users(store: Store) -> None:
     hasher = PasswordHasher()
-    user = store.create_user("registrar1", hasher.hash("correct horse"), "registrar")
-    assert store.get_user("registrar1") == user == store.get_user_by_id(user.id)
+    user = store.accounts.create_user("registrar1", hasher.hash("correct horse"), "registrar")
+    assert store.accounts.get_user("registrar1") == user == store.accounts.get_user_by_id(user.id)
     assert hasher.verify(user.password_hash, "correct horse")
     with pytest.raises(DuplicateError):
-        store.create_user("registrar1", hasher.hash("x"), "admin")
+        store.accounts.create_user("registrar1", hasher.hash("x"), "admin")
     with pytest.raises(MalformedValueError):
-        store.create_user("bob", "hunter2", "admin")  # a plain password never reaches the DB
+        store.accounts.create_user(
+            "bob", "hunter2", "admin"
+        )  # a plain password never reaches the DB
     with pytest.raises(MalformedValueError):
-        store.create_user("carol", hasher.hash("x"), "root")  # type: ignore[arg-type]
-    changed = store.set_password_hash("registrar1", hasher.hash("new one"))
+        store.accounts.create_user("carol", hasher.hash("x"), "root")  # type: ignore[arg-type]
+    changed = store.accounts.set_password_hash("registrar1", hasher.hash("new one"))
     assert hasher.verify(changed.password_hash, "new one")
-    assert [u.username for u in store.list_users()] == ["registrar1"]
+    assert [u.username for u in store.accounts.list_users()] == ["registrar1"]
     with pytest.raises(NotFoundError):
-        store.get_user("nobody")
+        store.accounts.get_user("nobody")
 
 
 def test_api_tokens(store: Store, clock: FakeClock) -> None:
     token = new_token()
-    made = store.create_api_token("ci uploader", token, "registrar")
+    made = store.accounts.create_api_token("ci uploader", token, "registrar")
     assert made.last_used_at is None
     clock.advance(minutes=5)
-    used = store.authenticate_api_token(token)
+    used = store.accounts.authenticate_api_token(token)
     assert used.id == made.id and used.last_used_at == clock.now and used.role == "registrar"
     with store.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT token_hash FROM api_tokens")).scalar_one()
     assert stored == hash_token(token) != token
     for bad in (new_token(), "", "tiny"):
         with pytest.raises(InvalidTokenError) as caught:
-            store.authenticate_api_token(bad)
+            store.accounts.authenticate_api_token(bad)
         assert caught.value.status == 401
-    store.revoke_api_token(made.id)
+    store.accounts.revoke_api_token(made.id)
     with pytest.raises(InvalidTokenError):
-        store.authenticate_api_token(token)
-    assert store.list_api_tokens()[0].revoked_at == clock.now
+        store.accounts.authenticate_api_token(token)
+    assert store.accounts.list_api_tokens()[0].revoked_at == clock.now
     with pytest.raises(MalformedValueError):
-        store.create_api_token("weak", "password123", "admin")
+        store.accounts.create_api_token("weak", "password123", "admin")
     with pytest.raises(NotFoundError):
-        store.revoke_api_token(31337)
+        store.accounts.revoke_api_token(31337)
 
 
 # ------------------------------------------------------------------------------------ issuers, keys
@@ -1014,37 +1054,41 @@ def test_api_tokens(store: Store, clock: FakeClock) -> None:
 def test_issuers(store: Store, make_issuer: Callable[..., Issuer]) -> None:
     made = make_issuer(country="kz")
     assert made.country == "KZ"
-    assert store.get_issuer(made.id) == made == store.get_issuer_by_did(made.did)
+    assert store.issuers.get_issuer(made.id) == made == store.issuers.get_issuer_by_did(made.did)
     with pytest.raises(DuplicateError):
         make_issuer(did=made.did)
     with pytest.raises(MalformedValueError):
         make_issuer(country="Kazakhstan")
     with pytest.raises(NotFoundError):
-        store.get_issuer(99999)
-    assert made in store.list_issuers()
+        store.issuers.get_issuer(99999)
+    assert made in store.issuers.list_issuers()
 
 
 def test_signing_keys_rotation_is_atomic(store: Store, issuer: Issuer, clock: FakeClock) -> None:
     vm = issuer.did + "#key-1"
-    first = store.add_signing_key(issuer.id, vm, "Ed25519", "z6MkfirstKey", "keys/uni-1.pem")
-    assert store.active_signing_key(issuer.id) == first
+    first = store.issuers.add_signing_key(
+        issuer.id, vm, "Ed25519", "z6MkfirstKey", "keys/uni-1.pem"
+    )
+    assert store.issuers.active_signing_key(issuer.id) == first
     with pytest.raises(ConflictError):
-        store.add_signing_key(issuer.id, issuer.did + "#key-x", "Ed25519", "z6Mkx", "keys/x.pem")
+        store.issuers.add_signing_key(
+            issuer.id, issuer.did + "#key-x", "Ed25519", "z6Mkx", "keys/x.pem"
+        )
     before = snapshot(store)
     with pytest.raises(DuplicateError):  # key id taken: the rotation is rolled back whole
-        store.rotate_signing_key(issuer.id, vm, "Ed25519", "z6Mkdup", "keys/dup.pem")
+        store.issuers.rotate_signing_key(issuer.id, vm, "Ed25519", "z6Mkdup", "keys/dup.pem")
     assert snapshot(store) == before
-    second = store.rotate_signing_key(
+    second = store.issuers.rotate_signing_key(
         issuer.id, issuer.did + "#key-2", "Ed25519", "z6Mksecond", "keys/uni-2.pem"
     )
-    assert store.active_signing_key(issuer.id) == second
-    assert store.get_signing_key(vm).status == "rotated"
+    assert store.issuers.active_signing_key(issuer.id) == second
+    assert store.issuers.get_signing_key(vm).status == "rotated"
     clock.advance(days=1)
-    retired = store.retire_signing_key(vm)
+    retired = store.issuers.retire_signing_key(vm)
     assert retired.status == "retired" and retired.retired_at == clock.now
-    assert [k.status for k in store.list_signing_keys(issuer.id)] == ["retired", "active"]
+    assert [k.status for k in store.issuers.list_signing_keys(issuer.id)] == ["retired", "active"]
     with pytest.raises(NotFoundError):
-        store.get_signing_key("did:web:nowhere#k")
+        store.issuers.get_signing_key("did:web:nowhere#k")
 
 
 @pytest.mark.parametrize(
@@ -1059,20 +1103,20 @@ def test_signing_keys_rotation_is_atomic(store: Store, issuer: Issuer, clock: Fa
 def test_raw_private_keys_are_refused(store: Store, issuer: Issuer, private: str) -> None:
     before = snapshot(store)
     with pytest.raises(MalformedValueError):
-        store.add_signing_key(issuer.id, issuer.did + "#k", "Ed25519", "z6Mkpub", private)
+        store.issuers.add_signing_key(issuer.id, issuer.did + "#k", "Ed25519", "z6Mkpub", private)
     assert snapshot(store) == before
 
 
 def test_encrypted_key_reference_is_accepted(store: Store, issuer: Issuer) -> None:
     pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIGb...\n-----END ENCRYPTED PRIVATE KEY-----"
-    key = store.add_signing_key(issuer.id, issuer.did + "#k", "Ed25519", "z6Mkpub", pem)
+    key = store.issuers.add_signing_key(issuer.id, issuer.did + "#k", "Ed25519", "z6Mkpub", pem)
     assert key.private_key_ref == pem
 
 
 def test_clock_must_be_aware(make_store: Callable[..., Store]) -> None:
     store = make_store(clock=lambda: datetime(2025, 1, 1))  # deliberately naive
     with pytest.raises(MalformedValueError):
-        store.create_issuer("did:web:naive.example", "Naive", "naive.example", "KZ")
+        store.issuers.create_issuer("did:web:naive.example", "Naive", "naive.example", "KZ")
 
 
 def test_store_settings_are_checked(make_store: Callable[..., Store]) -> None:

@@ -39,11 +39,13 @@ def _allocate_and_issue(
             barrier.wait(timeout=120)
             for i, number in enumerate(numbers):
                 credential_id = f"urn:uuid:w{worker}-{i}"
-                allocation = store.allocate_status_index(issuer_id, "revocation", credential_id)
+                allocation = store.status.allocate_status_index(
+                    issuer_id, "revocation", credential_id
+                )
                 allocations.append((credential_id, *allocation))
                 diploma = f"D-{number:05d}"
                 try:
-                    store.insert_credential(
+                    store.credentials.insert_credential(
                         NewCredential(
                             id=credential_id,
                             issuer_id=issuer_id,
@@ -77,7 +79,9 @@ def _allocate_and_issue_in_chunks(
         try:
             numbers = [worker * NUMBER_STEP + i for i in range(PER_PROCESS)]
             random.Random(worker).shuffle(numbers)
-            batch = store.create_batch(issuer_id, f"w{worker}", PER_PROCESS, f"sha256:w{worker}")
+            batch = store.batches.create_batch(
+                issuer_id, f"w{worker}", PER_PROCESS, f"sha256:w{worker}"
+            )
             allocations: list[tuple[str, int, int, int]] = []
             issued: list[tuple[str, str]] = []
             duplicates: list[tuple[str, str, str | None]] = []
@@ -85,7 +89,7 @@ def _allocate_and_issue_in_chunks(
             for start in range(0, PER_PROCESS, CHUNK):
                 part = numbers[start : start + CHUNK]
                 ids = [f"urn:uuid:w{worker}-{start + k}" for k in range(len(part))]
-                made = store.allocate_status_indexes(issuer_id, "revocation", ids)
+                made = store.status.allocate_status_indexes(issuer_id, "revocation", ids)
                 allocations.extend((cid, *a) for cid, a in zip(ids, made, strict=True))
                 chunk = [
                     (
@@ -102,14 +106,14 @@ def _allocate_and_issue_in_chunks(
                     )
                     for k, (cid, number) in enumerate(zip(ids, part, strict=True))
                 ]
-                recorded = store.insert_credentials_with_rows(batch.id, chunk)
+                recorded = store.credentials.insert_credentials_with_rows(batch.id, chunk)
                 for new, row_number in chunk:
                     got = recorded[row_number]
                     if got.state == "issued":
                         issued.append((new.id, new.diploma_number))
                     else:
                         duplicates.append((new.id, new.diploma_number, got.credential_id))
-            store.finish_batch(batch.id, "done")
+            store.batches.finish_batch(batch.id, "done")
             results.put(("ok", worker, allocations, issued, duplicates))
         finally:
             store.close()
@@ -122,7 +126,7 @@ def _open_and_register(url: str, worker: int, barrier: Barrier, results: Any) ->
     try:
         barrier.wait(timeout=120)
         with open_store(url) as store:
-            made = store.create_issuer(
+            made = store.issuers.create_issuer(
                 f"did:web:u{worker}.example", f"University {worker}", f"u{worker}.example", "KZ"
             )
             results.put(("ok", worker, made.id))
@@ -158,7 +162,7 @@ def _assert_each_index_and_number_once(
     assert stored_slots == {(list_id, index, cid) for cid, list_id, _, index in allocations}
 
     # Lists fill to capacity in order, and their counters agree with their rows.
-    lists = store.list_status_lists(issuer.id, "revocation")
+    lists = store.status.list_status_lists(issuer.id, "revocation")
     per_list = Counter(list_id for list_id, _ in slots)
     limit = capacity(LIST_LENGTH, FILL_RATIO)
     assert [lst.list_number for lst in lists] == list(range(len(lists)))
@@ -182,6 +186,7 @@ def _assert_each_index_and_number_once(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_eight_processes_never_share_an_index_or_a_diploma_number(
     make_store: Callable[..., Store], make_issuer: Callable[..., Issuer], db_url: str
 ) -> None:
@@ -196,6 +201,7 @@ def test_eight_processes_never_share_an_index_or_a_diploma_number(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_eight_processes_storing_chunks_never_share_an_index_or_a_diploma_number(
     make_store: Callable[..., Store], make_issuer: Callable[..., Issuer], db_url: str
 ) -> None:
@@ -209,11 +215,12 @@ def test_eight_processes_storing_chunks_never_share_an_index_or_a_diploma_number
     # Each duplicate names the credential that holds its number.
     holder_of = {number: cid for cid, number in issued}
     assert all(holder == holder_of[number] for _, number, holder in duplicates)
-    for batch in store.find_batches_by_digest(issuer.id, "sha256:w0"):
+    for batch in store.batches.find_batches_by_digest(issuer.id, "sha256:w0"):
         assert (batch.state, batch.processed) == ("done", PER_PROCESS)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several processes sharing two cores with the rest of CI
 def test_eight_processes_open_a_fresh_database_at_once(
     make_store: Callable[..., Store], db_url: str
 ) -> None:
@@ -222,7 +229,7 @@ def test_eight_processes_open_a_fresh_database_at_once(
     )
     assert sorted(report[1] for report in reports) == list(range(PROCESSES))
     store = make_store()
-    assert sorted(i.did for i in store.list_issuers()) == sorted(
+    assert sorted(i.did for i in store.issuers.list_issuers()) == sorted(
         f"did:web:u{w}.example" for w in range(PROCESSES)
     )
     with store.engine.connect() as conn:
@@ -234,16 +241,16 @@ def test_share_link_views_count_every_concurrent_open(
     store: Store, new_credential: Callable[..., NewCredential]
 ) -> None:
     credential = new_credential()
-    store.insert_credential(credential)
+    store.credentials.insert_credential(credential)
     token = new_token()
-    store.create_share_link(credential.id, token, expires_at=None)
+    store.sharing.create_share_link(credential.id, token, expires_at=None)
     threads, opens = 4, 25
     failures: list[BaseException] = []
 
     def view() -> None:
         try:
             for _ in range(opens):
-                store.open_share_link(token)
+                store.sharing.open_share_link(token)
         except BaseException as exc:  # reported below: a thread cannot fail the test itself
             failures.append(exc)
 
@@ -253,4 +260,4 @@ def test_share_link_views_count_every_concurrent_open(
     for worker in workers:
         worker.join(timeout=120)
     assert failures == []
-    assert store.get_share_link(token).view_count == threads * opens
+    assert store.sharing.get_share_link(token).view_count == threads * opens

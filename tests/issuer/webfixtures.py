@@ -105,6 +105,7 @@ def make_env(
     dev_mode: bool = False,
     max_upload_bytes: int = 256 * 1024,
     did_method: str = "web",
+    extra_contexts_dir: Path | None = None,
 ) -> WebEnv:
     """A fresh issuer over a SQLite file in ``tmp_path`` with an identity, a registrar and an
     admin user, and one API token per role."""
@@ -119,17 +120,18 @@ def make_env(
         dev_mode=dev_mode,
         nqf_name="National Qualifications Framework of the Republic of Kazakhstan",
         nqf_url="https://enic-kazakhstan.edu.kz/en/national-qualifications-framework",
+        extra_contexts_dir=extra_contexts_dir,
     )
     clock = Clock()
     service = open_service(config, clock=clock)
-    service.init_identity(INSTITUTION, "https://www.kaznu.kz", "KZ", did_method=did_method)  # type: ignore[arg-type]
-    service.create_user("registrar", PASSWORD, "registrar")
-    service.create_user("admin", PASSWORD, "admin")
+    service.identity.init_identity(INSTITUTION, "https://www.kaznu.kz", "KZ", did_method=did_method)  # type: ignore[arg-type]
+    service.accounts.create_user("registrar", PASSWORD, "registrar")
+    service.accounts.create_user("admin", PASSWORD, "admin")
     app = create_app(config, service=service)
     app.testing = True
     env = WebEnv(config, service, app, app.test_client(), clock)
-    env.tokens["registrar"] = service.create_api_token("registrar-ci", "registrar")
-    env.tokens["admin"] = service.create_api_token("admin-ci", "admin")
+    env.tokens["registrar"] = service.accounts.create_api_token("registrar-ci", "registrar")
+    env.tokens["admin"] = service.accounts.create_api_token("admin-ci", "admin")
     return env
 
 

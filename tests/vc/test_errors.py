@@ -27,7 +27,8 @@ DOCUMENTED = {
     "ParsingError", "ContextNotAllowedError", "MalformedValueError", "UnsupportedSuiteError",
     "SafeModeError", "RangeValueError", "CryptographicSecurityError", "ProofVerificationError",
     "ProofGenerationError", "WeakKeyError", "ResolutionError", "FetchError", "UnsafeUrlError",
-    "WorkLimitError", "StatusListError",
+    "WorkLimitError", "StatusListError", "SignatureMismatchError", "RevokedKeyError",
+    "PrivateKeyPublishedError",
 }  # fmt: skip
 
 

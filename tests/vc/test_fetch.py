@@ -794,7 +794,7 @@ def test_redirect_from_a_public_host_to_a_refused_target(
 
 
 def test_redirect_between_public_urls(https_server: Running, client_tls: ssl.SSLContext) -> None:
-    fetcher, dns, reroute = public_fetcher(https_server, client_tls)
+    fetcher, dns, reroute = public_fetcher(https_server, client_tls, cross_host_redirects=True)
     result = fetcher("https://public.test/redirect?code=301&to=https://diplomat.test/ok")
     assert (result.url, result.final_url) == (
         "https://public.test/redirect?code=301&to=https://diplomat.test/ok",
@@ -803,6 +803,18 @@ def test_redirect_between_public_urls(https_server: Running, client_tls: ssl.SSL
     assert result.body == DOC_BYTES
     assert dns.lookups == ["public.test", "diplomat.test"]  # each hop re-vetted
     assert reroute.calls == [(PUBLIC_IP, 443), (PUBLIC_IP, 443)]
+
+
+def test_a_redirect_to_another_host_is_refused_by_default(
+    https_server: Running, client_tls: ssl.SSLContext
+) -> None:
+    """A DID document or a status list is the issuer's word only from the issuer's origin."""
+    fetcher, _, reroute = public_fetcher(https_server, client_tls)
+    with pytest.raises(UnsafeUrlError, match="another origin"):
+        fetcher("https://public.test/redirect?code=301&to=https://diplomat.test/ok")
+    assert reroute.calls == [(PUBLIC_IP, 443)]  # the other host was never contacted
+    same = fetcher("https://public.test/redirect?code=302&to=/ok")
+    assert same.final_url == "https://public.test/ok" and same.body == DOC_BYTES
 
 
 def test_redirect_loop_over_https(https_server: Running, client_tls: ssl.SSLContext) -> None:

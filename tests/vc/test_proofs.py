@@ -254,6 +254,22 @@ def test_field_added_after_signing_fails(suite: str) -> None:
         assert isinstance(error, SafeModeError)
 
 
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "Ed25519Signature2020"])
+def test_a_context_added_to_an_rdfc_proof_fails(suite: str) -> None:
+    # rdfc canonicalizes the proof under the document's @context: a different @context placed
+    # in the proof afterwards was never signed (found by test_proofs_properties).
+    key_type = KeyType.P256 if suite.startswith("ecdsa") else KeyType.ED25519
+    signed = signed_credential(suite, key_type)
+    for added in ("0", ["https://www.w3.org/ns/credentials/v2", "https://example.org/x"]):
+        tampered = copy.deepcopy(signed)
+        tampered["proof"]["@context"] = added
+        assert isinstance(only_error(verify(tampered)), ProofVerificationError)
+    # The document's own @context in the proof changes nothing.
+    same = copy.deepcopy(signed)
+    same["proof"]["@context"] = signed["@context"]
+    assert verify(same).verified
+
+
 def test_created_without_time_zone_fails_with_malformed_value() -> None:
     signed = signed_credential()
     signed["proof"]["created"] = "2025-01-01T00:00:00"

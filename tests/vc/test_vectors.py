@@ -8,6 +8,7 @@ proof.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -65,13 +66,9 @@ VECTORS = [
 ED25519_VECTORS = [v for v in VECTORS if v.spec == "vc-di-eddsa"]
 ECDSA_VECTORS = [v for v in VECTORS if v.spec == "vc-di-ecdsa"]
 
-# Deliberately skipped cases, with the reason (STYLE §13: a named list, never a silent skip).
-PROOF_CHAINS = {
-    "signedProofChain1.json": "proof chains (previousProof) are not implemented: the reference "
-    "JS library (@digitalbazaar/data-integrity 2.5.0) does not implement them either, and "
-    "vc.proofs rejects previousProof explicitly rather than verifying it wrongly",
-    "signedProofChain2.json": "same as signedProofChain1.json: a chained proof (previousProof)",
-}
+# Deliberately skipped cases, with the reason (a named list, never a silent skip).
+# The proof-chain vectors (previousProof, VC-DI §4.5 "Verify Proof Sets and Chains").
+PROOF_CHAINS = ("signedProofChain1.json", "signedProofChain2.json")
 
 
 def _json(path: Path) -> Any:
@@ -311,31 +308,43 @@ def test_proof_set_reproduced(vectors: Path, vector_loader: StaticDocumentLoader
         assert document == _json(folder / f"signedProofSet{number}.json")
 
 
-@pytest.mark.parametrize("name", sorted(PROOF_CHAINS))
-def test_proof_chains_are_reported_unsupported(
-    name: str, vectors: Path, vector_loader: StaticDocumentLoader
-) -> None:
-    """Named skip: the chained proofs are refused with a clear error, never passed silently.
-
-    The two set proofs in the same document still verify; each chained one fails with the
-    "proof chains" error, so the document as a whole is not verified.
-    """
+@pytest.mark.parametrize("name", PROOF_CHAINS)
+def test_proof_chains_verify(name: str, vectors: Path, vector_loader: StaticDocumentLoader) -> None:
+    """Every proof of the chain vectors verifies: the chained ones over the document plus the
+    proofs their previousProof names, as VC-DI §4.5 says."""
     document = _json(vectors / "vc-di-eddsa" / "proof-set-chain" / name)
     result = proofs.verify(
         document, resolver=DidResolver(), now=NOW, purpose=PROOF_ONLY, loader=vector_loader
     )
-    assert not result.verified
-    chained = [
-        r for r, p in zip(result.results, document["proof"], strict=True) if "previousProof" in p
-    ]
-    plain = [
-        r
-        for r, p in zip(result.results, document["proof"], strict=True)
-        if "previousProof" not in p
-    ]
-    assert chained and plain
-    assert all(r.verified for r in plain)
-    for outcome in chained:
-        assert isinstance(outcome.error, DiplomatError)
-        assert "proof chains" in outcome.error.detail
-    pytest.skip(f"{name}: {PROOF_CHAINS[name]}")
+    assert result.verified, result.errors
+    chained = [r for r in result.results if r.previous]
+    assert chained, "the vector has chained proofs"
+
+
+@pytest.mark.parametrize("name", PROOF_CHAINS)
+def test_proof_chains_fail_when_a_link_is_broken(
+    name: str, vectors: Path, vector_loader: StaticDocumentLoader
+) -> None:
+    document = _json(vectors / "vc-di-eddsa" / "proof-set-chain" / name)
+    chained = next(i for i, p in enumerate(document["proof"]) if "previousProof" in p)
+    for broken, fragment in (
+        ("urn:uuid:not-a-proof-of-this-document", "names no proof of this document"),
+        (12345, "must be a string"),
+        ([], "must be a string"),
+    ):
+        changed = copy.deepcopy(document)
+        changed["proof"][chained]["previousProof"] = broken
+        result = proofs.verify(
+            changed, resolver=DidResolver(), now=NOW, purpose=PROOF_ONLY, loader=vector_loader
+        )
+        assert not result.verified
+        error = result.results[chained].error
+        assert isinstance(error, DiplomatError) and fragment in error.detail
+    # A proof the chain names was dropped: the chained proof no longer verifies.
+    named = document["proof"][chained]["previousProof"]
+    first = named if isinstance(named, str) else named[0]
+    without = copy.deepcopy(document)
+    without["proof"] = [p for p in without["proof"] if p.get("id") != first]
+    assert not proofs.verify(
+        without, resolver=DidResolver(), now=NOW, purpose=PROOF_ONLY, loader=vector_loader
+    ).verified

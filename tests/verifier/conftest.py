@@ -35,7 +35,7 @@ SIGNED_AT = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
 AWARDED = "2024-06-30T00:00:00Z"
 LIST_URL = "https://uni.test.example/status/revocation/1"
 SUSPENSION_URL = "https://uni.test.example/status/suspension/1"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 VC2 = "https://www.w3.org/ns/credentials/v2"
 ISCED_URL = "https://uis.unesco.org/en/topic/international-standard-classification-education-isced"
 
@@ -64,7 +64,7 @@ def degree(university: KeyPair = ISSUER, **overrides: Any) -> dict[str, Any]:
     0613); ``overrides`` replace top-level properties (None removes one)."""
     did = university.public.did_key
     credential: dict[str, Any] = {
-        "@context": [VC2, OB_CONTEXT],
+        "@context": [VC2, OB_V3P0],
         "id": "urn:uuid:6f1a7c1e-0c1b-4a39-9d43-3b8a6c0e2f11",
         "type": ["VerifiableCredential", "AchievementCredential"],
         "issuer": {

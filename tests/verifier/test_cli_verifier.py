@@ -213,7 +213,9 @@ def test_status_list_on_plain_http_is_refused_outside_dev_mode(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
     code, out, err = _run(capsys, "verify", str(files["good"]), "--json", "--now", NOW)
-    assert code == 1  # fail closed: a status list that may not be fetched is not "in force"
+    # fail closed: a status list that may not be fetched is not "in force"; refusing to fetch it
+    # is "could not check" (exit 2), not evidence that the credential is revoked (exit 1).
+    assert code == 2
     report = json.loads(out)
     assert report["sections"]["validity"]["status"] != "pass"
     revocation = next(c for c in report["checks"] if c["id"] == "status.revocation")

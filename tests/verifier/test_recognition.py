@@ -16,7 +16,7 @@ from vc.errors import MalformedValueError
 from verifier import recognition
 from verifier.recognition import (
     ConventionsDataset,
-    Outcome,
+    Coverage,
     assess,
     default_dataset,
     load_dataset,
@@ -234,10 +234,10 @@ def test_other_conventions_and_key_articles_are_faithful_to_the_2026_11_snapshot
 
 def test_both_parties_tokyo_covered_since_2018(ds: ConventionsDataset) -> None:
     result = assess(ds, "JP", "AU", date(2019, 6, 1))
-    assert result.outcome is Outcome.COVERED
+    assert result.outcome is Coverage.COVERED
     assert result.covered_by == ("tokyo-2011",)
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.COVERED
+    assert tokyo.outcome is Coverage.COVERED
     assert (tokyo.issuer.country, tokyo.issuer.status) == ("JP", "party")
     assert tokyo.issuer.in_force == date(2018, 2, 1)
     assert tokyo.issuer.confidence == "high"
@@ -257,7 +257,7 @@ def test_both_parties_tokyo_covered_since_2018(ds: ConventionsDataset) -> None:
     )
     # Global Convention: AU's dates are in the data but only with low confidence; not yet in force.
     glob = finding(result, "global-2019")
-    assert glob.outcome is Outcome.NOT_YET_IN_FORCE
+    assert glob.outcome is Coverage.NOT_YET_IN_FORCE
     assert result.summary.startswith(
         "Covered by the Tokyo Convention (in force for JP since 2018-02-01, for AU since "
         "2018-02-01): Article VI.1 — recognise unless a substantial difference is shown"
@@ -277,7 +277,7 @@ def test_two_conventions_cover_and_low_confidence_date_is_flagged(ds: Convention
 
 def test_lisbon_pair_with_known_dates_covered(ds: ConventionsDataset) -> None:
     result = assess(ds, "AL", "AM", DECISION)
-    assert result.outcome is Outcome.COVERED
+    assert result.outcome is Coverage.COVERED
     assert result.covered_by == ("lisbon-1997",)
     lisbon = finding(result, "lisbon-1997")
     assert lisbon.issuer.in_force == date(2002, 5, 1)
@@ -290,20 +290,20 @@ def test_lisbon_pair_with_known_dates_covered(ds: ConventionsDataset) -> None:
     )
     # AM is a Tokyo party, AL is not: Tokyo is named but does not cover.
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.NOT_COVERED
+    assert tokyo.outcome is Coverage.NOT_COVERED
     assert tokyo.issuer.status == "not_listed"
 
 
 def test_only_one_party_not_covered(ds: ConventionsDataset) -> None:
     result = assess(ds, "JP", "DE", DECISION)
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.NOT_COVERED
+    assert tokyo.outcome is Coverage.NOT_COVERED
     assert tokyo.issuer.status == "party" and tokyo.destination.status == "not_listed"
     assert "DE is not listed as a party" in tokyo.message
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.NOT_COVERED
+    assert lisbon.outcome is Coverage.NOT_COVERED
     assert lisbon.destination.status == "party"
-    assert result.outcome is Outcome.NOT_COVERED
+    assert result.outcome is Coverage.NOT_COVERED
     assert result.covered_by == ()
     assert result.summary.startswith("Not covered: no recognition convention in the dataset")
 
@@ -315,7 +315,7 @@ def test_party_confirmed_by_a_dated_source_is_bound_since_that_date(
     # party per a Wikipedia dump of 2024-02, and DE's date is computed from its deposit.
     result = assess(ds, "DE", "FR", DECISION)
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.COVERED
+    assert lisbon.outcome is Coverage.COVERED
     assert (
         lisbon.issuer.in_force == date(2007, 10, 1) and lisbon.issuer.in_force_basis == "computed"
     )
@@ -325,10 +325,10 @@ def test_party_confirmed_by_a_dated_source_is_bound_since_that_date(
     assert lisbon.confidence == "medium"  # the weakest fact: FR's status, DE's computed date
     assert "FR per Wikipedia, as of 2024-02-29" in lisbon.message
     assert "computed from its deposit date" in lisbon.message
-    assert result.outcome is Outcome.COVERED and result.covered_by == ("lisbon-1997",)
+    assert result.outcome is Coverage.COVERED and result.covered_by == ("lisbon-1997",)
     # Before the source's date the data cannot say.
     before = finding(assess(ds, "DE", "FR", date(2020, 1, 1)), "lisbon-1997")
-    assert before.outcome is Outcome.UNCONFIRMED
+    assert before.outcome is Coverage.UNCONFIRMED
     assert "FR is confirmed as a party only as of 2024-02-29" in before.message
     assert "unconfirmed — check with the national information centre" in before.message
 
@@ -337,12 +337,12 @@ def test_one_known_one_source_dated_party(ds: ConventionsDataset) -> None:
     # KZ's Lisbon row has no date and an undated source read for the 2026-11 edition.
     result = assess(ds, "KZ", "AL", DECISION)
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.COVERED
+    assert lisbon.outcome is Coverage.COVERED
     assert lisbon.issuer.in_force is None and lisbon.issuer.party_as_of == date(2026, 11, 23)
     assert lisbon.destination.in_force == date(2002, 5, 1)
     assert lisbon.since == date(2026, 11, 23) and lisbon.confidence == "medium"
     early = finding(assess(ds, "KZ", "AL", date(2026, 11, 1)), "lisbon-1997")
-    assert early.outcome is Outcome.UNCONFIRMED
+    assert early.outcome is Coverage.UNCONFIRMED
     assert "KZ is confirmed as a party only as of 2026-11-23" in early.message
     assert "AL" not in early.message.split("unconfirmed")[1]
 
@@ -351,10 +351,10 @@ def test_kazakhstan_pending_for_tokyo_is_unconfirmed_with_reservation(
     ds: ConventionsDataset,
 ) -> None:
     result = assess(ds, "KZ", "JP", DECISION)
-    assert result.outcome is Outcome.UNCONFIRMED
+    assert result.outcome is Coverage.UNCONFIRMED
     assert result.covered_by == ()
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.UNCONFIRMED
+    assert tokyo.outcome is Coverage.UNCONFIRMED
     assert tokyo.issuer.status == "party_pending_confirmation"
     assert tokyo.issuer.in_force is None
     assert tokyo.issuer.confidence == "medium"
@@ -379,7 +379,7 @@ def test_kazakhstan_reservation_shown_whichever_side(ds: ConventionsDataset) -> 
     # KZ is a Lisbon party too (a source-dated party now: covered), and the Tokyo reservation
     # does not leak into the Lisbon finding nor into the answer that rests on Lisbon.
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.COVERED
+    assert lisbon.outcome is Coverage.COVERED
     assert lisbon.reservations == ()
     assert result.reservations == ()
     assert "reservation" not in result.summary
@@ -388,20 +388,20 @@ def test_kazakhstan_reservation_shown_whichever_side(ds: ConventionsDataset) -> 
 def test_kyrgyzstan_is_not_a_tokyo_party(ds: ConventionsDataset) -> None:
     result = assess(ds, "KG", "JP", DECISION)
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.NOT_COVERED
+    assert tokyo.outcome is Coverage.NOT_COVERED
     assert tokyo.issuer.status == "not_party"
     assert "KG is not a party" in tokyo.message
-    assert result.outcome is Outcome.NOT_COVERED
+    assert result.outcome is Coverage.NOT_COVERED
 
 
 def test_kyrgyzstan_is_a_lisbon_party_but_dates_unknown(ds: ConventionsDataset) -> None:
     result = assess(ds, "KG", "AU", DECISION)
-    assert finding(result, "tokyo-2011").outcome is Outcome.NOT_COVERED
+    assert finding(result, "tokyo-2011").outcome is Coverage.NOT_COVERED
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.COVERED  # was unconfirmed: KG is a party as of 2024-02-29
+    assert lisbon.outcome is Coverage.COVERED  # was unconfirmed: KG is a party as of 2024-02-29
     assert lisbon.issuer.status == "party" and lisbon.issuer.in_force is None
     assert lisbon.destination.in_force == date(2003, 1, 1)
-    assert result.outcome is Outcome.COVERED
+    assert result.outcome is Coverage.COVERED
 
 
 @pytest.mark.parametrize("country", ["IN", "ID", "LK", "PH", "TM", "IR", "BD"])
@@ -409,13 +409,13 @@ def test_news_list_and_bangkok_1983_parties_are_not_tokyo_parties(
     ds: ConventionsDataset, country: str
 ) -> None:
     tokyo = finding(assess(ds, country, "JP", DECISION), "tokyo-2011")
-    assert tokyo.outcome is Outcome.NOT_COVERED
+    assert tokyo.outcome is Coverage.NOT_COVERED
     assert tokyo.issuer.status == "not_party"
 
 
 def test_signatory_only_is_not_covered(ds: ConventionsDataset) -> None:
     lisbon = finding(assess(ds, "US", "AL", DECISION), "lisbon-1997")
-    assert lisbon.outcome is Outcome.NOT_COVERED
+    assert lisbon.outcome is Coverage.NOT_COVERED
     assert lisbon.issuer.status == "signatory_only"
     assert "US has only signed it" in lisbon.message
 
@@ -423,10 +423,10 @@ def test_signatory_only_is_not_covered(ds: ConventionsDataset) -> None:
 def test_decision_before_entry_into_force_for_a_party(ds: ConventionsDataset) -> None:
     result = assess(ds, "CA", "NO", date(2018, 7, 1))
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.NOT_YET_IN_FORCE
+    assert lisbon.outcome is Coverage.NOT_YET_IN_FORCE
     assert lisbon.issuer.in_force == date(2018, 8, 1)
     assert "entered into force for CA only on 2018-08-01" in lisbon.message
-    assert result.outcome is Outcome.NOT_COVERED
+    assert result.outcome is Coverage.NOT_COVERED
     # The day it entered into force for Canada, it covers.
     later = assess(ds, "CA", "NO", date(2018, 8, 1))
     assert later.covered_by == ("lisbon-1997",)
@@ -436,18 +436,18 @@ def test_decision_before_entry_into_force_for_a_party(ds: ConventionsDataset) ->
 def test_decision_before_general_entry_into_force(ds: ConventionsDataset) -> None:
     result = assess(ds, "JP", "AU", date(2018, 1, 31))
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.NOT_YET_IN_FORCE
+    assert tokyo.outcome is Coverage.NOT_YET_IN_FORCE
     assert "general entry into force 2018-02-01" in tokyo.message
-    assert result.outcome is Outcome.NOT_COVERED
+    assert result.outcome is Coverage.NOT_COVERED
 
 
 def test_known_future_date_beats_unknown_date(ds: ConventionsDataset) -> None:
     # TR's Tokyo dates are unknown; AM's is 2021-05-01. Before that date it cannot be covered.
     before = finding(assess(ds, "TR", "AM", date(2021, 1, 1)), "tokyo-2011")
-    assert before.outcome is Outcome.NOT_YET_IN_FORCE
+    assert before.outcome is Coverage.NOT_YET_IN_FORCE
     after = finding(assess(ds, "TR", "AM", DECISION), "tokyo-2011")
     # Was unconfirmed: NIC-Japan listed TR among the parties as of 2019-09-01.
-    assert after.outcome is Outcome.COVERED and after.since == date(2021, 5, 1)
+    assert after.outcome is Coverage.COVERED and after.since == date(2021, 5, 1)
 
 
 def test_convention_not_confirmed_in_force_is_unconfirmed() -> None:
@@ -466,21 +466,21 @@ def test_convention_not_confirmed_in_force_is_unconfirmed() -> None:
     party_row(data, "arab-states-2022", "QA")["in_force"] = "2025-01-01"
     result = assess(parse_dataset(data), "QA", "JO", DECISION)
     arab_finding = finding(result, "arab-states-2022")
-    assert arab_finding.outcome is Outcome.UNCONFIRMED
+    assert arab_finding.outcome is Coverage.UNCONFIRMED
     assert "general entry into force is not confirmed" in arab_finding.message
     assert arab_finding.article is None
 
 
 def test_same_country_not_applicable(ds: ConventionsDataset) -> None:
     result = assess(ds, "JP", "JP", DECISION)
-    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert result.outcome is Coverage.NOT_APPLICABLE
     assert result.findings == ()
     assert "domestic" in result.summary and "foreign qualifications" in result.summary
 
 
 def test_unknown_well_formed_countries_not_covered(ds: ConventionsDataset) -> None:
     result = assess(ds, "ZZ", "XQ", DECISION)
-    assert result.outcome is Outcome.NOT_COVERED
+    assert result.outcome is Coverage.NOT_COVERED
     assert result.findings == ()
 
 
@@ -511,7 +511,7 @@ def test_the_kazakh_demo_degree_abroad(ds: ConventionsDataset, destination: str)
     assert shown == ([("tokyo-2011", "KZ")] if destination == "JP" else [])
     assert ("reservation" in result.summary) == (destination == "JP")
     for covered in result.findings:
-        if covered.outcome is Outcome.COVERED:
+        if covered.outcome is Coverage.COVERED:
             assert covered.convention_id in conventions and covered.confidence == confidence
             assert covered.article is not None and covered.article.meaning
 
@@ -521,7 +521,7 @@ def test_a_reservation_stays_with_its_convention_and_pair(ds: ConventionsDataset
     # reservation; the answer rests on Lisbon.
     result = assess(ds, "KZ", "FR", DECISION)
     tokyo = finding(result, "tokyo-2011")
-    assert tokyo.outcome is Outcome.NOT_COVERED and tokyo.reservations == ()
+    assert tokyo.outcome is Coverage.NOT_COVERED and tokyo.reservations == ()
     assert all(f.reservations == () for f in result.findings)
     # KZ → RU: Tokyo may bind the pair (KZ pending), so its finding keeps the reservation, but the
     # answer rests on Lisbon and Bangkok and does not quote it.
@@ -534,7 +534,7 @@ def test_predecessor_gives_way_to_its_successor(ds: ConventionsDataset) -> None:
     result = assess(ds, "CN", "KR", DECISION)
     assert result.covered_by == ("tokyo-2011",)
     bangkok = finding(result, "bangkok-1983")
-    assert bangkok.outcome is Outcome.NOT_APPLICABLE
+    assert bangkok.outcome is Coverage.NOT_APPLICABLE
     assert "the Tokyo Convention takes its place between CN and KR" in bangkok.message
     # Where Tokyo does not (yet) bind the pair, the 1983 Convention still does (from the day
     # the 2026-12 edition read APNNIC's undated list).
@@ -544,26 +544,26 @@ def test_predecessor_gives_way_to_its_successor(ds: ConventionsDataset) -> None:
         "Covered by the Bangkok Convention (1983) (both are parties: KZ per APNNIC, as of "
         "2026-12-02; CN per APNNIC, as of 2026-12-02"
     )
-    assert assess(ds, "KZ", "CN", DECISION).outcome is Outcome.UNCONFIRMED
+    assert assess(ds, "KZ", "CN", DECISION).outcome is Coverage.UNCONFIRMED
 
 
 def test_candidate_and_pending_states_are_never_covered(ds: ConventionsDataset) -> None:
     glob = finding(assess(ds, "FI", "JP", DECISION), "global-2019")
-    assert glob.outcome is Outcome.UNCONFIRMED
+    assert glob.outcome is Coverage.UNCONFIRMED
     assert "FI has approved it at home, but no deposit with the depositary is known" in glob.message
     korea = finding(assess(ds, "KR", "FR", DECISION), "global-2019")
-    assert korea.outcome is Outcome.UNCONFIRMED
+    assert korea.outcome is Coverage.UNCONFIRMED
     assert "KR's party status is pending confirmation" in korea.message
     russia = finding(assess(ds, "RU", "FR", DECISION), "global-2019")
     assert (
-        russia.outcome is Outcome.NOT_COVERED and "RU is not a party (per ug.ru" in russia.message
+        russia.outcome is Coverage.NOT_COVERED and "RU is not a party (per ug.ru" in russia.message
     )
 
 
 def test_monaco_is_a_confirmed_lisbon_party(ds: ConventionsDataset) -> None:
     result = assess(ds, "MC", "AL", DECISION)
     lisbon = finding(result, "lisbon-1997")
-    assert lisbon.outcome is Outcome.COVERED
+    assert lisbon.outcome is Coverage.COVERED
     assert (lisbon.since, lisbon.confidence) == (date(2023, 5, 1), "high")
     assert lisbon.sources[0].startswith("Legimonaco")
     assert "confidence" not in lisbon.message  # high confidence needs no caveat
@@ -645,11 +645,11 @@ def test_never_covered_without_two_known_dates_on_or_before(
             and (convention.in_force is None or convention.in_force <= on)
             for row in rows
         )
-        if f.outcome is Outcome.NOT_APPLICABLE:  # a predecessor, replaced by its successor
+        if f.outcome is Coverage.NOT_APPLICABLE:  # a predecessor, replaced by its successor
             assert convention.superseded_by in result.covered_by
             continue
-        assert (f.outcome is Outcome.COVERED) == really
-    assert (result.outcome is Outcome.COVERED) == bool(result.covered_by)
+        assert (f.outcome is Coverage.COVERED) == really
+    assert (result.outcome is Coverage.COVERED) == bool(result.covered_by)
 
 
 # --- bad dataset files ---------------------------------------------------------------------------
@@ -820,7 +820,7 @@ def test_update_dataset_lists_changes(ds: ConventionsDataset) -> None:
     assert "excluded for KZ" in tokyo_finding.reservations[0].text
     assert "excluded for KZ" in result.summary
     # The current dataset is untouched.
-    assert assess(ds, "KZ", "JP", DECISION).outcome is Outcome.UNCONFIRMED
+    assert assess(ds, "KZ", "JP", DECISION).outcome is Coverage.UNCONFIRMED
 
 
 def test_update_dataset_convention_added_and_removed(ds: ConventionsDataset) -> None:

@@ -21,8 +21,8 @@ from vc.errors import CryptographicSecurityError, MalformedValueError
 from vc.keys import KeyPair, generate
 from verifier import registry as reg
 from verifier.registry import (
+    AccreditationOutcome,
     Freshness,
-    Outcome,
     RegistryError,
     accreditation_entry,
     add_institution,
@@ -156,7 +156,7 @@ def registry() -> reg.Registry:
     return parse_registry(registry_doc())
 
 
-def judge(registry: reg.Registry, did: str, **kwargs: Any) -> reg.AccreditationFinding:
+def judge(registry: reg.Registry, did: str, **kwargs: Any) -> reg.RegistryFinding:
     options: dict[str, Any] = {"level": "6", "field": "0613", "award_date": AWARD, "today": TODAY}
     options.update(kwargs)
     return evaluate(registry, did, **options)
@@ -168,8 +168,8 @@ def judge(registry: reg.Registry, did: str, **kwargs: Any) -> reg.AccreditationF
 def test_accredited_at_award_date_and_today(registry: reg.Registry) -> None:
     finding = judge(registry, ACC)
     assert finding.issuer_known
-    assert finding.at_award.outcome is Outcome.ACCREDITED
-    assert finding.today.outcome is Outcome.ACCREDITED
+    assert finding.at_award.outcome is AccreditationOutcome.ACCREDITED
+    assert finding.today.outcome is AccreditationOutcome.ACCREDITED
     assert finding.at_award.on == AWARD and finding.today.on == TODAY
     assert finding.at_award.accreditation is not None
     assert finding.at_award.accreditation.accrediting_body.name == "Test Accreditation Agency"
@@ -185,8 +185,8 @@ def test_accredited_at_award_date_and_today(registry: reg.Registry) -> None:
 def test_accreditation_ended_before_award_date(registry: reg.Registry) -> None:
     finding = judge(registry, ENDED)
     assert finding.issuer_known
-    assert finding.at_award.outcome is Outcome.NOT_ACCREDITED
-    assert finding.today.outcome is Outcome.NOT_ACCREDITED
+    assert finding.at_award.outcome is AccreditationOutcome.NOT_ACCREDITED
+    assert finding.today.outcome is AccreditationOutcome.NOT_ACCREDITED
     assert "ended on 2018-06-30" in finding.at_award.message
     # The record the hint refers to is given, so the report can cite its source.
     assert finding.at_award.accreditation is not None
@@ -196,71 +196,79 @@ def test_accreditation_ended_before_award_date(registry: reg.Registry) -> None:
 def test_accreditation_period_end_is_inclusive(registry: reg.Registry) -> None:
     last_day = judge(registry, ENDED, award_date=date(2018, 6, 30))
     day_after = judge(registry, ENDED, award_date=date(2018, 7, 1))
-    assert last_day.at_award.outcome is Outcome.ACCREDITED
-    assert day_after.at_award.outcome is Outcome.NOT_ACCREDITED
+    assert last_day.at_award.outcome is AccreditationOutcome.ACCREDITED
+    assert day_after.at_award.outcome is AccreditationOutcome.NOT_ACCREDITED
 
 
 def test_suspended_after_the_award(registry: reg.Registry) -> None:
     finding = judge(registry, SUSP)
-    assert finding.at_award.outcome is Outcome.ACCREDITED  # suspension began 2024-01-01
-    assert finding.today.outcome is Outcome.SUSPENDED
+    assert (
+        finding.at_award.outcome is AccreditationOutcome.ACCREDITED
+    )  # suspension began 2024-01-01
+    assert finding.today.outcome is AccreditationOutcome.SUSPENDED
     assert "since 2024-01-01" in finding.today.message
     late = judge(registry, SUSP, award_date=date(2024, 6, 1))
-    assert late.at_award.outcome is Outcome.SUSPENDED
+    assert late.at_award.outcome is AccreditationOutcome.SUSPENDED
 
 
 def test_withdrawn_without_a_date_affects_the_whole_period(registry: reg.Registry) -> None:
     finding = judge(registry, WDRN)
-    assert finding.at_award.outcome is Outcome.WITHDRAWN
-    assert finding.today.outcome is Outcome.WITHDRAWN
+    assert finding.at_award.outcome is AccreditationOutcome.WITHDRAWN
+    assert finding.today.outcome is AccreditationOutcome.WITHDRAWN
     assert "whole period" in finding.today.message
 
 
 def test_level_outside_scope(registry: reg.Registry) -> None:
     finding = judge(registry, BACH, level="7", field="0613")
-    assert finding.at_award.outcome is Outcome.OUT_OF_SCOPE
-    assert finding.today.outcome is Outcome.OUT_OF_SCOPE
+    assert finding.at_award.outcome is AccreditationOutcome.OUT_OF_SCOPE
+    assert finding.today.outcome is AccreditationOutcome.OUT_OF_SCOPE
     assert "ISCED level 6" in finding.at_award.message
     assert "not for ISCED level 7" in finding.at_award.message
     # ISCED-P programme codes carry the level in their first digit.
-    assert judge(registry, BACH, level="766").at_award.outcome is Outcome.OUT_OF_SCOPE
-    assert judge(registry, BACH, level="645").at_award.outcome is Outcome.ACCREDITED
+    assert judge(registry, BACH, level="766").at_award.outcome is AccreditationOutcome.OUT_OF_SCOPE
+    assert judge(registry, BACH, level="645").at_award.outcome is AccreditationOutcome.ACCREDITED
 
 
 def test_field_outside_scope(registry: reg.Registry) -> None:
     finding = judge(registry, BACH, level="6", field="0521")
-    assert finding.at_award.outcome is Outcome.OUT_OF_SCOPE
+    assert finding.at_award.outcome is AccreditationOutcome.OUT_OF_SCOPE
     assert "field 0521" in finding.at_award.message
 
 
 def test_field_covered_by_broad_and_narrow_prefixes(registry: reg.Registry) -> None:
-    assert judge(registry, BACH, field="0613").at_award.outcome is Outcome.ACCREDITED  # under 06
-    assert judge(registry, BACH, field="0412").at_award.outcome is Outcome.ACCREDITED  # under 041
-    assert judge(registry, BACH, field="0714").at_award.outcome is Outcome.ACCREDITED  # exact
-    assert judge(registry, BACH, field="0715").at_award.outcome is Outcome.OUT_OF_SCOPE
+    assert (
+        judge(registry, BACH, field="0613").at_award.outcome is AccreditationOutcome.ACCREDITED
+    )  # under 06
+    assert (
+        judge(registry, BACH, field="0412").at_award.outcome is AccreditationOutcome.ACCREDITED
+    )  # under 041
+    assert (
+        judge(registry, BACH, field="0714").at_award.outcome is AccreditationOutcome.ACCREDITED
+    )  # exact
+    assert judge(registry, BACH, field="0715").at_award.outcome is AccreditationOutcome.OUT_OF_SCOPE
 
 
 def test_field_broader_than_scope_cannot_be_decided(registry: reg.Registry) -> None:
     finding = judge(registry, BACH, field="07")  # only 0714 of broad field 07 is accredited
-    assert finding.at_award.outcome is Outcome.UNKNOWN
+    assert finding.at_award.outcome is AccreditationOutcome.UNKNOWN
     assert "broader" in finding.at_award.message
-    assert judge(registry, BACH, field=None).at_award.outcome is Outcome.UNKNOWN
+    assert judge(registry, BACH, field=None).at_award.outcome is AccreditationOutcome.UNKNOWN
     # An accreditation for all fields needs no field.
-    assert judge(registry, ACC, field=None).at_award.outcome is Outcome.ACCREDITED
+    assert judge(registry, ACC, field=None).at_award.outcome is AccreditationOutcome.ACCREDITED
 
 
 def test_unknown_award_date_is_reported_apart_from_today(registry: reg.Registry) -> None:
     finding = judge(registry, ACC, award_date=None)
-    assert finding.at_award.outcome is Outcome.UNKNOWN
+    assert finding.at_award.outcome is AccreditationOutcome.UNKNOWN
     assert finding.at_award.on is None
     assert "award date is not known" in finding.at_award.message
-    assert finding.today.outcome is Outcome.ACCREDITED
+    assert finding.today.outcome is AccreditationOutcome.ACCREDITED
 
 
 def test_unknown_level_is_unknown_unless_nothing_was_in_force(registry: reg.Registry) -> None:
-    assert judge(registry, ACC, level=None).at_award.outcome is Outcome.UNKNOWN
+    assert judge(registry, ACC, level=None).at_award.outcome is AccreditationOutcome.UNKNOWN
     # No accreditation covers the date at all: that is decidable without the level.
-    assert judge(registry, ENDED, level=None).today.outcome is Outcome.NOT_ACCREDITED
+    assert judge(registry, ENDED, level=None).today.outcome is AccreditationOutcome.NOT_ACCREDITED
 
 
 def test_malformed_level_or_field_is_a_typed_error(registry: reg.Registry) -> None:
@@ -274,8 +282,8 @@ def test_issuer_not_in_registry(registry: reg.Registry) -> None:
     finding = judge(registry, KNOWN_ONLY)
     assert not finding.issuer_known
     assert finding.institution is None and finding.country is None
-    assert finding.at_award.outcome is Outcome.NOT_ACCREDITED
-    assert finding.today.outcome is Outcome.NOT_ACCREDITED
+    assert finding.at_award.outcome is AccreditationOutcome.NOT_ACCREDITED
+    assert finding.today.outcome is AccreditationOutcome.NOT_ACCREDITED
     assert "not listed" in finding.today.message
 
 
@@ -464,7 +472,9 @@ def test_expired_registry_is_loaded_but_not_relied_on() -> None:
     assert assessment.consulted == ()
     assert len(assessment.unchecked) == 1
     assert "expired" in assessment.unchecked[0].reason
-    assert assessment.at_award.outcome is Outcome.UNKNOWN  # could not check, not a pass or fail
+    assert (
+        assessment.at_award.outcome is AccreditationOutcome.UNKNOWN
+    )  # could not check, not a pass or fail
     assert not assessment.issuer_known
     early = load(signed_registry(), now=SIGNED_AT - timedelta(days=1))
     assert early.freshness is Freshness.NOT_YET_VALID
@@ -484,7 +494,7 @@ def test_evaluate_all_reports_which_registry_matched() -> None:
     assert assessment.issuer_known
     assert [e.registry_id for e in assessment.matched] == ["https://nic.test.example/registry.json"]
     assert len(assessment.consulted) == 2
-    assert assessment.at_award.outcome is Outcome.ACCREDITED
+    assert assessment.at_award.outcome is AccreditationOutcome.ACCREDITED
     assert assessment.at_award.registry_id == "https://nic.test.example/registry.json"
     assert assessment.country == "KZ"
     json.dumps(assessment.to_dict())  # the report can serialise every part
@@ -499,8 +509,8 @@ def test_evaluate_all_prefers_a_pass_over_another_registrys_negative() -> None:
         [first, second], WDRN, level="6", field="0613", award_date=AWARD, today=TODAY
     )
     outcomes = [c.finding.today.outcome for c in assessment.consulted]
-    assert outcomes == [Outcome.WITHDRAWN, Outcome.ACCREDITED]
-    assert assessment.today.outcome is Outcome.ACCREDITED
+    assert outcomes == [AccreditationOutcome.WITHDRAWN, AccreditationOutcome.ACCREDITED]
+    assert assessment.today.outcome is AccreditationOutcome.ACCREDITED
     assert assessment.today.registry_id == "https://agency.test.example/r.json"
 
 
@@ -511,9 +521,9 @@ def test_issuer_in_no_registry_and_no_registry_at_all() -> None:
     )
     assert not assessment.issuer_known
     assert assessment.matched == ()
-    assert assessment.today.outcome is Outcome.NOT_ACCREDITED
+    assert assessment.today.outcome is AccreditationOutcome.NOT_ACCREDITED
     nothing = evaluate_all([], ACC, level="6", field=None, award_date=AWARD, today=TODAY)
-    assert nothing.today.outcome is Outcome.UNKNOWN  # fail closed: nothing was checked
+    assert nothing.today.outcome is AccreditationOutcome.UNKNOWN  # fail closed: nothing was checked
     assert "no accreditation registry" in nothing.today.message
 
 
@@ -544,7 +554,7 @@ def test_dcc_known_issuer_import_is_not_accreditation() -> None:
         "Sample Known-Only College (TEST DATA)"
     ]
     assert not assessment.issuer_known  # known is not accredited
-    assert assessment.today.outcome is Outcome.NOT_ACCREDITED
+    assert assessment.today.outcome is AccreditationOutcome.NOT_ACCREDITED
     assert "not an accreditation" in assessment.known_issuer[0].message
     single = evaluate(
         loaded.registry,
@@ -740,9 +750,12 @@ def test_demo_sample_is_a_labelled_valid_registry_its_operator_can_sign() -> Non
         ).today.outcome
         for name in ("kaznu", "tech", "closed", "arts")
     }
-    assert outcomes == {
-        "kaznu": Outcome.ACCREDITED,
-        "tech": Outcome.OUT_OF_SCOPE,  # ISCED 6 only
-        "closed": Outcome.NOT_ACCREDITED,  # ended 2018
-        "arts": Outcome.OUT_OF_SCOPE,  # suspended, and only for arts (02): scope decides first
-    }
+    assert (
+        outcomes
+        == {
+            "kaznu": AccreditationOutcome.ACCREDITED,
+            "tech": AccreditationOutcome.OUT_OF_SCOPE,  # ISCED 6 only
+            "closed": AccreditationOutcome.NOT_ACCREDITED,  # ended 2018
+            "arts": AccreditationOutcome.OUT_OF_SCOPE,  # suspended, and only for arts (02): scope decides first
+        }
+    )

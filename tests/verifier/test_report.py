@@ -18,7 +18,8 @@ from vc.fetch import SafeHttpFetcher, StaticFetcher
 from verifier.checks.model import Section, Severity, Status
 from verifier.checks.pipeline import CREDENTIAL_CHECKS
 from verifier.context import VerifierContext
-from verifier.report import Report, Verdict, verify_credential, verify_presentation
+from verifier.presentation import verify_presentation
+from verifier.report import Report, Verdict, verify_credential
 from verifier.statuscache import StatusListCache, freshness_seconds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +73,7 @@ def test_valid_degree_is_verified_with_every_check_reported(kit: ModuleType) -> 
         "accreditation.scope_at_award_date": P,
         "accreditation.current": P,
         "recognition.convention": P,
+        "display.text": P,
     }
     assert sections(report) == (P, P, P, P)
     assert report.verdict is Verdict.VERIFIED
@@ -184,6 +186,50 @@ def test_wrong_key_signature_does_not_verify(kit: ModuleType) -> None:
     assert untrusted_ids(report) == outside_authenticity(report)
 
 
+def _two_proofs(kit: ModuleType, *, first: Any, second: Any, chained: bool) -> dict[str, Any]:
+    """The degree signed by ``first`` (proof id urn:test:first), then by ``second``, chained to
+    the first proof or not (a plain proof set)."""
+    document = proofs.sign(
+        kit.degree(),
+        first,
+        verification_method=kit.vm(first),
+        created=kit.SIGNED_AT,
+        proof_id="urn:test:first",
+    )
+    return proofs.sign(
+        document,
+        second,
+        verification_method=kit.vm(second),
+        created=kit.SIGNED_AT,
+        previous_proof="urn:test:first" if chained else None,
+    )
+
+
+def test_a_proof_the_issuer_chains_onto_is_endorsed(kit: ModuleType) -> None:
+    # A notary signed first; the issuer's proof names it in previousProof (VC-DI §4.5).
+    credential = _two_proofs(kit, first=kit.OTHER, second=kit.ISSUER, chained=True)
+    report = verify_credential(credential, kit.context())
+    assert report.check("proof.signature").status is P
+    assert report.check("proof.issuer_binding").status is P
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "chained"),
+    [("OTHER", "ISSUER", False), ("ISSUER", "OTHER", True), ("ISSUER", "OTHER", False)],
+)
+def test_a_strangers_proof_nobody_of_the_issuer_endorses_fails_the_binding(
+    kit: ModuleType, first: str, second: str, chained: bool
+) -> None:
+    credential = _two_proofs(
+        kit, first=getattr(kit, first), second=getattr(kit, second), chained=chained
+    )
+    report = verify_credential(credential, kit.context())
+    assert report.check("proof.signature").status is P
+    binding = report.check("proof.issuer_binding")
+    assert binding.status is F
+    assert kit.OTHER.public.did_key in binding.message
+
+
 def test_key_not_controlled_by_the_issuer(kit: ModuleType) -> None:
     # Issuer is did:key A; the proof is a perfectly good signature by did:key B.
     credential = kit.signed_degree(signer=kit.OTHER)
@@ -244,7 +290,7 @@ def test_safe_mode_violation_in_a_vc11_credential(kit: ModuleType) -> None:
     vc11 = {
         "@context": [
             "https://www.w3.org/2018/credentials/v1",
-            kit.OB_CONTEXT,
+            kit.OB_V3P0,
             "https://w3id.org/security/suites/ed25519-2020/v1",
         ],
         "id": "urn:uuid:4a1b0c52-2f3e-4d8e-9a57-0d6c1e2b3f40",
@@ -634,9 +680,27 @@ def test_presentation_by_someone_who_is_not_the_subject(kit: ModuleType) -> None
     report = verify_presentation(vp, kit.context(), challenge="c")
     assert report.check("presentation.proof").status is P
     binding = report.check("presentation.holder_binding")
-    assert binding.status is F
+    assert binding.status is F and binding.severity is Severity.WARNING
     assert "is not the person the degree was awarded to" in binding.message
-    assert report.verdict is Verdict.NOT_VERIFIED
+    # A warning a reader sees by name, not a failed proof (VC-DM 2.0: holders may present
+    # credentials about others).
+    assert report.verified
+    assert report.verdict is Verdict.VERIFIED_WITH_WARNINGS
+
+
+def test_presentation_without_credentials_verifies_its_proof_only(kit: ModuleType) -> None:
+    vp = proofs.sign(
+        {"@context": [kit.VC2], "type": ["VerifiablePresentation"]},
+        kit.HOLDER,
+        verification_method=kit.vm(kit.HOLDER),
+        created=kit.NOW,
+        proof_purpose="authentication",
+        challenge="c",
+    )
+    report = verify_presentation(vp, kit.context(), challenge="c")
+    assert report.check("presentation.holder_binding").status is Status.NOT_APPLICABLE
+    assert report.verified and report.verdict is Verdict.VERIFIED
+    assert not verify_presentation(vp, kit.context(), challenge="other").verified
 
 
 def test_presentation_needs_a_challenge_and_a_presentation(kit: ModuleType) -> None:
@@ -772,3 +836,35 @@ def test_reference_vectors_get_the_expected_report(name: str) -> None:
         assert revocation.status is F and "revoked" in revocation.message
         assert report.section(VALID) is F
         assert report.verdict is Verdict.NOT_VERIFIED
+
+
+@pytest.mark.parametrize(
+    ("overrides", "section"),
+    [
+        ({"termsOfUse": {"id": "https://example.org/policy"}}, "VC-DM 2.0 §5.5 Terms of Use"),
+        ({"evidence": [{"id": "https://example.org/evidence"}]}, "VC-DM 2.0 §5.6 Evidence"),
+        ({"refreshService": {"id": "https://example.org/r"}}, "VC-DM 2.0 §5.4 Refreshing"),
+        ({"credentialSchema": {"id": "https://example.org/s.json"}}, "VC-DM 2.0 §4.11"),
+        ({"relatedResource": [{"id": "https://example.org/r"}]}, "VC-DM 2.0 §5.3"),
+    ],
+)
+def test_data_model_errors_fail_the_data_model_check_naming_the_section(
+    kit: ModuleType, overrides: dict[str, Any], section: str
+) -> None:
+    # Signed as they are: the signature is good, the credential still breaks the data model.
+    credential = kit.signed_degree(**overrides)
+    report = verify_credential(credential, kit.context())
+    check = report.check("data_model")
+    assert check.status is F
+    assert check.problem is not None and check.problem["detail"].startswith(section)
+    assert section in check.message
+    assert not report.verified and report.verdict is Verdict.NOT_VERIFIED
+
+
+def test_a_null_issuer_is_a_data_model_error(kit: ModuleType) -> None:
+    credential = kit.degree()
+    credential["issuer"] = None
+    report = verify_credential(credential, kit.context())
+    check = report.check("data_model")
+    assert check.status is F and "§4.7 Issuer" in check.message
+    assert not report.verified

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,9 @@ def test_uploaded_qr_image_is_followed_to_the_share_link(site: Site) -> None:
         (b"\xff\xd8\xff\xe0garbage", "not a readable PNG or JPEG"),
         (b"\x00\x01\x02\xff\xfe", "neither a credential"),
         (b"just some words", "not JSON"),
+        (b"just some words", "Upload the credential file the graduate received (.json)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF, which this verifier does not read"),
+        (b"", "the uploaded file is empty. Upload the credential file"),
     ],
 )
 def test_bad_uploads_are_clear_400_pages(site: Site, upload: bytes, words: str) -> None:
@@ -153,7 +157,6 @@ def test_bad_uploads_are_clear_400_pages(site: Site, upload: bytes, words: str) 
 @pytest.mark.parametrize(
     ("path", "words"),
     [
-        ("/verify", "no link given"),
         ("/verify?url=ftp://example.org/x", "must be an https"),
         ("/verify?url=http://10.0.0.1/x", "private address"),
         ("/verify?url=http://169.254.169.254/", "link-local address"),
@@ -168,12 +171,53 @@ def test_bad_links_are_clear_error_pages(site: Site, path: str, words: str) -> N
     assert words in _text(response)
 
 
+def test_an_empty_link_form_says_no_link_given(site: Site) -> None:
+    response = site.app.test_client().post(
+        "/verify", data={"url": " "}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 400
+    assert "no link given" in _text(response)
+
+
+def test_verify_without_a_link_is_the_landing_page_saying_what_to_give(site: Site) -> None:
+    for path in ("/verify", "/verify?url=", "/verify?for=JP"):
+        response = site.app.test_client().get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        page = _text(response)
+        assert 'role="status"' in page and "open the link under the diploma" in page
+        assert 'action="/verify/upload"' in page
+        assert "Parsing error" not in page
+
+
+@pytest.mark.parametrize("path", ["/share/missing", "/share/withdrawn"])
+def test_a_dead_share_link_reads_as_a_link_that_no_longer_works(site: Site, path: str) -> None:
+    site.server.gone.add("/share/withdrawn")
+    url = site.server.url(path)
+    page_response = site.app.test_client().get(
+        "/verify?url=" + url, headers={"Accept": "text/html"}
+    )
+    assert page_response.status_code == 422
+    page = _text(page_response)
+    assert "The link no longer works" in page
+    assert "the graduate or issuer may have withdrawn it" in page
+    assert "Remote document could not be retrieved" not in page
+    api = site.app.test_client().post("/api/verify", json={"url": url})
+    problem = api.get_json()
+    assert api.status_code == 422
+    assert problem["type"] == "urn:diplomat:problem:share-link-gone"
+    assert "STATUS_RETRIEVAL" not in json.dumps(problem)
+
+
 def test_a_share_link_that_cannot_be_reached_is_502(site: Site) -> None:
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     response = site.app.test_client().get(
-        "/verify?url=" + site.server.url("/share/missing"), headers={"Accept": "text/html"}
+        f"/verify?url=http://127.0.0.1:{port}/share/x", headers={"Accept": "text/html"}
     )
     assert response.status_code == 502
-    assert "HTTP 404" in _text(response)
+    page = _text(response)
+    assert "The link could not be opened" in page and "try again later" in page
 
 
 def test_empty_paste_is_400(site: Site) -> None:
@@ -226,17 +270,19 @@ def test_browser_opens_the_qr_link_and_sees_four_verdicts(
         "issuer_legitimacy": "pass",
         "recognition": "indeterminate",
     }
-    badges = browser.find_elements(By.CSS_SELECTOR, "#verdict .overview .badge")
-    assert [b.text.split(":")[0].lstrip("✓✗?– ") for b in badges] == [
+    # One line per section, under the verdict: name, symbol and word.
+    titles = browser.find_elements(By.CSS_SELECTOR, "section.section h3")
+    assert [t.text.split(":")[0].lstrip("✓✗?– ") for t in titles] == [
         "Authenticity",
         "Validity",
         "Issuer legitimacy",
         "Recognition",
     ]
     # "Could not check" must not look like a pass: another colour and another symbol.
-    passed = badges[0].value_of_css_property("border-color")
-    unknown = badges[3].value_of_css_property("border-color")
-    assert passed != unknown and "?" in badges[3].text
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.section")
+    passed = sections[0].value_of_css_property("border-left-color")
+    unknown = sections[3].value_of_css_property("border-left-color")
+    assert passed != unknown and "?" in titles[3].text
     assert browser.find_element(By.ID, "degree").text.count("Aigerim Sarsenbayeva") == 1
     browser.save_screenshot("/tmp/diplomat-verifier-report.png")
 
@@ -316,6 +362,8 @@ def test_browser_checks_the_candidates_email_without_putting_it_in_a_url(
     typed = kit.CANDIDATE_EMAIL.title()  # as a job application might spell it
     form.find_element(By.CSS_SELECTOR, "input[name=recipient]").send_keys(typed)
     _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    # The check's evidence is behind "Evidence" of the authenticity line: open it, as a reader.
+    browser.find_element(By.CSS_SELECTOR, "#section-authenticity details summary").click()
     check = browser.find_element(By.CSS_SELECTOR, "li[data-check=recipient]")
     assert "Passed" in check.text and "Issued to your candidate" in check.text
     assert "a***@student.example.kz" in check.text and "hashed with salt" in check.text
@@ -327,3 +375,22 @@ def test_browser_checks_the_candidates_email_without_putting_it_in_a_url(
     hidden = browser.find_element(By.CSS_SELECTOR, "form.rerun textarea[name=credential]")
     assert not hidden.is_displayed()  # the credential travels along, out of sight
     browser.save_screenshot("/tmp/diplomat-verifier-recipient.png")
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_mistyped_url_is_an_html_page_for_a_browser_and_a_problem_for_a_machine(
+    site: Site,
+) -> None:
+    client = site.app.test_client()
+    for path in ("/nothing-here", "/api/nothing", "/verify/nothing/here"):
+        page = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == 404 and page.mimetype == "text/html", path
+        assert "Check another degree" in _text(page)
+        for accept in ("application/json", "application/problem+json", "*/*"):
+            machine = client.get(path, headers={"Accept": accept})
+            if path.startswith("/verify") and accept == "*/*":
+                continue  # the pages' own paths answer "*/*" with their HTML
+            assert machine.status_code == 404
+            assert machine.mimetype == "application/problem+json", (path, accept)

@@ -30,7 +30,7 @@ from verifier.registry import (
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
 VC2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 ISCED_URL = "https://uis.unesco.org/en/topic/international-standard-classification-education-isced"
 
 
@@ -59,7 +59,7 @@ def degree(
 ) -> dict[str, Any]:
     """An unsigned OB 3.0 Master's degree (ISCED 7, field 0613) with an optional revocation entry."""
     credential: dict[str, Any] = {
-        "@context": [VC2, OB_CONTEXT],
+        "@context": [VC2, OB_V3P0],
         "id": "urn:uuid:2a4e0f5c-8c52-4df1-9a11-6b7f0f3d9c21",
         "type": ["VerifiableCredential", "AchievementCredential"],
         "issuer": {
@@ -262,6 +262,7 @@ class DocumentServer:
     def __init__(self) -> None:
         self.documents: dict[str, tuple[str, bytes]] = {}
         self.requests: list[tuple[str, str | None]] = []
+        self.gone: set[str] = set()  # paths answered with 410 Gone (a withdrawn share link)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -269,9 +270,10 @@ class DocumentServer:
 
             def do_GET(self) -> None:  # http.server's naming
                 server.requests.append((self.path, self.headers.get("Accept")))
-                found = server.documents.get(self.path.split("?", 1)[0])
+                path = self.path.split("?", 1)[0]
+                found = server.documents.get(path)
                 if found is None:
-                    self.send_response(404)
+                    self.send_response(410 if path in server.gone else 404)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return

@@ -1,4 +1,4 @@
-"""Authenticity checks (VERIFY_STEPS §11.1 S1–S8): format, data model, JSON-LD safe mode,
+"""Authenticity checks (VC-DM 2.0 §4 and §7.1, VC Data Integrity 1.0 §4.4): format, data model, JSON-LD safe mode,
 degree profile, key resolution, proof and the issuer's control of the key."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
 
 from vc import jsonld, strictjson
+from vc.datamodel import check_properties
 from vc.dates import format_datetime, parse_datetime
 from vc.dids import split_did_url
 from vc.errors import (
@@ -21,12 +22,12 @@ from vc.errors import (
     ProofVerificationError,
     RangeValueError,
     ResolutionError,
-    UnsafeUrlError,
+    SignatureMismatchError,
 )
 from vc.multibase import b64url_decode
 from vc.schemas import DEGREE_CREDENTIAL, schema_validator
 from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
-from verifier.checks.model import Evidence, Outcome
+from verifier.checks.model import CheckOutcome, Evidence
 
 DEGREE_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
@@ -35,26 +36,26 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
 # --- S1 format ---------------------------------------------------------------------------------
 
 
-def check_format(facts: Facts) -> Outcome:
+def check_format(facts: Facts) -> CheckOutcome:
     """Is this a W3C Verifiable Credential we can read (VC 1.1 or 2.0, JSON-LD or VC-JWT)?"""
     if facts.input_error is not None:
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"This is not a credential we can read: {facts.input_error.detail}", facts.input_error
         )
     document = facts.document
     if document is None:
         error: DiplomatError = ParsingError("no credential was given")
-        return Outcome.failed("No credential was given.", error)
+        return CheckOutcome.failed("No credential was given.", error)
     if "@context" not in document:
         error = ParsingError("the document has no @context: it is not JSON-LD")
-        return Outcome.failed("This is not a W3C credential: it has no @context.", error)
+        return CheckOutcome.failed("This is not a W3C credential: it has no @context.", error)
     version = facts.version
     if version is None:
         first = contexts_of(document)[:1]
         error = ParsingError(
             f"the first @context entry {first!r} is neither the VC 2.0 nor the VC 1.1 context"
         )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             "This is not a W3C Verifiable Credential: its first @context is neither VC 2.0 "
             "nor VC 1.1.",
             error,
@@ -62,18 +63,20 @@ def check_format(facts: Facts) -> Outcome:
     types = types_of(document.get("type"))
     if "VerifiablePresentation" in types:
         error = ParsingError("this is a VerifiablePresentation, not a credential")
-        return Outcome.failed(
+        return CheckOutcome.failed(
             "This is a presentation, not a credential; verify it as a presentation.", error
         )
     if "VerifiableCredential" not in types:
         error = MalformedValueError("type must include VerifiableCredential", pointer="/type")
-        return Outcome.failed(
+        return CheckOutcome.failed(
             "This is not a Verifiable Credential: its type does not include VerifiableCredential.",
             error,
         )
     envelope = "a VC-JWT" if facts.jwt is not None else "JSON-LD with an embedded proof"
     degree = " (an Open Badges 3.0 achievement)" if DEGREE_TYPES & set(types) else ""
-    return Outcome.passed(f"A W3C Verifiable Credential, data model {version}, {envelope}{degree}.")
+    return CheckOutcome.passed(
+        f"A W3C Verifiable Credential, data model {version}, {envelope}{degree}."
+    )
 
 
 # --- S2 data model and dates -------------------------------------------------------------------
@@ -85,7 +88,9 @@ def _url(value: object, where: str) -> None:
 
 
 def _data_model_problems(document: Mapping[str, Any], version: str) -> None:
-    """Raise the first VC data model problem (VC-DM 2.0 §4, VC-DM 1.1 §4)."""
+    """Raise the first VC data model problem (VC-DM 2.0 §4-§5, VC-DM 1.1 §4-§5): the rules of
+    vc.datamodel (each error names its section), then required properties and dates."""
+    check_properties(document, version)
     if "id" in document:
         _url(document["id"], "id")  # id is optional (VC-DM §4.4); when present it is a URL
     issuer = document.get("issuer")
@@ -125,21 +130,21 @@ def _data_model_problems(document: Mapping[str, Any], version: str) -> None:
                 _url(entry["id"], "credentialStatus.id")
 
 
-def check_data_model(facts: Facts) -> Outcome:
+def check_data_model(facts: Facts) -> CheckOutcome:
     """Required properties present, identifiers are URLs, dates are xsd:dateTimeStamp."""
     document, version = facts.document, facts.version
     if document is None or version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     try:
         _data_model_problems(document, version)
     except DiplomatError as exc:
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The credential is malformed: {exc.detail}. A correctly issued credential would "
             "not look like this.",
             exc,
         )
     dates = "issuanceDate/expirationDate" if version == "1.1" else "validFrom/validUntil"
-    return Outcome.passed(
+    return CheckOutcome.passed(
         f"The credential has the properties VC {version} requires, and its dates ({dates}) "
         "are well formed."
     )
@@ -148,44 +153,44 @@ def check_data_model(facts: Facts) -> Outcome:
 # --- S3 JSON-LD safe mode ----------------------------------------------------------------------
 
 
-def check_safe_mode(facts: Facts) -> Outcome:
+def check_safe_mode(facts: Facts) -> CheckOutcome:
     """Every term is defined by the credential's contexts (nothing is silently dropped)."""
     document = facts.document
     if document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     try:
         jsonld.expand(document, facts.ctx.loader)
     except DiplomatError as exc:
-        return Outcome.failed(
+        return CheckOutcome.failed(
             "Part of the credential has no defined meaning (JSON-LD safe mode): "
             f"{exc.detail}. Its signature could not cover what a reader would see.",
             exc,
         )
-    return Outcome.passed("Every property of the credential is defined by its contexts.")
+    return CheckOutcome.passed("Every property of the credential is defined by its contexts.")
 
 
 # --- S4 degree profile schema ------------------------------------------------------------------
 
 
-def check_schema(facts: Facts) -> Outcome:
+def check_schema(facts: Facts) -> CheckOutcome:
     """A degree (AchievementCredential, VC 2.0) matches Diplomat's degree profile JSON Schema."""
     document = facts.document
     if document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     if not DEGREE_TYPES & set(types_of(document.get("type"))):
-        return Outcome.skipped(
+        return CheckOutcome.skipped(
             "Not checked: this is not an Open Badges AchievementCredential, so the degree "
             "profile does not apply."
         )
     if facts.version != "2.0":
-        return Outcome.skipped(
+        return CheckOutcome.skipped(
             "Not checked: the degree profile is defined for VC 2.0; this VC 1.1 credential "
             "was checked against the VC 1.1 data model only."
         )
     try:
         validator = schema_validator(DEGREE_CREDENTIAL)
     except MalformedValueError:
-        return Outcome.skipped(
+        return CheckOutcome.skipped(
             f"Not checked: the degree profile schema {DEGREE_CREDENTIAL} is not installed."
         )
     evidence = Evidence(kind="json-schema", source=DEGREE_CREDENTIAL)
@@ -196,12 +201,12 @@ def check_schema(facts: Facts) -> Outcome:
         problem = MalformedValueError(
             f"does not match the degree profile at {pointer}: {detail}", pointer=pointer
         )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The credential does not have the shape of a degree (at {pointer}: {detail}).",
             problem,
             evidence,
         )
-    return Outcome.passed(
+    return CheckOutcome.passed(
         "The credential has the shape of a degree (Open Badges 3.0 profile).", evidence
     )
 
@@ -238,21 +243,22 @@ def verification_methods(facts: Facts) -> list[str]:
 
 
 def could_not_fetch(error: DiplomatError) -> bool:
-    """A network failure (or an offline resolver) means "could not check", not "failed"."""
-    if isinstance(error, UnsafeUrlError):
-        return False
-    if isinstance(error, FetchError):
+    """Material that could not be obtained means "could not check", not "failed": a network
+    failure, an offline resolver, and a URL the fetcher refused to open (UnsafeUrlError: a
+    private address, a redirect to another host). Refusing to look is not evidence against the
+    credential; only what was obtained and checked can fail it."""
+    if isinstance(error, FetchError):  # UnsafeUrlError included
         return True
     return isinstance(error, ResolutionError) and "no fetcher configured" in error.detail
 
 
-def check_key_resolution(facts: Facts) -> Outcome:
+def check_key_resolution(facts: Facts) -> CheckOutcome:
     """Each proof's verification method resolves to a public key (did:key, did:web)."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     methods = verification_methods(facts)
     if not methods:
-        return Outcome.skipped(
+        return CheckOutcome.skipped(
             "Not checked: the credential names no signing key (see the proof check)."
         )
     evidence: list[Evidence] = []
@@ -263,7 +269,7 @@ def check_key_resolution(facts: Facts) -> Outcome:
             _method, document = facts.ctx.resolver.resolve_method(vm)
         except DiplomatError as exc:
             if not could_not_fetch(exc):
-                return Outcome.failed(
+                return CheckOutcome.failed(
                     f"The signing key {vm} could not be found: {exc.detail}.", exc, *evidence
                 )
             unknown.append((vm, exc))
@@ -278,22 +284,24 @@ def check_key_resolution(facts: Facts) -> Outcome:
         )
     if unknown:
         first_vm, first_error = unknown[0]
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The issuer's key {first_vm} could not be fetched ({first_error.detail}); the "
             "signature could not be checked.",
             first_error,
             *evidence,
         )
-    return Outcome.passed(f"The signing key{'s' if len(methods) > 1 else ''} resolved.", *evidence)
+    return CheckOutcome.passed(
+        f"The signing key{'s' if len(methods) > 1 else ''} resolved.", *evidence
+    )
 
 
 # --- S8 proof and purpose ----------------------------------------------------------------------
 
 
-def check_signature(facts: Facts) -> Outcome:
+def check_signature(facts: Facts) -> CheckOutcome:
     """Every proof verifies over the credential as received (and there is at least one)."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     if facts.jwt is not None:
         return _jwt_signature(facts)
     result = facts.proofs
@@ -312,34 +320,44 @@ def check_signature(facts: Facts) -> Outcome:
         error: DiplomatError = ProofVerificationError(
             "the credential has no proof: nothing was verified"
         )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             "The credential is not signed: it has no proof, so anyone could have written it.", error
         )
     failed = [
         r.error for r in result.results if r.error is not None and not could_not_fetch(r.error)
     ]
-    if failed:
-        error = failed[0]
-        return Outcome.failed(
+    # Tampering is claimed only when the signature arithmetic failed over the bytes received;
+    # any other refusal (a revoked key, a proof from the future, a wrong purpose) says what it is.
+    mismatched = [error for error in failed if isinstance(error, SignatureMismatchError)]
+    if mismatched:
+        error = mismatched[0]
+        return CheckOutcome.failed(
             "The signature does not match the credential: it was changed after signing, or "
             f"signed with another key ({error.detail}).",
             error,
             *evidence,
         )
+    if failed:
+        error = failed[0]
+        return CheckOutcome.failed(
+            f"The proof cannot be accepted: {error.detail}.",
+            error,
+            *evidence,
+        )
     unfetched = [r.error for r in result.results if r.error is not None]
     if unfetched:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The signature could not be checked: {unfetched[0].detail}.", unfetched[0], *evidence
         )
     count = len(result.results)
-    return Outcome.passed(
+    return CheckOutcome.passed(
         "The signature is valid: the credential has not been changed since it was signed"
         + (f" ({count} proofs)." if count > 1 else "."),
         *evidence,
     )
 
 
-def _jwt_signature(facts: Facts) -> Outcome:
+def _jwt_signature(facts: Facts) -> CheckOutcome:
     evidence = Evidence(
         kind="jws",
         source=facts.jwt_verification_method,
@@ -348,50 +366,79 @@ def _jwt_signature(facts: Facts) -> Outcome:
     )
     error = facts.jwt_error
     if error is None:
-        return Outcome.passed(
+        return CheckOutcome.passed(
             "The JWT signature is valid: the credential has not been changed since it was signed.",
             evidence,
         )
     if could_not_fetch(error):
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The JWT signature could not be checked: {error.detail}.", error, evidence
         )
-    return Outcome.failed(f"The JWT does not verify: {error.detail}.", error, evidence)
+    if isinstance(error, SignatureMismatchError):
+        return CheckOutcome.failed(
+            "The JWT signature does not match the credential: it was changed after signing, or "
+            f"signed with another key ({error.detail}).",
+            error,
+            evidence,
+        )
+    return CheckOutcome.failed(f"The JWT cannot be accepted: {error.detail}.", error, evidence)
 
 
-def check_issuer_binding(facts: Facts) -> Outcome:
+def check_issuer_binding(facts: Facts) -> CheckOutcome:
     """The signing key is controlled by the credential's issuer (VC-DI §4.2 proof purpose)."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     issuer = facts.issuer
     if issuer is None:
         error: DiplomatError = MalformedValueError(
             "the credential names no issuer", pointer="/issuer"
         )
-        return Outcome.failed("The credential names no issuer.", error)
+        return CheckOutcome.failed("The credential names no issuer.", error)
     if facts.jwt is not None:
         methods = verification_methods(facts)
         controllers: list[str | None] = [facts.jwt_controller or _did(m) for m in methods] or [None]
     else:
         if not facts.proofs.results:
             error = ProofVerificationError("no proof: no key to bind to the issuer")
-            return Outcome.failed(
+            return CheckOutcome.failed(
                 "The credential is not signed, so no key is bound to its issuer.", error
             )
-        controllers = [r.controller for r in facts.proofs.results]
+        controllers = [
+            r.controller
+            for r in facts.proofs.results
+            if r.proof_id is None or r.proof_id not in _endorsed_by(issuer, facts)
+        ]
     strangers = [c for c in controllers if c is not None and c != issuer]
     if strangers:
         error = CryptographicSecurityError(
             f"the key is controlled by {strangers[0]}, not by the issuer {issuer}"
         )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The credential was signed by {strangers[0]}, not by its issuer {issuer}: anyone "
             "can sign a document that names someone else as its issuer.",
             error,
         )
     if None in controllers:
-        return Outcome.unknown("Could not tell who controls the signing key.")
-    return Outcome.passed(f"The signing key belongs to the issuer {issuer}.")
+        return CheckOutcome.unknown("Could not tell who controls the signing key.")
+    return CheckOutcome.passed(f"The signing key belongs to the issuer {issuer}.")
+
+
+def _endorsed_by(issuer: str, facts: Facts) -> set[str]:
+    """Ids of the proofs that a verified proof of the issuer chains onto, directly or through
+    other chained proofs (VC-DI §4.5 proof chains). The issuer signed over those proofs, so a
+    proof in the chain made by someone else (a notary, a registrar's system) is endorsed by
+    the issuer; a proof nobody of the issuer chains onto still fails the binding."""
+    results = facts.proofs.results
+    by_id = {r.proof_id: r for r in results if r.proof_id is not None}
+    pending = [i for r in results if r.controller == issuer and r.verified for i in r.previous]
+    endorsed: set[str] = set()
+    while pending:
+        proof_id = pending.pop()
+        if proof_id in endorsed or proof_id not in by_id:
+            continue
+        endorsed.add(proof_id)
+        pending.extend(by_id[proof_id].previous)
+    return endorsed
 
 
 def _did(vm: str) -> str | None:

@@ -1,6 +1,6 @@
-"""Recognition check (VERIFY_STEPS §11.1 S15): does a recognition convention cover a degree from
-the issuer's country (as the registry states it, never as the credential claims) in the
-destination country?"""
+"""Recognition check (the rule in verifier/recognition/rule.py): does a recognition convention
+cover a degree from the issuer's country (as the registry states it, never as the credential
+claims) in the destination country?"""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import functools
 from vc.errors import DiplomatError
 from verifier import recognition
 from verifier.checks.facts import Facts
-from verifier.checks.model import Evidence, NotCoveredError, Outcome
-from verifier.recognition import Outcome as Coverage
-from verifier.recognition import RecognitionAssessment
+from verifier.checks.legitimacy import not_a_degree
+from verifier.checks.model import CheckOutcome, Evidence, NotCoveredError
+from verifier.recognition import Coverage, RecognitionAssessment
 
 CHECK_NIC = "check with the national information centre"
 
@@ -38,23 +38,28 @@ def assessment(facts: Facts) -> RecognitionAssessment | None:
         return None
 
 
-def check_recognition(facts: Facts) -> Outcome:
+def check_recognition(facts: Facts) -> CheckOutcome:
     """covered → pass; unconfirmed → indeterminate; not covered → fail (a warning: no convention
     does not make a degree fake); domestic use → not applicable."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     dataset = facts.ctx.conventions
     if facts.destination is None:
-        return Outcome.skipped("No destination country was given, so recognition was not assessed.")
+        return CheckOutcome.skipped(
+            "No destination country was given, so recognition was not assessed."
+        )
+    gate = not_a_degree(facts)
+    if gate is not None:
+        return gate
     if dataset is None:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             "No recognition-conventions dataset is configured, so recognition could not be "
             f"assessed; {CHECK_NIC}."
         )
     evidence = _dataset_evidence(dataset.as_of.isoformat(), dataset.version)
     standing = facts.standing
     if standing is None or not standing.country:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             "The issuer's country is not known from an accreditation registry (the country a "
             f"credential claims for itself is not used), so recognition in {facts.destination} "
             f"could not be assessed; {CHECK_NIC}.",
@@ -64,22 +69,24 @@ def check_recognition(facts: Facts) -> Outcome:
     try:
         result = recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
     except DiplomatError as exc:
-        return Outcome.unknown(f"Recognition could not be assessed: {exc.detail}.", exc, evidence)
+        return CheckOutcome.unknown(
+            f"Recognition could not be assessed: {exc.detail}.", exc, evidence
+        )
     # Only the reservations of the conventions the answer rests on (a Tokyo reservation says
     # nothing about a degree that Lisbon covers).
     reservations = " ".join(note.text for note in result.reservations)
     tail = f" {reservations}" if reservations and reservations not in result.summary else ""
     outcome = result.outcome
     if outcome is Coverage.COVERED:
-        return Outcome.passed(result.summary + tail, evidence)
+        return CheckOutcome.passed(result.summary + tail, evidence)
     if outcome is Coverage.NOT_APPLICABLE:
-        return Outcome.skipped(result.summary, evidence)
+        return CheckOutcome.skipped(result.summary, evidence)
     if outcome is Coverage.UNCONFIRMED:
-        return Outcome.unknown(result.summary + tail, None, evidence)
+        return CheckOutcome.unknown(result.summary + tail, None, evidence)
     error = NotCoveredError(
         f"no convention in the dataset covers {standing.country} → {facts.destination}"
     )
-    return Outcome.failed(
+    return CheckOutcome.failed(
         result.summary
         + tail
         + " This says nothing about whether the degree is genuine; the destination may still "

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from vc import proofs
+from vc.contexts import VC_V1, VC_V2
 from vc.dates import parse_datetime
 from vc.errors import DiplomatError, MalformedValueError
 from vc.ob3 import (
@@ -23,8 +24,7 @@ from vc.ob3 import (
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.context import IssuerStanding, VerifierContext
 
-VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
-VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+DEGREE_CREDENTIAL_TYPES = ("AchievementCredential", "OpenBadgeCredential")
 
 _LEVEL_MARKERS = (TARGET_TYPE_ISCED_LEVEL, ISCED_LEVEL_FRAMEWORK)
 _FIELD_MARKERS = (TARGET_TYPE_ISCED_FIELD, ISCED_FIELD_FRAMEWORK)
@@ -49,7 +49,20 @@ def vc_version(document: Mapping[str, Any]) -> str | None:
     """ "2.0" or "1.1" from the first @context entry (VC-DM 2.0 §4.3, VC-DM 1.1 §4.1)."""
     contexts = contexts_of(document)
     first = contexts[0] if contexts else None
-    return {VC2_CONTEXT: "2.0", VC1_CONTEXT: "1.1"}.get(first) if isinstance(first, str) else None
+    return {VC_V2: "2.0", VC_V1: "1.1"}.get(first) if isinstance(first, str) else None
+
+
+def language_values(value: object) -> tuple[tuple[str | None, str], ...]:
+    """Every (language tag or None, text) a value carries: a plain string, a language value
+    object, or a list of them (VC-DM 2.0 §11.1, a name in several languages)."""
+    if isinstance(value, str):
+        return ((None, value),)
+    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
+        tag = value.get("@language")
+        return ((tag if isinstance(tag, str) else None, str(value["@value"])),)
+    if isinstance(value, list):
+        return tuple(pair for item in value for pair in language_values(item))
+    return ()
 
 
 def text_of(value: object) -> str | None:
@@ -86,6 +99,29 @@ class Degree:
     award_date_source: str | None
     holder_name: str | None
     holder_id: str | None
+    holder_names: tuple[tuple[str | None, str], ...] = ()
+    titles: tuple[tuple[str | None, str], ...] = ()
+    diploma_number: str | None = None
+    classification: str | None = None
+    credits: str | None = None
+
+
+def _classification(subject: Mapping[str, Any]) -> str | None:
+    """OB 3.0 result whose description names the classification (as the issuer writes it)."""
+    results = subject.get("result")
+    for item in results if isinstance(results, list) else ():
+        if isinstance(item, Mapping) and str(item.get("resultDescription", "")).endswith(
+            "classification"
+        ):
+            return text_of(item.get("value"))
+    return None
+
+
+def _credits(subject: Mapping[str, Any]) -> str | None:
+    earned = subject.get("creditsEarned")
+    if isinstance(earned, bool) or not isinstance(earned, int | float | str):
+        return None
+    return str(earned)
 
 
 def _alignment_code(alignments: object, markers: tuple[str, ...]) -> str | None:
@@ -136,6 +172,11 @@ def degree_of(document: Mapping[str, Any]) -> Degree:
         award_date_source=award_source,
         holder_name=text_of(subject.get("name")),
         holder_id=holder if isinstance(holder, str) else None,
+        holder_names=language_values(subject.get("name")),
+        titles=language_values(achievement.get("name") or document.get("name")),
+        diploma_number=text_of(subject.get("licenseNumber")),
+        classification=_classification(subject),
+        credits=_credits(subject),
     )
 
 
@@ -189,6 +230,36 @@ class Facts:
     @functools.cached_property
     def degree(self) -> Degree:
         return degree_of(self.document or {})
+
+    @functools.cached_property
+    def not_a_degree(self) -> str | None:
+        """Why this credential is not a degree by Diplomat's degree profile, or None when it is.
+
+        Nothing is called a degree (accredited, recognised) before the profile holds: an Open
+        Badges AchievementCredential (or OpenBadgeCredential) with exactly one subject whose
+        achievement states a degree type (OB 3.0 achievementType) or an ISCED level. A bare
+        ``VerifiableCredential``, an empty subject or two subjects are credentials, not degrees.
+        """
+        document = self.document
+        if document is None:
+            return "the input is not a credential"
+        if not set(DEGREE_CREDENTIAL_TYPES) & set(types_of(document.get("type"))):
+            return "its type is not AchievementCredential (Open Badges 3.0)"
+        raw = document.get("credentialSubject")
+        subjects = subjects_of(document)
+        if len(subjects) != 1 or (isinstance(raw, list) and len(raw) != 1):
+            count = len(raw) if isinstance(raw, list) else len(subjects)
+            return f"a degree has exactly one credentialSubject, this credential has {count}"
+        achievement = subjects[0].get("achievement")
+        if not isinstance(achievement, Mapping) or not achievement:
+            return "its credentialSubject states no achievement"
+        degree = self.degree
+        if degree.achievement_type not in DEGREE_TYPES and degree.isced_level is None:
+            return (
+                f"its achievementType {degree.achievement_type!r} is not a degree and it states "
+                "no ISCED level"
+            )
+        return None
 
     @functools.cached_property
     def proofs(self) -> proofs.ProofsResult:

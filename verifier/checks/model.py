@@ -13,7 +13,7 @@ from vc.errors import DiplomatError
 
 
 class Status(StrEnum):
-    """Three states and a fourth for "does not apply" (VERIFY_STEPS §11.2.2)."""
+    """Three states and a fourth for "does not apply" (how they combine: verifier/report.py)."""
 
     PASS = "pass"  # noqa: S105  # a verdict, not a password
     FAIL = "fail"
@@ -22,7 +22,7 @@ class Status(StrEnum):
 
 
 class Severity(StrEnum):
-    """What a failure of the check means, fixed per check (VERIFY_STEPS §11.2.3).
+    """What a failure of the check means, fixed per check in verifier/checks/pipeline.py.
 
     ``error``: cryptography, data model, proof (the VC API's errors: ``verified`` becomes false).
     ``warning``: validity period, status, registry, accreditation, recognition (the application
@@ -49,7 +49,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a trust decision came from (VERIFY_STEPS §11.2.4): the source, who signed it, and
+    """Where a trust decision came from: the source, who signed it, and
     how fresh it was."""
 
     kind: str
@@ -63,7 +63,7 @@ class Evidence:
     detail: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON shape of VERIFY_STEPS §11.3 (camelCase keys, dates as xsd:dateTime)."""
+        """JSON form (camelCase keys, dates as xsd:dateTime, XML Schema 1.1 Part 2 §3.3.7)."""
         return {
             "kind": self.kind,
             "source": self.source,
@@ -78,7 +78,7 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CheckOutcome:
     """What a check function returns; the pipeline adds the check's id, section and severity."""
 
     status: Status
@@ -87,27 +87,27 @@ class Outcome:
     evidence: tuple[Evidence, ...] = ()
 
     @classmethod
-    def passed(cls, message: str, *evidence: Evidence) -> Outcome:
+    def passed(cls, message: str, *evidence: Evidence) -> CheckOutcome:
         return cls(Status.PASS, message, None, evidence)
 
     @classmethod
-    def failed(cls, message: str, error: DiplomatError, *evidence: Evidence) -> Outcome:
+    def failed(cls, message: str, error: DiplomatError, *evidence: Evidence) -> CheckOutcome:
         return cls(Status.FAIL, message, error, evidence)
 
     @classmethod
     def unknown(
         cls, message: str, error: DiplomatError | None = None, *evidence: Evidence
-    ) -> Outcome:
+    ) -> CheckOutcome:
         return cls(Status.INDETERMINATE, message, error, evidence)
 
     @classmethod
-    def skipped(cls, message: str, *evidence: Evidence) -> Outcome:
+    def skipped(cls, message: str, *evidence: Evidence) -> CheckOutcome:
         return cls(Status.NOT_APPLICABLE, message, None, evidence)
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One named step of the report (the record of VERIFY_STEPS §11.3)."""
+    """One named step of the report (its id, section and severity come from the pipeline table)."""
 
     id: str
     section: Section
@@ -129,7 +129,7 @@ class CheckResult:
         return self.status is Status.INDETERMINATE and self.severity is not Severity.INFO
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; ``message`` is keyed by language as in VERIFY_STEPS §11.3."""
+        """JSON-ready form; ``message`` is keyed by language (a VC-DM 2.0 §11.1 language map)."""
         return {
             "id": self.id,
             "section": self.section.value,
@@ -184,6 +184,16 @@ class UnknownIssuerError(VerificationFinding):
 class NotAccreditedError(VerificationFinding):
     problem_type = "urn:diplomat:problem:not-accredited"
     title = "Issuer not accredited for this degree"
+
+
+class NotADegreeError(VerificationFinding):
+    problem_type = "urn:diplomat:problem:not-a-degree"
+    title = "Not a degree by the degree profile"
+
+
+class DeceptiveTextError(VerificationFinding):
+    problem_type = "urn:diplomat:problem:deceptive-text"
+    title = "Hidden or look-alike characters in displayed text"
 
 
 class NotCoveredError(VerificationFinding):

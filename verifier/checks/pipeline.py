@@ -1,22 +1,25 @@
 """The table of named checks (stable ids, sections, severities, aliases) and the runner.
 
-Every check always runs (no early exit, VERIFY_STEPS §11.2.1); order is authenticity first. The
+Every check always runs (no early exit: the report says everything that is wrong); order is authenticity first. The
 aliases map each id to the step names of DCC verifier-core, Blockcerts cert-verifier-js,
 walt.id policies, Digital Bazaar vc.js, the W3C VC API, OB 3.0 and the legacy walt.id EBSI
-policies (VERIFY_STEPS §11.1), so clients written for those can read our report. ``None`` means "that verifier has no such step".
+policies, so clients written for those can read our report. ``None`` means "that verifier has no such step".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from vc.errors import DiplomatError, ParsingError
-from verifier.checks import authenticity, convention, legitimacy, recipient, validity
+from vc.errors import DiplomatError, MalformedValueError, ParsingError
+from verifier.checks import authenticity, convention, legitimacy, recipient, text, validity
 from verifier.checks.facts import Facts
-from verifier.checks.model import CheckResult, Outcome, Section, Severity, Status
+from verifier.checks.model import CheckOutcome, CheckResult, Section, Severity, Status
 
 __all__ = ["CREDENTIAL_CHECKS", "CheckSpec", "run_checks"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class CheckSpec:
     id: str
     section: Section
     severity: Severity
-    run: Callable[[Facts], Outcome]
+    run: Callable[[Facts], CheckOutcome]
     aliases: Mapping[str, str | None]
     reads_claims: bool = False
 
@@ -43,7 +46,7 @@ class CheckSpec:
             return True
         return self.reads_claims and result.status is not Status.NOT_APPLICABLE
 
-    def result(self, outcome: Outcome) -> CheckResult:
+    def result(self, outcome: CheckOutcome) -> CheckResult:
         return CheckResult(
             id=self.id,
             section=self.section,
@@ -173,7 +176,7 @@ CREDENTIAL_CHECKS: tuple[CheckSpec, ...] = (
         ),
     ),
     # OB 3.0 §9 step 5: a warning, not an error. A mismatch is often an address the candidate
-    # gave the university years ago; the employer decides (VERIFY_STEPS §11.1 S16a).
+    # gave the university years ago; the employer decides.
     CheckSpec(
         "recipient",
         A,
@@ -182,6 +185,10 @@ CREDENTIAL_CHECKS: tuple[CheckSpec, ...] = (
         _aliases(ob3="recipient"),
         reads_claims=True,
     ),
+    # Unicode TR #36 / UTS #39: what the report shows must be what was signed, read the same
+    # way. A warning: the signature may still be genuine (the issuer wrote it so). It judges the
+    # characters received, not what they claim, so it holds whether or not the proof verified.
+    CheckSpec("display.text", A, WARNING, text.check_displayed_text, _aliases()),
     CheckSpec(
         "validity.valid_from",
         V,
@@ -283,11 +290,16 @@ def _safely(spec: CheckSpec, facts: Facts) -> CheckResult:
     try:
         return spec.result(spec.run(facts))
     except DiplomatError as exc:
-        return spec.result(Outcome.failed(f"The check could not be completed: {exc.detail}.", exc))
+        return spec.result(
+            CheckOutcome.failed(f"The check could not be completed: {exc.detail}.", exc)
+        )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # A bug or an input we did not foresee: the report says "could not check", and the log
+        # keeps the traceback so that it can be fixed.
+        _log.exception("check %s could not be completed", spec.id)
         error = ParsingError(f"{type(exc).__name__} while checking {spec.id}: {exc}")
         return spec.result(
-            Outcome(
+            CheckOutcome(
                 Status.INDETERMINATE, f"The check could not be completed ({error.detail}).", error
             )
         )
@@ -297,7 +309,7 @@ def run_checks(
     facts: Facts, specs: tuple[CheckSpec, ...] = CREDENTIAL_CHECKS
 ) -> tuple[CheckResult, ...]:
     """Run every check, then flag what was computed on data whose signature did not verify
-    (VERIFY_STEPS §11.2.1: report everything, but say what it rests on)."""
+    (report everything, but say what it rests on)."""
     results = tuple(_safely(spec, facts) for spec in specs)
     trusted = all(
         r.status is Status.PASS
@@ -310,3 +322,39 @@ def run_checks(
         replace(r, computed_on_untrusted_data=True) if spec.rests_on_claims(r) else r
         for spec, r in zip(specs, results, strict=True)
     )
+
+
+# VC-API verifyCredential ``options.checks``: each name the caller may ask for and the checks
+# (by id, or id prefix ending in ".") it selects. The data-model checks always run and always
+# count: a document that is not a conforming credential is never "verified".
+VCAPI_CHECKS: Mapping[str, tuple[str, ...]] = {
+    "proof": ("key_resolution", "proof."),
+    "credentialStatus": ("status.",),
+    "validFrom": ("validity.valid_from",),
+    "issuanceDate": ("validity.valid_from",),
+    "validUntil": ("validity.valid_until",),
+    "expirationDate": ("validity.valid_until",),
+    "expiration": ("validity.valid_until",),
+}
+ALWAYS_COUNTED: frozenset[str] = frozenset({"format", "data_model", "jsonld.safe_mode", "schema"})
+
+
+def selected_by(requested: Sequence[str]) -> Callable[[str], bool]:
+    """A predicate on check ids: is the check counted when the caller asked for ``requested``?
+
+    Raises MalformedValueError naming an unknown check name (never silently skipped).
+    """
+    unknown = [name for name in requested if name not in VCAPI_CHECKS]
+    if unknown:
+        raise MalformedValueError(
+            f"unknown check {unknown[0]!r}; supported: {', '.join(sorted(VCAPI_CHECKS))}",
+            pointer="/options/checks",
+        )
+    patterns = [p for name in requested for p in VCAPI_CHECKS[name]]
+
+    def counted(check_id: str) -> bool:
+        return check_id in ALWAYS_COUNTED or any(
+            check_id.startswith(p) if p.endswith(".") else check_id == p for p in patterns
+        )
+
+    return counted

@@ -1,4 +1,4 @@
-"""The recipient check (OB 3.0 §9 step 5 "Recipient", VERIFY_STEPS §11.1 S16a): was this credential
+"""The recipient check (OB 3.0 §9 step 5 "Recipient"): was this credential
 issued to the person whose e-mail address, student number or DID the verifier already knows?
 
 The matching is the core's (``vc.ob3.match_recipient``). Messages and evidence show the identity
@@ -11,7 +11,7 @@ from __future__ import annotations
 from vc.errors import MalformedValueError
 from vc.ob3 import SUBJECT_ID, MatchOutcome, RecipientIdentity, RecipientMatch, match_recipient
 from verifier.checks.facts import Facts
-from verifier.checks.model import Evidence, Outcome, RecipientMismatchError
+from verifier.checks.model import CheckOutcome, Evidence, RecipientMismatchError
 
 NOT_GIVEN = (
     "Not checked: no e-mail address or student number of the candidate was given. To check that "
@@ -55,18 +55,18 @@ def _advice(known: RecipientIdentity) -> str:
     )
 
 
-def check_recipient(facts: Facts) -> Outcome:
+def check_recipient(facts: Facts) -> CheckOutcome:
     """The known identity matches one of the credential's identifiers of that type."""
     document, known = facts.document, facts.recipient
     if document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     if known is None:
-        return Outcome.skipped(NOT_GIVEN)
+        return CheckOutcome.skipped(NOT_GIVEN)
     match = match_recipient(document.get("credentialSubject"), known)
     evidence = _evidence(known, match)
     given = f"the {known.noun} {known.masked}"
     if match.outcome is MatchOutcome.MATCH:
-        return Outcome.passed(
+        return CheckOutcome.passed(
             f"Issued to {given}: it matches {_how(match)}.",
             evidence,
         )
@@ -83,7 +83,7 @@ def check_recipient(facts: Facts) -> Outcome:
         else:
             plural = "s" if match.compared > 1 else ""
             against = f"the credential's {known.identity_type} identifier{plural}"
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"This credential was not issued to {given}: it does not match {against}. "
             + _advice(known),
             error,
@@ -95,7 +95,7 @@ def check_recipient(facts: Facts) -> Outcome:
             "identityHash is not 'sha256$<hex>' or 'md5$<hex>', or 'hashed' or 'salt' is malformed",
             pointer="/credentialSubject/identifier",
         )
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"Could not check {given}: the credential's {known.identity_type} identifier could "
             f"not be read. {_advice(known)}",
             problem,
@@ -110,7 +110,7 @@ def check_recipient(facts: Facts) -> Outcome:
         if match.carried
         else " (it carries no identifiers)"
     )
-    return Outcome.unknown(
+    return CheckOutcome.unknown(
         f"Could not check {given}: the credential {missing} to compare it with{carried}. "
         f"Try another identifier it carries, or {PRESENTATION_ADVICE}.",
         None,

@@ -1,38 +1,33 @@
-"""Validity checks (VERIFY_STEPS §11.1 S10–S11): validity period and credential status."""
+"""Validity checks: validity period (VC-DM 2.0 §4.9) and credential status (Bitstring Status List v1.0 §3.2)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from vc import status as bitstring
-from vc.dates import format_datetime, parse_datetime
-from vc.errors import DiplomatError, StatusListError
+from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
+from vc.errors import DiplomatError, MalformedValueError, StatusListError
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.facts import Facts, types_of
 from verifier.checks.model import (
+    CheckOutcome,
     Evidence,
     ExpiredError,
     NotYetValidError,
-    Outcome,
     RevokedError,
     Status,
     SuspendedError,
 )
 
-# Status entry types of older specifications we recognise but do not check (VERIFY_STEPS
-# §11.2.6: never pass them silently). The purpose they imply when they carry none.
+# Status entry types of older specifications we recognise but do not check (never passed
+# silently: they are reported as could not check). The purpose they imply when they carry none.
 _LEGACY_TYPES: Mapping[str, str] = {
     "StatusList2021Entry": "revocation",
     "1EdTechRevocationList": "revocation",
     "RevocationList2020Status": "revocation",
 }
-
-
-# Issuer and verifier clocks differ; a status list signed a moment ago on a server whose clock
-# runs a little ahead must not read "not yet valid" (the same leeway JWT libraries allow).
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _date(facts: Facts, names: tuple[str, str]) -> tuple[str, datetime | None]:
@@ -44,44 +39,46 @@ def _date(facts: Facts, names: tuple[str, str]) -> tuple[str, datetime | None]:
     return name, parse_datetime(document[name], name)
 
 
-def check_valid_from(facts: Facts) -> Outcome:
+def check_valid_from(facts: Facts) -> CheckOutcome:
     """The validity period has started (validFrom, or issuanceDate for VC 1.1)."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     try:
         name, start = _date(facts, ("validFrom", "issuanceDate"))
     except DiplomatError as exc:
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The start of the validity period cannot be read: {exc.detail}.", exc
         )
     if start is None:
-        return Outcome.passed("No start date is set: valid from issuance.")
+        return CheckOutcome.passed("No start date is set: valid from issuance.")
     if facts.now + CLOCK_SKEW < start:
         error = NotYetValidError(
             f"{name} {format_datetime(start)} is after now ({format_datetime(facts.now)})"
         )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"Not yet valid: it is valid only from {format_datetime(start)}.", error
         )
-    return Outcome.passed(f"Valid since {format_datetime(start)}.")
+    return CheckOutcome.passed(f"Valid since {format_datetime(start)}.")
 
 
-def check_valid_until(facts: Facts) -> Outcome:
+def check_valid_until(facts: Facts) -> CheckOutcome:
     """The validity period has not ended (validUntil, or expirationDate for VC 1.1)."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
     try:
         name, end = _date(facts, ("validUntil", "expirationDate"))
     except DiplomatError as exc:
-        return Outcome.failed(f"The end of the validity period cannot be read: {exc.detail}.", exc)
+        return CheckOutcome.failed(
+            f"The end of the validity period cannot be read: {exc.detail}.", exc
+        )
     if end is None:
-        return Outcome.passed("No expiry date is set: it does not expire.")
+        return CheckOutcome.passed("No expiry date is set: it does not expire.")
     if facts.now > end:
         error = ExpiredError(
             f"{name} {format_datetime(end)} is before now ({format_datetime(facts.now)})"
         )
-        return Outcome.failed(f"Expired on {format_datetime(end)}.", error)
-    return Outcome.passed(f"Not expired: valid until {format_datetime(end)}.")
+        return CheckOutcome.failed(f"Expired on {format_datetime(end)}.", error)
+    return CheckOutcome.passed(f"Not expired: valid until {format_datetime(end)}.")
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -106,21 +103,21 @@ def _entry_purpose(entry: object) -> str | None:
     return None
 
 
-def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
+def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
     """Read one status entry of ``purpose``."""
     kinds = types_of(raw.get("type")) if isinstance(raw, Mapping) else []
     if isinstance(raw, Mapping) and bitstring.ENTRY_TYPE not in kinds:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The {purpose} status uses {', '.join(kinds) or 'an unnamed type'}, which this "
             "verifier does not support, so it could not be checked."
         )
     try:
         entry = bitstring.parse_entry(raw)
     except DiplomatError as exc:
-        return Outcome.failed(f"The {purpose} status entry is malformed: {exc.detail}.", exc)
+        return CheckOutcome.failed(f"The {purpose} status entry is malformed: {exc.detail}.", exc)
     lists = facts.ctx.status_lists
     if lists is None:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The {purpose} status could not be checked: no status list source is configured "
             "(offline).",
             None,
@@ -131,15 +128,15 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
         fetched = lists.get(entry.list_credential, now=facts.now)
     except DiplomatError as exc:
         where = Evidence(kind="status-list", source=entry.list_credential, detail=exc.detail)
-        if could_not_fetch(exc):  # an UnsafeUrlError (refused URL) is a failure
-            return Outcome.unknown(
+        if could_not_fetch(exc):  # refused (UnsafeUrlError) or unavailable: not a verdict
+            return CheckOutcome.unknown(
                 f"The {purpose} status could not be checked: the status list "
                 f"{entry.list_credential} could not be fetched ({exc.detail}). This is not a "
                 "sign that the credential is valid.",
                 exc,
                 where,
             )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The {purpose} status list {entry.list_credential} cannot be trusted: {exc.detail}.",
             exc,
             where,
@@ -149,21 +146,21 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
             f"the status list is issued by {fetched.issuer} and signed by {fetched.signed_by}, "
             f"not by the credential's issuer {issuer}"
         )
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The {purpose} status list was signed by {fetched.signed_by}, not by the issuer "
             f"{issuer}: only the issuer may say whether its credential is {purpose_word(purpose)}.",
             error,
             fetched.evidence("signer is not the credential's issuer"),
         )
     if fetched.valid_until is not None and facts.now > fetched.valid_until:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The {purpose} status list expired on {format_datetime(fetched.valid_until)} and no "
             "fresher one was available, so the status could not be checked.",
             None,
             fetched.evidence("status list expired"),
         )
     if fetched.valid_from is not None and facts.now + CLOCK_SKEW < fetched.valid_from:
-        return Outcome.unknown(
+        return CheckOutcome.unknown(
             f"The {purpose} status list is not valid before {format_datetime(fetched.valid_from)}.",
             None,
             fetched.evidence("status list not yet valid"),
@@ -171,7 +168,7 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
     try:
         result = bitstring.check_status(entry, fetched.credential, expected_issuer=issuer)
     except DiplomatError as exc:
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The {purpose} status could not be read from its list: {exc.detail}.",
             exc,
             fetched.evidence(),
@@ -181,10 +178,10 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> Outcome:
         note = f" ({result.message})" if result.message else ""
         error_type = SuspendedError if purpose == "suspension" else RevokedError
         error = error_type(f"status list {entry.list_credential} index {entry.index} is set{note}")
-        return Outcome.failed(
+        return CheckOutcome.failed(
             f"The issuer has {purpose_word(purpose)} this credential{note}.", error, evidence
         )
-    return Outcome.passed(
+    return CheckOutcome.passed(
         f"Not {purpose_word(purpose)} (the issuer's signed status list).", evidence
     )
 
@@ -193,35 +190,53 @@ def purpose_word(purpose: str) -> str:
     return {"revocation": "revoked", "suspension": "suspended"}.get(purpose, purpose)
 
 
-def check_status(facts: Facts, purpose: str) -> Outcome:
+def check_status(facts: Facts, purpose: str) -> CheckOutcome:
     """Every credentialStatus entry of ``purpose``: a set bit fails, an unreadable list is
     indeterminate, a list signed by anyone but the issuer fails."""
     if facts.document is None or facts.version is None:
-        return Outcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+    if purpose == "revocation":
+        # Fail closed: an entry whose purpose cannot be read might be the revocation entry; were
+        # it skipped, a credential could drop out of revocation by losing one property.
+        for index, raw in enumerate(_raw_entries(facts.document)):
+            named = _entry_purpose(raw)
+            if named is None or named not in bitstring.PURPOSES | set(_LEGACY_TYPES.values()):
+                stated = raw.get("statusPurpose") if isinstance(raw, Mapping) else None
+                error: DiplomatError = MalformedValueError(
+                    f"credentialStatus entry {index} has no usable statusPurpose "
+                    f"({'missing' if stated is None else repr(stated)[:60]}): it may be the "
+                    "revocation entry, so the credential cannot be shown as not revoked",
+                    pointer=f"/credentialStatus/{index}/statusPurpose",
+                )
+                return CheckOutcome.failed(
+                    "A status entry of this credential does not say what it is for (no usable "
+                    "statusPurpose), so whether the credential is revoked cannot be established.",
+                    error,
+                )
     entries = [raw for raw in _raw_entries(facts.document) if _entry_purpose(raw) == purpose]
     if not entries:
         if not _raw_entries(facts.document):
-            return Outcome.skipped(
+            return CheckOutcome.skipped(
                 f"The issuer gave this credential no status entry, so it cannot be "
                 f"{purpose_word(purpose)}; there is nothing to check."
             )
-        return Outcome.skipped(f"The credential has no {purpose} status entry.")
+        return CheckOutcome.skipped(f"The credential has no {purpose} status entry.")
     outcomes = [_check_one(facts, raw, purpose) for raw in entries]
     evidence = tuple(item for outcome in outcomes for item in outcome.evidence)
     for wanted in (Status.FAIL, Status.INDETERMINATE):
         for outcome in outcomes:
             if outcome.status is wanted:
-                return Outcome(outcome.status, outcome.message, outcome.error, evidence)
+                return CheckOutcome(outcome.status, outcome.message, outcome.error, evidence)
     if len(outcomes) == 1:
         return outcomes[0]
-    return Outcome.passed(
+    return CheckOutcome.passed(
         f"Not {purpose_word(purpose)} (checked {len(outcomes)} entries).", *evidence
     )
 
 
-def check_revocation(facts: Facts) -> Outcome:
+def check_revocation(facts: Facts) -> CheckOutcome:
     return check_status(facts, "revocation")
 
 
-def check_suspension(facts: Facts) -> Outcome:
+def check_suspension(facts: Facts) -> CheckOutcome:
     return check_status(facts, "suspension")

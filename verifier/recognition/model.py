@@ -22,7 +22,7 @@ CHECK_NIC = "check with the national information centre"
 _URL = re.compile(r"https?://\S+")
 
 
-class Outcome(StrEnum):
+class Coverage(StrEnum):
     """What a convention (or the dataset as a whole) says about one degree in one country."""
 
     COVERED = "covered"
@@ -263,7 +263,7 @@ class ConventionFinding:
     convention_id: str
     convention_name: str
     short_name: str
-    outcome: Outcome
+    outcome: Coverage
     message: str
     issuer: CountryStanding
     destination: CountryStanding
@@ -314,19 +314,19 @@ class RecognitionAssessment:
     @property
     def covered_by(self) -> tuple[str, ...]:
         """Ids of the conventions that cover the degree on the decision date (all of them)."""
-        return tuple(f.convention_id for f in self.findings if f.outcome is Outcome.COVERED)
+        return tuple(f.convention_id for f in self.findings if f.outcome is Coverage.COVERED)
 
     @property
-    def outcome(self) -> Outcome:
+    def outcome(self) -> Coverage:
         """covered if any convention covers; else unconfirmed if any might; else not_covered."""
         if self.domestic:
-            return Outcome.NOT_APPLICABLE
+            return Coverage.NOT_APPLICABLE
         outcomes = {finding.outcome for finding in self.findings}
-        if Outcome.COVERED in outcomes:
-            return Outcome.COVERED
-        if Outcome.UNCONFIRMED in outcomes:
-            return Outcome.UNCONFIRMED
-        return Outcome.NOT_COVERED
+        if Coverage.COVERED in outcomes:
+            return Coverage.COVERED
+        if Coverage.UNCONFIRMED in outcomes:
+            return Coverage.UNCONFIRMED
+        return Coverage.NOT_COVERED
 
     @property
     def deciding(self) -> tuple[ConventionFinding, ...]:
@@ -336,14 +336,14 @@ class RecognitionAssessment:
     @property
     def since(self) -> date | None:
         """When covered: the earliest date from which a covering convention binds the pair."""
-        dates = [f.since for f in self.deciding if f.outcome is Outcome.COVERED and f.since]
+        dates = [f.since for f in self.deciding if f.outcome is Coverage.COVERED and f.since]
         return min(dates) if dates else None
 
     @property
     def confidence(self) -> str | None:
         """When covered: the confidence of the best-supported covering convention (each one
         carries the confidence of its weakest fact); else None."""
-        levels = [f.confidence for f in self.deciding if f.outcome is Outcome.COVERED]
+        levels = [f.confidence for f in self.deciding if f.outcome is Coverage.COVERED]
         known = [level for level in levels if level is not None]
         return max(known, key=rank) if known else None
 
@@ -365,17 +365,17 @@ class RecognitionAssessment:
     def summary(self) -> str:
         """One sentence for humans."""
         outcome = self.outcome
-        if outcome is Outcome.NOT_APPLICABLE:
+        if outcome is Coverage.NOT_APPLICABLE:
             return (
                 f"Not applicable: a degree from {self.issuer_country} used in "
                 f"{self.issuer_country} is a domestic qualification; recognition conventions "
                 "govern foreign qualifications."
             )
-        if outcome is Outcome.COVERED:
-            covered = [f for f in self.findings if f.outcome is Outcome.COVERED]
+        if outcome is Coverage.COVERED:
+            covered = [f for f in self.findings if f.outcome is Coverage.COVERED]
             return "Covered by " + "; and by ".join(covered_clause(f) for f in covered) + "."
-        if outcome is Outcome.UNCONFIRMED:
-            unsure = [f for f in self.findings if f.outcome is Outcome.UNCONFIRMED]
+        if outcome is Coverage.UNCONFIRMED:
+            unsure = [f for f in self.findings if f.outcome is Coverage.UNCONFIRMED]
             reasons = "; ".join(f"{f.short_name}: {'; '.join(f.reasons)}" for f in unsure)
             notes = " ".join(note.text for f in unsure for note in f.reservations)
             return (
@@ -385,7 +385,7 @@ class RecognitionAssessment:
                 f"({reasons})." + (f" {notes}" if notes else "")
             )
         reasons = "; ".join(
-            f.message for f in self.findings if f.outcome is not Outcome.NOT_APPLICABLE
+            f.message for f in self.findings if f.outcome is not Coverage.NOT_APPLICABLE
         )
         tail = f" ({reasons})" if reasons else ""
         return (

@@ -20,7 +20,7 @@ from verifier.recognition.model import (
     ConventionFinding,
     ConventionsDataset,
     CountryStanding,
-    Outcome,
+    Coverage,
     Party,
     RecognitionAssessment,
     ReservationNote,
@@ -111,13 +111,13 @@ def _finding(
     # A predecessor the pair is (or may be) bound by gives way where its successor covers them.
     if (
         successor is not None
-        and outcome is not Outcome.NOT_COVERED
+        and outcome is not Coverage.NOT_COVERED
         and _rule(successor, (_standing(successor, issuer), _standing(successor, destination)), on)[
             0
         ]
-        is Outcome.COVERED
+        is Coverage.COVERED
     ):
-        outcome = Outcome.NOT_APPLICABLE
+        outcome = Coverage.NOT_APPLICABLE
         reasons = (
             f"the {successor.short_name} takes its place between {issuer} and {destination}",
         )
@@ -134,7 +134,7 @@ def _finding(
             refusal_ground=core.refusal_ground,
             verified=core.diplomat_check or core.verified,
         )
-    binds = outcome in (Outcome.COVERED, Outcome.UNCONFIRMED, Outcome.NOT_YET_IN_FORCE)
+    binds = outcome in (Coverage.COVERED, Coverage.UNCONFIRMED, Coverage.NOT_YET_IN_FORCE)
     notes = tuple(
         _reservation(convention, row, reservation)
         for row in (convention.party(side.country) for side in sides)
@@ -142,11 +142,11 @@ def _finding(
         for reservation in row.reservations
     )
     since = confidence = None
-    if outcome is Outcome.COVERED:
+    if outcome is Coverage.COVERED:
         since = max(side.since for side in sides if side.since is not None)
         confidence = min((side.weakest[0] for side in sides), key=rank)
     message = _message(convention, outcome, reasons, sides, confidence)
-    if outcome is Outcome.COVERED and article is not None:
+    if outcome is Coverage.COVERED and article is not None:
         message = f"{message}: {article_label(article)} — {article.meaning}"
     if notes:
         message = f"{message}. " + " ".join(note.text for note in notes)
@@ -170,19 +170,19 @@ def _finding(
 
 def _rule(
     convention: Convention, sides: tuple[CountryStanding, CountryStanding], on: date
-) -> tuple[Outcome, tuple[str, ...]]:
+) -> tuple[Coverage, tuple[str, ...]]:
     """The rule of ``assess``; the order matters: a known 'no' beats an unknown."""
     absent = [side for side in sides if side.status not in (PARTY, PENDING, CANDIDATE)]
     if absent:
-        return Outcome.NOT_COVERED, tuple(_absent_reason(side) for side in absent)
+        return Coverage.NOT_COVERED, tuple(_absent_reason(side) for side in absent)
     if convention.in_force is not None and convention.in_force > on:
-        return Outcome.NOT_YET_IN_FORCE, (
+        return Coverage.NOT_YET_IN_FORCE, (
             f"not yet in force on {on.isoformat()} (general entry into force "
             f"{convention.in_force.isoformat()})",
         )
     later = [side for side in sides if side.in_force is not None and side.in_force > on]
     if later:
-        return Outcome.NOT_YET_IN_FORCE, (
+        return Coverage.NOT_YET_IN_FORCE, (
             f"not yet in force on {on.isoformat()} — "
             + "; ".join(
                 f"it entered into force for {side.country} only on {iso(side.in_force)}"
@@ -216,25 +216,25 @@ def _rule(
                 f"(per {source_label(side.source or '')}), after {on.isoformat()}"
             )
     if unsure:
-        return Outcome.UNCONFIRMED, tuple(unsure)
-    return Outcome.COVERED, ()
+        return Coverage.UNCONFIRMED, tuple(unsure)
+    return Coverage.COVERED, ()
 
 
 def _message(
     convention: Convention,
-    outcome: Outcome,
+    outcome: Coverage,
     reasons: tuple[str, ...],
     sides: tuple[CountryStanding, CountryStanding],
     confidence: str | None,
 ) -> str:
     name = convention.short_name
-    if outcome is Outcome.NOT_COVERED:
+    if outcome is Coverage.NOT_COVERED:
         return f"{name}: not covered — " + "; ".join(reasons)
-    if outcome is Outcome.NOT_YET_IN_FORCE:
+    if outcome is Coverage.NOT_YET_IN_FORCE:
         return f"{name}: " + "; ".join(reasons)
-    if outcome is Outcome.NOT_APPLICABLE:
+    if outcome is Coverage.NOT_APPLICABLE:
         return f"{name}: not applied — " + "; ".join(reasons)
-    if outcome is Outcome.UNCONFIRMED:
+    if outcome is Coverage.UNCONFIRMED:
         return (
             f"{name}: unconfirmed — {CHECK_NIC} (or the depositary's list of parties): "
             + "; ".join(reasons)
@@ -297,14 +297,14 @@ def _sources(
     convention: Convention,
     sides: tuple[CountryStanding, CountryStanding],
     article: AppliedArticle | None,
-    outcome: Outcome,
+    outcome: Coverage,
 ) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for side in sides:
         for source in (side.source, side.in_force_source):
             if source:
                 found.setdefault(source, None)
-    if outcome is Outcome.NOT_APPLICABLE and convention.superseded_source:
+    if outcome is Coverage.NOT_APPLICABLE and convention.superseded_source:
         found.setdefault(convention.superseded_source, None)
     if article is not None and article.source:
         found.setdefault(article.source, None)

@@ -22,7 +22,7 @@ from verifier.registry.assess import (
 )
 from verifier.registry.builder import accreditation_entry, add_institution, inspect, new_registry
 from verifier.registry.dcc import KnownIssuer, KnownIssuerMatch, KnownIssuers, import_dcc_registry
-from verifier.registry.evaluate import AccreditationFinding, DateFinding, Outcome, evaluate
+from verifier.registry.evaluate import AccreditationOutcome, DateFinding, RegistryFinding, evaluate
 from verifier.registry.model import (
     Accreditation,
     AccreditationStatus,
@@ -49,7 +49,7 @@ __all__ = [
     "CREDENTIAL_TYPE",
     "REGISTRY_CONTEXT",
     "Accreditation",
-    "AccreditationFinding",
+    "AccreditationOutcome",
     "AccreditationStatus",
     "AccreditingBody",
     "ConsultedRegistry",
@@ -61,11 +61,11 @@ __all__ = [
     "KnownIssuers",
     "LoadedRegistry",
     "Operator",
-    "Outcome",
     "Registry",
     "RegistryAssessment",
     "RegistryError",
     "RegistryEvidence",
+    "RegistryFinding",
     "Scope",
     "Source",
     "UncheckedRegistry",

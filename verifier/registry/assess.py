@@ -8,26 +8,26 @@ from datetime import date
 from typing import Any
 
 from verifier.registry.dcc import KnownIssuerMatch, KnownIssuers, known_issuer_matches
-from verifier.registry.evaluate import AccreditationFinding, DateFinding, Outcome, evaluate
+from verifier.registry.evaluate import AccreditationOutcome, DateFinding, RegistryFinding, evaluate
 from verifier.registry.model import Institution
 from verifier.registry.signed import Freshness, LoadedRegistry, RegistryEvidence
 
 # When registries disagree: a pass wins; "cannot tell" beats a negative (the degree may be
 # covered); among negatives the most specific reason is shown.
 _PRIORITY = (
-    Outcome.ACCREDITED,
-    Outcome.UNKNOWN,
-    Outcome.WITHDRAWN,
-    Outcome.SUSPENDED,
-    Outcome.OUT_OF_SCOPE,
-    Outcome.NOT_ACCREDITED,
+    AccreditationOutcome.ACCREDITED,
+    AccreditationOutcome.UNKNOWN,
+    AccreditationOutcome.WITHDRAWN,
+    AccreditationOutcome.SUSPENDED,
+    AccreditationOutcome.OUT_OF_SCOPE,
+    AccreditationOutcome.NOT_ACCREDITED,
 )
 
 
 @dataclass(frozen=True)
 class ConsultedRegistry:
     evidence: RegistryEvidence
-    finding: AccreditationFinding
+    finding: RegistryFinding
 
     def to_dict(self) -> dict[str, Any]:
         return {"registry": self.evidence.to_dict(), "finding": self.finding.to_dict()}
@@ -158,11 +158,15 @@ def _combine(
         stale = ", ".join(f"{u.evidence.name} ({u.reason})" for u in unchecked)
         return DateFinding(
             day,
-            Outcome.UNKNOWN,
+            AccreditationOutcome.UNKNOWN,
             f"{issuer_did} is not listed in {names}, and {stale} could not be relied on",
         )
     if not consulted:
         return DateFinding(
-            day, Outcome.UNKNOWN, "no accreditation registry is configured: nothing was checked"
+            day,
+            AccreditationOutcome.UNKNOWN,
+            "no accreditation registry is configured: nothing was checked",
         )
-    return DateFinding(day, Outcome.NOT_ACCREDITED, f"{issuer_did} is not listed in {names}")
+    return DateFinding(
+        day, AccreditationOutcome.NOT_ACCREDITED, f"{issuer_did} is not listed in {names}"
+    )

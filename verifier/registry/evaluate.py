@@ -20,7 +20,7 @@ from verifier.registry.model import (
 )
 
 
-class Outcome(StrEnum):
+class AccreditationOutcome(StrEnum):
     """The registry's answer for one date."""
 
     ACCREDITED = "accredited"
@@ -42,7 +42,7 @@ class DateFinding:
     """The registry's answer on one date, with the accreditation record it rests on."""
 
     on: date | None
-    outcome: Outcome
+    outcome: AccreditationOutcome
     message: str
     accreditation: Accreditation | None = None
     registry_id: str | None = None
@@ -63,7 +63,7 @@ class DateFinding:
 
 
 @dataclass(frozen=True)
-class AccreditationFinding:
+class RegistryFinding:
     """One registry's view of one issuer: at the award date and today, reported separately."""
 
     issuer_did: str
@@ -109,7 +109,7 @@ def evaluate(
     award_date: date | None,
     today: date,
     known_issuers: Sequence[KnownIssuers] = (),
-) -> AccreditationFinding:
+) -> RegistryFinding:
     """Judge the issuer's accreditation for a degree of `level` (ISCED 2011) in `field` (ISCED-F).
 
     The registry alone decides: the institution, its country and its accreditations come from
@@ -123,12 +123,14 @@ def evaluate(
     known = known_issuer_matches(known_issuers, issuer_did)
     if institution is None:
         text = f"{issuer_did} is not listed in {registry.name}"
-        at_award = DateFinding(award_date, Outcome.NOT_ACCREDITED, text, None, registry.id)
-        now = DateFinding(today, Outcome.NOT_ACCREDITED, text, None, registry.id)
+        at_award = DateFinding(
+            award_date, AccreditationOutcome.NOT_ACCREDITED, text, None, registry.id
+        )
+        now = DateFinding(today, AccreditationOutcome.NOT_ACCREDITED, text, None, registry.id)
     else:
         at_award = _on(registry, institution, award_date, level_digit, field_code, past=True)
         now = _on(registry, institution, today, level_digit, field_code, past=False)
-    return AccreditationFinding(
+    return RegistryFinding(
         issuer_did=issuer_did,
         issuer_known=institution is not None,
         institution=institution,
@@ -190,7 +192,7 @@ def _on(
     if day is None:
         return DateFinding(
             None,
-            Outcome.UNKNOWN,
+            AccreditationOutcome.UNKNOWN,
             f"the award date is not known, so it cannot be told whether {name} was accredited "
             "when the degree was awarded",
             None,
@@ -201,7 +203,7 @@ def _on(
     if not covering:
         return DateFinding(
             day,
-            Outcome.NOT_ACCREDITED,
+            AccreditationOutcome.NOT_ACCREDITED,
             f"{name} {'had' if past else 'has'} no accreditation in force {when}"
             f"{_nearest(institution, day)}, {per}",
             _closest(institution, day),
@@ -219,7 +221,7 @@ def _on(
     if record is not None:
         return DateFinding(
             day,
-            Outcome.ACCREDITED,
+            AccreditationOutcome.ACCREDITED,
             f"{name} {was} accredited {when} for {_degree(level, field)} by "
             f"{record.accrediting_body.name} ({record.scope.describe()}; {record.period()}), {per}",
             record,
@@ -229,7 +231,7 @@ def _on(
     if record is not None:
         return DateFinding(
             day,
-            Outcome.UNKNOWN,
+            AccreditationOutcome.UNKNOWN,
             f"{name} {was} accredited {when} for {record.scope.describe()}, but "
             f"{_undecidable_reason(level, field)}, so it cannot be told whether the degree is "
             f"covered, {per}",
@@ -238,8 +240,8 @@ def _on(
         )
     possibly = (_Match.IN, _Match.UNDECIDABLE)
     for status, outcome in (
-        (AccreditationStatus.WITHDRAWN, Outcome.WITHDRAWN),
-        (AccreditationStatus.SUSPENDED, Outcome.SUSPENDED),
+        (AccreditationStatus.WITHDRAWN, AccreditationOutcome.WITHDRAWN),
+        (AccreditationStatus.SUSPENDED, AccreditationOutcome.SUSPENDED),
     ):
         record = first((status,), possibly)
         if record is not None:
@@ -260,7 +262,7 @@ def _on(
     scopes = "; ".join(sorted({a.scope.describe() for a in covering}))
     return DateFinding(
         day,
-        Outcome.OUT_OF_SCOPE,
+        AccreditationOutcome.OUT_OF_SCOPE,
         f"{name} {was} accredited {when} only for ({scopes}), not for {_degree(level, field)}, "
         f"{per}",
         record,

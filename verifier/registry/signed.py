@@ -24,13 +24,13 @@ from enum import StrEnum
 from typing import Any
 
 from vc import jsonld, proofs
+from vc.contexts import VC_V2
 from vc.dates import format_datetime, parse_datetime
 from vc.dids import DidResolver
 from vc.errors import CryptographicSecurityError, MalformedValueError
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.registry.model import Registry, parse_registry
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VOCAB = "https://diplomat.example/vocab#"
 CREDENTIAL_TYPE = "DiplomatAccreditationRegistry"
 REGISTRY_CONTEXT: dict[str, Any] = {
@@ -53,7 +53,7 @@ class Freshness(StrEnum):
 
 @dataclass(frozen=True)
 class RegistryEvidence:
-    """What the report shows about a registry it consulted (VERIFY_STEPS §11.2 rule 4)."""
+    """What the report shows about a registry it consulted: its source, signer and freshness."""
 
     registry_id: str
     name: str
@@ -249,8 +249,19 @@ def _load_signed(
         )
     if "proof" not in credential:
         raise RegistryError(f"the registry credential of {operator} has no proof")
+    # A registry published ahead of its validFrom is loaded (and not relied on until then): its
+    # proof is verified as of validFrom, so "created in the future" is judged against the date
+    # the registry takes effect, not against a verifier that loaded it early.
+    try:
+        effective = max(now, parse_datetime(credential.get("validFrom"), "validFrom"))
+    except MalformedValueError:
+        effective = now  # an unreadable validFrom is refused below, after the proof
     result = proofs.verify(
-        credential, resolver=resolver, now=now, purpose=AssertionMethod(), loader=loader
+        credential,
+        resolver=resolver,
+        now=effective,
+        purpose=AssertionMethod(),
+        loader=loader,
     )
     if not result.verified:
         reasons = "; ".join(str(e) for e in result.errors)

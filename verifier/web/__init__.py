@@ -1,12 +1,15 @@
 """The verifier's web layer: ``create_app(config)`` builds the Flask app around a VerifierContext.
 
 Blueprints: pages (/, /verify, /verify/paste, /verify/upload: what an employer opens from a QR
-code), api (/api/verify: the full report as JSON), vcapi (/credentials/verify, /challenges,
+code), api (/api/verify: the full report as JSON), bulk (/verify/bulk, /api/verify/bulk: many
+credentials at once, verifier.bulk), vcapi (/credentials/verify, /challenges,
 /presentations/verify: the W3C VC API), and diplomat_ops' /healthz, /readyz, /metrics,
 /openapi.json (probes and counters in verifier.web.ops; the JSON endpoints described in
-verifier/web/openapi.yaml). One error handler (verifier.web.errors). Pages load
+verifier/web/openapi.yaml). One error handler (verifier.web.errors). Pages speak the
+reader's language (verifier.web.i18n: ?lang=, Accept-Language, seven catalogues). Pages load
 nothing from other origins and work without JavaScript. Presentation challenges are kept in the
-database of ``config.database_url`` (verifier.challenges), shared by every worker process.
+database of ``config.database_url`` (verifier.challenges), shared by every worker process, and
+so are bulk jobs (verifier.bulk.store).
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ from flask import Flask, Response
 
 import diplomat_ops
 from vc.fetch import Fetcher
+from verifier.bulk.runner import BulkRunner
+from verifier.bulk.store import open_job_store
 from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
-from verifier.web import api, errors, ops, pages, vcapi
+from verifier.web import api, bulk, errors, i18n, ops, pages, vcapi
 from verifier.web.state import EXTENSION, ContextProvider, WebState
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 CONTEXT_REFRESH_SECONDS = 3600.0
@@ -73,11 +79,22 @@ def create_app(
         base_url=config.base_url,
         metrics=registry,
     )
+    runner = BulkRunner(
+        open_job_store(config.database_url, retention=config.bulk_retention),
+        workers=config.bulk_workers,
+        max_jobs=config.bulk_max_jobs,
+    )
     app.extensions[EXTENSION] = WebState(
-        config=config, contexts=contexts, fetcher=chosen, challenges=challenges, metrics=metrics
+        config=config,
+        contexts=contexts,
+        fetcher=chosen,
+        challenges=challenges,
+        metrics=metrics,
+        bulk=runner,
     )
     errors.register(app)
-    for blueprint in (pages.bp, api.bp, vcapi.bp):
+    i18n.install(app)
+    for blueprint in (pages.bp, api.bp, bulk.bp, vcapi.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

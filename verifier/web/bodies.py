@@ -13,10 +13,11 @@ from flask import request
 
 from vc import strictjson
 from vc.errors import MalformedValueError, ParsingError
-from vc.jose import looks_like_jwt
+from vc.jose import enveloped_token, looks_like_jwt
 from vc.ob3 import RecipientIdentity
 from verifier.context import check_country
 from verifier.intake import parse_credential
+from verifier.web.i18n import N_
 
 
 def raw_body() -> bytes:
@@ -85,8 +86,10 @@ def refuse_identity_in_url() -> None:
     in the body, and saying so beats silently ignoring it."""
     if RECIPIENT_FIELD in request.args:
         raise MalformedValueError(
-            "the candidate's identity is not accepted in a URL (URLs end up in logs): send it in "
-            "the request body",
+            N_(
+                "the candidate's identity is not accepted in a URL (URLs end up in logs): send "
+                "it in the request body"
+            ),
             pointer=RECIPIENT_FIELD,
         )
 
@@ -108,7 +111,8 @@ def options_of(body: Mapping[str, Any], allowed: frozenset[str]) -> Mapping[str,
 
 def enveloped(value: Any, pointer: str) -> Mapping[str, Any] | str:
     """A VC-API credential value: an object, a compact JWT string, or an
-    EnvelopedVerifiableCredential (VC-JOSE-COSE §3.2: a data: URL carrying the JWT)."""
+    EnvelopedVerifiableCredential (VC-JOSE-COSE §3.2: a data:application/vc+jwt URL carrying the
+    JWT; any other media type is refused)."""
     if isinstance(value, str):
         if looks_like_jwt(value):
             return value.strip()
@@ -121,13 +125,5 @@ def enveloped(value: Any, pointer: str) -> Mapping[str, Any] | str:
     if kind == "EnvelopedVerifiableCredential" or (
         isinstance(kind, list) and "EnvelopedVerifiableCredential" in kind
     ):
-        data_url = value.get("id")
-        if isinstance(data_url, str) and data_url.startswith("data:") and "," in data_url:
-            token = data_url.split(",", 1)[1]
-            if looks_like_jwt(token):
-                return token
-        raise MalformedValueError(
-            "an EnvelopedVerifiableCredential needs a data: URL id carrying a VC-JWT",
-            pointer=pointer + "/id",
-        )
+        return enveloped_token(value.get("id"), pointer + "/id")
     return value

@@ -1,41 +1,54 @@
-"""A report in an employer's words: verdict labels, section badges, evidence lines, recognition.
+"""A report in its reader's words and language: the verdict in one sentence, one line per section,
+the degree card, and the evidence behind it.
 
-Pure functions from ``verifier.report.Report`` to small frozen views the templates print. "Could
-not check" has its own word, colour and symbol everywhere: it never reads as a pass.
+Pure functions from ``verifier.report.Report`` to small frozen views the templates print, called
+while a request's language is chosen (``verifier.web.i18n``). Each fact is said once: the first
+screen answers whose degree, which degree, from which institution and the verdict; each section
+is one line; everything else is evidence. Codes become words (CLDR country names, the reader's
+date format, degree kinds); the verifier's own files are never named. "Could not check" has its
+own word, colour and symbol everywhere: it never reads as a pass. When authenticity did not pass,
+the other sections are "not judged": what an unauthenticated document says about itself is not
+good news.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from vc.dates import format_datetime
+from flask_babel import format_decimal, lazy_gettext
+from flask_babel.speaklater import LazyString
+
 from verifier.checks.model import CheckResult, Evidence, Section, Status
 from verifier.recognition import (
-    ConventionFinding,
     ConventionsDataset,
-    CountryStanding,
-    RecognitionAssessment,
-    article_label,
-    source_url,
 )
-from verifier.recognition import Outcome as Coverage
-from verifier.report import SECTION_TITLES, UNTRUSTED_NOTE, CredentialSummary, Report, Verdict
+from verifier.report import CredentialSummary, Report, Verdict
+from verifier.web.i18n import (
+    catalogue_of,
+    country_name,
+    current_language,
+    lang_of,
+    long_date,
+    moment,
+)
+from verifier.web.recognitionview import RecognitionView, recognition_line, recognition_view
+from verifier.web.viewtext import Text, _, english, is_link, public_source
 
-NIC = "Unconfirmed — check with the national information centre (ENIC-NARIC) of the destination country."
+_l = lazy_gettext
 
-VERDICT_LABELS: Mapping[Verdict, str] = {
-    Verdict.VERIFIED: "Verified",
-    Verdict.VERIFIED_WITH_WARNINGS: "Genuine, with warnings",
-    Verdict.NOT_VERIFIED: "Not verified",
-    Verdict.COULD_NOT_VERIFY: "Could not be verified",
+
+VERDICT_LABELS: Mapping[Verdict, LazyString] = {
+    Verdict.VERIFIED: _l("Verified"),
+    Verdict.VERIFIED_WITH_WARNINGS: _l("Genuine, with warnings"),
+    Verdict.NOT_VERIFIED: _l("Not verified"),
+    Verdict.COULD_NOT_VERIFY: _l("Could not be verified"),
 }
-STATUS_LABELS: Mapping[Status, str] = {
-    Status.PASS: "Passed",
-    Status.FAIL: "Failed",
-    Status.INDETERMINATE: "Could not check",
-    Status.NOT_APPLICABLE: "Not applicable",
+STATUS_LABELS: Mapping[Status, LazyString] = {
+    Status.PASS: _l("Passed"),
+    Status.FAIL: _l("Failed"),
+    Status.INDETERMINATE: _l("Could not check"),
+    Status.NOT_APPLICABLE: _l("Not applicable"),
 }
 STATUS_SYMBOLS: Mapping[Status, str] = {
     Status.PASS: "✓",
@@ -43,100 +56,139 @@ STATUS_SYMBOLS: Mapping[Status, str] = {
     Status.INDETERMINATE: "?",
     Status.NOT_APPLICABLE: "–",
 }
-SECTION_WORDS: Mapping[Section, Mapping[Status, str]] = {
+SECTION_NAMES: Mapping[Section, LazyString] = {
+    Section.AUTHENTICITY: _l("Authenticity"),
+    Section.VALIDITY: _l("Validity"),
+    Section.ISSUER_LEGITIMACY: _l("Issuer legitimacy"),
+    Section.RECOGNITION: _l("Recognition"),
+}
+# One line per section and status: the word a reader needs, then (for a pass) why it holds.
+SECTION_WORDS: Mapping[Section, Mapping[Status, LazyString]] = {
     Section.AUTHENTICITY: {
-        Status.PASS: "Genuine",
-        Status.FAIL: "Not genuine",
-        Status.INDETERMINATE: "Could not check",
-        Status.NOT_APPLICABLE: "Not applicable",
+        Status.PASS: _l("Genuine"),
+        Status.FAIL: _l("Not genuine"),
+        Status.INDETERMINATE: _l("Could not check"),
+        Status.NOT_APPLICABLE: _l("Not applicable"),
     },
     Section.VALIDITY: {
-        Status.PASS: "In force",
-        Status.FAIL: "Not in force",
-        Status.INDETERMINATE: "Could not check",
-        Status.NOT_APPLICABLE: "Not applicable",
+        Status.PASS: _l("In force"),
+        Status.FAIL: _l("Not in force"),
+        Status.INDETERMINATE: _l("Could not check"),
+        Status.NOT_APPLICABLE: _l("Not applicable"),
     },
     Section.ISSUER_LEGITIMACY: {
-        Status.PASS: "Accredited",
-        Status.FAIL: "Not accredited",
-        Status.INDETERMINATE: "Could not check",
-        Status.NOT_APPLICABLE: "Not applicable",
+        Status.PASS: _l("Accredited"),
+        Status.FAIL: _l("Not accredited"),
+        Status.INDETERMINATE: _l("Could not check"),
+        Status.NOT_APPLICABLE: _l("Not applicable"),
     },
     Section.RECOGNITION: {
-        Status.PASS: "Covered by a convention",
-        Status.FAIL: "Not covered",
-        Status.INDETERMINATE: "Could not confirm",
-        Status.NOT_APPLICABLE: "Not applicable",
+        Status.PASS: _l("Covered by a convention"),
+        Status.FAIL: _l("Not covered"),
+        Status.INDETERMINATE: _l("Could not confirm"),
+        Status.NOT_APPLICABLE: _l("Not applicable"),
     },
 }
-SECTION_SHORT: Mapping[Section, str] = {
-    Section.AUTHENTICITY: "Authenticity",
-    Section.VALIDITY: "Validity",
-    Section.ISSUER_LEGITIMACY: "Issuer legitimacy",
-    Section.RECOGNITION: "Recognition",
+PASS_LINES: Mapping[Section, LazyString] = {
+    Section.AUTHENTICITY: _l("Signed by the issuer and not altered since."),
+    Section.VALIDITY: _l("Within its validity period; not revoked or suspended."),
+    Section.ISSUER_LEGITIMACY: _l(
+        "The institution was accredited for this degree level when it was awarded, per a "
+        "registry this verifier trusts."
+    ),
 }
-CHECK_NAMES: Mapping[str, str] = {
-    "format": "Credential format",
-    "data_model": "Data model",
-    "jsonld.safe_mode": "JSON-LD terms",
-    "schema": "Schema",
-    "key_resolution": "Signing key",
-    "proof.signature": "Digital signature",
-    "proof.issuer_binding": "Signed by the issuer",
-    "recipient": "Issued to your candidate",
-    "validity.valid_from": "Valid from",
-    "validity.valid_until": "Valid until",
-    "status.revocation": "Not revoked",
-    "status.suspension": "Not suspended",
-    "issuer.registered": "Issuer in a registry",
-    "accreditation.scope_at_award_date": "Accredited when awarded",
-    "accreditation.current": "Accredited today (note)",
-    "recognition.convention": "Recognition convention",
-    "presentation.proof": "Presentation signature",
-    "presentation.holder_binding": "Presenter is the graduate",
+CHECK_NAMES: Mapping[str, LazyString] = {
+    "format": _l("Credential format"),
+    "data_model": _l("Data model"),
+    "jsonld.safe_mode": _l("JSON-LD terms"),
+    "schema": _l("Schema"),
+    "key_resolution": _l("Signing key"),
+    "proof.signature": _l("Digital signature"),
+    "proof.issuer_binding": _l("Signed by the issuer"),
+    "recipient": _l("Issued to your candidate"),
+    "display.text": _l("No hidden or look-alike text"),
+    "validity.valid_from": _l("Valid from"),
+    "validity.valid_until": _l("Valid until"),
+    "status.revocation": _l("Not revoked"),
+    "status.suspension": _l("Not suspended"),
+    "issuer.registered": _l("Issuer in a registry"),
+    "accreditation.scope_at_award_date": _l("Accredited when awarded"),
+    "accreditation.current": _l("Accredited today (note)"),
+    "recognition.convention": _l("Recognition convention"),
 }
-EVIDENCE_KINDS: Mapping[str, str] = {
-    "proof": "Signature",
-    "did-document": "Issuer's key (DID document)",
-    "status-list": "Status list",
-    "accreditation-registry": "Accreditation registry",
-    "accreditation": "Accreditation decision",
-    "conventions-dataset": "Conventions dataset",
-    "note": "Note",
-    "json-schema": "Schema",
-    "jws": "JWT signature",
-    "recipient": "Identity you gave (masked)",
+# What a failed check means, in a few words (the issuer's or the core's full sentence is evidence).
+CHECK_FAILED: Mapping[str, LazyString] = {
+    "format": _l("the file is not a readable credential"),
+    "data_model": _l("the credential is malformed"),
+    "jsonld.safe_mode": _l("the credential uses undefined terms"),
+    "schema": _l("the credential does not match its schema"),
+    "key_resolution": _l("the signing key is not the issuer's"),
+    "proof.signature": _l("the signature does not match the content: it was altered or forged"),
+    "proof.issuer_binding": _l("it was not signed by the issuer it names"),
+    "validity.valid_from": _l("it is not valid yet"),
+    "validity.valid_until": _l("it has expired"),
+    "status.revocation": _l("the issuer has revoked it"),
+    "status.suspension": _l("the issuer has suspended it"),
+    "issuer.registered": _l("no trusted registry lists the issuer"),
+    "accreditation.scope_at_award_date": _l(
+        "the institution was not accredited for this degree level when it was awarded"
+    ),
 }
-STANDING_WORDS: Mapping[str, str] = {
-    "party": "party",
-    "party_pending_confirmation": "party (pending confirmation)",
-    "not_party": "not a party",
-    "signatory_only": "signed, not ratified",
-    "not_listed": "not listed",
+EVIDENCE_KINDS: Mapping[str, LazyString] = {
+    "proof": _l("Signature"),
+    "did-document": _l("Issuer's key (DID document)"),
+    "status-list": _l("Status list"),
+    "accreditation-registry": _l("Accreditation registry"),
+    "accreditation": _l("Accreditation decision"),
+    "conventions-dataset": _l("Conventions dataset"),
+    "note": _l("Note"),
+    "json-schema": _l("Schema"),
+    "jws": _l("JWT signature"),
+    "recipient": _l("Identity you gave (masked)"),
 }
-COVERAGE_WORDS: Mapping[Coverage, str] = {
-    Coverage.COVERED: "Covers this degree",
-    Coverage.UNCONFIRMED: "Unconfirmed",
-    Coverage.NOT_YET_IN_FORCE: "Not yet in force",
-    Coverage.NOT_COVERED: "Does not apply",
-    Coverage.NOT_APPLICABLE: "Not applicable",
+# OB 3.0 achievementType values a degree carries; others are spelled out from the code.
+DEGREE_KINDS: Mapping[str, LazyString] = {
+    "AssociateDegree": _l("Associate degree"),
+    "BachelorDegree": _l("Bachelor's degree"),
+    "MasterDegree": _l("Master's degree"),
+    "DoctoralDegree": _l("Doctoral degree"),
+    "Diploma": _l("Diploma"),
+    "Certificate": _l("Certificate"),
+}
+ISCED_LEVELS: Mapping[str, LazyString] = {
+    "5": _l("short-cycle tertiary (ISCED 5)"),
+    "6": _l("bachelor's or equivalent (ISCED 6)"),
+    "7": _l("master's or equivalent (ISCED 7)"),
+    "8": _l("doctoral or equivalent (ISCED 8)"),
 }
 
 
-def _when(moment: datetime | None) -> str | None:
-    return None if moment is None else format_datetime(moment)
+def _spaced(code: str) -> str:
+    return "".join(" " + c.lower() if c.isupper() and i else c for i, c in enumerate(code))
 
 
-def _age(seconds: float | None) -> str | None:
-    if seconds is None:
+def degree_kind(code: str | None) -> str | None:
+    if not code:
         return None
-    if seconds < 1:
-        return "fetched just now"
-    if seconds < 120:
-        return f"cached for {seconds:.0f} s"
-    if seconds < 7200:
-        return f"cached for {seconds / 60:.0f} min"
-    return f"cached for {seconds / 3600:.1f} h"
+    known = DEGREE_KINDS.get(code)
+    return str(known) if known is not None else _spaced(code)
+
+
+def _credential_text(value: str | None, declared: str | None = None) -> Text | None:
+    return None if not value else Text(value, lang_of(value, declared))
+
+
+def _in_readers_language(
+    values: Sequence[tuple[str | None, str]], fallback: str | None
+) -> Text | None:
+    """Of the languages the credential gives a text in, the reader's; else the first one."""
+    reader = current_language()
+    for tag, text in values:
+        if tag and catalogue_of(tag) == reader:
+            return _credential_text(text, tag)
+    if values:
+        return _credential_text(values[0][1], values[0][0])
+    return _credential_text(fallback)
 
 
 @dataclass(frozen=True)
@@ -147,32 +199,34 @@ class EvidenceView:
     signed_by: str | None
     signature: str | None
     fetched_at: str | None
-    cache_age: str | None
     valid: str | None
-    detail: str | None
+    detail: Text | None
     demo: bool
 
 
 def evidence_view(item: Evidence) -> EvidenceView:
     signature = None
     if item.signature_verified is True:
-        signature = "signature verified"
+        signature = _("signature verified")
     elif item.signature_verified is False:
-        signature = "signature NOT verified"
+        signature = _("signature NOT verified")
     valid = None
     if item.valid_from or item.valid_until:
-        valid = f"{_when(item.valid_from) or 'open'} to {_when(item.valid_until) or 'open-ended'}"
-    source = item.source
+        valid = _("valid %(start)s to %(end)s") % {
+            "start": moment(item.valid_from) or _("open"),
+            "end": moment(item.valid_until) or _("open-ended"),
+        }
+    source = public_source(item.source if isinstance(item.source, str) else None)
+    kind = EVIDENCE_KINDS.get(item.kind)
     return EvidenceView(
-        kind=EVIDENCE_KINDS.get(item.kind, item.kind.replace("-", " ").capitalize()),
+        kind=str(kind) if kind is not None else item.kind.replace("-", " ").capitalize(),
         source=source,
-        source_is_link=bool(source and source.startswith(("https://", "http://"))),
+        source_is_link=is_link(source),
         signed_by=item.signed_by,
         signature=signature,
-        fetched_at=_when(item.fetched_at),
-        cache_age=_age(item.cache_age_seconds),
+        fetched_at=moment(item.fetched_at),
         valid=valid,
-        detail=item.detail,
+        detail=english(item.detail),
         demo=bool(item.detail and ("UNSIGNED" in item.detail or "DEMO" in item.detail)),
     )
 
@@ -184,226 +238,239 @@ class CheckView:
     status: str
     label: str
     symbol: str
-    message: str
+    message: Text | None
     note: bool
     untrusted: bool
     evidence: tuple[EvidenceView, ...]
 
 
 def check_view(check: CheckResult) -> CheckView:
+    name = CHECK_NAMES.get(check.id)
     return CheckView(
         id=check.id,
-        name=CHECK_NAMES.get(check.id, check.id),
+        name=str(name) if name is not None else check.id,
         status=check.status.value,
-        label=STATUS_LABELS[check.status],
+        label=str(STATUS_LABELS[check.status]),
         symbol=STATUS_SYMBOLS[check.status],
-        message=check.message,
+        message=english(check.message),
         note=check.severity.value == "info",
         untrusted=check.computed_on_untrusted_data,
         evidence=tuple(evidence_view(e) for e in check.evidence),
     )
 
 
-@dataclass(frozen=True)
-class StandingView:
-    country: str
-    name: str
-    status: str
-    since: str | None
-    source: str | None
+# --- recognition ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FindingView:
-    name: str
-    short_name: str
-    outcome: str
-    outcome_label: str
-    message: str
-    issuer: StandingView
-    destination: StandingView
-    article: str | None
-    article_meaning: str | None
-    article_paraphrase: str | None
-    article_source: str | None
-    reservations: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RecognitionView:
-    summary: str
-    outcome: str
-    unconfirmed: bool
-    issuer_country: str
-    destination_country: str
-    on: str
-    as_of: str
-    version: str
-    findings: tuple[FindingView, ...]
-
-
-def _standing(side: CountryStanding, names: Mapping[str, str]) -> StandingView:
-    return StandingView(
-        country=side.country,
-        name=names.get(side.country, side.country),
-        status=STANDING_WORDS.get(side.status, side.status),
-        # A party without an entry-into-force date counts from its dated source (party_as_of).
-        since=side.since.isoformat() if side.since else None,
-        source=source_url(side.in_force_source or side.source),
-    )
-
-
-def _finding(finding: ConventionFinding, names: Mapping[str, str]) -> FindingView:
-    article = finding.article
-    return FindingView(
-        name=finding.convention_name,
-        short_name=finding.short_name,
-        outcome=finding.outcome.value,
-        outcome_label=COVERAGE_WORDS[finding.outcome],
-        message=finding.message,
-        issuer=_standing(finding.issuer, names),
-        destination=_standing(finding.destination, names),
-        article=None
-        if article is None
-        else (article_label(article) if article.article else "Core recognition article"),
-        article_meaning=None if article is None else article.meaning,
-        article_paraphrase=None if article is None else article.paraphrase,
-        article_source=None if article is None else source_url(article.source),
-        reservations=tuple(note.text for note in finding.reservations),
-    )
-
-
-def recognition_view(
-    assessment: RecognitionAssessment | None, names: Mapping[str, str]
-) -> RecognitionView | None:
-    if assessment is None:
-        return None
-    return RecognitionView(
-        summary=assessment.summary,
-        outcome=assessment.outcome.value,
-        unconfirmed=assessment.outcome is Coverage.UNCONFIRMED,
-        issuer_country=assessment.issuer_country,
-        destination_country=assessment.destination_country,
-        on=assessment.on.isoformat(),
-        as_of=assessment.as_of.isoformat(),
-        version=assessment.dataset_version,
-        findings=tuple(_finding(f, names) for f in assessment.findings),
-    )
+# --- sections ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SectionView:
     key: str
-    short: str
-    title: str
+    name: str
     status: str
-    label: str
     word: str
     symbol: str
-    message: str
-    untrusted: bool
+    line: str
+    judged: bool
     checks: tuple[CheckView, ...]
 
 
-PASS_SENTENCES: Mapping[Section, str] = {
-    Section.AUTHENTICITY: (
-        "The signature is valid and belongs to the issuer: this is exactly what the issuer signed."
-    ),
-    Section.VALIDITY: "Within its validity period, and not revoked or suspended by the issuer.",
-    Section.ISSUER_LEGITIMACY: "",
-    Section.RECOGNITION: "",
-}
+def _deciding(checks: Sequence[CheckResult], status: Status) -> list[CheckResult]:
+    if status is Status.FAIL:
+        return [c for c in checks if c.counts_as_failure and c.severity.value == "error"] or [
+            c for c in checks if c.counts_as_failure
+        ]
+    return [c for c in checks if c.counts_as_unknown]
 
 
-def _section_message(
-    section: Section, status: Status, checks: Sequence[CheckResult], decisive: str
+def _section_line(
+    section: Section, status: Status, checks: Sequence[CheckResult], report: Report
 ) -> str:
-    """What decided a failed or undetermined section; one plain sentence for a passed one."""
-    if status in (Status.FAIL, Status.INDETERMINATE):
-        return decisive
-    if section is Section.ISSUER_LEGITIMACY:
-        return next((c.message for c in checks if c.id == "issuer.registered"), decisive)
-    if section is Section.RECOGNITION:
-        return "" if status is Status.PASS else decisive
-    return PASS_SENTENCES[section] if status is Status.PASS else decisive
+    """One sentence: why a section passed, or which checks decided a failure or an unknown."""
+    if section is Section.RECOGNITION and report.recognition is not None:
+        return recognition_line(report.recognition)
+    if status is Status.PASS:
+        line = PASS_LINES.get(section)
+        return "" if line is None else str(line)
+    if status is Status.NOT_APPLICABLE:
+        return _("Nothing to check here for this credential.")
+    deciding = _deciding(checks, status)
+    if status is Status.FAIL:
+        reasons = [str(CHECK_FAILED.get(c.id, CHECK_NAMES.get(c.id, c.id))) for c in deciding]
+        return _("Failed: %(reasons)s.") % {"reasons": "; ".join(dict.fromkeys(reasons))}
+    names = [str(CHECK_NAMES.get(c.id, c.id)) for c in deciding]
+    return _("Could not be checked: %(checks)s. This is not a confirmation.") % {
+        "checks": ", ".join(dict.fromkeys(names))
+    }
+
+
+# --- the whole report ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DegreeCard:
+    holder: Text | None
+    holder_id: str | None
+    title: Text | None
+    kind: str | None
+    level: str | None
+    field: Text | None
+    isced_field: str | None
+    awarded: str | None
+    institution: Text | None
+    self_name: Text | None
+    issuer_did: str | None
+    country: str | None
+    country_claimed: str | None
+    diploma_number: Text | None
+    classification: Text | None
+    credits: str | None
+    # No registry lists the issuer: its name is only what the credential says of itself.
+    institution_unlisted: bool = False
+
+
+def degree_card(summary: CredentialSummary) -> DegreeCard:
+    s = summary
+    institution = s.registry_institution_name or s.issuer_name
+    credits = None
+    if s.credits_earned:
+        try:
+            credits = _("%(number)s ECTS credits") % {
+                "number": format_decimal(float(s.credits_earned))
+            }
+        except ValueError:
+            credits = s.credits_earned
+    level = ISCED_LEVELS.get(s.isced_level or "")
+    return DegreeCard(
+        holder=_in_readers_language(s.holder_names, s.holder_name),
+        holder_id=s.holder_id,
+        title=_in_readers_language(s.degree_titles, s.degree_title),
+        kind=degree_kind(s.achievement_type),
+        level=str(level) if level is not None else (s.isced_level and f"ISCED {s.isced_level}"),
+        field=_credential_text(s.field_of_study),
+        isced_field=s.isced_field,
+        awarded=long_date(s.awarded),
+        institution=_credential_text(s.registry_institution_name)
+        if s.registry_institution_name
+        else _in_readers_language(s.issuer_names, s.issuer_name),
+        self_name=_in_readers_language(s.issuer_names, s.issuer_name)
+        if s.registry_institution_name and s.issuer_name and s.issuer_name != institution
+        else None,
+        issuer_did=s.issuer_did,
+        country=country_name(s.issuer_country),
+        country_claimed=country_name(s.issuer_country_claimed),
+        diploma_number=_credential_text(s.diploma_number),
+        classification=_credential_text(s.classification),
+        credits=credits,
+        institution_unlisted=not s.registry_institution_name and bool(s.issuer_name),
+    )
 
 
 @dataclass(frozen=True)
 class ReportView:
     verdict: str
     verdict_label: str
-    headline: str
+    symbol: str
+    sentence: str
     trusted: bool
-    untrusted_note: str | None
     authenticity_failed: bool
     sections: tuple[SectionView, ...]
-    summary: CredentialSummary
-    awarded: str | None
+    degree: DegreeCard
     recognition: RecognitionView | None
     destination: str | None
     destination_name: str | None
     checked_at: str
     input_kind: str
-    dataset_as_of: str | None
-    nic_note: str
 
 
-def country_names(dataset: ConventionsDataset | None) -> dict[str, str]:
-    """Country code → name, from the conventions dataset's State rows."""
-    names: dict[str, str] = {}
-    for convention in dataset.conventions if dataset is not None else ():
-        for party in convention.parties:
-            if party.name and party.country not in names:
-                names[party.country] = party.name
-    return names
+VERDICT_SYMBOLS: Mapping[Verdict, str] = {
+    Verdict.VERIFIED: "✓",
+    Verdict.VERIFIED_WITH_WARNINGS: "✓",
+    Verdict.NOT_VERIFIED: "✗",
+    Verdict.COULD_NOT_VERIFY: "?",
+}
 
 
-def country_choices(
-    names: Mapping[str, str], extra: Sequence[str | None] = ()
-) -> list[tuple[str, str]]:
-    """(code, "Name (CODE)") for the country selector, sorted by name."""
-    codes = set(names) | {code for code in extra if code}
-    return sorted(
-        ((code, f"{names.get(code, code)} ({code})") for code in codes),
-        key=lambda item: item[1].casefold(),
+def verdict_sentence(report: Report) -> str:
+    """The verdict in one sentence of the reader's language."""
+    verdict = report.verdict
+    if verdict is Verdict.VERIFIED:
+        return _("Genuine, in force, and from an institution accredited for this degree.")
+    if verdict is Verdict.VERIFIED_WITH_WARNINGS:
+        concerns = [
+            str(SECTION_NAMES[s])
+            for s in (Section.ISSUER_LEGITIMACY, Section.RECOGNITION)
+            if report.section(s) not in (Status.PASS, Status.NOT_APPLICABLE)
+        ]
+        if report.authenticity_warnings:
+            concerns.insert(0, str(CHECK_NAMES["recipient"]))
+        return _("Genuine and in force. Read the warning about: %(concerns)s.") % {
+            "concerns": ", ".join(concerns)
+        }
+    if verdict is Verdict.NOT_VERIFIED:
+        if report.section(Section.AUTHENTICITY) is Status.FAIL:
+            return _("Not genuine: do not rely on this document.")
+        return _("Genuine, but no longer in force: do not rely on it.")
+    return _(
+        "Some checks could not be made, so this is not a confirmation that the degree is "
+        "genuine and in force. Try again later."
     )
 
 
-def report_view(report: Report, names: Mapping[str, str]) -> ReportView:
+def report_view(report: Report) -> ReportView:
+    authenticity = report.section(Section.AUTHENTICITY)
+    judged_all = authenticity is Status.PASS
     sections = []
     for section, verdict in report.sections.items():
         status = verdict.status
+        judged = judged_all or section is Section.AUTHENTICITY
+        # Not judged: the one warning above the sections says why, once.
+        line = _section_line(section, status, verdict.checks, report) if judged else ""
         sections.append(
             SectionView(
                 key=section.value,
-                short=SECTION_SHORT[section],
-                title=SECTION_TITLES[section],
+                name=str(SECTION_NAMES[section]),
                 status=status.value,
-                label=STATUS_LABELS[status],
-                word=SECTION_WORDS[section][status],
-                symbol=STATUS_SYMBOLS[status],
-                message=_section_message(section, status, verdict.checks, verdict.message),
-                untrusted=any(c.computed_on_untrusted_data for c in verdict.checks),
+                word=str(SECTION_WORDS[section][status]) if judged else _("Not judged"),
+                symbol=STATUS_SYMBOLS[status] if judged else "–",
+                line=line,
+                judged=judged,
                 checks=tuple(check_view(c) for c in verdict.checks),
             )
         )
-    awarded: date | None = report.summary.awarded
     destination = report.destination_country
     return ReportView(
         verdict=report.verdict.value,
-        verdict_label=VERDICT_LABELS[report.verdict],
-        headline=report.headline,
+        verdict_label=str(VERDICT_LABELS[report.verdict]),
+        symbol=VERDICT_SYMBOLS[report.verdict],
+        sentence=verdict_sentence(report),
         trusted=report.trusted,
-        untrusted_note=None if report.trusted else UNTRUSTED_NOTE,
-        authenticity_failed=report.section(Section.AUTHENTICITY) is not Status.PASS,
+        authenticity_failed=not judged_all,
         sections=tuple(sections),
-        summary=report.summary,
-        awarded=None if awarded is None else awarded.isoformat(),
-        recognition=recognition_view(report.recognition, names),
+        degree=degree_card(report.summary),
+        recognition=recognition_view(report.recognition) if judged_all else None,
         destination=destination,
-        destination_name=None if destination is None else names.get(destination, destination),
-        checked_at=format_datetime(report.checked_at),
+        destination_name=country_name(destination),
+        checked_at=moment(report.checked_at) or "",
         input_kind=report.input_kind,
-        dataset_as_of=None if report.dataset_as_of is None else report.dataset_as_of.isoformat(),
-        nic_note=NIC,
+    )
+
+
+def country_codes(dataset: ConventionsDataset | None) -> set[str]:
+    """The countries the conventions dataset knows (the selector's choices)."""
+    return {
+        party.country
+        for convention in (dataset.conventions if dataset is not None else ())
+        for party in convention.parties
+    }
+
+
+def country_choices(codes: set[str], extra: Sequence[str | None] = ()) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) for the country selector, sorted by name."""
+    chosen = codes | {code for code in extra if code}
+    return sorted(
+        ((code, country_name(code) or code) for code in chosen),
+        key=lambda item: item[1].casefold(),
     )

@@ -16,6 +16,7 @@ from flask import current_app
 
 from vc.errors import DiplomatError
 from vc.fetch import Fetcher
+from verifier.bulk.runner import BulkRunner
 from verifier.challenges import ChallengeStore
 from verifier.config import VerifierConfig
 from verifier.context import VerifierContext
@@ -59,6 +60,7 @@ class WebState:
     fetcher: Fetcher
     challenges: ChallengeStore
     metrics: VerifierMetrics
+    bulk: BulkRunner
 
     def context(self) -> VerifierContext:
         return self.contexts.get()

@@ -2,7 +2,7 @@
 
 Responses follow the VC API VerificationResult (w3c-ccg/vc-api verifier.yml): ``verified``
 (``Report.verified``: authentic, in force, and no error-severity check failed or left
-undetermined; accreditation and recognition are warnings, VERIFY_STEPS §5), ``credential`` /
+undetermined; accreditation and recognition are warnings, see verifier/report.py), ``credential`` /
 ``verifiablePresentation``, ``problemDetails`` (RFC 9457 objects of every failed or
 undetermined check), ``results`` (per-property results), plus our full report under
 ``diplomatReport``. HTTP status: 200 when verified; otherwise 400 when the failure is a
@@ -24,14 +24,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from vc.errors import MalformedValueError
 from vc.ob3 import RecipientIdentity
+from verifier.challenges import NOT_ISSUED
 from verifier.checks.model import CheckResult, Severity, Status
-from verifier.report import (
-    PresentationReport,
-    Report,
-    Verdict,
-    verify_credential,
-    verify_presentation,
-)
+from verifier.checks.pipeline import selected_by
+from verifier.presentation import PresentationReport, verify_presentation
+from verifier.report import Report, Verdict, verify_credential
 from verifier.web.bodies import (
     RECIPIENT_FIELD,
     destination,
@@ -140,11 +137,16 @@ def verify_credential_endpoint() -> tuple[Response, int]:
     refuse_identity_in_url()
     country = destination(options.get("destinationCountry") or request.args.get("for"))
     recipient = recipient_of(options.get(RECIPIENT_FIELD), "/options/" + RECIPIENT_FIELD)
-    web = state()
-    report = verify_credential(credential, web.context(), destination=country, recipient=recipient)
-    web.metrics.verified("credential", report.verdict)
-    verified = report.verified
+    requested = _requested_checks(options.get("checks"))
+    counted = None if requested is None else selected_by(requested)
+    report = verify_credential(
+        credential, state().context(), destination=country, recipient=recipient
+    )
+    state().metrics.verified("credential", report.verdict)
+    verified = report.verified if counted is None else report.verified_for(counted)
     result: dict[str, Any] = {"verified": verified}
+    if requested is not None:
+        result["checks"] = list(requested)
     if options.get("returnCredential", True):
         result["credential"] = report.credential if report.credential is not None else credential
     if options.get("returnProblemDetails", True):
@@ -156,7 +158,19 @@ def verify_credential_endpoint() -> tuple[Response, int]:
     result["diplomatReport"] = report.to_dict()
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
-    return response, _http_status(verified, report.checks)
+    judged = report.checks if counted is None else [c for c in report.checks if counted(c.id)]
+    return response, _http_status(verified, judged)
+
+
+def _requested_checks(raw: object) -> list[str] | None:
+    """``options.checks``: None (every check counts) or the list of VC-API check names."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(isinstance(n, str) for n in raw):
+        raise MalformedValueError(
+            "options.checks must be a non-empty list of check names", pointer="/options/checks"
+        )
+    return list(dict.fromkeys(raw))
 
 
 @bp.post("/challenges")
@@ -199,7 +213,7 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
     challenge = options.get("challenge")
     if not isinstance(challenge, str) or not challenge:
         raise MalformedValueError(
-            "options.challenge is required: get one from POST /challenges first",
+            "options.challenge is required: your own, or one from POST /challenges",
             pointer="/options/challenge",
         )
     domain = options.get("domain")
@@ -207,7 +221,13 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
         raise MalformedValueError("options.domain must be a string", pointer="/options/domain")
     country = destination(options.get("destinationCountry") or request.args.get("for"))
     web = state()
+    # A challenge from POST /challenges is single use: redeemed here, refused when used or
+    # expired. Any other challenge is the caller's own (VC-API verifyPresentation options): it
+    # is checked against the proof, and the caller answers for its freshness.
     refusal = web.challenges.redeem(challenge)
+    source = "verifier" if refusal != NOT_ISSUED else "caller"
+    if source == "caller":
+        refusal = None
     report = verify_presentation(
         vp, web.context(), challenge=challenge, domain=domain, destination=country
     )
@@ -226,7 +246,7 @@ def verify_presentation_endpoint() -> tuple[Response, int]:
         )
     verified = report.verified and refusal is None
     diplomat = report.to_dict()
-    diplomat["challenge"] = {"accepted": refusal is None, "reason": refusal}
+    diplomat["challenge"] = {"accepted": refusal is None, "reason": refusal, "source": source}
     if refusal is not None:
         diplomat["verdict"] = Verdict.NOT_VERIFIED.value
         diplomat["verified"] = False

@@ -1,0 +1,46 @@
+"""The displayed-text check: what the report shows from the credential carries no hidden or
+direction-changing characters and no look-alike words (verifier.display)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from verifier.checks.facts import Facts, text_of
+from verifier.checks.model import CheckOutcome, DeceptiveTextError
+from verifier.display import safe_text
+
+
+def displayed_fields(facts: Facts) -> dict[str, str | None]:
+    """The credential's strings the report shows, by what they are."""
+    document = facts.document or {}
+    issuer = document.get("issuer")
+    degree = facts.degree
+    return {
+        "holder name": degree.holder_name,
+        "degree title": degree.title,
+        "field of study": degree.field_of_study,
+        "issuer name": text_of(issuer.get("name")) if isinstance(issuer, Mapping) else None,
+    }
+
+
+def check_displayed_text(facts: Facts) -> CheckOutcome:
+    """A warning when a displayed string had invisible or bidi characters (removed from what the
+    report shows) or mixes scripts within a word."""
+    if facts.document is None or facts.version is None:
+        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+    findings = []
+    for label, value in displayed_fields(facts).items():
+        safe = safe_text(value)
+        if safe is not None and safe.problems:
+            findings.append(f"the {label} {safe.text!r} contains {'; '.join(safe.problems)}")
+    if findings:
+        detail = "; ".join(findings)
+        return CheckOutcome.failed(
+            "Text in this credential is made to deceive the eye: "
+            f"{detail}. Invisible and direction-changing characters are removed from what this "
+            "report shows; compare look-alike names letter by letter.",
+            DeceptiveTextError(detail),
+        )
+    return CheckOutcome.passed(
+        "The names and titles shown contain no hidden or look-alike characters."
+    )

@@ -1,0 +1,236 @@
+"""The reader's language: which one a request gets, and CLDR names and dates in it (Babel).
+
+Seven languages ship (``LANGUAGES``), each a gettext catalogue under ``web/translations``
+(``.po`` edited, ``.mo`` compiled and committed so a clean clone and a wheel both work; a test
+checks that they agree). The choice, first match wins: ``?lang=`` (a form field on POSTed
+pages), then the ``Accept-Language`` header, then English. The JSON API stays English unless
+``Accept-Language`` asks for one of these languages: then a problem's title and a catalogued
+``detail`` (marked with ``N_``) come back translated, its ``type`` unchanged.
+
+Country names, dates and numbers come from CLDR through Babel, never from a table of ours.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from flask import Flask, Response, request
+from flask_babel import Babel, get_locale, gettext
+from werkzeug.exceptions import HTTPException
+
+DEFAULT = "en"
+# Catalogue name -> the language's own name (what the switcher shows).
+LANGUAGES: Mapping[str, str] = {
+    "en": "English",
+    "ja": "日本語",
+    "ru": "Русский",
+    "kk": "Қазақша",
+    "zh_Hans": "简体中文",
+    "ko": "한국어",
+    "fr": "Français",
+}
+# Languages whose script the verification record's font covers (DejaVu Sans: Latin, Cyrillic).
+LATIN_OR_CYRILLIC = frozenset({"en", "ru", "kk", "fr"})
+_TRADITIONAL = re.compile(r"^zh[-_](hant|tw|hk|mo)\b", re.IGNORECASE)
+
+
+def catalogue_of(tag: str | None) -> str | None:
+    """The shipped catalogue for a BCP 47 tag (``ja-JP`` -> ``ja``, ``zh-CN`` -> ``zh_Hans``),
+    or None when none fits. Traditional Chinese gets none rather than Simplified."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-")
+    if tag.lower().startswith("zh"):
+        return None if _TRADITIONAL.match(tag) else "zh_Hans"
+    primary = tag.split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def _lang_field() -> str | None:
+    """``lang`` from the query, else from a form body; a body that cannot be read (too large,
+    malformed) names no language, and its own error is reported by the view."""
+    value = request.args.get("lang")
+    if value or request.method != "POST":
+        return value
+    try:
+        return request.form.get("lang")
+    except HTTPException:
+        return None
+
+
+def requested_language() -> str:
+    """The catalogue this request asked for (rules in the module docstring)."""
+    chosen = catalogue_of(_lang_field())
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        chosen = catalogue_of(tag)
+        if chosen:
+            return chosen
+    return DEFAULT
+
+
+def api_language() -> str:
+    """The JSON API's language: English unless Accept-Language names a shipped one."""
+    for tag, _quality in request.accept_languages:
+        chosen = catalogue_of(tag)
+        if chosen:
+            return chosen
+    return DEFAULT
+
+
+def _locale_selector() -> str:
+    if request.path.startswith(("/api/", "/credentials/", "/presentations/", "/challenges")):
+        return api_language()
+    return requested_language()
+
+
+def install(app: Flask) -> None:
+    """Flask-Babel with the shipped catalogues, and the helpers the templates use."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    Babel(app, locale_selector=_locale_selector, default_translation_directories="translations")
+
+    @app.after_request
+    def _vary(response: Response) -> Response:
+        # The same URL answers in the language the header asks for: caches must know.
+        response.vary.add("Accept-Language")
+        return response
+
+    @app.context_processor
+    def _language_values() -> dict[str, object]:
+        return {
+            "html_lang": html_lang(),
+            "languages": LANGUAGES,
+            "current_language": current_language(),
+            "switch_url": switch_url,
+        }
+
+
+def N_(message: str) -> str:
+    """Mark a fixed message for the catalogues without translating it here: a problem's English
+    ``detail`` stays as it is for machines, and a page looks it up with ``localised``."""
+    return message
+
+
+def localised(text: str) -> str:
+    """The reader's translation of a catalogued message; any other text unchanged (English)."""
+    return str(gettext(text)) if text else text
+
+
+def current_language() -> str:
+    locale = get_locale()
+    if locale is None:
+        return DEFAULT
+    return "zh_Hans" if locale.language == "zh" else locale.language
+
+
+def html_lang(catalogue: str | None = None) -> str:
+    """The BCP 47 tag of a catalogue (``zh_Hans`` -> ``zh-Hans``)."""
+    return (catalogue or current_language()).replace("_", "-")
+
+
+def switch_url(catalogue: str) -> str:
+    """This GET page in another language (the other query parameters kept)."""
+    values = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    values.append(("lang", catalogue))
+    return request.path + "?" + urlencode(values)
+
+
+def _locale() -> Locale:
+    locale: Locale | None = get_locale()
+    return locale or Locale.parse(DEFAULT)
+
+
+def country_name(code: str | None) -> str | None:
+    """The CLDR name of an ISO 3166-1 alpha-2 code in the reader's language (the code itself
+    when CLDR has none)."""
+    if not code:
+        return None
+    return str(_locale().territories.get(code.upper(), code))
+
+
+def long_date(value: date | None) -> str | None:
+    return None if value is None else format_date(value, "long", locale=_locale())
+
+
+def moment(value: datetime | None) -> str | None:
+    """A moment in the reader's format, in UTC (said so: the reader's zone is not known)."""
+    if value is None:
+        return None
+    return format_datetime(value, "medium", tzinfo=None, locale=_locale()) + " UTC"
+
+
+_SCRIPT_TAGS: Mapping[str, str] = {
+    "CYRILLIC": "Cyrl",
+    "LATIN": "Latn",
+    "CJK": "Hani",
+    "HIRAGANA": "Jpan",
+    "KATAKANA": "Jpan",
+    "HANGUL": "Kore",
+    "ARABIC": "Arab",
+    "GREEK": "Grek",
+    "HEBREW": "Hebr",
+}
+_PAGE_SCRIPTS: Mapping[str, frozenset[str]] = {
+    "en": frozenset({"Latn"}),
+    "fr": frozenset({"Latn"}),
+    "ru": frozenset({"Cyrl"}),
+    "kk": frozenset({"Cyrl"}),
+    "ja": frozenset({"Jpan", "Hani"}),
+    "zh_Hans": frozenset({"Hani"}),
+    "ko": frozenset({"Kore", "Hani"}),
+}
+
+
+def script_of(text: str) -> str | None:
+    """The ISO 15924 code of the first letter's script (enough for a name or a title)."""
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            for word, script in _SCRIPT_TAGS.items():
+                if name.startswith(word):
+                    return script
+            return None
+    return None
+
+
+def lang_of(text: str | None, declared: str | None = None) -> str | None:
+    """The ``lang`` attribute for credential text shown on this page: the language the
+    credential declares for it (a JSON-LD language value), else ``und-<Script>`` when its script
+    is not the page's; None when it reads in the page's own language and script."""
+    if declared:
+        return None if catalogue_of(declared) == current_language() else declared
+    if not text:
+        return None
+    script = script_of(text)
+    if script is None or script in _PAGE_SCRIPTS.get(current_language(), frozenset()):
+        return None
+    return f"und-{script}"
+
+
+__all__ = [
+    "DEFAULT",
+    "LANGUAGES",
+    "LATIN_OR_CYRILLIC",
+    "N_",
+    "api_language",
+    "catalogue_of",
+    "country_name",
+    "current_language",
+    "html_lang",
+    "install",
+    "lang_of",
+    "localised",
+    "long_date",
+    "moment",
+    "requested_language",
+    "script_of",
+    "switch_url",
+]
