@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from vc import settings as settings_table
 from vc import strictjson
 from vc.dates import Clock, utcnow
-from vc.extracontexts import loader_with_extra_contexts
 from vc.dids import DidResolver
 from vc.errors import DiplomatError, MalformedValueError
+from vc.extracontexts import loader_with_extra_contexts
 from vc.fetch import Fetcher, SafeHttpFetcher
 from verifier.checks.model import Status
 from verifier.context import AccreditationFinding, IssuerStanding, VerifierContext, check_country

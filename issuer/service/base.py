@@ -15,8 +15,8 @@ from issuer.store import Issuer, SigningKey
 from issuer.store.allocation import RandomSource
 from issuer.store.interfaces import AuditLog, Issuers
 from vc.dates import Clock
-from vc.extracontexts import loader_with_extra_contexts
 from vc.errors import MalformedValueError
+from vc.extracontexts import loader_with_extra_contexts
 from vc.jsonld import StaticDocumentLoader
 from vc.keys import KeyPair
 

@@ -34,7 +34,9 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebEnv, I
     )
     assert login.status_code == 303
     manage = urlsplit(issued["managementUrl"])
-    _link, _token, share_url = env.service.sharing.create_share_link(issued["credentialId"], actor="fuzz")
+    _link, _token, share_url = env.service.sharing.create_share_link(
+        issued["credentialId"], actor="fuzz"
+    )
     targets = IssuerTargets(
         registrar=env.tokens["registrar"],
         admin=env.tokens["admin"],

@@ -12,9 +12,9 @@ from webfixtures import make_env
 from issuer.config import IssuerConfig
 from issuer.service import open_service
 from issuer.web import create_app
-from vc.extracontexts import ExtraContextError
 from vc.dates import utcnow
 from vc.dids import DidResolver
+from vc.extracontexts import ExtraContextError
 from vc.proofs import verify
 
 

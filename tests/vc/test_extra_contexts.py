@@ -12,8 +12,8 @@ import pytest
 from contextkit import DEGREE_CONTEXT_URL, document_using_it, pinned_folder
 
 from vc import jsonld
-from vc.extracontexts import ExtraContextError, load_extra_contexts, loader_with_extra_contexts
 from vc.errors import ContextNotAllowedError
+from vc.extracontexts import ExtraContextError, load_extra_contexts, loader_with_extra_contexts
 from vc.jsonld import vendored_contexts
 
 
