@@ -176,10 +176,10 @@ def deployment(
                 extra_contexts_dir=extra_contexts,
             )
             service = open_service(config)
-            issuer = service.init_identity(
+            issuer = service.identity.init_identity(
                 f"Conformance issuer {label}", url, "KZ", key_type=key_type, did_method="key"
             )
-            token = service.create_api_token(f"conformance-{label}", "registrar")
+            token = service.accounts.create_api_token(f"conformance-{label}", "registrar")
             app.app = create_issuer_app(config, service=service)
             issuers[label] = IssuerEndpoint(label, issuer.did, url, token)
         app, url = _serve(stack, tls, trace)

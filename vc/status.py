@@ -484,7 +484,7 @@ def vc1_status_context() -> dict[str, Any]:
     VC 2.0 context's own definition of the term, copied from the vendored document: a VC 1.1
     processor maps the entry to exactly the IRIs a VC 2.0 processor does.
     """
-    definition = jsonld.vendored_contexts()[CREDENTIALS_V2]["@context"][ENTRY_TYPE]
+    definition = jsonld.vendored_contexts()[VC_V2]["@context"][ENTRY_TYPE]
     return {ENTRY_TYPE: copy.deepcopy(dict(definition))}
 
 
