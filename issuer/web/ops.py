@@ -93,7 +93,7 @@ def probes(config: IssuerConfig, service: IssuerService) -> tuple[Probe, ...]:
 
     def signing_key() -> str:
         try:
-            record, _key = service.active_key()
+            record, _key = service.context.active_key()
         except NotFoundError as exc:
             raise NotReadyError(exc.detail) from exc  # e.g. "run `diplomat issuer init` first"
         except DiplomatError as exc:
