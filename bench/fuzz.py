@@ -85,17 +85,17 @@ def _issuer_process(home: str, ready: Any) -> None:
         dev_mode=True,
     )
     service = open_service(config)
-    issuer = service.init_identity("Fuzz University", base, "KZ", actor="fuzz")
-    service.create_user("registrar", PASSWORD, "registrar", actor="fuzz")
-    registrar = service.create_api_token("fuzz-registrar", "registrar")
-    admin = service.create_api_token("fuzz-admin", "admin")
+    issuer = service.identity.init_identity("Fuzz University", base, "KZ", actor="fuzz")
+    service.accounts.create_user("registrar", PASSWORD, "registrar", actor="fuzz")
+    registrar = service.accounts.create_api_token("fuzz-registrar", "registrar")
+    admin = service.accounts.create_api_token("fuzz-admin", "admin")
     sample = json.loads((PROJECT / "samples" / "degree.json").read_text(encoding="utf-8"))
-    issued = service.issue_degree(parse_input(sample), actor="fuzz")
-    _, _, share_url = service.create_share_link(issued.credential_id, actor="fuzz")
-    manage = issued.management_url or service.reset_management_token(
+    issued = service.issuing.issue_degree(parse_input(sample), actor="fuzz")
+    _, _, share_url = service.sharing.create_share_link(issued.credential_id, actor="fuzz")
+    manage = issued.management_url or service.issuing.reset_management_token(
         issued.credential_id, actor="fuzz"
     )
-    batch = service.create_batch(json.dumps([sample]).encode(), "json", actor="fuzz")
+    batch = service.batches.create_batch(json.dumps([sample]).encode(), "json", actor="fuzz")
     parts = urlsplit(manage)
     from werkzeug.serving import make_server
 

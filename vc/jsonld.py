@@ -198,6 +198,8 @@ def _translate(exc: Exception) -> DiplomatError:
 #    @import, @propagate, @language, @direction, no scoped @context, no keyword aliases, and no
 #    term that a context before it already defines (VC-DM 2.0 §4.3: a term's meaning may not be
 #    changed by the document that uses it; protected terms aside, pyld would let it happen).
+#    A term definition identical to the one a vendored context gives that term is accepted as
+#    it stands (it adds no meaning: a VC 1.1 credential's BitstringStatusListEntry, vc.status).
 # 3. No @context anywhere else, except where one document embeds another: a Data Integrity
 #    proof's own @context (jcs suites, URLs only) and the credentials of a presentation (the
 #    same rules, recursively). A scoped @context inside credentialSubject would give the same
@@ -237,6 +239,26 @@ def _load_urls(context: Any, loader: DocumentLoader) -> None:
             loader(item, None)
 
 
+@cache
+def _pinned_definitions() -> Mapping[str, tuple[Any, ...]]:
+    """Every term definition of the vendored contexts, by term (a term may have several)."""
+    found: dict[str, list[Any]] = {}
+    for document in vendored_contexts().values():
+        context = document.get("@context")
+        if isinstance(context, Mapping):
+            for term, definition in context.items():
+                if isinstance(term, str) and not term.startswith("@"):
+                    found.setdefault(term, []).append(definition)
+    return {term: tuple(definitions) for term, definitions in found.items()}
+
+
+def _is_pinned_definition(term: str, value: Any) -> bool:
+    """The inline definition is, exactly, the definition a vendored context gives the term: it
+    adds no meaning of its own (a VC 1.1 credential carries the VC 2.0 context's definition of
+    BitstringStatusListEntry this way, as no context URL was assigned for VC 1.x)."""
+    return any(value == pinned for pinned in _pinned_definitions().get(term, ()))
+
+
 def _check_inline(
     item: Mapping[str, Any], earlier: set[str] | None, where: str, loader: DocumentLoader
 ) -> None:
@@ -259,6 +281,8 @@ def _check_inline(
             )
         if value is None:
             continue  # un-defining a term: pyld refuses it for a protected term, safe mode on use
+        if isinstance(value, Mapping) and _is_pinned_definition(key, value):
+            continue
         iri = value.get("@id") if isinstance(value, Mapping) else value
         if isinstance(value, Mapping) and not set(value) <= _TERM_DEFINITION_KEYS:
             _load_urls(value.get("@context"), loader)  # a URL nobody serves: say that first

@@ -145,7 +145,7 @@ def test_metrics_count_single_and_batch_issuance_and_requests_by_route(env: WebE
 
 
 def _unsigned(env: WebEnv) -> dict[str, object]:
-    issuer = env.service.issuer()
+    issuer = env.service.context.issuer()
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": "urn:uuid:0b7e9b4e-58a5-4c55-a2bb-5c2f1bdc4a10",
@@ -173,7 +173,7 @@ def test_every_documented_issuer_operation_answers_as_documented(env: WebEnv) ->
     """One request per documented operation; the autouse check validates each response."""
     body = issue(env)
     credential_id = body["credentialId"]
-    _link, share_token, _url = env.service.create_share_link(credential_id, actor="test")
+    _link, share_token, _url = env.service.sharing.create_share_link(credential_id, actor="test")
     management = body["managementUrl"].split(env.base, 1)[1]
     manage_path, query = management.split("?", 1)
     status_url = body["credential"]["credentialStatus"][0]["statusListCredential"]
@@ -219,7 +219,7 @@ def test_every_documented_issuer_operation_answers_as_documented(env: WebEnv) ->
 
 def test_json_request_log_has_the_request_line_and_no_secret(env: WebEnv) -> None:
     body = issue(env)
-    _link, token, _url = env.service.create_share_link(body["credentialId"], actor="test")
+    _link, token, _url = env.service.sharing.create_share_link(body["credentialId"], actor="test")
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())

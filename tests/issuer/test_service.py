@@ -282,7 +282,7 @@ def test_vc_api_issue_completes_and_signs(service: IssuerService) -> None:
 
 
 def test_vc_1_1_issue_needs_no_unassigned_context(service: IssuerService) -> None:
-    v1 = service.issue_credential(
+    v1 = service.issuing.issue_credential(
         {
             "@context": ["https://www.w3.org/2018/credentials/v1"],
             "type": ["VerifiableCredential"],
@@ -306,7 +306,7 @@ def test_vc_1_1_issue_needs_no_unassigned_context(service: IssuerService) -> Non
     expanded = json.dumps(jsonld.expand(v1, other_processor))
     for term in ("BitstringStatusListEntry", "statusListIndex", "statusListCredential"):
         assert f"https://www.w3.org/ns/credentials/status#{term}" in expanded
-    assert verify(v1, resolver=resolver_for(service), now=service.now()).verified
+    assert verify(v1, resolver=resolver_for(service), now=service.context.now()).verified
 
 
 @pytest.mark.parametrize(
@@ -483,9 +483,9 @@ def test_vc_api_issue_refuses_data_model_errors_naming_the_section(
     service: IssuerService, overrides: dict[str, Any], section: str
 ) -> None:
     with pytest.raises(MalformedValueError) as caught:
-        service.issue_credential(minimal_vc(**overrides), actor="token:1")
+        service.issuing.issue_credential(minimal_vc(**overrides), actor="token:1")
     assert caught.value.detail.startswith(section)
-    assert service.store.count_credentials(service.issuer().id) == 0
+    assert service.store.credentials.count_credentials(service.context.issuer().id) == 0
 
 
 def test_vc_api_issue_keeps_a_well_formed_caller_status_entry(service: IssuerService) -> None:
@@ -496,15 +496,17 @@ def test_vc_api_issue_keeps_a_well_formed_caller_status_entry(service: IssuerSer
         "statusListIndex": "42",
         "statusListCredential": "https://registry.example/status/7",
     }
-    signed = service.issue_credential(minimal_vc(credentialStatus=theirs), actor="token:1")
+    signed = service.issuing.issue_credential(minimal_vc(credentialStatus=theirs), actor="token:1")
     entries = signed["credentialStatus"]
     assert entries[0] == theirs
-    ours = [e for e in entries[1:] if e["statusListCredential"].startswith(service.base_url)]
+    ours = [
+        e for e in entries[1:] if e["statusListCredential"].startswith(service.context.base_url)
+    ]
     assert sorted(e["statusPurpose"] for e in ours) == ["revocation", "suspension"]
-    assert verify(signed, resolver=resolver_for(service), now=service.now()).verified
+    assert verify(signed, resolver=resolver_for(service), now=service.context.now()).verified
     # A BitstringStatusListEntry that breaks Bitstring Status List §2.1 is refused.
     with pytest.raises(MalformedValueError):
-        service.issue_credential(
+        service.issuing.issue_credential(
             minimal_vc(credentialStatus={**theirs, "statusListIndex": "-1"}), actor="token:1"
         )
 
@@ -522,13 +524,15 @@ def test_vc_api_issues_every_cryptosuite_of_the_key(
 ) -> None:
     service = make_service(f"sqlite:///{tmp_path / 'i.sqlite3'}", tmp_path, clock, did_method="")
     try:
-        service.init_identity("Uni", "uni.example", "KZ", key_type=key_type, did_method="key")
+        service.identity.init_identity(
+            "Uni", "uni.example", "KZ", key_type=key_type, did_method="key"
+        )
         for suite in (None, *suites):
-            signed = service.issue_credential(minimal_vc(), actor="token:1", suite=suite)
+            signed = service.issuing.issue_credential(minimal_vc(), actor="token:1", suite=suite)
             assert signed["proof"]["cryptosuite"] == (suite or suites[0])
-            assert verify(signed, resolver=DidResolver(), now=service.now()).verified
+            assert verify(signed, resolver=DidResolver(), now=service.context.now()).verified
         other = "eddsa-rdfc-2022" if key_type is not KeyType.ED25519 else "ecdsa-rdfc-2019"
         with pytest.raises(MalformedValueError, match="cannot sign with this issuer"):
-            service.issue_credential(minimal_vc(), actor="token:1", suite=other)
+            service.issuing.issue_credential(minimal_vc(), actor="token:1", suite=other)
     finally:
         service.close()

@@ -236,3 +236,31 @@ def test_cached_expansion_is_a_copy() -> None:
     assert (
         jsonld.expand(document, loader)[0]["https://schema.org/name"][0]["@value"] == "copy probe"
     )
+
+
+def test_an_inline_term_copied_from_a_vendored_context_passes_but_a_changed_copy_does_not() -> None:
+    """Safe mode's context policy accepts an inline definition identical to a vendored one (it
+    adds no meaning), and refuses the same definition with its scoped context altered."""
+    from vc.status import vc1_status_context
+
+    pinned = vc1_status_context()
+    document = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", pinned],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:subject"},
+        "credentialStatus": {
+            "id": "https://example.edu/status/1#5",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "5",
+            "statusListCredential": "https://example.edu/status/1",
+        },
+    }
+    jsonld.expand(document)
+    changed = copy.deepcopy(pinned)
+    entry = changed["BitstringStatusListEntry"]
+    entry["@context"] = {**entry["@context"], "statusPurpose": "https://evil.example/purpose"}
+    with pytest.raises(SafeModeError):
+        jsonld.expand({**document, "@context": ["https://www.w3.org/2018/credentials/v1", changed]})
