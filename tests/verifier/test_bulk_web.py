@@ -363,12 +363,30 @@ def test_a_running_job_page_works_without_javascript_by_a_refresh_link(world: Wo
         page = response.get_data(as_text=True)
         assert response.status_code == 200
         assert '<progress id="bulk-progress" max="3" value="0">' in page
-        assert f'<a href="/verify/bulk/{job_id}">Refresh</a>' in page
+        assert f'<a href="/verify/bulk/{job_id}?lang=en">Refresh</a>' in page
         assert 'id="bulk-download" hidden' in page  # the download appears when it is done
     finally:
         store.finish(job_id)
     done = world.app.test_client().get(f"/verify/bulk/{job_id}").get_data(as_text=True)
     assert "Refresh</a>" not in done and 'id="bulk-download" hidden' not in done
+
+
+def test_the_bulk_pages_follow_the_readers_language(world: World) -> None:
+    client = world.app.test_client()
+    form = client.get("/verify/bulk?lang=ja").get_data(as_text=True)
+    assert '<html lang="ja">' in form and "複数の学位をまとめて確認" in form
+    assert "<code>url</code>" in form  # the column names stay as they are, not escaped
+    assert '<input type="hidden" name="lang" value="ja">' in form
+    store = world.app.extensions[EXTENSION].bulk.store
+    job_id = store.create(client="192.0.2.8", total=4, destination="KZ", max_running=5)
+    try:
+        job = client.get(f"/verify/bulk/{job_id}?lang=ja").get_data(as_text=True)
+        assert '<html lang="ja">' in job and "確認中：4件中0件完了。" in job
+        # The script's sentences and verdict labels come from the page, in the same language.
+        assert 'data-text-finished="完了：{total}件を確認しました。"' in job
+        assert "検証されませんでした" in job
+    finally:
+        store.finish(job_id)
 
 
 def test_an_upload_above_the_bulk_limit_is_413_and_the_single_api_keeps_its_own(

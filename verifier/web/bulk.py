@@ -15,6 +15,10 @@ The job id is random and is the only key to the results (they name graduates). W
 rows per job (413 above), jobs running per client address and jobs held per process (429 with
 Retry-After), and a fixed pool of threads per process; progress and results are read from the
 database, so any worker process answers for any job.
+
+The pages are in the reader's language (verifier.web.i18n; the form's hidden ``lang`` field is
+carried to the job's page, and the page hands its script the translated sentences and verdict
+labels in data- attributes). The JSON's fields and the CSV's columns stay fixed English codes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from functools import partial
 from typing import TypeVar
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext
 from werkzeug.exceptions import Conflict, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -31,17 +36,20 @@ from verifier.bulk.inputs import BulkItem, Limits, parse_upload
 from verifier.bulk.rows import COLUMNS, INPUT_ERROR, to_csv, verify_item
 from verifier.bulk.store import JobProgress
 from verifier.web.bodies import destination
+from verifier.web.i18n import N_, catalogue_of, country_name
 from verifier.web.pages import page
 from verifier.web.state import state
 
 bp = Blueprint("bulk", __name__)
 R = TypeVar("R", bound=WerkzeugResponse)
+_l = lazy_gettext
+# The pages' words for a row's verdict (the JSON and the CSV keep the codes, the keys here).
 VERDICT_LABELS = {
-    "verified": "Verified",
-    "verified_with_warnings": "Genuine, with warnings",
-    "not_verified": "Not verified",
-    "could_not_verify": "Could not be verified",
-    INPUT_ERROR: "Not checked",
+    "verified": _l("Verified"),
+    "verified_with_warnings": _l("Genuine, with warnings"),
+    "not_verified": _l("Not verified"),
+    "could_not_verify": _l("Could not be verified"),
+    INPUT_ERROR: _l("Not checked"),
 }
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
 
@@ -84,7 +92,7 @@ def _upload() -> tuple[bytes, str]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ParsingError(
-            "no file was chosen: pick a CSV of share links or a ZIP of credential files"
+            N_("no file was chosen: pick a CSV of share links or a ZIP of credential files")
         )
     return upload.read(), upload.filename
 
@@ -92,7 +100,7 @@ def _upload() -> tuple[bytes, str]:
 def _progress(job_id: str) -> JobProgress:
     progress = state().bulk.store.progress(job_id)
     if progress is None:
-        raise NotFound("no such bulk job (results are kept for a limited time)")
+        raise NotFound(N_("no such bulk job (results are kept for a limited time)"))
     return progress
 
 
@@ -135,26 +143,35 @@ def form_submit() -> WerkzeugResponse:
     country = _country()
     data, filename = _upload()
     job_id = _start(data, filename, country)
-    return _no_store(redirect(url_for("bulk.job_page", job_id=job_id), code=303))
+    # The job's page in the language the form was in (its hidden ``lang`` field).
+    lang = catalogue_of(request.form.get("lang"))
+    return _no_store(redirect(url_for("bulk.job_page", job_id=job_id, lang=lang), code=303))
 
 
 @bp.get("/verify/bulk/<job_id>")
 def job_page(job_id: str) -> Response:
     progress = _progress(job_id)
     rows = state().bulk.store.results(job_id) if progress.finished else []
+    labels = _labels()
     return page(
         "bulk_job.html",
         job=progress,
         rows=rows,
-        labels=VERDICT_LABELS,
-        counts=_counts([row.verdict for row in rows]),
+        labels=labels,
+        destination_name=country_name(progress.destination),
+        counts=_counts([row.verdict for row in rows], labels),
     )
 
 
-def _counts(verdicts: list[str]) -> list[tuple[str, str, int]]:
+def _labels() -> dict[str, str]:
+    """The verdicts' words in the reader's language (also handed to the page's script)."""
+    return {verdict: str(label) for verdict, label in VERDICT_LABELS.items()}
+
+
+def _counts(verdicts: list[str], labels: dict[str, str]) -> list[tuple[str, str, int]]:
     return [
         (verdict, label, verdicts.count(verdict))
-        for verdict, label in VERDICT_LABELS.items()
+        for verdict, label in labels.items()
         if verdict in verdicts
     ]
 

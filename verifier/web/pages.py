@@ -31,6 +31,7 @@ from verifier.web.i18n import LATIN_OR_CYRILLIC, N_, current_language
 from verifier.web.record import RecordFacts, credential_digest, render_record
 from verifier.web.reportview import country_choices, country_codes, report_view
 from verifier.web.state import state
+from verifier.web.viewtext import _
 
 bp = Blueprint("pages", __name__)
 
@@ -133,7 +134,7 @@ def verify_link() -> Response:
     if not url.strip():
         return page(
             "landing.html",
-            notice=(
+            notice=_(
                 "To check a degree, open the link under the diploma's QR code, enter that link "
                 "below, upload the credential file, or paste it."
             ),

@@ -6,13 +6,15 @@
   if (!job || job.dataset.state !== "running") { return; }
   var bar = document.getElementById("bulk-progress");
   var status = document.getElementById("bulk-status");
-  var labels = {
-    verified: "Verified",
-    verified_with_warnings: "Genuine, with warnings",
-    not_verified: "Not verified",
-    could_not_verify: "Could not be verified",
-    input_error: "Not checked"
-  };
+  // The words come from the page, in the reader's language: the verdicts' labels, and
+  // sentences with {name} placeholders filled in here.
+  var labels = JSON.parse(job.dataset.labels || "{}");
+
+  function say(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
 
   function cell(row, text) {
     var td = document.createElement("td");
@@ -49,15 +51,16 @@
       .then(function (progress) {
         bar.max = progress.total;
         bar.value = progress.done;
-        bar.textContent = progress.done + " of " + progress.total;
+        var counts = { done: progress.done, total: progress.total };
+        bar.textContent = say(job.dataset.textOf, counts);
         if (progress.state === "running") {
-          status.textContent = "Checking: " + progress.done + " of " + progress.total + " done.";
+          status.textContent = say(job.dataset.textChecking, counts);
           window.setTimeout(poll, 1000);
           return;
         }
         status.textContent = progress.state === "done"
-          ? "Finished: " + progress.total + " checked."
-          : "The job stopped: " + progress.error;
+          ? say(job.dataset.textFinished, counts)
+          : say(job.dataset.textStopped, { error: progress.error });
         return fetch(job.dataset.resultsUrl, { headers: { Accept: "application/json" } })
           .then(function (response) { return response.json(); })
           .then(showResults);
