@@ -60,7 +60,7 @@ def test_the_switch_reads_the_environment() -> None:
 
 def _run(tmp_path: Path, required: bool) -> str:
     tmp_path.mkdir()
-    for name in ("conftest.py", "sharedkit.py"):
+    for name in ("conftest.py", "sharedkit.py", "openapikit.py"):
         (tmp_path / name).write_text(
             (REPO / "tests" / name).read_text(encoding="utf-8"), encoding="utf-8"
         )

@@ -128,6 +128,7 @@ class StatusListCache:
         key = url.split("#", 1)[0]
         entry = self._cached(key)
         if entry is not None and now < entry.fresh_until:
+            self._observe("hit")
             return self._view(key, entry, now)
         with self._lock:
             fetching = self._fetching.setdefault(key, threading.Lock())

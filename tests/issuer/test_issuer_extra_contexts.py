@@ -35,7 +35,9 @@ def test_vcapi_issues_a_credential_with_a_pinned_context(tmp_path: Path) -> None
         assert response.status_code == 201, response.get_data(as_text=True)
         signed = response.get_json()["verifiableCredential"]
         assert DEGREE_CONTEXT_URL in signed["@context"]
-        report = verify(signed, resolver=DidResolver(), now=utcnow(), loader=env.service.loader)
+        report = verify(
+            signed, resolver=DidResolver(), now=utcnow(), loader=env.service.context.loader
+        )
         assert report.verified, report.errors
     finally:
         env.service.close()

@@ -185,9 +185,9 @@ def test_metrics_count_verdicts_and_status_list_cache_hits(world: World) -> None
         metric(client, "diplomat_verifications_total", kind="credential", verdict="not_verified")
         == 1
     )
-    refused = client.post(
+    refused = client.post(  # signed for challenge x…, presented with y…
         "/presentations/verify",
-        json={"verifiablePresentation": _vp(world.good), "options": {"challenge": "x" * 32}},
+        json={"verifiablePresentation": _vp(world.good), "options": {"challenge": "y" * 32}},
     )
     assert refused.status_code == 422
     assert (
@@ -230,8 +230,8 @@ def test_openapi_json_describes_every_route_of_the_app(world: World) -> None:
     document = app.test_client().get("/openapi.json").get_json()
     assert document["servers"] == [{"url": "http://127.0.0.1:8002"}]
     fresh = make_app(world, "openapi")
-    fresh.add_url_rule("/api/verify/bulk", "bulk", lambda: {}, methods=["POST"])
-    assert openapikit.undocumented_routes(fresh) == ["POST /api/verify/bulk"]
+    fresh.add_url_rule("/api/made-up", "made_up", lambda: {}, methods=["POST"])
+    assert openapikit.undocumented_routes(fresh) == ["POST /api/made-up"]
 
 
 def test_every_documented_verifier_operation_answers_as_documented(world: World) -> None:
@@ -254,16 +254,20 @@ def test_every_documented_verifier_operation_answers_as_documented(world: World)
                 "options": {"challenge": challenge},
             },
         ),
-        client.post(
+        client.post(  # the caller's own challenge, matching the proof (VC-API)
             "/presentations/verify",
             json={"verifiablePresentation": _vp(world.good), "options": {"challenge": "x" * 32}},
+        ),
+        client.post(  # a challenge the proof was not made for
+            "/presentations/verify",
+            json={"verifiablePresentation": _vp(world.good), "options": {"challenge": "y" * 32}},
         ),
         client.post("/api/verify?for=FR", json={"verifiableCredential": world.good}),
         client.post("/api/verify", data=b"not json"),
         client.post("/api/verify?for=France", json=world.good),
     ]
     assert [r.status_code for r in seen] == [
-        200, 200, 200, 200, 200, 422, 400, 200, 422, 200, 400, 400,
+        200, 200, 200, 200, 200, 422, 400, 200, 200, 422, 200, 400, 400,
     ]  # fmt: skip
 
 
