@@ -227,6 +227,8 @@ def _defined_terms(context: Any, loader: DocumentLoader, depth: int = 0) -> set[
         inner = document.get("@context") if isinstance(document, Mapping) else None
         return _defined_terms(inner, loader, depth + 1)
     if isinstance(context, Mapping):
+        if set(context) == {"@context"}:  # an embedded context document (see above)
+            return _defined_terms(context["@context"], loader, depth + 1)
         return {k for k in context if isinstance(k, str) and not k.startswith("@")}
     return set()
 
@@ -304,6 +306,11 @@ def _check_context_value(
     earlier: set[str] = set()
     for index, item in enumerate(items):
         here = f"{where}/{index}" if isinstance(context, list) else where
+        if isinstance(item, Mapping) and set(item) == {"@context"}:
+            # {"@context": {...}}: an embedded context document, read as the object it wraps
+            # (pyld and jsonld.js unwrap it), under the same rules.
+            item = item["@context"]
+            here += "/@context"
         if isinstance(item, str):
             if item == UNDEFINED_TERMS_V2:
                 raise SafeModeError(

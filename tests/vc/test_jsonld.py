@@ -264,3 +264,29 @@ def test_an_inline_term_copied_from_a_vendored_context_passes_but_a_changed_copy
     entry["@context"] = {**entry["@context"], "statusPurpose": "https://evil.example/purpose"}
     with pytest.raises(SafeModeError):
         jsonld.expand({**document, "@context": ["https://www.w3.org/2018/credentials/v1", changed]})
+
+
+def test_an_embedded_context_document_is_read_under_the_same_policy() -> None:
+    """{"@context": {...}} inline (as the W3C Data Integrity suites send it) is the object it
+    wraps: additive terms pass, a wrapped @vocab is refused like an unwrapped one."""
+    base = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            {"@context": {"alumniOf": "https://www.example.org/alumniOf"}},
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:subject", "alumniOf": "The School of Examples"},
+    }
+    expanded = jsonld.expand(base)
+    assert "https://www.example.org/alumniOf" in json.dumps(expanded)
+    hostile = {
+        **base,
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            {"@context": {"@vocab": "https://evil.example/#"}},
+        ],
+    }
+    with pytest.raises(SafeModeError):
+        jsonld.expand(hostile)
