@@ -19,3 +19,5 @@ MULTIKEY_V1: Final = "https://w3id.org/security/multikey/v1"
 ED25519_2020_V1: Final = "https://w3id.org/security/suites/ed25519-2020/v1"
 # Open Badges 3.0 (1EdTech), the version 3.0.3 context.
 OB_V3P0: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# VC-DM 2.0 §4.3 "undefined-terms" context: a catch-all @vocab (refused by safe mode, vc.jsonld).
+UNDEFINED_TERMS_V2: Final = "https://www.w3.org/ns/credentials/undefined-terms/v2"

@@ -16,6 +16,7 @@ from typing import Any
 from pyld import jsonld
 from pyld.canon import URDNA2015
 
+from vc.contexts import UNDEFINED_TERMS_V2
 from vc.errors import (
     ContextNotAllowedError,
     DiplomatError,
@@ -204,7 +205,6 @@ def _translate(exc: Exception) -> DiplomatError:
 #    proof's own @context (jcs suites, URLs only) and the credentials of a presentation (the
 #    same rules, recursively). A scoped @context inside credentialSubject would give the same
 #    words another meaning in one part of the credential.
-UNDEFINED_TERMS_V2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
 _INLINE_FORBIDDEN = frozenset(
     {"@vocab", "@base", "@import", "@propagate", "@language", "@direction", "@context"}
 )

@@ -12,8 +12,7 @@ from verifier.checks.facts import Facts
 from verifier.checks.legitimacy import not_a_degree
 from verifier.checks.model import CheckOutcome, Evidence, NotCoveredError
 from verifier.recognition import Coverage, RecognitionAssessment
-
-CHECK_NIC = "check with the national information centre"
+from verifier.recognition.model import CHECK_NIC
 
 
 @functools.cache
