@@ -75,8 +75,13 @@ def _qr_png(text: str) -> io.BytesIO:
     return buffer
 
 
+def _number(value: object) -> float:
+    """multi_cell's dry-run answer (its return type is a union of what its modes return)."""
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
 class _Page:
-    """Centred lines on the diploma, clipped to one page's worth of text."""
+    """The diploma's text blocks, clipped to one page's worth, drawn or only measured."""
 
     def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
@@ -93,23 +98,77 @@ class _Page:
             return text.encode("latin-1", "replace").decode("latin-1")
         return text
 
-    def line(self, text: str, size: float, *, bold: bool = False, gap: float = 1.5) -> None:
+    def line(self, text: str, size: float, bold: bool, gap: float, *, dry: bool = False) -> float:
+        """A centred line; returns the height it takes (with ``dry``, draws nothing)."""
         if not text:
-            return
+            return 0.0
         pdf = self.pdf
         pdf.set_font(self.family, "B" if bold else "", size)
+        if dry:
+            height = pdf.multi_cell(
+                0, size * 0.45, self.clean(text), align="C", dry_run=True, output="HEIGHT"
+            )
+            return _number(height) + gap
+        top = pdf.get_y()
         pdf.multi_cell(0, size * 0.45, self.clean(text), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
+        return float(pdf.get_y() - top)
 
-    def fact(self, label: str, value: str, x: float, width: float) -> None:
+    def fact(
+        self, label: str, value: str, width: float, scale: float, *, dry: bool = False
+    ) -> float:
+        """A label and its value in the facts column; returns the height it takes."""
         if not value:
-            return
+            return 0.0
         pdf = self.pdf
-        pdf.set_x(x)
-        pdf.set_font(self.family, "B", 10)
-        pdf.cell(42, 6, self.clean(label))
-        pdf.set_font(self.family, "", 10)
-        pdf.multi_cell(width - 42, 6, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(self.family, "", 10 * scale)
+        if dry:
+            height = pdf.multi_cell(
+                width - 42, 6 * scale, self.clean(value), dry_run=True, output="HEIGHT"
+            )
+            return _number(height)
+        top = pdf.get_y()
+        pdf.set_x(LEFT)
+        pdf.set_font(self.family, "B", 10 * scale)
+        pdf.cell(42, 6 * scale, self.clean(label))
+        pdf.set_font(self.family, "", 10 * scale)
+        pdf.multi_cell(width - 42, 6 * scale, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+        return float(pdf.get_y() - top)
+
+
+# Font scales tried in turn until the page's text fits its boxes (long names and titles shrink).
+SCALES = (1.0, 0.85, 0.72, 0.6, 0.5, 0.42)
+LEFT = 22.0  # the text's left margin, mm
+TOP = 22.0  # the institution's name starts here, mm
+HOW_TOP = 40.0  # the "how to verify" block starts this far above the bottom edge, mm
+
+
+def _header(page: _Page, view: DiplomaView, scale: float, dry: bool) -> float:
+    return sum(
+        page.line(text, size, bold, gap, dry=dry)
+        for text, size, bold, gap in (
+            (view.issuer_name, 20 * scale, True, 4 * scale),
+            ("certifies that", 11, False, 3 * scale),
+            (view.holder_name, 24 * scale, True, 3 * scale),
+            ("has been awarded the degree of", 11, False, 3 * scale),
+            (view.degree_title, 17 * scale, True, 6 * scale),
+        )
+    )
+
+
+def _facts(page: _Page, view: DiplomaView, width: float, scale: float, dry: bool) -> float:
+    field = view.field_of_study + (f" — {view.specialization}" if view.specialization else "")
+    return sum(
+        page.fact(label, value, width, max(scale, 0.7), dry=dry)
+        for label, value in (
+            ("Award", view.achievement_type),
+            ("Field of study", field),
+            ("Awarded on", view.awarded_date),
+            ("Classification", view.classification),
+            ("Credits", view.credits),
+            ("Diploma number", view.diploma_number),
+        )
+    )
 
 
 def render_diploma_pdf(
@@ -118,10 +177,10 @@ def render_diploma_pdf(
     """The diploma as PDF bytes: one A4 landscape page, the credential attached.
 
     ``credential_json`` is embedded exactly as given (the stored, signed text); ``now`` dates the
-    attachment and the document.
+    attachment and the document. Text too long for the page at full size is drawn smaller.
     """
     pdf = FPDF(orientation="landscape", format="A4", unit="mm")
-    pdf.set_margins(22, 20, 22)
+    pdf.set_margins(LEFT, 20, LEFT)
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{view.degree_title} — {view.holder_name}")
     pdf.set_author(view.issuer_name)
@@ -131,6 +190,14 @@ def render_diploma_pdf(
     pdf.add_page()
     page = _Page(pdf)
     width, height = pdf.w, pdf.h
+    # The facts on the left; the QR code bottom right, under the full-width header.
+    qr_x, qr_top = width - LEFT - QR_SIZE, height - 22 - QR_SIZE - 8
+    facts_width = qr_x - LEFT - 8
+    for scale in SCALES:
+        header = _header(page, view, scale, dry=True)
+        facts = _facts(page, view, facts_width, scale, dry=True)
+        if TOP + header <= qr_top - 3 and TOP + header + facts <= height - HOW_TOP - 2:
+            break
 
     # A double frame, as on the paper diploma.
     pdf.set_draw_color(40, 60, 110)
@@ -138,35 +205,15 @@ def render_diploma_pdf(
     pdf.rect(8, 8, width - 16, height - 16)
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, width - 22, height - 22)
-
-    pdf.set_y(22)
-    page.line(view.issuer_name, 20, bold=True, gap=4)
-    page.line("certifies that", 11, gap=3)
-    page.line(view.holder_name, 24, bold=True, gap=3)
-    page.line("has been awarded the degree of", 11, gap=3)
-    page.line(view.degree_title, 17, bold=True, gap=6)
-
-    # The facts on the left, the QR code on the right.
-    qr_x = width - 22 - QR_SIZE
-    facts_width = qr_x - 22 - 8
-    top = pdf.get_y()
-    field = view.field_of_study + (f" — {view.specialization}" if view.specialization else "")
-    for label, value in (
-        ("Award", view.achievement_type),
-        ("Field of study", field),
-        ("Awarded on", view.awarded_date),
-        ("Classification", view.classification),
-        ("Credits", view.credits),
-        ("Diploma number", view.diploma_number),
-    ):
-        page.fact(label, value, 22, facts_width)
-    qr_top = max(top, height - 22 - QR_SIZE - 26)
+    pdf.set_y(TOP)
+    _header(page, view, scale, dry=False)
+    _facts(page, view, facts_width, scale, dry=False)
     pdf.image(_qr_png(links.verify_link), x=qr_x, y=qr_top, w=QR_SIZE, h=QR_SIZE)
     pdf.set_xy(qr_x - 6, qr_top + QR_SIZE + 1)
     pdf.set_font(page.family, "B", 8)
     pdf.cell(QR_SIZE + 12, 4, "Scan to verify", align="C")
 
-    pdf.set_xy(22, height - 40)
+    pdf.set_xy(LEFT, height - HOW_TOP)
     pdf.set_font(page.family, "B", 9)
     pdf.cell(0, 5, "How to verify", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(page.family, "", 8)

@@ -114,8 +114,10 @@ class _Sink(io.RawIOBase):
 
 def _batch_zip(batch_id: int, actor: str) -> Iterator[bytes]:
     service = state().service
-    rows = [
-        r for r in service.batches.batch_rows(batch_id) if r.credential_id and r.state == "issued"
+    issued = [
+        (r.row_number, r.credential_id)
+        for r in service.batches.batch_rows(batch_id)
+        if r.credential_id is not None and r.state == "issued"
     ]
     index = io.StringIO()
     table = csv.writer(index)
@@ -123,19 +125,18 @@ def _batch_zip(batch_id: int, actor: str) -> Iterator[bytes]:
     sink = _Sink()
     used: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for row in rows:
-            assert row.credential_id is not None  # filtered above; says so to the type checker
-            credential = service.issuing.get_credential(row.credential_id)
+        for row_number, credential_id in issued:
+            credential = service.issuing.get_credential(credential_id)
             if credential.revoked:
-                table.writerow([row.row_number, credential.diploma_number, "", "revoked"])
+                table.writerow([row_number, credential.diploma_number, "", "revoked"])
                 continue
             name = pdf_filename(credential.diploma_number)
             if name in used:  # numbers that differ only in punctuation
-                name = name.removesuffix(".pdf") + f"-row{row.row_number}.pdf"
+                name = name.removesuffix(".pdf") + f"-row{row_number}.pdf"
             used.add(name)
             pdf = diploma_pdf(credential, management_token=None, actor=actor)
             archive.writestr(name, pdf)
-            table.writerow([row.row_number, credential.diploma_number, name, ""])
+            table.writerow([row_number, credential.diploma_number, name, ""])
             yield sink.take()
         archive.writestr("index.csv", index.getvalue())
     yield sink.take()
