@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "source",
         nargs="?",
-        help="credential file (JSON-LD, VC-JWT, or a QR image), - for stdin, or a URL",
+        help="credential file (JSON-LD, VC-JWT, a diploma PDF with its credential attached, or a QR image), - for stdin, or a URL",
     )
     parser.add_argument(
         "--bulk",

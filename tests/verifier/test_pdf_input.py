@@ -45,14 +45,14 @@ def diploma(credential: dict[str, Any]) -> bytes:
     return render_diploma_pdf(diploma_view(text), text, links, now=datetime(2026, 5, 1, tzinfo=UTC))
 
 
-def plain_pdf(attachments: dict[str, bytes]) -> bytes:
+def plain_pdf(attachments: dict[str, bytes], *, compress: bool = False) -> bytes:
     """A one-page PDF from another producer with these embedded files."""
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=12)
     pdf.cell(0, 10, "A diploma")
     for name, data in attachments.items():
-        pdf.embed_file(bytes=data, basename=name)
+        pdf.embed_file(bytes=data, basename=name, compress=compress)
     return bytes(pdf.output())
 
 
@@ -149,6 +149,14 @@ def test_size_limits() -> None:
     assert caught.value.status == 413
     with pytest.raises(PdfTooLargeError, match=r"c\.json is 1048577 bytes"):
         credential_from_pdf(plain_pdf({"c.json": b" " * (1024 * 1024 + 1)}))
+
+
+def test_a_compressed_50_mb_attachment_is_413_in_a_small_pdf(world: World) -> None:
+    bomb = plain_pdf({"c.json": b" " * (50 * 1024 * 1024)}, compress=True)
+    assert len(bomb) < 1024 * 1024  # under the body limit: the attachment's own limit applies
+    with pytest.raises(PdfTooLargeError):
+        credential_from_pdf(bomb)
+    _problem(world.client.post("/api/verify", data=bomb, content_type="application/pdf"), 413)
 
 
 # ------------------------------------------------------------------ POST /api/verify
@@ -358,3 +366,25 @@ def test_cli_refuses_a_50_mb_pdf(world: World, capsys: pytest.CaptureFixture[str
         handle.truncate(50 * 1024 * 1024)
     assert main(["verify", str(path), *_flags(world)]) == 2
     assert "larger than" in capsys.readouterr().err
+
+
+def test_cli_bulk_takes_a_zip_of_diploma_pdfs(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import zipfile
+
+    path = world.tmp / "diplomas.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("good.pdf", world.pdf)
+        archive.writestr(
+            "tampered.pdf", swapped(world.pdf, json.dumps(kit.tampered(world.good)).encode())
+        )
+        archive.writestr("scan.pdf", plain_pdf({}))
+    flags = [f for f in _flags(world) if f not in ("--for", "JP")]
+    assert main(["verify", "--bulk", str(path), "--for", "JP", *flags]) == 1
+    rows = {r["reference"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows["good.pdf"]["verdict"] == "verified_with_warnings"
+    assert rows["tampered.pdf"]["verdict"] == "not_verified"
+    assert rows["scan.pdf"]["verdict"] == "input_error"
+    assert "no attached credential" in rows["scan.pdf"]["detail"]
