@@ -8,8 +8,9 @@ name tree) named ``diploma-credential.json``, with the PDF 2.0 / PDF/A-3 ``AFRel
 ``Source``: the credential is the source the printed page was made from. A verifier extracts and
 verifies it; the printed text is only its rendering.
 
-The font is Debian's ``fonts-dejavu-core`` (Latin, Cyrillic, Greek; the Makefile installs it);
-without it the page falls back to a core PDF font and prints characters it cannot encode as "?".
+The font is Debian's ``fonts-dejavu-core`` (Latin, Cyrillic, Greek), with ``fonts-wqy-microhei``
+for Chinese, Japanese and Korean text (the Makefile installs both); without DejaVu the page falls
+back to a core PDF font and prints characters it cannot encode as "?".
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from issuer.web.diploma import DiplomaView
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+FALLBACK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+CJK_START = 0x2E80  # CJK radicals onwards: kana, Hangul, ideographs (DejaVu has none of them)
 ATTACHMENT_NAME = "diploma-credential.json"
 # VC-DM 2.0 §6.3: application/vc is the media type of a credential secured with an embedded proof.
 ATTACHMENT_TYPE = "application/vc"
@@ -83,13 +86,18 @@ def _number(value: object) -> float:
 class _Page:
     """The diploma's text blocks, clipped to one page's worth, drawn or only measured."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, *, cjk: bool) -> None:
         self.pdf = pdf
         self.family = "Helvetica"
         if DEBIAN_FONT.is_file():
             pdf.add_font("Diploma", "", str(DEBIAN_FONT))
             pdf.add_font("Diploma", "B", str(DEBIAN_BOLD if DEBIAN_BOLD.is_file() else DEBIAN_FONT))
             self.family = "Diploma"
+            if cjk and FALLBACK_FONT.is_file():
+                # Names in Chinese, Japanese or Korean: glyphs DejaVu lacks come from here. Only
+                # then: loading this large font costs more than the rest of the page.
+                pdf.add_font("Fallback", "", str(FALLBACK_FONT))
+                pdf.set_fallback_fonts(["Fallback"], exact_match=False)
 
     def clean(self, text: str, limit: int = MAX_FIELD) -> str:
         text = " ".join(text.split())
@@ -188,7 +196,16 @@ def render_diploma_pdf(
     pdf.set_creator("Diplomat issuer")
     pdf.set_creation_date(now)
     pdf.add_page()
-    page = _Page(pdf)
+    shown = (
+        view.issuer_name,
+        view.holder_name,
+        view.degree_title,
+        view.field_of_study,
+        view.specialization,
+        view.classification,
+        view.diploma_number,
+    )
+    page = _Page(pdf, cjk=any(ord(c) >= CJK_START for text in shown for c in text))
     width, height = pdf.w, pdf.h
     # The facts on the left; the QR code bottom right, under the full-width header.
     qr_x, qr_top = width - LEFT - QR_SIZE, height - 22 - QR_SIZE - 8

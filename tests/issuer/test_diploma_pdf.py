@@ -24,7 +24,12 @@ from sqlalchemy import select
 from webfixtures import PASSWORD, SAMPLES, WebEnv, assert_problem, issue
 
 from issuer.store.models import AuditRow
-from issuer.web.diplomapdf import ATTACHMENT_NAME, content_disposition, pdf_filename
+from issuer.web.diplomapdf import (
+    ATTACHMENT_NAME,
+    FALLBACK_FONT,
+    content_disposition,
+    pdf_filename,
+)
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
 needs_poppler = pytest.mark.skipif(
@@ -186,6 +191,16 @@ def test_hostile_values_stay_on_one_page(env: WebEnv, tmp_path: Path) -> None:
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     assert "<script>alert(1)</script>" in reader.pages[0].extract_text()
+
+
+@needs_poppler
+def test_chinese_japanese_and_korean_names_are_printed(env: WebEnv, tmp_path: Path) -> None:
+    if not FALLBACK_FONT.is_file():
+        pytest.skip(f"CJK names need {FALLBACK_FONT} (make browser-deps installs it)")
+    name = "王小明 김민준 やまだ"
+    _, manage_path, token = holder(env, full_name=name, given_name="小明", family_name="王")
+    text = pdftotext(download(env, manage_path, token), tmp_path)
+    assert name in text
 
 
 # ------------------------------------------------------------------ the registrar's ZIP
