@@ -27,7 +27,7 @@ from vc import strictjson
 from vc.errors import FetchError, ParsingError, UnsafeUrlError
 from vc.fetch import Fetcher
 from vc.jose import looks_like_jwt
-from verifier.pdfinput import credential_from_pdf, is_pdf
+from verifier.pdfinput import is_pdf, read_pdf
 
 SHARE_ACCEPT = "application/json"
 MAX_IMAGE_PIXELS = 25_000_000  # 5000 x 5000: plenty for a photographed QR code
@@ -68,6 +68,7 @@ class Intake:
     credential: Mapping[str, Any] | str
     source_url: str | None = None
     via: str = "paste"  # paste | file | qr | link | pdf
+    printed: str | None = None  # a PDF's printed text (via "pdf"), to compare with the credential
 
     @property
     def text(self) -> str:
@@ -208,7 +209,8 @@ def from_upload(data: bytes, fetcher: Fetcher) -> Intake:
         return from_text(decode_qr(data), fetcher, via="qr")
     if is_pdf(data):
         # A diploma PDF: the credential attached to it is what is verified (verifier.pdfinput).
-        return Intake(parse_attached(credential_from_pdf(data)), via="pdf")
+        attached = read_pdf(data)
+        return Intake(parse_attached(attached.content), via="pdf", printed=attached.printed)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -5,6 +5,10 @@ document's EmbeddedFiles name tree), as Diplomat's issuer and Europass make them
 prints is not read: the attachment is the credential, and it is verified like any other, so an
 attachment swapped or edited fails its proof.
 
+The printed text is read only to tell the reader whether it shows the attached credential's holder
+and diploma number (``printed_agrees``): a page edited to show another name, with the genuine
+attachment kept, is then flagged on the report page and by the CLI.
+
 Which attachment: the one whose name ends in .json, .jsonld or .jwt, or whose media type is a
 credential's (application/vc, application/vc+jwt, application/ld+json, application/json). None,
 or more than one, is refused with a message saying what to upload instead: the verifier never
@@ -18,9 +22,16 @@ MAX_ATTACHMENT_BYTES.
 from __future__ import annotations
 
 import io
+import unicodedata
 import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from vc.errors import DiplomatError, ParsingError, RangeValueError
+
+if TYPE_CHECKING:
+    from verifier.report import CredentialSummary
 
 MAX_PDF_BYTES = 16 * 1024 * 1024  # a diploma is tens of kilobytes; a scan with images a few MB
 MAX_ATTACHMENT_BYTES = 1024 * 1024  # a credential is a few kilobytes
@@ -38,7 +49,17 @@ INSTEAD = (
     "upload the credential file itself (.json or .jwt), or a photo or screenshot of the QR code "
     "printed on the diploma"
 )
+MAX_PRINTED_PAGES = 2  # a diploma is one page; its text is compared with the attachment
+MAX_PRINTED_CHARS = 20_000
 _PDF = b"%PDF-"
+
+
+@dataclass(frozen=True)
+class AttachedCredential:
+    """What a diploma PDF carries: the credential as embedded, and the text printed on it."""
+
+    content: bytes
+    printed: str
 
 
 class PdfTooLargeError(RangeValueError):
@@ -61,8 +82,8 @@ def _is_candidate(name: str, subtype: object) -> bool:
     return name.lower().endswith(CREDENTIAL_SUFFIXES) or _media_type(subtype) in CREDENTIAL_TYPES
 
 
-def credential_from_pdf(data: bytes) -> bytes:
-    """The bytes of the one credential attached to the PDF ``data``, as embedded.
+def read_pdf(data: bytes) -> AttachedCredential:
+    """The one credential attached to the PDF ``data`` (bytes as embedded) and the PDF's text.
 
     Raises PdfTooLargeError, ParsingError (see the module docstring).
     """
@@ -91,6 +112,7 @@ def credential_from_pdf(data: bytes) -> bytes:
                 if isinstance(size, int) and size > MAX_ATTACHMENT_BYTES:
                     raise PdfTooLargeError(_too_large(name, size))
                 content = found.content
+                printed = _printed_text(reader)
     except DiplomatError:
         raise
     except Exception as exc:  # pypdf raises many types on a malformed file; all mean "unreadable"
@@ -112,7 +134,48 @@ def credential_from_pdf(data: bytes) -> bytes:
         )
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise PdfTooLargeError(_too_large(name, len(content)))
-    return content
+    return AttachedCredential(content, printed)
+
+
+def credential_from_pdf(data: bytes) -> bytes:
+    """The bytes of the one credential attached to the PDF ``data``, as embedded (read_pdf)."""
+    return read_pdf(data).content
+
+
+def _printed_text(reader: Any) -> str:
+    """The text of the first pages ("" when there is none, e.g. a scan, or it cannot be read)."""
+    try:
+        pages = [page.extract_text() or "" for page in list(reader.pages)[:MAX_PRINTED_PAGES]]
+    except Exception:  # a page's content stream pypdf cannot read: nothing to compare, not an error
+        return ""
+    return "\n".join(pages)[:MAX_PRINTED_CHARS]
+
+
+def _squeezed(text: str) -> str:
+    return "".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def printed_agrees(printed: str, names: Iterable[str], number: str | None) -> bool | None:
+    """Does the PDF's printed text show the attached credential's holder (one of ``names``) and
+    diploma ``number``? Compared without whitespace or case (text extractors split words at
+    line ends and glyph runs). None when there is nothing to compare: no text, or no name."""
+    page = _squeezed(printed)
+    wanted = [_squeezed(n) for n in names if n and n.strip()]
+    if not page or not wanted:
+        return None
+    if not any(n in page for n in wanted):
+        return False
+    return not number or not number.strip() or _squeezed(number) in page
+
+
+def printed_check(printed: str | None, summary: CredentialSummary) -> str | None:
+    """For a diploma PDF's printed text: "agrees", "differs" or "unknown" (no text to compare)
+    with the holder and diploma number of the report's ``summary``; None for no PDF."""
+    if printed is None:
+        return None
+    names = [summary.holder_name or "", *(name for _, name in summary.holder_names)]
+    found = printed_agrees(printed, names, summary.diploma_number)
+    return "unknown" if found is None else "agrees" if found else "differs"
 
 
 def _too_large(name: str, size: int) -> str:
@@ -125,7 +188,11 @@ def _too_large(name: str, size: int) -> str:
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_PDF_BYTES",
+    "AttachedCredential",
     "PdfTooLargeError",
     "credential_from_pdf",
     "is_pdf",
+    "printed_agrees",
+    "printed_check",
+    "read_pdf",
 ]

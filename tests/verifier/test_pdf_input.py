@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,22 +28,31 @@ from diplomat.cli import main
 from issuer.web.diploma import diploma_view
 from issuer.web.diplomapdf import ATTACHMENT_NAME, DiplomaLinks, render_diploma_pdf
 from vc.errors import ParsingError
-from verifier.pdfinput import MAX_PDF_BYTES, PdfTooLargeError, credential_from_pdf
+from verifier.pdfinput import (
+    MAX_PDF_BYTES,
+    PdfTooLargeError,
+    credential_from_pdf,
+    printed_agrees,
+)
 from verifier.web import create_app
 
 PROBLEM = "application/problem+json"
 NOW = "2026-05-10T12:00:00Z"
 
 
-def diploma(credential: dict[str, Any]) -> bytes:
-    """The issuer's diploma PDF around ``credential`` (as the issuer stores it: indented JSON)."""
+def diploma(credential: dict[str, Any], printed: dict[str, Any] | None = None) -> bytes:
+    """The issuer's diploma PDF around ``credential`` (as the issuer stores it: indented JSON),
+    its page showing ``printed`` instead when given (a page edited, the attachment kept)."""
     text = json.dumps(credential, ensure_ascii=False, indent=2)
+    shown = json.dumps(printed, ensure_ascii=False) if printed is not None else text
     links = DiplomaLinks(
         verify_link="https://verify.example.org/verify?url=https%3A%2F%2Fu.example%2Fshare%2Fx",
         share_url="https://u.example/share/x",
         verifier_home="https://verify.example.org/",
     )
-    return render_diploma_pdf(diploma_view(text), text, links, now=datetime(2026, 5, 1, tzinfo=UTC))
+    return render_diploma_pdf(
+        diploma_view(shown), text, links, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
 
 
 def plain_pdf(attachments: dict[str, bytes], *, compress: bool = False) -> bytes:
@@ -273,6 +283,47 @@ def test_a_50_mb_pdf_is_413(world: World) -> None:
     )
 
 
+# ------------------------------------------------------------------ printed text vs attachment
+
+
+def test_printed_agrees_ignores_spacing_and_case() -> None:
+    page = "certifies that\nAIGERIM Sarsen\nbayeva ... Diploma number  KZ-0001"
+    assert printed_agrees(page, ["Aigerim Sarsenbayeva"], "KZ-0001") is True
+    assert printed_agrees(page, ["", "Aigerim Sarsenbayeva"], None) is True
+    assert printed_agrees(page, ["Aigerim Sarsenbayev a"], "KZ-0002") is False
+    assert printed_agrees(page, ["Someone Else"], "KZ-0001") is False
+    assert printed_agrees("  \n ", ["Aigerim"], "KZ-0001") is None
+    assert printed_agrees(page, [""], "KZ-0001") is None
+
+
+def _printed_on_page(world: World, pdf: bytes) -> str:
+    response = world.client.post(
+        "/verify/upload",
+        data={"file": (io.BytesIO(pdf), "diploma.pdf"), "for": "JP"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    found = re.search(r'id="pdf-printed" data-printed="(\w+)"', response.get_data(as_text=True))
+    assert found is not None
+    return found[1]
+
+
+def test_the_report_page_says_whether_the_print_shows_the_attachment(world: World) -> None:
+    assert _printed_on_page(world, world.pdf) == "agrees"
+    # The page edited to show another graduate, the genuine attachment kept.
+    other = json.loads(json.dumps(world.good))
+    other["credentialSubject"]["name"] = "Somebody Else"
+    assert _printed_on_page(world, diploma(world.good, printed=other)) == "differs"
+    # Another producer's page that shows neither, and a page with no text at all (a scan).
+    text = json.dumps(world.good).encode()
+    assert _printed_on_page(world, plain_pdf({"c.json": text})) == "differs"
+    scan = FPDF()
+    scan.add_page()
+    scan.image(io.BytesIO(kit.qr_png("not text")), x=20, y=20, w=40)
+    scan.embed_file(bytes=text, basename="c.json")
+    assert _printed_on_page(world, bytes(scan.output())) == "unknown"
+
+
 # ------------------------------------------------------------------ the upload page
 
 
@@ -331,6 +382,12 @@ def test_cli_verifies_a_pdf(world: World, capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert err.startswith("VERIFIED WITH WARNINGS")
     assert "Aigerim Sarsenbayeva" in err
+    assert "PDF: the name and diploma number printed on it are those of its attached" in err
+    other = json.loads(json.dumps(world.good))
+    other["credentialSubject"]["name"] = "Somebody Else"
+    path.write_bytes(diploma(world.good, printed=other))
+    assert main(["verify", str(path), *_flags(world)]) == 0
+    assert "! PDF: the name or diploma number printed on it is NOT" in capsys.readouterr().err
 
 
 def test_cli_refuses_a_tampered_pdf(world: World, capsys: pytest.CaptureFixture[str]) -> None:
