@@ -27,6 +27,7 @@ from issuer.store.models import AuditRow
 from issuer.web.diplomapdf import (
     ATTACHMENT_NAME,
     FALLBACK_FONT,
+    QR_SIZE,
     content_disposition,
     pdf_filename,
 )
@@ -187,10 +188,30 @@ def test_hostile_values_stay_on_one_page(env: WebEnv, tmp_path: Path) -> None:
         classification="<script>alert(1)</script>",
     )
     pdf = download(env, manage_path, token)
-    (tmp_path / "hostile.pdf").write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     assert "<script>alert(1)</script>" in reader.pages[0].extract_text()
+    if not POPPLER:
+        pytest.skip("the layout check reads word boxes with pdftotext (make browser-deps)")
+    # No word is drawn over the QR code, and every word stays inside the frame (8 mm margin).
+    path = tmp_path / "hostile.pdf"
+    path.write_bytes(pdf)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, timeout=60, check=True
+    ).stdout.decode("utf-8")
+    words = [
+        tuple(float(v) for v in found)
+        for found in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', boxes
+        )
+    ]
+    assert len(words) > 50
+    mm = 72 / 25.4
+    qr = ((297 - 22 - QR_SIZE) * mm, (210 - 22 - QR_SIZE - 8) * mm)
+    qr_end = (qr[0] + QR_SIZE * mm, qr[1] + QR_SIZE * mm)
+    for x0, y0, x1, y1 in words:
+        assert 8 * mm <= x0 and x1 <= (297 - 8) * mm and 8 * mm <= y0 and y1 <= (210 - 8) * mm
+        assert x1 <= qr[0] or x0 >= qr_end[0] or y1 <= qr[1] or y0 >= qr_end[1], (x0, y0)
 
 
 @needs_poppler
