@@ -21,6 +21,10 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; \
 	fi
+	@if ! test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
+	  echo "installing fonts-wqy-microhei (Debian): Chinese, Japanese and Korean names on diploma PDFs"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	fi
 	@if ! test -f node_modules/axe-core/axe.min.js; then \
 	  echo "installing axe-core (npm, package-lock.json)"; \
 	  npm ci --no-audit --no-fund --silent; \

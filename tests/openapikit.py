@@ -47,6 +47,8 @@ NOT_JSON: Mapping[str, Mapping[str, str]] = {
         "/manage/<path:credential_id>": "the graduate's management page (HTML)",
         "/manage/<path:credential_id>/links": "management page form action (HTML)",
         "/manage/<path:credential_id>/links/<int:link_id>/revoke": "management form (redirect)",
+        "/manage/<path:credential_id>/diploma.pdf": "the graduate's diploma (a PDF download)",
+        "/console/batches/<int:batch_id>/diplomas.zip": "a batch's diploma PDFs (a ZIP download)",
     },
     "verifier": {
         "/": "the employer's landing page (HTML)",

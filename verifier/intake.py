@@ -27,16 +27,16 @@ from vc import strictjson
 from vc.errors import FetchError, ParsingError, UnsafeUrlError
 from vc.fetch import Fetcher
 from vc.jose import looks_like_jwt
+from verifier.pdfinput import is_pdf, read_pdf
 
 SHARE_ACCEPT = "application/json"
 MAX_IMAGE_PIXELS = 25_000_000  # 5000 x 5000: plenty for a photographed QR code
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
-_PDF = b"%PDF-"
 # What an upload may be, said whenever an upload is not one of them.
 UPLOAD_HINT = (
-    "Upload the credential file the graduate received (.json), a VC-JWT (.jwt), or a photo or "
-    "screenshot of the diploma's QR code (PNG or JPEG)."
+    "Upload the credential file the graduate received (.json), a VC-JWT (.jwt), the diploma PDF "
+    "with its credential attached, or a photo or screenshot of the diploma's QR code (PNG or JPEG)."
 )
 GONE_STATUSES = frozenset({404, 410})
 
@@ -67,7 +67,8 @@ class Intake:
 
     credential: Mapping[str, Any] | str
     source_url: str | None = None
-    via: str = "paste"  # paste | file | qr | link
+    via: str = "paste"  # paste | file | qr | link | pdf
+    printed: str | None = None  # a PDF's printed text (via "pdf"), to compare with the credential
 
     @property
     def text(self) -> str:
@@ -100,6 +101,14 @@ def parse_credential(data: bytes | str) -> Mapping[str, Any] | str:
             f"type {type(value).__name__}"
         )
     return value
+
+
+def parse_attached(data: bytes) -> Mapping[str, Any] | str:
+    """The credential attached to a PDF; ParsingError saying it was the attachment."""
+    try:
+        return parse_credential(data)
+    except ParsingError as exc:
+        raise ParsingError(f"the PDF's attached credential is not readable: {exc.detail}") from exc
 
 
 def share_url_of(text: str) -> str | None:
@@ -192,16 +201,16 @@ def from_text(text: str, fetcher: Fetcher, *, via: str = "paste") -> Intake:
 
 
 def from_upload(data: bytes, fetcher: Fetcher) -> Intake:
-    """An uploaded file: a QR image (its text is then followed), or a JSON / JWT credential."""
+    """An uploaded file: a QR image (its text is then followed), a diploma PDF (its attached
+    credential), or a JSON / JWT credential."""
     if not data:
         raise ParsingError(f"the uploaded file is empty. {UPLOAD_HINT}")
     if is_image(data):
         return from_text(decode_qr(data), fetcher, via="qr")
-    if data.startswith(_PDF):
-        raise ParsingError(
-            "the file is a PDF, which this verifier does not read: upload a photo or screenshot "
-            "of the QR code printed on it (PNG or JPEG), or the credential file (.json or .jwt)"
-        )
+    if is_pdf(data):
+        # A diploma PDF: the credential attached to it is what is verified (verifier.pdfinput).
+        attached = read_pdf(data)
+        return Intake(parse_attached(attached.content), via="pdf", printed=attached.printed)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

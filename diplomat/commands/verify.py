@@ -43,6 +43,7 @@ from verifier.checks.model import Section, Status
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import check_country
 from verifier.intake import Intake, from_text, from_upload, share_url_of
+from verifier.pdfinput import printed_check
 from verifier.report import Report, Verdict, verify_credential
 
 _MARKS = {
@@ -69,7 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "source",
         nargs="?",
-        help="credential file (JSON-LD, VC-JWT, or a QR image), - for stdin, or a URL",
+        help="credential file (JSON-LD, VC-JWT, a diploma PDF with its credential attached, or a QR image), - for stdin, or a URL",
     )
     parser.add_argument(
         "--bulk",
@@ -150,6 +151,20 @@ def _print_human(report: Report) -> None:
             print(f"  - {finding.short_name}: {finding.outcome.value}", file=out)
 
 
+_PRINTED = {
+    "agrees": "  PDF: the name and diploma number printed on it are those of its attached credential",
+    "differs": "  ! PDF: the name or diploma number printed on it is NOT that of its attached "
+    "credential (the one checked): the page may have been altered",
+    "unknown": "  PDF: no readable text to compare with its attached credential (the one checked)",
+}
+
+
+def _print_printed(found: str | None) -> None:
+    """A diploma PDF: does its printed text show the credential attached to it?"""
+    if found is not None:
+        print(_PRINTED[found], file=sys.stderr)
+
+
 def _recipient(args: argparse.Namespace) -> RecipientIdentity | None:
     """The candidate's identity from the flags; MalformedValueError (exit 2) when malformed."""
     if args.recipient_email is not None:
@@ -184,6 +199,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     _print_human(report)
+    _print_printed(printed_check(intake.printed, report.summary))
     if report.verdict is Verdict.NOT_VERIFIED:
         return 1
     if report.verdict is Verdict.COULD_NOT_VERIFY:

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 import diplomat_ops
 from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
-from issuer.web import api, console, errors, ops, public, vcapi
+from issuer.web import api, console, diplomas, errors, ops, public, vcapi
 from issuer.web.auth import SESSION_LIFETIME, csrf_token
 from issuer.web.requests import RowIdConverter
 from issuer.web.state import EXTENSION, BatchRunner, WebState, state
@@ -67,7 +67,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
     )
 
     errors.register(app)
-    for blueprint in (vcapi.bp, api.bp, public.bp, console.bp):
+    for blueprint in (vcapi.bp, api.bp, public.bp, console.bp, diplomas.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

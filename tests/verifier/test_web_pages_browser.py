@@ -137,7 +137,7 @@ def test_uploaded_qr_image_is_followed_to_the_share_link(site: Site) -> None:
         (b"\x00\x01\x02\xff\xfe", "neither a credential"),
         (b"just some words", "not JSON"),
         (b"just some words", "Upload the credential file the graduate received (.json)"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF, which this verifier does not read"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "not a readable PDF"),
         (b"", "the uploaded file is empty. Upload the credential file"),
     ],
 )

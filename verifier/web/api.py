@@ -2,7 +2,9 @@
 
 The body is the credential itself (JSON-LD object, or a compact VC-JWT as text), or
 ``{"verifiableCredential": ...}``, or ``{"url": "<share URL>"}`` (fetched with the safe
-fetcher, as the QR code's page does). Either wrapper may add the candidate's identity for the
+fetcher, as the QR code's page does), or a diploma PDF (``application/pdf``: the credential
+attached to it, verifier.pdfinput), or a multipart upload whose field ``file`` is any of what the
+upload page takes (and ``recipient`` a form field). Either wrapper may add the candidate's identity for the
 recipient check: ``"recipient": {"identityType": "emailAddress", "identity": "..."}`` (or
 ``sisSourcedId``, or ``id`` for credentialSubject.id). It is taken from the body only, never the
 URL, and not logged; a bare credential has no room for it (its own properties are its own).
@@ -16,15 +18,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from vc.errors import MalformedValueError
+from vc.errors import MalformedValueError, ParsingError
 from vc.ob3 import RecipientIdentity
-from verifier.intake import fetch_shared
+from verifier.intake import fetch_shared, from_upload
 from verifier.report import verify_credential
 from verifier.web.bodies import (
     RECIPIENT_FIELD,
     credential_body,
     destination,
     enveloped,
+    form_recipient,
     recipient_of,
     refuse_identity_in_url,
 )
@@ -34,6 +37,8 @@ bp = Blueprint("api", __name__)
 
 
 def _credential() -> tuple[Any, RecipientIdentity | None]:
+    if request.mimetype == "multipart/form-data":
+        return _uploaded(), form_recipient()
     body = credential_body()
     if isinstance(body, str) or "@context" in body:
         return body, None
@@ -46,6 +51,17 @@ def _credential() -> tuple[Any, RecipientIdentity | None]:
     if "verifiableCredential" in body:
         return enveloped(body["verifiableCredential"], "/verifiableCredential"), recipient
     return body, recipient  # not a credential: the report's format check says why
+
+
+def _uploaded() -> Any:
+    """The multipart field ``file``, read as the upload page reads it (a credential file, a
+    diploma PDF, a QR image). Raises ParsingError."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ParsingError(
+            "send the credential, diploma PDF or QR image in the multipart field 'file'"
+        )
+    return from_upload(upload.read(), state().fetcher).credential
 
 
 @bp.post("/api/verify")

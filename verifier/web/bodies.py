@@ -16,8 +16,11 @@ from vc.errors import MalformedValueError, ParsingError
 from vc.jose import enveloped_token, looks_like_jwt
 from vc.ob3 import RecipientIdentity
 from verifier.context import check_country
-from verifier.intake import parse_credential
+from verifier.intake import parse_attached, parse_credential
+from verifier.pdfinput import credential_from_pdf, is_pdf
 from verifier.web.i18n import N_
+
+PDF_TYPE = "application/pdf"
 
 
 def raw_body() -> bytes:
@@ -34,8 +37,13 @@ def json_object() -> dict[str, Any]:
 
 
 def credential_body() -> Mapping[str, Any] | str:
-    """A credential posted as itself: a JSON object or a compact VC-JWT. Raises ParsingError."""
-    return parse_credential(raw_body())
+    """A credential posted as itself: a JSON object or a compact VC-JWT, or a diploma PDF
+    (application/pdf, or a body that is a PDF) whose attached credential is taken. Raises
+    ParsingError, PdfTooLargeError."""
+    data = raw_body()
+    if request.mimetype == PDF_TYPE or is_pdf(data):
+        return parse_attached(credential_from_pdf(data))
+    return parse_credential(data)
 
 
 def destination(value: str | None) -> str | None:

@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from vc.errors import ParsingError
 from vc.ob3 import RecipientIdentity
 from verifier.intake import Intake, fetch_shared, from_text, from_upload, share_url_of
+from verifier.pdfinput import printed_check
 from verifier.report import verify_credential
 from verifier.web.bodies import destination, form_recipient, refuse_identity_in_url
 from verifier.web.i18n import LATIN_OR_CYRILLIC, N_, current_language
@@ -69,6 +70,7 @@ def _report_page(
         "report.html",
         view=report_view(report),
         intake=intake,
+        printed=printed_check(intake.printed, report.summary),
         chosen_country=country,
         recipient=recipient,
         elapsed=f"{elapsed:.2f}",
