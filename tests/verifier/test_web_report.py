@@ -23,6 +23,7 @@ from flask import Flask
 from pypdf import PdfReader
 
 from verifier.web import create_app
+from verifier.web import record
 from verifier.web.record import credential_digest
 
 HOLDER = "Серікова Айгерім Болатқызы"
@@ -246,22 +247,54 @@ def test_the_record_of_a_link_carries_a_link_to_recheck(world: World) -> None:
     assert "/verify?url=" in flat and "for=JP" in flat
 
 
-def test_the_record_in_japanese_is_written_in_english(world: World) -> None:
-    pages, text = _text(_record(world, "ja", credential=json.dumps(world.tampered)))
-    assert pages == 1
-    assert "Verification record" in text and "Not verified" in text
-    assert "authenticity was not confirmed" in re.sub(r"\s+", " ", text)
-
-
-def test_pdftotext_reads_the_record(world: World, tmp_path: Path) -> None:
+def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
     tool = shutil.which("pdftotext")
     if tool is None:
         pytest.skip("pdftotext (Debian poppler-utils) is not installed; make test installs it")
     path = tmp_path / "record.pdf"
-    path.write_bytes(_record(world, "kk", credential=json.dumps(world.good)))
-    text = subprocess.run(
+    path.write_bytes(pdf)
+    return subprocess.run(
         [tool, "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
+
+
+def _needs_cjk_font() -> None:
+    if not record.DEBIAN_CJK_FONT.is_file():
+        pytest.skip("fonts-droid-fallback (Debian) is not installed; make browser-deps installs it")
+
+
+def test_the_record_in_japanese_is_written_in_japanese(world: World, tmp_path: Path) -> None:
+    _needs_cjk_font()
+    pdf = _record(world, "ja", credential=json.dumps(world.tampered))
+    assert _text(pdf)[0] == 1
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = _pdftotext(pdf, tmp_path)
+    assert "検証記録" in text and "検証されませんでした" in text
+    assert "Verification record" not in text and "in English" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "ru", "kk", "zh_Hans", "ko", "fr"])
+def test_the_record_is_one_page_in_every_language(world: World, language: str) -> None:
+    _needs_cjk_font()
+    pages, text = _text(_record(world, language, credential=json.dumps(world.good)))
+    assert pages == 1
+    assert ("Verification record" in text) == (language == "en")
+
+
+def test_without_a_cjk_font_the_record_says_it_is_in_english(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record, "DEBIAN_CJK_FONT", Path("/nonexistent/no-cjk-font.ttf"))
+    pages, text = _text(_record(world, "ko", credential=json.dumps(world.tampered)))
+    flat = re.sub(r"\s+", " ", text)
+    assert pages == 1
+    assert "Verification record" in flat and "Not verified" in flat
+    assert "This record is in English: no font for the language asked for (ko)" in flat
+
+
+def test_pdftotext_reads_the_record(world: World, tmp_path: Path) -> None:
+    text = _pdftotext(_record(world, "kk", credential=json.dumps(world.good)), tmp_path)
     assert "Тексеру хаттамасы" in text and HOLDER in text
 
 

@@ -35,8 +35,6 @@ LANGUAGES: Mapping[str, str] = {
     "ko": "한국어",
     "fr": "Français",
 }
-# Languages whose script the verification record's font covers (DejaVu Sans: Latin, Cyrillic).
-LATIN_OR_CYRILLIC = frozenset({"en", "ru", "kk", "fr"})
 _TRADITIONAL = re.compile(r"^zh[-_](hant|tw|hk|mo)\b", re.IGNORECASE)
 
 
@@ -218,7 +216,6 @@ def lang_of(text: str | None, declared: str | None = None) -> str | None:
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
-    "LATIN_OR_CYRILLIC",
     "N_",
     "api_language",
     "catalogue_of",
