@@ -32,7 +32,7 @@ browser-deps:
 # ones arrive empty: translate them, tests/verifier/test_i18n.py fails until then), compile the .mo.
 I18N := verifier/web/translations
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Message --no-location --omit-header \
 	  --sort-output -o $(I18N)/messages.pot .
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
 	  --width 100

@@ -41,16 +41,23 @@ def _registry_evidence(evidence: RegistryEvidence) -> Evidence:
         fetched_at=evidence.loaded_at,
         valid_from=evidence.valid_from,
         valid_until=evidence.valid_until,
-        detail=Message(
-            "%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s)"
-            if evidence.signed
-            else "%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s, UNSIGNED: "
-            "development only)",
-            name=evidence.name,
-            operator=evidence.operator_name,
-            as_of=evidence.as_of,
-            freshness=evidence.freshness.value,
-        ),
+        detail=_registry_detail(evidence),
+    )
+
+
+def _registry_detail(evidence: RegistryEvidence) -> str:
+    values = {
+        "name": evidence.name,
+        "operator": evidence.operator_name,
+        "as_of": evidence.as_of,
+        "freshness": evidence.freshness.value,
+    }
+    if evidence.signed:
+        return Message("%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s)", **values)
+    return Message(
+        "%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s, UNSIGNED: development "
+        "only)",
+        **values,
     )
 
 

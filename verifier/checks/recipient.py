@@ -49,21 +49,17 @@ def _how(match: RecipientMatch) -> str:
 
 
 def _evidence(known: RecipientIdentity, match: RecipientMatch) -> Evidence:
-    if match.identity_type == SUBJECT_ID:
+    count, kind = match.compared, match.identity_type
+    if kind == SUBJECT_ID and count == 1:
+        compared = Message("compared with %(count)s subject id (credentialSubject.id)", count=count)
+    elif kind == SUBJECT_ID:
         compared = Message(
-            "compared with %(count)s subject ids (credentialSubject.id)"
-            if match.compared != 1
-            else "compared with %(count)s subject id (credentialSubject.id)",
-            count=match.compared,
+            "compared with %(count)s subject ids (credentialSubject.id)", count=count
         )
+    elif count == 1:
+        compared = Message("compared with %(count)s %(type)s identifier", count=count, type=kind)
     else:
-        compared = Message(
-            "compared with %(count)s %(type)s identifiers"
-            if match.compared != 1
-            else "compared with %(count)s %(type)s identifier",
-            count=match.compared,
-            type=match.identity_type,
-        )
+        compared = Message("compared with %(count)s %(type)s identifiers", count=count, type=kind)
     parts: list[str] = [
         Message("%(type)s: %(masked)s", type=known.identity_type, masked=known.masked),
         compared,

@@ -210,14 +210,22 @@ def _on(
         return DateFinding(
             day,
             AccreditationOutcome.NOT_ACCREDITED,
-            Message(
-                "%(name)s had no accreditation in force on %(day)s%(hint)s, %(per)s"
+            (
+                Message(
+                    "%(name)s had no accreditation in force on %(day)s%(hint)s, %(per)s",
+                    name=name,
+                    day=day,
+                    hint=_nearest(institution, day),
+                    per=per,
+                )
                 if past
-                else "%(name)s has no accreditation in force on %(day)s%(hint)s, %(per)s",
-                name=name,
-                day=day,
-                hint=_nearest(institution, day),
-                per=per,
+                else Message(
+                    "%(name)s has no accreditation in force on %(day)s%(hint)s, %(per)s",
+                    name=name,
+                    day=day,
+                    hint=_nearest(institution, day),
+                    per=per,
+                )
             ),
             _closest(institution, day),
             registry.id,
@@ -235,19 +243,30 @@ def _on(
         return DateFinding(
             day,
             AccreditationOutcome.ACCREDITED,
-            Message(
-                "%(name)s was accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
-                "%(period)s), %(per)s"
+            (
+                Message(
+                    "%(name)s was accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
+                    "%(period)s), %(per)s",
+                    name=name,
+                    day=day,
+                    degree=_degree(level, field),
+                    body=record.accrediting_body.name,
+                    scope=record.scope.describe(),
+                    period=record.period(),
+                    per=per,
+                )
                 if past
-                else "%(name)s is accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
-                "%(period)s), %(per)s",
-                name=name,
-                day=day,
-                degree=_degree(level, field),
-                body=record.accrediting_body.name,
-                scope=record.scope.describe(),
-                period=record.period(),
-                per=per,
+                else Message(
+                    "%(name)s is accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
+                    "%(period)s), %(per)s",
+                    name=name,
+                    day=day,
+                    degree=_degree(level, field),
+                    body=record.accrediting_body.name,
+                    scope=record.scope.describe(),
+                    period=record.period(),
+                    per=per,
+                )
             ),
             record,
             registry.id,
@@ -257,17 +276,26 @@ def _on(
         return DateFinding(
             day,
             AccreditationOutcome.UNKNOWN,
-            Message(
-                "%(name)s was accredited on %(day)s for %(scope)s, but %(reason)s, so it "
-                "cannot be told whether the degree is covered, %(per)s"
+            (
+                Message(
+                    "%(name)s was accredited on %(day)s for %(scope)s, but %(reason)s, so it "
+                    "cannot be told whether the degree is covered, %(per)s",
+                    name=name,
+                    day=day,
+                    scope=record.scope.describe(),
+                    reason=_undecidable_reason(level, field),
+                    per=per,
+                )
                 if past
-                else "%(name)s is accredited on %(day)s for %(scope)s, but %(reason)s, so it "
-                "cannot be told whether the degree is covered, %(per)s",
-                name=name,
-                day=day,
-                scope=record.scope.describe(),
-                reason=_undecidable_reason(level, field),
-                per=per,
+                else Message(
+                    "%(name)s is accredited on %(day)s for %(scope)s, but %(reason)s, so it "
+                    "cannot be told whether the degree is covered, %(per)s",
+                    name=name,
+                    day=day,
+                    scope=record.scope.describe(),
+                    reason=_undecidable_reason(level, field),
+                    per=per,
+                )
             ),
             record,
             registry.id,
@@ -287,21 +315,34 @@ def _on(
             return DateFinding(
                 day,
                 outcome,
-                Message(
-                    "%(name)s's accreditation by %(body)s (%(period)s) was %(status)s on "
-                    "%(day)s (%(since)s), %(per)s"
+                (
+                    Message(
+                        "%(name)s's accreditation by %(body)s (%(period)s) was %(status)s on "
+                        "%(day)s (%(since)s), %(per)s",
+                        name=name,
+                        body=record.accrediting_body.name,
+                        period=record.period(),
+                        status=Message("withdrawn")
+                        if status is AccreditationStatus.WITHDRAWN
+                        else Message("suspended"),
+                        day=day,
+                        since=since,
+                        per=per,
+                    )
                     if past
-                    else "%(name)s's accreditation by %(body)s (%(period)s) is %(status)s on "
-                    "%(day)s (%(since)s), %(per)s",
-                    name=name,
-                    body=record.accrediting_body.name,
-                    period=record.period(),
-                    status=Message("withdrawn")
-                    if status is AccreditationStatus.WITHDRAWN
-                    else Message("suspended"),
-                    day=day,
-                    since=since,
-                    per=per,
+                    else Message(
+                        "%(name)s's accreditation by %(body)s (%(period)s) is %(status)s on "
+                        "%(day)s (%(since)s), %(per)s",
+                        name=name,
+                        body=record.accrediting_body.name,
+                        period=record.period(),
+                        status=Message("withdrawn")
+                        if status is AccreditationStatus.WITHDRAWN
+                        else Message("suspended"),
+                        day=day,
+                        since=since,
+                        per=per,
+                    )
                 ),
                 record,
                 registry.id,
@@ -311,16 +352,25 @@ def _on(
     return DateFinding(
         day,
         AccreditationOutcome.OUT_OF_SCOPE,
-        Message(
-            "%(name)s was accredited on %(day)s only for (%(scopes)s), not for %(degree)s, %(per)s"
+        (
+            Message(
+                "%(name)s was accredited on %(day)s only for (%(scopes)s), not for %(degree)s, %(per)s",
+                name=name,
+                day=day,
+                scopes=scopes,
+                degree=_degree(level, field),
+                per=per,
+            )
             if past
-            else "%(name)s is accredited on %(day)s only for (%(scopes)s), not for %(degree)s, "
-            "%(per)s",
-            name=name,
-            day=day,
-            scopes=scopes,
-            degree=_degree(level, field),
-            per=per,
+            else Message(
+                "%(name)s is accredited on %(day)s only for (%(scopes)s), not for %(degree)s, "
+                "%(per)s",
+                name=name,
+                day=day,
+                scopes=scopes,
+                degree=_degree(level, field),
+                per=per,
+            )
         ),
         record,
         registry.id,

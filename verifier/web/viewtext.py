@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from flask_babel import format_decimal, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from vc.message import English, Message, render
 from verifier.web.i18n import (
     current_language,
-    long_date,
-    moment,
+    message_value,
 )
 
 _l = lazy_gettext
@@ -51,14 +49,8 @@ def english(value: str | None) -> Text | None:
 
 def _value(item: object) -> str:
     """A parameter of a core sentence in the reader's format (never translated: a name, a URL,
-    an identifier is the same in every language)."""
-    if isinstance(item, datetime):
-        return moment(item) or ""
-    if isinstance(item, date):
-        return long_date(item) or ""
-    if isinstance(item, int) and not isinstance(item, bool):
-        return str(format_decimal(item))
-    return without_paths(str(item))
+    an identifier is the same in every language), with this server's file paths left out."""
+    return without_paths(message_value(item))
 
 
 def _translated(template: str) -> str:
