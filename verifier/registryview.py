@@ -17,6 +17,8 @@ from verifier.registry import (
     RegistryEvidence,
     evaluate_all,
 )
+from verifier.registry.model import STATUS_WORDS
+from verifier.registry.signed import FRESHNESS_WORDS
 
 _STATUS = {
     AccreditationOutcome.ACCREDITED: Status.PASS,
@@ -50,7 +52,7 @@ def _registry_detail(evidence: RegistryEvidence) -> str:
         "name": evidence.name,
         "operator": evidence.operator_name,
         "as_of": evidence.as_of,
-        "freshness": evidence.freshness.value,
+        "freshness": FRESHNESS_WORDS[evidence.freshness],
     }
     if evidence.signed:
         return Message("%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s)", **values)
@@ -75,7 +77,7 @@ def _finding(finding: DateFinding) -> AccreditationFinding:
                 detail=Message(
                     "%(body)s: %(status)s, %(scope)s (%(title)s, retrieved %(retrieved)s)",
                     body=record.accrediting_body.name,
-                    status=record.status.value,
+                    status=STATUS_WORDS[record.status],
                     scope=record.scope.describe(),
                     title=record.source.title,
                     retrieved=record.source.retrieved,

@@ -337,8 +337,9 @@ def test_problem_details_are_english_unless_accept_language_asks(world: World) -
     localised = asked.get_json()
     assert localised["title"] == "Erreur d'analyse"
     assert localised["type"] == problem["type"]  # the code is the same in every language
-    # A detail no catalogue holds stays English (it says something only this input raised).
-    assert localised["detail"] == problem["detail"]
+    # The detail is a catalogued sentence (vc.message.Message): English by default, French here.
+    assert problem["detail"] == "the request body is empty"
+    assert localised["detail"] == "le corps de la requête est vide"
 
 
 def test_file_paths_in_check_texts_are_not_shown(world: World) -> None:

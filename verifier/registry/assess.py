@@ -11,7 +11,7 @@ from vc.message import English, Message
 from verifier.registry.dcc import KnownIssuerMatch, KnownIssuers, known_issuer_matches
 from verifier.registry.evaluate import AccreditationOutcome, DateFinding, RegistryFinding, evaluate
 from verifier.registry.model import Institution
-from verifier.registry.signed import Freshness, LoadedRegistry, RegistryEvidence
+from verifier.registry.signed import FRESHNESS_WORDS, Freshness, LoadedRegistry, RegistryEvidence
 
 # When registries disagree: a pass wins; "cannot tell" beats a negative (the degree may be
 # covered); among negatives the most specific reason is shown.
@@ -142,7 +142,7 @@ def _stale_reason(loaded: LoadedRegistry) -> str:
         return Message("the registry expired on %(end)s", end=loaded.valid_until)
     if loaded.freshness is Freshness.NOT_YET_VALID and loaded.valid_from is not None:
         return Message("the registry is valid only from %(start)s", start=loaded.valid_from)
-    return Message("the registry is %(freshness)s", freshness=loaded.freshness.value)
+    return Message("the registry is %(freshness)s", freshness=FRESHNESS_WORDS[loaded.freshness])
 
 
 def _combine(

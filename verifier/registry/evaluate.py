@@ -11,6 +11,7 @@ from typing import Any
 from vc.message import Message
 from verifier.registry.dcc import KnownIssuerMatch, KnownIssuers, known_issuer_matches
 from verifier.registry.model import (
+    STATUS_WORDS,
     Accreditation,
     AccreditationStatus,
     Institution,
@@ -322,9 +323,7 @@ def _on(
                         name=name,
                         body=record.accrediting_body.name,
                         period=record.period(),
-                        status=Message("withdrawn")
-                        if status is AccreditationStatus.WITHDRAWN
-                        else Message("suspended"),
+                        status=STATUS_WORDS[status],
                         day=day,
                         since=since,
                         per=per,
@@ -336,9 +335,7 @@ def _on(
                         name=name,
                         body=record.accrediting_body.name,
                         period=record.period(),
-                        status=Message("withdrawn")
-                        if status is AccreditationStatus.WITHDRAWN
-                        else Message("suspended"),
+                        status=STATUS_WORDS[status],
                         day=day,
                         since=since,
                         per=per,

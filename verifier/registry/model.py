@@ -27,6 +27,14 @@ class AccreditationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# The statuses in words a report can translate (vc.message.Message).
+STATUS_WORDS = {
+    AccreditationStatus.ACCREDITED: Message("accredited"),
+    AccreditationStatus.SUSPENDED: Message("suspended"),
+    AccreditationStatus.WITHDRAWN: Message("withdrawn"),
+}
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a fact was read, and when."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_translations, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from vc.message import English, Message, render
@@ -65,11 +65,17 @@ def plain(text: str | None) -> str:
     return render(text, _translated, _value) if isinstance(text, Message) else without_paths(text)
 
 
+def _catalogued(template: str) -> bool:
+    """Whether the reader's catalogue has this template (a translation may equal the English)."""
+    catalogue = getattr(get_translations(), "_catalog", None)
+    return isinstance(catalogue, dict) and bool(catalogue.get(template))
+
+
 def _markup(message: Message, page_english: bool) -> Markup:
     """A ``Message`` as HTML: the translated template escaped, each parameter escaped, text that
     exists only in English (or has no translation) inside ``<span lang="en">``."""
     template = _translated(message.template)
-    if template == message.template and not page_english:
+    if not page_english and not _catalogued(message.template):
         # No translation yet: the whole sentence in English, said so.
         return Markup('<span lang="en">%s</span>') % without_paths(str(message))
     params: dict[str, object] = {}
