@@ -22,8 +22,7 @@ import webkit as kit
 from flask import Flask
 from pypdf import PdfReader
 
-from verifier.web import create_app
-from verifier.web import record
+from verifier.web import create_app, record
 from verifier.web.record import credential_digest
 
 HOLDER = "Серікова Айгерім Болатқызы"
