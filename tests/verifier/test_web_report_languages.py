@@ -76,9 +76,7 @@ def _sentences(item: str) -> list[str]:
 
 @pytest.mark.parametrize("language", ["ja", "kk"])
 @pytest.mark.parametrize("which", ["good", "tampered"])
-def test_the_evidence_speaks_the_readers_language(
-    world: World, language: str, which: str
-) -> None:
+def test_the_evidence_speaks_the_readers_language(world: World, language: str, which: str) -> None:
     credential = world.good if which == "good" else world.tampered
     english = {s for item in _checks(_page(world, credential, "en")) for s in _sentences(item)}
     page = _page(world, credential, language)
@@ -141,4 +139,3 @@ def test_an_upload_problem_page_in_french_keeps_the_english_only_part(world: Wor
     text = html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
     assert "le fichier n'est pas une attestation (" in text
     assert "Téléversez le fichier d'attestation reçu par le diplômé" in text
-
