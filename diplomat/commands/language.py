@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 import verifier
 from vc.errors import MalformedValueError
@@ -40,7 +40,7 @@ class Language:
     """One catalogue and its CLDR locale."""
 
     catalogue: str
-    translations: Translations
+    translations: NullTranslations
     locale: Locale
 
     def __call__(self, message: str) -> str:
