@@ -13,15 +13,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Headless Chromium and its driver for the page tests, pdftotext for the record's tests, DejaVu Sans
-# and Droid Sans Fallback (CJK) for the verification record PDF (Debian packages); axe-core for the
+# and WenQuanYi Micro Hei (Chinese, Japanese, Korean) for the verification record PDF (Debian packages); axe-core for the
 # accessibility test (npm).
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
 	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
-	    || ! test -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf; then \
-	  echo "installing chromium, chromium-driver, poppler-utils, fonts-dejavu-core and fonts-droid-fallback (Debian)"; \
+	    || ! test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
+	  echo "installing chromium, chromium-driver, poppler-utils, fonts-dejavu-core and fonts-wqy-microhei (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver poppler-utils fonts-dejavu-core fonts-droid-fallback >/dev/null; \
+	    chromium chromium-driver poppler-utils fonts-dejavu-core fonts-wqy-microhei >/dev/null; \
 	fi
 	@if ! test -f node_modules/axe-core/axe.min.js; then \
 	  echo "installing axe-core (npm, package-lock.json)"; \

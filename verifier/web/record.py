@@ -3,8 +3,8 @@
 What was checked, when, by which verifier, the verdict, the credential's digest and a link to
 re-check, in the reader's language; names from the credential are printed as they are. The font
 is Debian's ``fonts-dejavu-core`` (Latin, Cyrillic) or the TTF named by ``DIPLOMAT_RECORD_FONT``,
-with Debian's ``fonts-droid-fallback`` (Chinese, Japanese, Korean) as fpdf2's fallback for the
-characters it lacks (the Makefile installs both). A language whose script no installed font
+with Debian's ``fonts-wqy-microhei`` (WenQuanYi Micro Hei: Chinese, Japanese kana, Korean Hangul)
+as fpdf2's fallback for the characters it lacks (the Makefile installs both). A language whose script no installed font
 covers (``record_language``) gets an English record that says why on the page; without any
 Unicode font the record falls back to a core PDF font and prints characters it cannot encode as
 "?", saying so on the page.
@@ -26,8 +26,8 @@ from verifier.web.reportview import ReportView
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
-# One TTF (about 4 MB, embedded as a subset of the glyphs used) for Han, kana and Hangul.
-DEBIAN_CJK_FONT = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+# One font (a 5 MB collection, embedded as a subset of the glyphs used) for Han, kana and Hangul.
+DEBIAN_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CJK_LANGUAGES = frozenset({"ja", "ko", "zh_Hans"})
 RECEIVED_AS = {
     "paste": lazy_gettext("pasted text"),
@@ -84,7 +84,7 @@ def _font(pdf: FPDF, font_file: str | None) -> str | None:
         bold = DEBIAN_BOLD
     pdf.add_font("Record", "B", str(bold if bold.is_file() else regular))
     if DEBIAN_CJK_FONT.is_file():
-        pdf.add_font("RecordCJK", "", str(DEBIAN_CJK_FONT))
+        pdf.add_font("RecordCJK", "", str(DEBIAN_CJK_FONT), collection_font_number=0)
         # The fallback has no bold face: bold CJK text is printed in its regular face.
         pdf.set_fallback_fonts(["RecordCJK"], exact_match=False)
     return "Record"
