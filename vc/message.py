@@ -11,7 +11,7 @@ shows it as it is and says so with ``lang="en"``. Extraction: ``pybabel extract 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -49,6 +49,18 @@ class English(str):
 def english(text: str) -> str:
     """``text`` as a parameter: a ``Message`` stays translatable, any other text is English."""
     return text if isinstance(text, Message | English) else English(text)
+
+
+def sentences(parts: Sequence[str]) -> str:
+    """Sentences one after another (a ``Message`` when there are several, so each part is
+    still translated); "" for none."""
+    present = [part for part in parts if part]
+    if not present:
+        return ""
+    text = present[0]
+    for part in present[1:]:
+        text = Message("%(first)s %(then)s", first=text, then=part)
+    return text
 
 
 def _same(template: str) -> str:
@@ -91,4 +103,12 @@ def render(text: str, translate: Callable[[str], str], value: Callable[[object],
     return render_with(text.template, text.params, translate, value)
 
 
-__all__ = ["English", "Message", "english", "english_value", "render", "render_with"]
+__all__ = [
+    "English",
+    "Message",
+    "english",
+    "english_value",
+    "render",
+    "render_with",
+    "sentences",
+]

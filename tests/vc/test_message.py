@@ -61,3 +61,12 @@ def test_messages_survive_pickling_and_travel_in_errors() -> None:
     assert isinstance(again.params["word"], Message)
     error = ParsingError(Message("Valid since %(start)s.", start="then"))
     assert error.to_problem()["detail"].template == "Valid since %(start)s."
+
+
+def test_sentences_one_after_another_stay_translatable() -> None:
+    from vc.message import sentences
+
+    assert sentences([]) == "" and sentences(["", ""]) == ""
+    joined = sentences([Message("revoked"), "", Message("Valid since %(start)s.", start="then")])
+    assert joined == "revoked Valid since then."
+    assert render(joined, _french, str) == "révoquée Valide depuis le then."
