@@ -63,6 +63,17 @@ def sentences(parts: Sequence[str]) -> str:
     return text
 
 
+def clauses(parts: Sequence[str]) -> str:
+    """Clauses separated by semicolons (a ``Message`` when there are several); "" for none."""
+    present = [part for part in parts if part]
+    if not present:
+        return ""
+    text = present[0]
+    for part in present[1:]:
+        text = Message("%(first)s; %(then)s", first=text, then=part)
+    return text
+
+
 def _same(template: str) -> str:
     return template
 
@@ -106,6 +117,7 @@ def render(text: str, translate: Callable[[str], str], value: Callable[[object],
 __all__ = [
     "English",
     "Message",
+    "clauses",
     "english",
     "english_value",
     "render",
