@@ -13,13 +13,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Headless Chromium and its driver for the page tests, pdftotext for the record's tests, DejaVu Sans
-# for the verification record PDF (Debian packages); axe-core for the accessibility test (npm).
+# and WenQuanYi Micro Hei (Chinese, Japanese, Korean) for the verification record PDF (Debian packages); axe-core for the
+# accessibility test (npm).
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
-	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then \
-	  echo "installing chromium, chromium-driver, poppler-utils and fonts-dejavu-core (Debian)"; \
+	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+	    || ! test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
+	  echo "installing chromium, chromium-driver, poppler-utils, fonts-dejavu-core and fonts-wqy-microhei (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; \
+	    chromium chromium-driver poppler-utils fonts-dejavu-core fonts-wqy-microhei >/dev/null; \
 	fi
 	@if ! test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
 	  echo "installing fonts-wqy-microhei (Debian): Chinese, Japanese and Korean names on diploma PDFs"; \
@@ -34,7 +36,7 @@ browser-deps:
 # ones arrive empty: translate them, tests/verifier/test_i18n.py fails until then), compile the .mo.
 I18N := verifier/web/translations
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Message --no-location --omit-header \
 	  --sort-output -o $(I18N)/messages.pot .
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
 	  --width 100

@@ -23,6 +23,7 @@ from vc.errors import (
     SignatureMismatchError,
     WeakKeyError,
 )
+from vc.message import Message
 
 
 class KeyType(StrEnum):
@@ -166,7 +167,7 @@ class PublicKey:
             s = int.from_bytes(signature[size:], "big")
             self._ec().verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASHES[self.key_type]()))
         except InvalidSignature as exc:
-            raise SignatureMismatchError("signature does not verify") from exc
+            raise SignatureMismatchError(Message("signature does not verify")) from exc
 
     @classmethod
     def from_multikey(cls, value: object, field: str = "publicKeyMultibase") -> PublicKey:

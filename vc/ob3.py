@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from vc.errors import MalformedValueError
+from vc.message import Message
 
 # OB 3.0 AchievementType values that name a tertiary award, with the ISCED 2011 level the OB 3.0
 # enumeration gives (AssociateDegree L5, BachelorDegree L6, MasterDegree L7, the doctorates L8).
@@ -205,12 +206,13 @@ class RecipientIdentity:
 
 def identity_noun(identity_type: str) -> str:
     """Plain words for an identity type ("e-mail address", "student number", ...)."""
-    return {
-        EMAIL_ADDRESS: "e-mail address",
-        STUDENT_NUMBER: "student number",
-        SUBJECT_ID: "DID or URI",
-        "name": "name",
-    }.get(identity_type, f"{identity_type} identifier")
+    words = {
+        EMAIL_ADDRESS: Message("e-mail address"),
+        STUDENT_NUMBER: Message("student number"),
+        SUBJECT_ID: Message("DID or URI"),
+        "name": Message("name"),
+    }
+    return words.get(identity_type) or Message("%(type)s identifier", type=identity_type)
 
 
 class MatchOutcome(StrEnum):

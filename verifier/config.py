@@ -24,6 +24,7 @@ from vc.dids import DidResolver
 from vc.errors import DiplomatError, MalformedValueError
 from vc.extracontexts import loader_with_extra_contexts
 from vc.fetch import Fetcher, SafeHttpFetcher
+from vc.message import Message, english
 from verifier.checks.model import Status
 from verifier.context import AccreditationFinding, IssuerStanding, VerifierContext, check_country
 from verifier.recognition import ConventionsDataset, default_dataset, load_dataset
@@ -229,7 +230,11 @@ class ConfiguredRegistries:
                 standing, unchecked_registries=(*standing.unchecked_registries, *unread)
             )
         reason = "; ".join(unread)
-        message = f"{standing.message}; and these registries could not be read: {reason}"
+        message = Message(
+            "%(finding)s; and these registries could not be read: %(reason)s",
+            finding=english(standing.message),
+            reason=reason,
+        )
         return dataclasses.replace(
             standing,
             known=None,

@@ -24,6 +24,7 @@ from vc import jsonld
 from vc.dates import Clock, utcnow
 from vc.dids import DidResolver
 from vc.errors import MalformedValueError
+from vc.message import Message, english
 from verifier.checks.model import Evidence, Status
 from verifier.countries import LIST_NAME, is_assigned
 from verifier.recognition import ConventionsDataset
@@ -107,19 +108,32 @@ class RegistryLookup(Protocol):
     ) -> IssuerStanding: ...
 
 
-def check_country(value: str | None, what: str = "destination country") -> str | None:
+_DESTINATION = Message("destination country")
+
+
+def check_country(value: str | None, what: str = _DESTINATION) -> str | None:
     """Validate an officially assigned ISO 3166-1 alpha-2 code (``XX`` is refused, not assessed);
     raises MalformedValueError."""
     if value is None:
         return None
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
         raise MalformedValueError(
-            f"{what} must be an {LIST_NAME} code (two upper-case letters), got {value!r}"
+            Message(
+                "%(what)s must be an %(list)s code (two upper-case letters), got %(value)s",
+                what=english(what),
+                list=LIST_NAME,
+                value=repr(value),
+            )
         )
     if not is_assigned(value):
         raise MalformedValueError(
-            f"{what} {value!r} is not a country code in {LIST_NAME} (the list of two-letter "
-            "country codes, e.g. JP for Japan, KZ for Kazakhstan)"
+            Message(
+                "%(what)s %(value)s is not a country code in %(list)s (the list of two-letter "
+                "country codes, e.g. JP for Japan, KZ for Kazakhstan)",
+                what=english(what),
+                value=repr(value),
+                list=LIST_NAME,
+            )
         )
     return value
 

@@ -27,6 +27,7 @@ from vc import strictjson
 from vc.errors import FetchError, ParsingError, UnsafeUrlError
 from vc.fetch import Fetcher
 from vc.jose import looks_like_jwt
+from vc.message import English, Message, english
 from verifier.pdfinput import is_pdf, read_pdf
 
 SHARE_ACCEPT = "application/json"
@@ -34,7 +35,7 @@ MAX_IMAGE_PIXELS = 25_000_000  # 5000 x 5000: plenty for a photographed QR code
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 # What an upload may be, said whenever an upload is not one of them.
-UPLOAD_HINT = (
+UPLOAD_HINT = Message(
     "Upload the credential file the graduate received (.json), a VC-JWT (.jwt), the diploma PDF "
     "with its credential attached, or a photo or screenshot of the diploma's QR code (PNG or JPEG)."
 )
@@ -58,7 +59,7 @@ class ShareLinkGoneError(ShareLinkError):
     title = "The link no longer works"
 
 
-LINK_GONE = "the link no longer works (the graduate or issuer may have withdrawn it)"
+LINK_GONE = Message("the link no longer works (the graduate or issuer may have withdrawn it)")
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,21 @@ def parse_credential(data: bytes | str) -> Mapping[str, Any] | str:
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ParsingError(f"the credential is not UTF-8 text (byte {exc.start})") from exc
+            raise ParsingError(
+                Message("the credential is not UTF-8 text (byte %(byte)s)", byte=exc.start)
+            ) from exc
     text = data.strip().lstrip("\ufeff")
     if not text:
-        raise ParsingError("nothing to verify: the credential is empty")
+        raise ParsingError(Message("nothing to verify: the credential is empty"))
     if looks_like_jwt(text):
         return text
     value = strictjson.loads(text)
     if not isinstance(value, dict):
         raise ParsingError(
-            "a credential is a JSON object (or a VC-JWT), not a JSON value of "
-            f"type {type(value).__name__}"
+            Message(
+                "a credential is a JSON object (or a VC-JWT), not a JSON value of type %(type)s",
+                type=type(value).__name__,
+            )
         )
     return value
 
@@ -122,7 +127,9 @@ def share_url_of(text: str) -> str | None:
     try:
         inner = parse_qs(urlsplit(candidate).query).get("url")
     except ValueError as exc:  # urlsplit: "Invalid IPv6 URL" and the like
-        raise UnsafeUrlError(f"the link is not a valid URL ({exc})") from exc
+        raise UnsafeUrlError(
+            Message("the link is not a valid URL (%(reason)s)", reason=English(str(exc)))
+        ) from exc
     if inner and inner[0].lower().startswith(("https://", "http://")):
         return inner[0]
     return candidate
@@ -131,7 +138,7 @@ def share_url_of(text: str) -> str | None:
 def fetch_shared(url: str, fetcher: Fetcher) -> Intake:
     """Fetch a share URL (asking for JSON) and parse the credential it returns."""
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
-        raise UnsafeUrlError("a share link must be an https:// URL")
+        raise UnsafeUrlError(Message("a share link must be an https:// URL"))
     try:
         result = fetcher(url, accept=SHARE_ACCEPT)
     except UnsafeUrlError:
@@ -139,16 +146,28 @@ def fetch_shared(url: str, fetcher: Fetcher) -> Intake:
     except FetchError as exc:
         if exc.http_status in GONE_STATUSES:
             raise ShareLinkGoneError(
-                f"{LINK_GONE}: {url} answered HTTP {exc.http_status}", http_status=exc.http_status
+                Message(
+                    "%(gone)s: %(url)s answered HTTP %(status)s",
+                    gone=LINK_GONE,
+                    url=url,
+                    status=exc.http_status,
+                ),
+                http_status=exc.http_status,
             ) from exc
         raise ShareLinkError(
-            f"the link could not be opened, try again later: {exc.detail}",
+            Message(
+                "the link could not be opened, try again later: %(detail)s",
+                detail=english(exc.detail),
+            ),
             http_status=exc.http_status,
         ) from exc
     if result.content_type == "text/html":
         raise ParsingError(
-            f"{url} returned a web page, not a credential (the issuer's share link should "
-            "return JSON when asked for application/json)"
+            Message(
+                "%(url)s returned a web page, not a credential (the issuer's share link should "
+                "return JSON when asked for application/json)",
+                url=url,
+            )
         )
     return Intake(parse_credential(result.body), source_url=url, via="link")
 
@@ -164,7 +183,12 @@ def decode_qr(image: bytes) -> str:
             width, height = picture.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise ParsingError(
-                    f"the image is too large ({width}x{height} pixels); crop it to the QR code"
+                    Message(
+                        "the image is too large (%(width)sx%(height)s pixels); crop it to the QR "
+                        "code",
+                        width=width,
+                        height=height,
+                    )
                 )
             picture.load()
     except (
@@ -175,18 +199,30 @@ def decode_qr(image: bytes) -> str:
         SyntaxError,
         ValueError,
     ) as exc:
-        raise ParsingError(f"the file is not a readable PNG or JPEG image ({exc})") from exc
+        raise ParsingError(
+            Message(
+                "the file is not a readable PNG or JPEG image (%(reason)s)",
+                reason=English(str(exc)),
+            )
+        ) from exc
     import zxingcpp
 
     try:
         found = zxingcpp.read_barcodes(picture)
     except (RuntimeError, ValueError, TypeError) as exc:
-        raise ParsingError(f"the image could not be scanned for a QR code ({exc})") from exc
+        raise ParsingError(
+            Message(
+                "the image could not be scanned for a QR code (%(reason)s)",
+                reason=English(str(exc)),
+            )
+        ) from exc
     texts = [code.text for code in found if code.text and "QR" in str(code.format)]
     if not texts:
         raise ParsingError(
-            "no QR code was found in the image: upload a sharp picture of the diploma's QR code, "
-            "or paste the link printed under it"
+            Message(
+                "no QR code was found in the image: upload a sharp picture of the diploma's QR "
+                "code, or paste the link printed under it"
+            )
         )
     return str(texts[0])
 
@@ -204,7 +240,7 @@ def from_upload(data: bytes, fetcher: Fetcher) -> Intake:
     """An uploaded file: a QR image (its text is then followed), a diploma PDF (its attached
     credential), or a JSON / JWT credential."""
     if not data:
-        raise ParsingError(f"the uploaded file is empty. {UPLOAD_HINT}")
+        raise ParsingError(Message("the uploaded file is empty. %(hint)s", hint=UPLOAD_HINT))
     if is_image(data):
         return from_text(decode_qr(data), fetcher, via="qr")
     if is_pdf(data):
@@ -215,15 +251,24 @@ def from_upload(data: bytes, fetcher: Fetcher) -> Intake:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParsingError(
-            "the file is neither a credential (JSON or VC-JWT text) nor a PNG/JPEG image of a "
-            f"QR code. {UPLOAD_HINT}"
+            Message(
+                "the file is neither a credential (JSON or VC-JWT text) nor a PNG/JPEG image of "
+                "a QR code. %(hint)s",
+                hint=UPLOAD_HINT,
+            )
         ) from exc
     try:
         return from_text(text, fetcher, via="file")
     except ParsingError as exc:
         if share_url_of(text) is not None:
             raise  # a link in the file: its own message says what went wrong with the link
-        raise ParsingError(f"the file is not a credential ({exc.detail}). {UPLOAD_HINT}") from exc
+        raise ParsingError(
+            Message(
+                "the file is not a credential (%(detail)s). %(hint)s",
+                detail=english(exc.detail),
+                hint=UPLOAD_HINT,
+            )
+        ) from exc
 
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
+from vc.message import Message
 from verifier.checks.model import Evidence, Status
 from verifier.context import AccreditationFinding, IssuerStanding
 from verifier.registry import (
@@ -16,6 +17,8 @@ from verifier.registry import (
     RegistryEvidence,
     evaluate_all,
 )
+from verifier.registry.model import STATUS_WORDS
+from verifier.registry.signed import FRESHNESS_WORDS
 
 _STATUS = {
     AccreditationOutcome.ACCREDITED: Status.PASS,
@@ -40,10 +43,23 @@ def _registry_evidence(evidence: RegistryEvidence) -> Evidence:
         fetched_at=evidence.loaded_at,
         valid_from=evidence.valid_from,
         valid_until=evidence.valid_until,
-        detail=f"{evidence.name} (operator {evidence.operator_name}, as of "
-        f"{evidence.as_of.isoformat()}, {evidence.freshness.value}"
-        + ("" if evidence.signed else ", UNSIGNED: development only")
-        + ")",
+        detail=_registry_detail(evidence),
+    )
+
+
+def _registry_detail(evidence: RegistryEvidence) -> str:
+    values = {
+        "name": evidence.name,
+        "operator": evidence.operator_name,
+        "as_of": evidence.as_of,
+        "freshness": FRESHNESS_WORDS[evidence.freshness],
+    }
+    if evidence.signed:
+        return Message("%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s)", **values)
+    return Message(
+        "%(name)s (operator %(operator)s, as of %(as_of)s, %(freshness)s, UNSIGNED: development "
+        "only)",
+        **values,
     )
 
 
@@ -58,9 +74,14 @@ def _finding(finding: DateFinding) -> AccreditationFinding:
                 signed_by=None,
                 valid_from=_midnight(record.valid_from),
                 valid_until=_midnight(record.valid_until),
-                detail=f"{record.accrediting_body.name}: {record.status.value}, "
-                f"{record.scope.describe()} ({record.source.title}, retrieved "
-                f"{record.source.retrieved.isoformat()})",
+                detail=Message(
+                    "%(body)s: %(status)s, %(scope)s (%(title)s, retrieved %(retrieved)s)",
+                    body=record.accrediting_body.name,
+                    status=STATUS_WORDS[record.status],
+                    scope=record.scope.describe(),
+                    title=record.source.title,
+                    retrieved=record.source.retrieved,
+                ),
             ),
         )
     return AccreditationFinding(
@@ -91,7 +112,7 @@ def standing_of(assessment: RegistryAssessment) -> IssuerStanding:
     )
     listed = ", ".join(e.name for e in assessment.matched)
     if known:
-        message = f"Listed by {listed}."
+        message: str = Message("Listed by %(registries)s.", registries=listed)
     elif known is False:
         message = assessment.at_award.message
     else:

@@ -61,6 +61,7 @@ from typing import Any
 from vc import strictjson
 from vc.dates import format_datetime
 from vc.errors import DiplomatError, ParsingError, UnsupportedSuiteError
+from vc.message import Message, sentences
 from vc.multibase import b64url_decode
 from vc.ob3 import RecipientIdentity
 from verifier.checks.convention import assessment
@@ -97,10 +98,10 @@ class Verdict(StrEnum):
 
 
 SECTION_TITLES: Mapping[Section, str] = {
-    Section.AUTHENTICITY: "Is it genuine?",
-    Section.VALIDITY: "Is it still in force?",
-    Section.ISSUER_LEGITIMACY: "Is the issuer an accredited institution?",
-    Section.RECOGNITION: "Is it recognised in the destination country?",
+    Section.AUTHENTICITY: Message("Is it genuine?"),
+    Section.VALIDITY: Message("Is it still in force?"),
+    Section.ISSUER_LEGITIMACY: Message("Is the issuer an accredited institution?"),
+    Section.RECOGNITION: Message("Is it recognised in the destination country?"),
 }
 
 
@@ -144,7 +145,7 @@ class SectionVerdict:
                 if c.status is status
                 and (self.section is not Section.AUTHENTICITY or self.decides(c))
             ]
-        return " ".join(c.message for c in deciding)
+        return sentences([c.message for c in deciding])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -183,13 +184,18 @@ class CredentialSummary:
         name into a credential they sign)."""
         if self.registry_institution_name:
             if self.issuer_name and self.issuer_name != self.registry_institution_name:
-                return f"{self.registry_institution_name} (calls itself “{self.issuer_name}”)"
+                return Message(
+                    "%(registered)s (calls itself “%(claimed)s”)",
+                    registered=self.registry_institution_name,
+                    claimed=self.issuer_name,
+                )
             return self.registry_institution_name
         if self.issuer_name:
-            return (
-                f"{self.issuer_name} (as the credential states it; no registry lists this issuer)"
+            return Message(
+                "%(claimed)s (as the credential states it; no registry lists this issuer)",
+                claimed=self.issuer_name,
             )
-        return "not stated"
+        return Message("not stated")
 
     diploma_number: str | None = None
     classification: str | None = None
@@ -224,15 +230,17 @@ class CredentialSummary:
 
 
 _HEADLINES: Mapping[Verdict, str] = {
-    Verdict.VERIFIED: "Verified: genuine, in force, from an accredited institution.",
-    Verdict.VERIFIED_WITH_WARNINGS: "Genuine and in force, with warnings: read them below.",
-    Verdict.NOT_VERIFIED: "Not verified: do not rely on this credential.",
-    Verdict.COULD_NOT_VERIFY: (
+    Verdict.VERIFIED: Message("Verified: genuine, in force, from an accredited institution."),
+    Verdict.VERIFIED_WITH_WARNINGS: Message(
+        "Genuine and in force, with warnings: read them below."
+    ),
+    Verdict.NOT_VERIFIED: Message("Not verified: do not rely on this credential."),
+    Verdict.COULD_NOT_VERIFY: Message(
         "Could not be fully verified: some checks could not be made. This is not a "
         "confirmation that the credential is valid."
     ),
 }
-UNTRUSTED_NOTE = (
+UNTRUSTED_NOTE = Message(
     "The signature could not be confirmed, so every finding outside authenticity describes what "
     "the document says, which may have been altered."
 )
@@ -336,23 +344,25 @@ class Report:
             c.message for c in self.checks if c.id == "recipient" and c.status is Status.PASS
         ]
         if verdict is Verdict.VERIFIED:
-            return " ".join([_HEADLINES[verdict], *matched])
+            return sentences([_HEADLINES[verdict], *matched])
         if verdict is Verdict.VERIFIED_WITH_WARNINGS:
             concerns = [*(c.message for c in self.authenticity_warnings)] + [
-                SECTION_TITLES[s.section] + " " + s.message
+                Message(
+                    "%(question)s %(answer)s", question=SECTION_TITLES[s.section], answer=s.message
+                )
                 for s in self.sections.values()
                 if s.section in (Section.ISSUER_LEGITIMACY, Section.RECOGNITION)
                 and s.status not in (Status.PASS, Status.NOT_APPLICABLE)
             ]
             # The warnings first, then a match (which is good news, not one of them).
-            return " ".join([_HEADLINES[verdict], *concerns, *matched])
+            return sentences([_HEADLINES[verdict], *concerns, *matched])
         decisive = [
             s.message
             for s in self.sections.values()
             if s.section in (Section.AUTHENTICITY, Section.VALIDITY)
             and s.status in (Status.FAIL, Status.INDETERMINATE)
         ]
-        return " ".join([_HEADLINES[verdict], *decisive])
+        return sentences([_HEADLINES[verdict], *decisive])
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (stable keys; each check as CheckResult.to_dict in verifier/checks/model.py)."""

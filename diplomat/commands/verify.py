@@ -35,6 +35,7 @@ from diplomat.commands.common import (
     read_bytes,
     settings,
 )
+from diplomat.commands.language import Language, load_language
 from vc.errors import DiplomatError
 from vc.ob3 import RecipientIdentity
 from verifier.bulk.inputs import Limits, parse_upload
@@ -57,6 +58,31 @@ _NAMES = {
     Section.VALIDITY: "Validity",
     Section.ISSUER_LEGITIMACY: "Issuer legitimacy",
     Section.RECOGNITION: "Recognition",
+}
+# With --lang: the report page's words, from the same catalogues (msgids of verifier/web).
+_SYMBOLS = {
+    Status.PASS: "✓",
+    Status.FAIL: "✗",
+    Status.INDETERMINATE: "?",
+    Status.NOT_APPLICABLE: "–",
+}
+_STATUS_LABELS = {
+    Status.PASS: "Passed",
+    Status.FAIL: "Failed",
+    Status.INDETERMINATE: "Could not check",
+    Status.NOT_APPLICABLE: "Not applicable",
+}
+_VERDICT_SYMBOLS = {
+    Verdict.VERIFIED: "✓",
+    Verdict.VERIFIED_WITH_WARNINGS: "✓",
+    Verdict.NOT_VERIFIED: "✗",
+    Verdict.COULD_NOT_VERIFY: "?",
+}
+_VERDICT_LABELS = {
+    Verdict.VERIFIED: "Verified",
+    Verdict.VERIFIED_WITH_WARNINGS: "Genuine, with warnings",
+    Verdict.NOT_VERIFIED: "Not verified",
+    Verdict.COULD_NOT_VERIFY: "Could not be verified",
 }
 
 
@@ -82,6 +108,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--for", dest="country", help="destination country, e.g. JP")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of the human lines: en ja ru kk zh_Hans ko fr (JSON stays language-neutral)",
+    )
     who = parser.add_mutually_exclusive_group()
     who.add_argument(
         "--recipient-email",
@@ -115,7 +146,30 @@ def _intake(source: str, config: VerifierConfig) -> Intake:
     return from_upload(read_bytes(source), fetcher)
 
 
-def _print_human(report: Report) -> None:
+def _print_translated(report: Report, say: Language) -> None:
+    """The human lines in a language other than English: the report page's labels and the
+    checks' own sentences from the catalogues."""
+    out = sys.stderr
+    print(
+        f"{_VERDICT_SYMBOLS[report.verdict]} {say.label(_VERDICT_LABELS[report.verdict])}", file=out
+    )
+    for section, verdict in report.sections.items():
+        status = verdict.status
+        print(
+            f"{say.label(_NAMES[section])}: {_SYMBOLS[status]} {say.label(_STATUS_LABELS[status])}",
+            file=out,
+        )
+        for check in verdict.checks:
+            if check.status in (Status.FAIL, Status.INDETERMINATE) or (
+                check.id == "recipient" and check.status is Status.PASS
+            ):
+                print(f"  [{check.status.value}] {check.id}: {say(check.message)}", file=out)
+
+
+def _print_human(report: Report, say: Language | None = None) -> None:
+    if say is not None and say.catalogue != "en":
+        _print_translated(report, say)
+        return
     out = sys.stderr
     print(report.verdict.value.replace("_", " ").upper(), file=out)
     print(report.headline, file=out)
@@ -186,6 +240,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise UsageError("--out goes with --bulk (a single report goes to stdout with --json)")
     country = check_country(args.country.strip().upper()) if args.country else None
     recipient = _recipient(args)
+    say = load_language(args.lang)
     config = VerifierConfig.from_settings(settings(args)).with_overrides(
         country=country,
         registries=args.registry,
@@ -198,7 +253,7 @@ def _verify(args: argparse.Namespace) -> int:
     report = verify_credential(intake.credential, context, destination=country, recipient=recipient)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    _print_human(report)
+    _print_human(report, say)
     _print_printed(printed_check(intake.printed, report.summary))
     if report.verdict is Verdict.NOT_VERIFIED:
         return 1

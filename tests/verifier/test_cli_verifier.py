@@ -310,3 +310,27 @@ def test_bad_recipient_flags_are_usage_errors(
     code, out, err = _run(capsys, "verify", str(identified), *argv, *_flags(files))
     assert code == 2 and out == ""
     assert "not-an-address" not in err and "a\x07@example.org" not in err
+
+
+def test_lang_prints_the_human_lines_in_that_language(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, err = _run(
+        capsys, "verify", str(files["tampered"]), "--lang", "ja-JP", *_flags(files)
+    )
+    assert code == 1 and out == ""
+    assert err.startswith("✗ 検証されませんでした")  # "Not verified"
+    assert "真正性: ✗ 不合格" in err  # "Authenticity: ✗ Failed"
+    assert "署名が証明書と一致しません" in err and "署名が検証できません" in err
+    code, _, err = _run(capsys, "verify", str(files["good"]), "--lang", "kk", *_flags(files))
+    assert code == 0 and err.startswith("✓ ")
+    assert "Түпнұсқалық: ✓ " in err  # "Authenticity: ✓ Passed"
+    assert "VERIFIED" not in err
+
+
+def test_an_unknown_lang_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, _, err = _run(capsys, "verify", str(files["good"]), "--lang", "de", *_flags(files))
+    assert code == 2
+    assert "no such language; choose one of en, ja, ru, kk, zh_Hans, ko, fr" in err

@@ -16,8 +16,15 @@ from verifier.web.i18n import LANGUAGES, catalogue_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "verifier" / "web" / "translations"
-METHODS = [("verifier/web/**.py", "python"), ("verifier/web/templates/**.html", "jinja2")]
+# The pages, their Python texts, and the core's sentences (vc.message.Message) in the verifier and
+# in vc: the same sources and keywords as babel.cfg and `make translations`.
+METHODS = [
+    ("verifier/**.py", "python"),
+    ("vc/**.py", "python"),
+    ("verifier/web/templates/**.html", "jinja2"),
+]
 KEYWORDS = {
+    "Message": None,
     "_": None,
     "gettext": None,
     "_l": None,
@@ -51,8 +58,16 @@ def test_the_seven_languages_ship() -> None:
 def test_the_extraction_finds_the_report_texts() -> None:
     messages = _extracted()
     assert len(messages) > 150
-    # A template text, a report text from reportview, a record text: all three kinds.
+    # A template text, a report text from reportview, a record text: all three kinds; and the
+    # core's check sentences and problem details (vc.message.Message).
     assert {"Check a degree", "Genuine, with warnings", "Verification record"} <= messages
+    assert {
+        "Valid since %(start)s.",
+        "The signature does not match the credential: it was changed after signing, or "
+        "signed with another key (%(detail)s).",
+        "signature does not verify",
+        "the uploaded file is empty. %(hint)s",
+    } <= messages
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))

@@ -22,7 +22,7 @@ import webkit as kit
 from flask import Flask
 from pypdf import PdfReader
 
-from verifier.web import create_app
+from verifier.web import create_app, record
 from verifier.web.record import credential_digest
 
 HOLDER = "Серікова Айгерім Болатқызы"
@@ -246,22 +246,69 @@ def test_the_record_of_a_link_carries_a_link_to_recheck(world: World) -> None:
     assert "/verify?url=" in flat and "for=JP" in flat
 
 
-def test_the_record_in_japanese_is_written_in_english(world: World) -> None:
-    pages, text = _text(_record(world, "ja", credential=json.dumps(world.tampered)))
-    assert pages == 1
-    assert "Verification record" in text and "Not verified" in text
-    assert "authenticity was not confirmed" in re.sub(r"\s+", " ", text)
-
-
-def test_pdftotext_reads_the_record(world: World, tmp_path: Path) -> None:
+def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
     tool = shutil.which("pdftotext")
     if tool is None:
         pytest.skip("pdftotext (Debian poppler-utils) is not installed; make test installs it")
     path = tmp_path / "record.pdf"
-    path.write_bytes(_record(world, "kk", credential=json.dumps(world.good)))
-    text = subprocess.run(
+    path.write_bytes(pdf)
+    return subprocess.run(
         [tool, "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
+
+
+def _needs_cjk_font() -> None:
+    if not record.DEBIAN_CJK_FONT.is_file():
+        pytest.skip("fonts-wqy-microhei (Debian) is not installed; make browser-deps installs it")
+
+
+def test_the_record_in_japanese_is_written_in_japanese(world: World, tmp_path: Path) -> None:
+    _needs_cjk_font()
+    pdf = _record(world, "ja", credential=json.dumps(world.tampered))
+    assert _text(pdf)[0] == 1
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = _pdftotext(pdf, tmp_path)
+    assert "検証記録" in text and "検証されませんでした" in text
+    assert "Verification record" not in text and "in English" not in text
+
+
+RECORD_TITLES = {
+    "en": "Verification record",
+    "ja": "検証記録",
+    "ru": "Протокол проверки",
+    "kk": "Тексеру хаттамасы",
+    "zh_Hans": "核验记录",
+    "ko": "검증 기록",
+    "fr": "Procès-verbal de vérification",
+}
+
+
+@pytest.mark.parametrize("language", sorted(RECORD_TITLES))
+def test_the_record_is_one_page_in_every_language(
+    world: World, language: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _needs_cjk_font()
+    pdf = _record(world, language, credential=json.dumps(world.good))
+    assert _text(pdf)[0] == 1
+    assert RECORD_TITLES[language] in _pdftotext(pdf, tmp_path)
+    # fpdf2 logs the characters no font has (printed as empty boxes): there must be none.
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+
+
+def test_without_a_cjk_font_the_record_says_it_is_in_english(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record, "DEBIAN_CJK_FONT", Path("/nonexistent/no-cjk-font.ttf"))
+    pages, text = _text(_record(world, "ko", credential=json.dumps(world.tampered)))
+    flat = re.sub(r"\s+", " ", text)
+    assert pages == 1
+    assert "Verification record" in flat and "Not verified" in flat
+    assert "This record is in English: no font for the language asked for (ko)" in flat
+
+
+def test_pdftotext_reads_the_record(world: World, tmp_path: Path) -> None:
+    text = _pdftotext(_record(world, "kk", credential=json.dumps(world.good)), tmp_path)
     assert "Тексеру хаттамасы" in text and HOLDER in text
 
 
@@ -304,8 +351,9 @@ def test_problem_details_are_english_unless_accept_language_asks(world: World) -
     localised = asked.get_json()
     assert localised["title"] == "Erreur d'analyse"
     assert localised["type"] == problem["type"]  # the code is the same in every language
-    # A detail no catalogue holds stays English (it says something only this input raised).
-    assert localised["detail"] == problem["detail"]
+    # The detail is a catalogued sentence (vc.message.Message): English by default, French here.
+    assert problem["detail"] == "the request body is empty"
+    assert localised["detail"] == "le corps de la requête est vide"
 
 
 def test_file_paths_in_check_texts_are_not_shown(world: World) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
 
 from vc import jsonld, strictjson
 from vc.datamodel import check_properties
-from vc.dates import format_datetime, parse_datetime
+from vc.dates import parse_datetime
 from vc.dids import split_did_url
 from vc.errors import (
     CryptographicSecurityError,
@@ -24,10 +25,11 @@ from vc.errors import (
     ResolutionError,
     SignatureMismatchError,
 )
+from vc.message import Message, english
 from vc.multibase import b64url_decode
 from vc.schemas import DEGREE_CREDENTIAL, schema_validator
 from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
-from verifier.checks.model import CheckOutcome, Evidence
+from verifier.checks.model import NOT_A_CREDENTIAL, CheckOutcome, Evidence
 
 DEGREE_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
@@ -40,15 +42,21 @@ def check_format(facts: Facts) -> CheckOutcome:
     """Is this a W3C Verifiable Credential we can read (VC 1.1 or 2.0, JSON-LD or VC-JWT)?"""
     if facts.input_error is not None:
         return CheckOutcome.failed(
-            f"This is not a credential we can read: {facts.input_error.detail}", facts.input_error
+            Message(
+                "This is not a credential we can read: %(detail)s",
+                detail=english(facts.input_error.detail),
+            ),
+            facts.input_error,
         )
     document = facts.document
     if document is None:
         error: DiplomatError = ParsingError("no credential was given")
-        return CheckOutcome.failed("No credential was given.", error)
+        return CheckOutcome.failed(Message("No credential was given."), error)
     if "@context" not in document:
         error = ParsingError("the document has no @context: it is not JSON-LD")
-        return CheckOutcome.failed("This is not a W3C credential: it has no @context.", error)
+        return CheckOutcome.failed(
+            Message("This is not a W3C credential: it has no @context."), error
+        )
     version = facts.version
     if version is None:
         first = contexts_of(document)[:1]
@@ -56,26 +64,46 @@ def check_format(facts: Facts) -> CheckOutcome:
             f"the first @context entry {first!r} is neither the VC 2.0 nor the VC 1.1 context"
         )
         return CheckOutcome.failed(
-            "This is not a W3C Verifiable Credential: its first @context is neither VC 2.0 "
-            "nor VC 1.1.",
+            Message(
+                "This is not a W3C Verifiable Credential: its first @context is neither VC 2.0 "
+                "nor VC 1.1."
+            ),
             error,
         )
     types = types_of(document.get("type"))
     if "VerifiablePresentation" in types:
         error = ParsingError("this is a VerifiablePresentation, not a credential")
         return CheckOutcome.failed(
-            "This is a presentation, not a credential; verify it as a presentation.", error
+            Message("This is a presentation, not a credential; verify it as a presentation."),
+            error,
         )
     if "VerifiableCredential" not in types:
         error = MalformedValueError("type must include VerifiableCredential", pointer="/type")
         return CheckOutcome.failed(
-            "This is not a Verifiable Credential: its type does not include VerifiableCredential.",
+            Message(
+                "This is not a Verifiable Credential: its type does not include "
+                "VerifiableCredential."
+            ),
             error,
         )
-    envelope = "a VC-JWT" if facts.jwt is not None else "JSON-LD with an embedded proof"
-    degree = " (an Open Badges 3.0 achievement)" if DEGREE_TYPES & set(types) else ""
+    envelope = (
+        Message("a VC-JWT") if facts.jwt is not None else Message("JSON-LD with an embedded proof")
+    )
+    if DEGREE_TYPES & set(types):
+        return CheckOutcome.passed(
+            Message(
+                "A W3C Verifiable Credential, data model %(version)s, %(envelope)s (an Open "
+                "Badges 3.0 achievement).",
+                version=version,
+                envelope=envelope,
+            )
+        )
     return CheckOutcome.passed(
-        f"A W3C Verifiable Credential, data model {version}, {envelope}{degree}."
+        Message(
+            "A W3C Verifiable Credential, data model %(version)s, %(envelope)s.",
+            version=version,
+            envelope=envelope,
+        )
     )
 
 
@@ -134,19 +162,26 @@ def check_data_model(facts: Facts) -> CheckOutcome:
     """Required properties present, identifiers are URLs, dates are xsd:dateTimeStamp."""
     document, version = facts.document, facts.version
     if document is None or version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     try:
         _data_model_problems(document, version)
     except DiplomatError as exc:
         return CheckOutcome.failed(
-            f"The credential is malformed: {exc.detail}. A correctly issued credential would "
-            "not look like this.",
+            Message(
+                "The credential is malformed: %(detail)s. A correctly issued credential would "
+                "not look like this.",
+                detail=english(exc.detail),
+            ),
             exc,
         )
     dates = "issuanceDate/expirationDate" if version == "1.1" else "validFrom/validUntil"
     return CheckOutcome.passed(
-        f"The credential has the properties VC {version} requires, and its dates ({dates}) "
-        "are well formed."
+        Message(
+            "The credential has the properties VC %(version)s requires, and its dates "
+            "(%(dates)s) are well formed.",
+            version=version,
+            dates=dates,
+        )
     )
 
 
@@ -157,16 +192,21 @@ def check_safe_mode(facts: Facts) -> CheckOutcome:
     """Every term is defined by the credential's contexts (nothing is silently dropped)."""
     document = facts.document
     if document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     try:
         jsonld.expand(document, facts.ctx.loader)
     except DiplomatError as exc:
         return CheckOutcome.failed(
-            "Part of the credential has no defined meaning (JSON-LD safe mode): "
-            f"{exc.detail}. Its signature could not cover what a reader would see.",
+            Message(
+                "Part of the credential has no defined meaning (JSON-LD safe mode): "
+                "%(detail)s. Its signature could not cover what a reader would see.",
+                detail=english(exc.detail),
+            ),
             exc,
         )
-    return CheckOutcome.passed("Every property of the credential is defined by its contexts.")
+    return CheckOutcome.passed(
+        Message("Every property of the credential is defined by its contexts.")
+    )
 
 
 # --- S4 degree profile schema ------------------------------------------------------------------
@@ -176,22 +216,29 @@ def check_schema(facts: Facts) -> CheckOutcome:
     """A degree (AchievementCredential, VC 2.0) matches Diplomat's degree profile JSON Schema."""
     document = facts.document
     if document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     if not DEGREE_TYPES & set(types_of(document.get("type"))):
         return CheckOutcome.skipped(
-            "Not checked: this is not an Open Badges AchievementCredential, so the degree "
-            "profile does not apply."
+            Message(
+                "Not checked: this is not an Open Badges AchievementCredential, so the degree "
+                "profile does not apply."
+            )
         )
     if facts.version != "2.0":
         return CheckOutcome.skipped(
-            "Not checked: the degree profile is defined for VC 2.0; this VC 1.1 credential "
-            "was checked against the VC 1.1 data model only."
+            Message(
+                "Not checked: the degree profile is defined for VC 2.0; this VC 1.1 credential "
+                "was checked against the VC 1.1 data model only."
+            )
         )
     try:
         validator = schema_validator(DEGREE_CREDENTIAL)
     except MalformedValueError:
         return CheckOutcome.skipped(
-            f"Not checked: the degree profile schema {DEGREE_CREDENTIAL} is not installed."
+            Message(
+                "Not checked: the degree profile schema %(schema)s is not installed.",
+                schema=DEGREE_CREDENTIAL,
+            )
         )
     evidence = Evidence(kind="json-schema", source=DEGREE_CREDENTIAL)
     error = jsonschema.exceptions.best_match(validator.iter_errors(dict(document)))
@@ -202,12 +249,16 @@ def check_schema(facts: Facts) -> CheckOutcome:
             f"does not match the degree profile at {pointer}: {detail}", pointer=pointer
         )
         return CheckOutcome.failed(
-            f"The credential does not have the shape of a degree (at {pointer}: {detail}).",
+            Message(
+                "The credential does not have the shape of a degree (at %(pointer)s: %(detail)s).",
+                pointer=pointer,
+                detail=english(detail),
+            ),
             problem,
             evidence,
         )
     return CheckOutcome.passed(
-        "The credential has the shape of a degree (Open Badges 3.0 profile).", evidence
+        Message("The credential has the shape of a degree (Open Badges 3.0 profile)."), evidence
     )
 
 
@@ -255,11 +306,11 @@ def could_not_fetch(error: DiplomatError) -> bool:
 def check_key_resolution(facts: Facts) -> CheckOutcome:
     """Each proof's verification method resolves to a public key (did:key, did:web)."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     methods = verification_methods(facts)
     if not methods:
         return CheckOutcome.skipped(
-            "Not checked: the credential names no signing key (see the proof check)."
+            Message("Not checked: the credential names no signing key (see the proof check).")
         )
     evidence: list[Evidence] = []
     unknown: list[tuple[str, DiplomatError]] = []
@@ -270,7 +321,13 @@ def check_key_resolution(facts: Facts) -> CheckOutcome:
         except DiplomatError as exc:
             if not could_not_fetch(exc):
                 return CheckOutcome.failed(
-                    f"The signing key {vm} could not be found: {exc.detail}.", exc, *evidence
+                    Message(
+                        "The signing key %(method)s could not be found: %(detail)s.",
+                        method=vm,
+                        detail=english(exc.detail),
+                    ),
+                    exc,
+                    *evidence,
                 )
             unknown.append((vm, exc))
             continue
@@ -279,20 +336,24 @@ def check_key_resolution(facts: Facts) -> CheckOutcome:
                 kind="did-document",
                 source=did,
                 signed_by=document.id,
-                detail=f"verification method {vm}",
+                detail=Message("verification method %(method)s", method=vm),
             )
         )
     if unknown:
         first_vm, first_error = unknown[0]
         return CheckOutcome.unknown(
-            f"The issuer's key {first_vm} could not be fetched ({first_error.detail}); the "
-            "signature could not be checked.",
+            Message(
+                "The issuer's key %(method)s could not be fetched (%(detail)s); the signature "
+                "could not be checked.",
+                method=first_vm,
+                detail=english(first_error.detail),
+            ),
             first_error,
             *evidence,
         )
-    return CheckOutcome.passed(
-        f"The signing key{'s' if len(methods) > 1 else ''} resolved.", *evidence
-    )
+    if len(methods) > 1:
+        return CheckOutcome.passed(Message("The signing keys resolved."), *evidence)
+    return CheckOutcome.passed(Message("The signing key resolved."), *evidence)
 
 
 # --- S8 proof and purpose ----------------------------------------------------------------------
@@ -301,7 +362,7 @@ def check_key_resolution(facts: Facts) -> CheckOutcome:
 def check_signature(facts: Facts) -> CheckOutcome:
     """Every proof verifies over the credential as received (and there is at least one)."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     if facts.jwt is not None:
         return _jwt_signature(facts)
     result = facts.proofs
@@ -311,8 +372,7 @@ def check_signature(facts: Facts) -> CheckOutcome:
             source=r.verification_method,
             signed_by=r.controller,
             signature_verified=r.verified,
-            detail=(r.suite or "unknown suite")
-            + (f", created {format_datetime(r.created)}" if r.created else ""),
+            detail=_suite_detail(r.suite, r.created),
         )
         for r in result.results
     )
@@ -321,7 +381,10 @@ def check_signature(facts: Facts) -> CheckOutcome:
             "the credential has no proof: nothing was verified"
         )
         return CheckOutcome.failed(
-            "The credential is not signed: it has no proof, so anyone could have written it.", error
+            Message(
+                "The credential is not signed: it has no proof, so anyone could have written it."
+            ),
+            error,
         )
     failed = [
         r.error for r in result.results if r.error is not None and not could_not_fetch(r.error)
@@ -332,29 +395,52 @@ def check_signature(facts: Facts) -> CheckOutcome:
     if mismatched:
         error = mismatched[0]
         return CheckOutcome.failed(
-            "The signature does not match the credential: it was changed after signing, or "
-            f"signed with another key ({error.detail}).",
+            Message(
+                "The signature does not match the credential: it was changed after signing, or "
+                "signed with another key (%(detail)s).",
+                detail=english(error.detail),
+            ),
             error,
             *evidence,
         )
     if failed:
         error = failed[0]
         return CheckOutcome.failed(
-            f"The proof cannot be accepted: {error.detail}.",
+            Message("The proof cannot be accepted: %(detail)s.", detail=english(error.detail)),
             error,
             *evidence,
         )
     unfetched = [r.error for r in result.results if r.error is not None]
     if unfetched:
         return CheckOutcome.unknown(
-            f"The signature could not be checked: {unfetched[0].detail}.", unfetched[0], *evidence
+            Message(
+                "The signature could not be checked: %(detail)s.",
+                detail=english(unfetched[0].detail),
+            ),
+            unfetched[0],
+            *evidence,
         )
     count = len(result.results)
+    if count > 1:
+        return CheckOutcome.passed(
+            Message(
+                "The signature is valid: the credential has not been changed since it was "
+                "signed (%(count)s proofs).",
+                count=count,
+            ),
+            *evidence,
+        )
     return CheckOutcome.passed(
-        "The signature is valid: the credential has not been changed since it was signed"
-        + (f" ({count} proofs)." if count > 1 else "."),
+        Message("The signature is valid: the credential has not been changed since it was signed."),
         *evidence,
     )
+
+
+def _suite_detail(suite: str | None, created: datetime | None) -> str:
+    name = suite or Message("unknown suite")
+    if created is None:
+        return name
+    return Message("%(suite)s, created %(created)s", suite=name, created=created)
 
 
 def _jwt_signature(facts: Facts) -> CheckOutcome:
@@ -367,33 +453,44 @@ def _jwt_signature(facts: Facts) -> CheckOutcome:
     error = facts.jwt_error
     if error is None:
         return CheckOutcome.passed(
-            "The JWT signature is valid: the credential has not been changed since it was signed.",
+            Message(
+                "The JWT signature is valid: the credential has not been changed since it was "
+                "signed."
+            ),
             evidence,
         )
+    detail = english(error.detail)
     if could_not_fetch(error):
         return CheckOutcome.unknown(
-            f"The JWT signature could not be checked: {error.detail}.", error, evidence
-        )
-    if isinstance(error, SignatureMismatchError):
-        return CheckOutcome.failed(
-            "The JWT signature does not match the credential: it was changed after signing, or "
-            f"signed with another key ({error.detail}).",
+            Message("The JWT signature could not be checked: %(detail)s.", detail=detail),
             error,
             evidence,
         )
-    return CheckOutcome.failed(f"The JWT cannot be accepted: {error.detail}.", error, evidence)
+    if isinstance(error, SignatureMismatchError):
+        return CheckOutcome.failed(
+            Message(
+                "The JWT signature does not match the credential: it was changed after "
+                "signing, or signed with another key (%(detail)s).",
+                detail=detail,
+            ),
+            error,
+            evidence,
+        )
+    return CheckOutcome.failed(
+        Message("The JWT cannot be accepted: %(detail)s.", detail=detail), error, evidence
+    )
 
 
 def check_issuer_binding(facts: Facts) -> CheckOutcome:
     """The signing key is controlled by the credential's issuer (VC-DI §4.2 proof purpose)."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     issuer = facts.issuer
     if issuer is None:
         error: DiplomatError = MalformedValueError(
             "the credential names no issuer", pointer="/issuer"
         )
-        return CheckOutcome.failed("The credential names no issuer.", error)
+        return CheckOutcome.failed(Message("The credential names no issuer."), error)
     if facts.jwt is not None:
         methods = verification_methods(facts)
         controllers: list[str | None] = [facts.jwt_controller or _did(m) for m in methods] or [None]
@@ -401,7 +498,7 @@ def check_issuer_binding(facts: Facts) -> CheckOutcome:
         if not facts.proofs.results:
             error = ProofVerificationError("no proof: no key to bind to the issuer")
             return CheckOutcome.failed(
-                "The credential is not signed, so no key is bound to its issuer.", error
+                Message("The credential is not signed, so no key is bound to its issuer."), error
             )
         controllers = [
             r.controller
@@ -414,13 +511,19 @@ def check_issuer_binding(facts: Facts) -> CheckOutcome:
             f"the key is controlled by {strangers[0]}, not by the issuer {issuer}"
         )
         return CheckOutcome.failed(
-            f"The credential was signed by {strangers[0]}, not by its issuer {issuer}: anyone "
-            "can sign a document that names someone else as its issuer.",
+            Message(
+                "The credential was signed by %(signer)s, not by its issuer %(issuer)s: anyone "
+                "can sign a document that names someone else as its issuer.",
+                signer=strangers[0],
+                issuer=issuer,
+            ),
             error,
         )
     if None in controllers:
-        return CheckOutcome.unknown("Could not tell who controls the signing key.")
-    return CheckOutcome.passed(f"The signing key belongs to the issuer {issuer}.")
+        return CheckOutcome.unknown(Message("Could not tell who controls the signing key."))
+    return CheckOutcome.passed(
+        Message("The signing key belongs to the issuer %(issuer)s.", issuer=issuer)
+    )
 
 
 def _endorsed_by(issuer: str, facts: Facts) -> set[str]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 
 from vc.errors import DiplomatError
+from vc.message import Message, english
 from verifier import recognition
 from verifier.checks.facts import Facts
 from verifier.checks.legitimacy import not_a_degree
-from verifier.checks.model import CheckOutcome, Evidence, NotCoveredError
+from verifier.checks.model import NOT_A_CREDENTIAL, CheckOutcome, Evidence, NotCoveredError
 from verifier.recognition import Coverage, RecognitionAssessment
 from verifier.recognition.model import CHECK_NIC
 
@@ -20,7 +21,7 @@ def _dataset_evidence(as_of: str, version: str) -> Evidence:
     return Evidence(
         kind="conventions-dataset",
         source="verifier/data/conventions.json",
-        detail=f"dataset {version}, facts as of {as_of}",
+        detail=Message("dataset %(version)s, facts as of %(as_of)s", version=version, as_of=as_of),
     )
 
 
@@ -41,27 +42,34 @@ def check_recognition(facts: Facts) -> CheckOutcome:
     """covered → pass; unconfirmed → indeterminate; not covered → fail (a warning: no convention
     does not make a degree fake); domestic use → not applicable."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     dataset = facts.ctx.conventions
     if facts.destination is None:
         return CheckOutcome.skipped(
-            "No destination country was given, so recognition was not assessed."
+            Message("No destination country was given, so recognition was not assessed.")
         )
     gate = not_a_degree(facts)
     if gate is not None:
         return gate
     if dataset is None:
         return CheckOutcome.unknown(
-            "No recognition-conventions dataset is configured, so recognition could not be "
-            f"assessed; {CHECK_NIC}."
+            Message(
+                "No recognition-conventions dataset is configured, so recognition could not be "
+                "assessed; %(advice)s.",
+                advice=english(CHECK_NIC),
+            )
         )
     evidence = _dataset_evidence(dataset.as_of.isoformat(), dataset.version)
     standing = facts.standing
     if standing is None or not standing.country:
         return CheckOutcome.unknown(
-            "The issuer's country is not known from an accreditation registry (the country a "
-            f"credential claims for itself is not used), so recognition in {facts.destination} "
-            f"could not be assessed; {CHECK_NIC}.",
+            Message(
+                "The issuer's country is not known from an accreditation registry (the country "
+                "a credential claims for itself is not used), so recognition in %(destination)s "
+                "could not be assessed; %(advice)s.",
+                destination=facts.destination,
+                advice=english(CHECK_NIC),
+            ),
             None,
             evidence,
         )
@@ -69,7 +77,9 @@ def check_recognition(facts: Facts) -> CheckOutcome:
         result = recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
     except DiplomatError as exc:
         return CheckOutcome.unknown(
-            f"Recognition could not be assessed: {exc.detail}.", exc, evidence
+            Message("Recognition could not be assessed: %(detail)s.", detail=english(exc.detail)),
+            exc,
+            evidence,
         )
     # Only the reservations of the conventions the answer rests on (a Tokyo reservation says
     # nothing about a degree that Lisbon covers).

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from vc.errors import MalformedValueError
 from vc.isced import ISCED_F_FIELDS
+from vc.message import Message, english
 from verifier.checks.facts import Facts
 from verifier.checks.model import (
+    NOT_A_CREDENTIAL,
     CheckOutcome,
     Evidence,
     NotAccreditedError,
@@ -18,7 +20,7 @@ from verifier.checks.model import (
 )
 from verifier.context import AccreditationFinding, IssuerStanding
 
-NO_REGISTRY = (
+NO_REGISTRY = Message(
     "No accreditation registry is configured, so whether the issuer is a recognised "
     "institution could not be checked."
 )
@@ -27,15 +29,21 @@ NO_REGISTRY = (
 def _standing(facts: Facts) -> CheckOutcome | IssuerStanding:
     """The registries' answer, or the outcome to report when there is none."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     if facts.issuer is None:
-        return CheckOutcome.unknown("Could not be checked: the credential names no issuer.")
+        return CheckOutcome.unknown(
+            Message("Could not be checked: the credential names no issuer.")
+        )
     if facts.ctx.registries is None:
         return CheckOutcome.unknown(NO_REGISTRY)
     if facts.standing_error is not None:
         error = facts.standing_error
         return CheckOutcome.unknown(
-            f"The accreditation registries could not be read: {error.detail}.", error
+            Message(
+                "The accreditation registries could not be read: %(detail)s.",
+                detail=english(error.detail),
+            ),
+            error,
         )
     if facts.standing is None:
         return CheckOutcome.unknown(NO_REGISTRY)
@@ -48,66 +56,124 @@ def check_registered(facts: Facts) -> CheckOutcome:
     if isinstance(standing, CheckOutcome):
         return standing
     evidence = standing.evidence
-    unchecked = (
-        f" (could not read: {', '.join(standing.unchecked_registries)})"
-        if standing.unchecked_registries
-        else ""
-    )
+    unread = ", ".join(standing.unchecked_registries)
+    unchecked = f" (could not read: {unread})" if unread else ""
     if standing.known is None:
         return CheckOutcome.unknown(
-            f"No registry could be consulted about {facts.issuer}{unchecked}: {standing.message}",
+            Message(
+                "No registry could be consulted about %(issuer)s: %(reason)s",
+                issuer=facts.issuer,
+                reason=english(standing.message),
+            )
+            if not unread
+            else Message(
+                "No registry could be consulted about %(issuer)s (could not read: %(unread)s): "
+                "%(reason)s",
+                issuer=facts.issuer,
+                unread=unread,
+                reason=english(standing.message),
+            ),
             None,
             *evidence,
         )
     if not standing.known:
         error = UnknownIssuerError(f"{facts.issuer} is not in any configured registry{unchecked}")
         return CheckOutcome.failed(
-            f"The issuer {facts.issuer} is not listed in any accreditation registry we "
-            f"consulted{unchecked}. The signature proves who signed it, not that they are a "
-            "recognised institution.",
+            Message(
+                "The issuer %(issuer)s is not listed in any accreditation registry we "
+                "consulted. The signature proves who signed it, not that they are a recognised "
+                "institution.",
+                issuer=facts.issuer,
+            )
+            if not unread
+            else Message(
+                "The issuer %(issuer)s is not listed in any accreditation registry we "
+                "consulted (could not read: %(unread)s). The signature proves who signed it, "
+                "not that they are a recognised institution.",
+                issuer=facts.issuer,
+                unread=unread,
+            ),
             error,
             *evidence,
         )
     name = standing.institution_name or facts.issuer
-    country = f" ({standing.country})" if standing.country else ""
+    registered = (
+        Message(
+            "The issuer is a registered institution: %(name)s (%(country)s).",
+            name=name,
+            country=standing.country,
+        )
+        if standing.country
+        else Message("The issuer is a registered institution: %(name)s.", name=name)
+    )
+    if not standing.message.strip():
+        return CheckOutcome.passed(registered, *evidence)
     return CheckOutcome.passed(
-        f"The issuer is a registered institution: {name}{country}. {standing.message}".strip(),
+        Message("%(registered)s %(note)s", registered=registered, note=english(standing.message)),
         *evidence,
     )
 
 
 def _sentence(text: str) -> str:
+    """The text ending as a sentence (a ``Message`` stays one, so it is still translated)."""
+    if isinstance(text, Message):
+        return text if text.endswith((".", "!", "?")) else Message("%(text)s.", text=text)
     text = text.strip()
     return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
-def _accreditation(facts: Facts, finding: AccreditationFinding, when: str) -> CheckOutcome:
+def _scope(facts: Facts) -> str:
+    """The degree's level and field, as the accreditation scope is asked about."""
     degree = facts.degree
-    scope = ", ".join(
-        part
-        for part in (
-            f"ISCED level {degree.isced_level}" if degree.isced_level else "level unknown",
-            f"field {degree.isced_field}" if degree.isced_field else None,
-        )
-        if part
+    level = (
+        Message("ISCED level %(level)s", level=degree.isced_level)
+        if degree.isced_level
+        else Message("level unknown")
     )
+    if not degree.isced_field:
+        return level
+    return Message("%(level)s, field %(field)s", level=level, field=degree.isced_field)
+
+
+def _accreditation(facts: Facts, finding: AccreditationFinding, today: bool) -> CheckOutcome:
+    scope = _scope(facts)
     evidence = finding.evidence
-    on = finding.on.isoformat() if finding.on is not None else "date unknown"
+    on = finding.on if finding.on is not None else Message("date unknown")
+    when = Message("today") if today else Message("at the award date")
+    reason = english(_sentence(finding.message))
     if finding.status is Status.PASS:
         return CheckOutcome.passed(
-            f"Accredited {when} ({on}) for {scope}: {_sentence(finding.message)}", *evidence
+            Message(
+                "Accredited %(when)s (%(on)s) for %(scope)s: %(reason)s",
+                when=when,
+                on=on,
+                scope=scope,
+                reason=reason,
+            ),
+            *evidence,
         )
     if finding.status is Status.FAIL:
         error = NotAccreditedError(f"{when} ({on}): {_sentence(finding.message)}")
         return CheckOutcome.failed(
-            f"Not accredited {when} ({on}) for this degree ({scope}): {_sentence(finding.message)}",
+            Message(
+                "Not accredited %(when)s (%(on)s) for this degree (%(scope)s): %(reason)s",
+                when=when,
+                on=on,
+                scope=scope,
+                reason=reason,
+            ),
             error,
             *evidence,
         )
     if finding.status is Status.NOT_APPLICABLE:
-        return CheckOutcome.skipped(finding.message, *evidence)
+        return CheckOutcome.skipped(english(finding.message), *evidence)
     return CheckOutcome.unknown(
-        f"Accreditation {when} ({on}) could not be established: {_sentence(finding.message)}",
+        Message(
+            "Accreditation %(when)s (%(on)s) could not be established: %(reason)s",
+            when=when,
+            on=on,
+            reason=reason,
+        ),
         None,
         *evidence,
     )
@@ -117,13 +183,16 @@ def not_a_degree(facts: Facts) -> CheckOutcome | None:
     """The outcome of a degree-only check when the credential is not a degree by the profile
     (``Facts.not_a_degree``): could not be assessed, with the reason; None when it is one."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     reason = facts.not_a_degree
     if reason is None:
         return None
     return CheckOutcome.unknown(
-        f"Not assessed: this is not a degree by the degree profile ({reason}). A signature "
-        "proves who signed a credential, not that it is an accredited degree.",
+        Message(
+            "Not assessed: this is not a degree by the degree profile (%(reason)s). A signature "
+            "proves who signed a credential, not that it is an accredited degree.",
+            reason=english(reason),
+        ),
         NotADegreeError(f"not a degree: {reason}"),
     )
 
@@ -136,14 +205,17 @@ def check_accreditation_at_award(facts: Facts) -> CheckOutcome:
     standing = _standing(facts)
     if isinstance(standing, CheckOutcome):
         return standing
-    outcome = _accreditation(facts, standing.at_award_date, "at the award date")
+    outcome = _accreditation(facts, standing.at_award_date, today=False)
     outcome = _known_field(facts, outcome)
     if facts.degree.award_date is None:
         return CheckOutcome(
             outcome.status if outcome.status is not Status.PASS else Status.INDETERMINATE,
-            "The credential states no award date; " + outcome.message,
+            Message("The credential states no award date; %(finding)s", finding=outcome.message),
             outcome.error,
-            (*outcome.evidence, Evidence(kind="note", detail="no award date in the credential")),
+            (
+                *outcome.evidence,
+                Evidence(kind="note", detail=Message("no award date in the credential")),
+            ),
         )
     return outcome
 
@@ -156,11 +228,14 @@ def _known_field(facts: Facts, outcome: CheckOutcome) -> CheckOutcome:
     if field is None or field in ISCED_F_FIELDS or outcome.status is not Status.PASS:
         return outcome
     return CheckOutcome.unknown(
-        f"The degree's field code {field!r} is not an ISCED-F 2013 code, so whether the "
-        "accreditation covers its field could not be established.",
+        Message(
+            "The degree's field code %(field)s is not an ISCED-F 2013 code, so whether the "
+            "accreditation covers its field could not be established.",
+            field=repr(field),
+        ),
         MalformedValueError(f"field {field!r} is not in ISCED-F 2013"),
         *outcome.evidence,
-        Evidence(kind="note", detail=f"ISCED-F 2013 has no field {field}"),
+        Evidence(kind="note", detail=Message("ISCED-F 2013 has no field %(field)s", field=field)),
     )
 
 
@@ -173,4 +248,4 @@ def check_accreditation_today(facts: Facts) -> CheckOutcome:
     standing = _standing(facts)
     if isinstance(standing, CheckOutcome):
         return standing
-    return _accreditation(facts, standing.today, "today")
+    return _accreditation(facts, standing.today, today=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from vc.dates import format_datetime
 from vc.errors import DiplomatError
+from vc.message import Message
 
 
 class Status(StrEnum):
@@ -41,6 +42,10 @@ class Section(StrEnum):
     VALIDITY = "validity"
     ISSUER_LEGITIMACY = "issuer_legitimacy"
     RECOGNITION = "recognition"
+
+
+# Check messages are ``vc.message.Message``: English here, in the reader's language on a page.
+NOT_A_CREDENTIAL = Message("Not checked: the input is not a credential.")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from vc.errors import DiplomatError, MalformedValueError, ParsingError
+from vc.message import English, Message, english
 from verifier.checks import authenticity, convention, legitimacy, recipient, text, validity
 from verifier.checks.facts import Facts
 from verifier.checks.model import CheckOutcome, CheckResult, Section, Severity, Status
@@ -291,7 +292,12 @@ def _safely(spec: CheckSpec, facts: Facts) -> CheckResult:
         return spec.result(spec.run(facts))
     except DiplomatError as exc:
         return spec.result(
-            CheckOutcome.failed(f"The check could not be completed: {exc.detail}.", exc)
+            CheckOutcome.failed(
+                Message(
+                    "The check could not be completed: %(detail)s.", detail=english(exc.detail)
+                ),
+                exc,
+            )
         )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         # A bug or an input we did not foresee: the report says "could not check", and the log
@@ -300,7 +306,11 @@ def _safely(spec: CheckSpec, facts: Facts) -> CheckResult:
         error = ParsingError(f"{type(exc).__name__} while checking {spec.id}: {exc}")
         return spec.result(
             CheckOutcome(
-                Status.INDETERMINATE, f"The check could not be completed ({error.detail}).", error
+                Status.INDETERMINATE,
+                Message(
+                    "The check could not be completed (%(detail)s).", detail=English(error.detail)
+                ),
+                error,
             )
         )
 

@@ -9,9 +9,11 @@ from typing import Any
 from vc import status as bitstring
 from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
 from vc.errors import DiplomatError, MalformedValueError, StatusListError
+from vc.message import English, Message, english
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.facts import Facts, types_of
 from verifier.checks.model import (
+    NOT_A_CREDENTIAL,
     CheckOutcome,
     Evidence,
     ExpiredError,
@@ -42,43 +44,51 @@ def _date(facts: Facts, names: tuple[str, str]) -> tuple[str, datetime | None]:
 def check_valid_from(facts: Facts) -> CheckOutcome:
     """The validity period has started (validFrom, or issuanceDate for VC 1.1)."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     try:
         name, start = _date(facts, ("validFrom", "issuanceDate"))
     except DiplomatError as exc:
         return CheckOutcome.failed(
-            f"The start of the validity period cannot be read: {exc.detail}.", exc
+            Message(
+                "The start of the validity period cannot be read: %(detail)s.",
+                detail=english(exc.detail),
+            ),
+            exc,
         )
     if start is None:
-        return CheckOutcome.passed("No start date is set: valid from issuance.")
+        return CheckOutcome.passed(Message("No start date is set: valid from issuance."))
     if facts.now + CLOCK_SKEW < start:
         error = NotYetValidError(
             f"{name} {format_datetime(start)} is after now ({format_datetime(facts.now)})"
         )
         return CheckOutcome.failed(
-            f"Not yet valid: it is valid only from {format_datetime(start)}.", error
+            Message("Not yet valid: it is valid only from %(start)s.", start=start), error
         )
-    return CheckOutcome.passed(f"Valid since {format_datetime(start)}.")
+    return CheckOutcome.passed(Message("Valid since %(start)s.", start=start))
 
 
 def check_valid_until(facts: Facts) -> CheckOutcome:
     """The validity period has not ended (validUntil, or expirationDate for VC 1.1)."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     try:
         name, end = _date(facts, ("validUntil", "expirationDate"))
     except DiplomatError as exc:
         return CheckOutcome.failed(
-            f"The end of the validity period cannot be read: {exc.detail}.", exc
+            Message(
+                "The end of the validity period cannot be read: %(detail)s.",
+                detail=english(exc.detail),
+            ),
+            exc,
         )
     if end is None:
-        return CheckOutcome.passed("No expiry date is set: it does not expire.")
+        return CheckOutcome.passed(Message("No expiry date is set: it does not expire."))
     if facts.now > end:
         error = ExpiredError(
             f"{name} {format_datetime(end)} is before now ({format_datetime(facts.now)})"
         )
-        return CheckOutcome.failed(f"Expired on {format_datetime(end)}.", error)
-    return CheckOutcome.passed(f"Not expired: valid until {format_datetime(end)}.")
+        return CheckOutcome.failed(Message("Expired on %(end)s.", end=end), error)
+    return CheckOutcome.passed(Message("Not expired: valid until %(end)s.", end=end))
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -106,20 +116,35 @@ def _entry_purpose(entry: object) -> str | None:
 def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
     """Read one status entry of ``purpose``."""
     kinds = types_of(raw.get("type")) if isinstance(raw, Mapping) else []
+    name = purpose_name(purpose)
     if isinstance(raw, Mapping) and bitstring.ENTRY_TYPE not in kinds:
         return CheckOutcome.unknown(
-            f"The {purpose} status uses {', '.join(kinds) or 'an unnamed type'}, which this "
-            "verifier does not support, so it could not be checked."
+            Message(
+                "The %(purpose)s status uses %(kind)s, which this verifier does not support, so "
+                "it could not be checked.",
+                purpose=name,
+                kind=", ".join(kinds) or Message("an unnamed type"),
+            )
         )
     try:
         entry = bitstring.parse_entry(raw)
     except DiplomatError as exc:
-        return CheckOutcome.failed(f"The {purpose} status entry is malformed: {exc.detail}.", exc)
+        return CheckOutcome.failed(
+            Message(
+                "The %(purpose)s status entry is malformed: %(detail)s.",
+                purpose=name,
+                detail=english(exc.detail),
+            ),
+            exc,
+        )
     lists = facts.ctx.status_lists
     if lists is None:
         return CheckOutcome.unknown(
-            f"The {purpose} status could not be checked: no status list source is configured "
-            "(offline).",
+            Message(
+                "The %(purpose)s status could not be checked: no status list source is "
+                "configured (offline).",
+                purpose=name,
+            ),
             None,
             Evidence(kind="status-list", source=entry.list_credential),
         )
@@ -130,14 +155,24 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
         where = Evidence(kind="status-list", source=entry.list_credential, detail=exc.detail)
         if could_not_fetch(exc):  # refused (UnsafeUrlError) or unavailable: not a verdict
             return CheckOutcome.unknown(
-                f"The {purpose} status could not be checked: the status list "
-                f"{entry.list_credential} could not be fetched ({exc.detail}). This is not a "
-                "sign that the credential is valid.",
+                Message(
+                    "The %(purpose)s status could not be checked: the status list %(list)s "
+                    "could not be fetched (%(detail)s). This is not a sign that the credential "
+                    "is valid.",
+                    purpose=name,
+                    list=entry.list_credential,
+                    detail=english(exc.detail),
+                ),
                 exc,
                 where,
             )
         return CheckOutcome.failed(
-            f"The {purpose} status list {entry.list_credential} cannot be trusted: {exc.detail}.",
+            Message(
+                "The %(purpose)s status list %(list)s cannot be trusted: %(detail)s.",
+                purpose=name,
+                list=entry.list_credential,
+                detail=english(exc.detail),
+            ),
             exc,
             where,
         )
@@ -147,54 +182,101 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
             f"not by the credential's issuer {issuer}"
         )
         return CheckOutcome.failed(
-            f"The {purpose} status list was signed by {fetched.signed_by}, not by the issuer "
-            f"{issuer}: only the issuer may say whether its credential is {purpose_word(purpose)}.",
+            Message(
+                "The %(purpose)s status list was signed by %(signer)s, not by the issuer "
+                "%(issuer)s: only the issuer may say whether its credential is %(word)s.",
+                purpose=name,
+                signer=fetched.signed_by,
+                issuer=issuer,
+                word=purpose_word(purpose),
+            ),
             error,
-            fetched.evidence("signer is not the credential's issuer"),
+            fetched.evidence(Message("signer is not the credential's issuer")),
         )
     if fetched.valid_until is not None and facts.now > fetched.valid_until:
         return CheckOutcome.unknown(
-            f"The {purpose} status list expired on {format_datetime(fetched.valid_until)} and no "
-            "fresher one was available, so the status could not be checked.",
+            Message(
+                "The %(purpose)s status list expired on %(end)s and no fresher one was "
+                "available, so the status could not be checked.",
+                purpose=name,
+                end=fetched.valid_until,
+            ),
             None,
-            fetched.evidence("status list expired"),
+            fetched.evidence(Message("status list expired")),
         )
     if fetched.valid_from is not None and facts.now + CLOCK_SKEW < fetched.valid_from:
         return CheckOutcome.unknown(
-            f"The {purpose} status list is not valid before {format_datetime(fetched.valid_from)}.",
+            Message(
+                "The %(purpose)s status list is not valid before %(start)s.",
+                purpose=name,
+                start=fetched.valid_from,
+            ),
             None,
-            fetched.evidence("status list not yet valid"),
+            fetched.evidence(Message("status list not yet valid")),
         )
     try:
         result = bitstring.check_status(entry, fetched.credential, expected_issuer=issuer)
     except DiplomatError as exc:
         return CheckOutcome.failed(
-            f"The {purpose} status could not be read from its list: {exc.detail}.",
+            Message(
+                "The %(purpose)s status could not be read from its list: %(detail)s.",
+                purpose=name,
+                detail=english(exc.detail),
+            ),
             exc,
             fetched.evidence(),
         )
-    evidence = fetched.evidence(f"index {entry.index}, value {result.value}")
+    evidence = fetched.evidence(
+        Message("index %(index)s, value %(value)s", index=entry.index, value=result.value)
+    )
     if result.set:
         note = f" ({result.message})" if result.message else ""
         error_type = SuspendedError if purpose == "suspension" else RevokedError
         error = error_type(f"status list {entry.list_credential} index {entry.index} is set{note}")
+        if result.message:
+            return CheckOutcome.failed(
+                Message(
+                    "The issuer has %(word)s this credential (%(note)s).",
+                    word=purpose_word(purpose),
+                    note=english(result.message),
+                ),
+                error,
+                evidence,
+            )
         return CheckOutcome.failed(
-            f"The issuer has {purpose_word(purpose)} this credential{note}.", error, evidence
+            Message("The issuer has %(word)s this credential.", word=purpose_word(purpose)),
+            error,
+            evidence,
         )
     return CheckOutcome.passed(
-        f"Not {purpose_word(purpose)} (the issuer's signed status list).", evidence
+        Message("Not %(word)s (the issuer's signed status list).", word=purpose_word(purpose)),
+        evidence,
     )
 
 
+def purpose_name(purpose: str) -> str:
+    """The status purpose as a noun of the sentence ("the revocation status")."""
+    if purpose == "revocation":
+        return Message("revocation")
+    if purpose == "suspension":
+        return Message("suspension")
+    return English(purpose)
+
+
 def purpose_word(purpose: str) -> str:
-    return {"revocation": "revoked", "suspension": "suspended"}.get(purpose, purpose)
+    """What a set bit of the purpose makes the credential ("revoked")."""
+    if purpose == "revocation":
+        return Message("revoked")
+    if purpose == "suspension":
+        return Message("suspended")
+    return English(purpose)
 
 
 def check_status(facts: Facts, purpose: str) -> CheckOutcome:
     """Every credentialStatus entry of ``purpose``: a set bit fails, an unreadable list is
     indeterminate, a list signed by anyone but the issuer fails."""
     if facts.document is None or facts.version is None:
-        return CheckOutcome.skipped("Not checked: the input is not a credential.")
+        return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     if purpose == "revocation":
         # Fail closed: an entry whose purpose cannot be read might be the revocation entry; were
         # it skipped, a credential could drop out of revocation by losing one property.
@@ -209,18 +291,28 @@ def check_status(facts: Facts, purpose: str) -> CheckOutcome:
                     pointer=f"/credentialStatus/{index}/statusPurpose",
                 )
                 return CheckOutcome.failed(
-                    "A status entry of this credential does not say what it is for (no usable "
-                    "statusPurpose), so whether the credential is revoked cannot be established.",
+                    Message(
+                        "A status entry of this credential does not say what it is for (no "
+                        "usable statusPurpose), so whether the credential is revoked cannot be "
+                        "established."
+                    ),
                     error,
                 )
     entries = [raw for raw in _raw_entries(facts.document) if _entry_purpose(raw) == purpose]
     if not entries:
         if not _raw_entries(facts.document):
             return CheckOutcome.skipped(
-                f"The issuer gave this credential no status entry, so it cannot be "
-                f"{purpose_word(purpose)}; there is nothing to check."
+                Message(
+                    "The issuer gave this credential no status entry, so it cannot be "
+                    "%(word)s; there is nothing to check.",
+                    word=purpose_word(purpose),
+                )
             )
-        return CheckOutcome.skipped(f"The credential has no {purpose} status entry.")
+        return CheckOutcome.skipped(
+            Message(
+                "The credential has no %(purpose)s status entry.", purpose=purpose_name(purpose)
+            )
+        )
     outcomes = [_check_one(facts, raw, purpose) for raw in entries]
     evidence = tuple(item for outcome in outcomes for item in outcome.evidence)
     for wanted in (Status.FAIL, Status.INDETERMINATE):
@@ -230,7 +322,12 @@ def check_status(facts: Facts, purpose: str) -> CheckOutcome:
     if len(outcomes) == 1:
         return outcomes[0]
     return CheckOutcome.passed(
-        f"Not {purpose_word(purpose)} (checked {len(outcomes)} entries).", *evidence
+        Message(
+            "Not %(word)s (checked %(count)s entries).",
+            word=purpose_word(purpose),
+            count=len(outcomes),
+        ),
+        *evidence,
     )
 
 

@@ -10,6 +10,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from vc.message import Message, clauses, sentences
+
 PARTY = "party"
 PENDING = "party_pending_confirmation"
 CANDIDATE = "domestic_approval_only"  # approved at home, no deposit known: never counted
@@ -18,7 +20,9 @@ SIGNATORY_ONLY = "signatory_only"
 NOT_LISTED = "not_listed"  # not a dataset status: the convention's lists do not name the country
 
 CONFIDENCE_ORDER = ("low", "medium", "high")
-CHECK_NIC = "check with the national information centre"
+CHECK_NIC = Message("check with the national information centre")
+# A covered finding's sentence; its clause is what the summary lists (covered_clause).
+COVERED_BY = Message("Covered by %(clause)s").template
 _URL = re.compile(r"https?://\S+")
 
 
@@ -365,33 +369,57 @@ class RecognitionAssessment:
     def summary(self) -> str:
         """One sentence for humans."""
         outcome = self.outcome
+        values = {
+            "origin": self.issuer_country,
+            "destination": self.destination_country,
+            "as_of": self.as_of.isoformat(),
+            "on": self.on.isoformat(),
+        }
         if outcome is Coverage.NOT_APPLICABLE:
-            return (
-                f"Not applicable: a degree from {self.issuer_country} used in "
-                f"{self.issuer_country} is a domestic qualification; recognition conventions "
-                "govern foreign qualifications."
+            return Message(
+                "Not applicable: a degree from %(origin)s used in %(origin)s is a domestic "
+                "qualification; recognition conventions govern foreign qualifications.",
+                **values,
             )
         if outcome is Coverage.COVERED:
-            covered = [f for f in self.findings if f.outcome is Coverage.COVERED]
-            return "Covered by " + "; and by ".join(covered_clause(f) for f in covered) + "."
+            covered = [covered_clause(f) for f in self.findings if f.outcome is Coverage.COVERED]
+            listed = covered[0]
+            for clause in covered[1:]:
+                listed = Message("%(first)s; and by %(then)s", first=listed, then=clause)
+            return _period(Message(COVERED_BY, clause=listed))
         if outcome is Coverage.UNCONFIRMED:
             unsure = [f for f in self.findings if f.outcome is Coverage.UNCONFIRMED]
-            reasons = "; ".join(f"{f.short_name}: {'; '.join(f.reasons)}" for f in unsure)
-            notes = " ".join(note.text for f in unsure for note in f.reservations)
-            return (
-                f"Unconfirmed — {CHECK_NIC}: the dataset (as of {self.as_of.isoformat()}) cannot "
-                f"confirm that the {join_names([f.short_name for f in unsure])} applied between "
-                f"{self.issuer_country} and {self.destination_country} on {self.on.isoformat()} "
-                f"({reasons})." + (f" {notes}" if notes else "")
+            reasons = clauses(
+                [
+                    Message("%(name)s: %(reasons)s", name=f.short_name, reasons=clauses(f.reasons))
+                    for f in unsure
+                ]
             )
-        reasons = "; ".join(
-            f.message for f in self.findings if f.outcome is not Coverage.NOT_APPLICABLE
+            notes = sentences([note.text for f in unsure for note in f.reservations])
+            unconfirmed = Message(
+                "Unconfirmed — %(advice)s: the dataset (as of %(as_of)s) cannot confirm that the "
+                "%(names)s applied between %(origin)s and %(destination)s on %(on)s "
+                "(%(reasons)s).",
+                advice=CHECK_NIC,
+                names=join_names([f.short_name for f in unsure]),
+                reasons=reasons,
+                **values,
+            )
+            return sentences([unconfirmed, notes])
+        reasons = clauses(
+            [f.message for f in self.findings if f.outcome is not Coverage.NOT_APPLICABLE]
         )
-        tail = f" ({reasons})" if reasons else ""
-        return (
-            f"Not covered: no recognition convention in the dataset (as of "
-            f"{self.as_of.isoformat()}) applied between {self.issuer_country} and "
-            f"{self.destination_country} on {self.on.isoformat()}{tail}."
+        if not reasons:
+            return Message(
+                "Not covered: no recognition convention in the dataset (as of %(as_of)s) applied "
+                "between %(origin)s and %(destination)s on %(on)s.",
+                **values,
+            )
+        return Message(
+            "Not covered: no recognition convention in the dataset (as of %(as_of)s) applied "
+            "between %(origin)s and %(destination)s on %(on)s (%(reasons)s).",
+            reasons=reasons,
+            **values,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -421,12 +449,34 @@ def rank(confidence: str | None) -> int:
 
 
 def covered_clause(finding: ConventionFinding) -> str:
-    # The finding's message already reads "Covered by the X (...): Article ... — meaning. ...".
-    return finding.message.removeprefix("Covered by ").rstrip(".")
+    """The finding's sentence without its "Covered by " (it reads "Covered by the X (...):
+    Article ... — meaning. ..."), still a translatable Message."""
+    return _without_lead(finding.message)
+
+
+def _without_lead(message: str) -> str:
+    if not isinstance(message, Message):
+        return message.removeprefix("Covered by ").rstrip(".")
+    if message.template == COVERED_BY:
+        clause = message.params["clause"]
+        return clause if isinstance(clause, str) else str(clause)
+    inner = message.params.get("finding")
+    if isinstance(inner, str):
+        return Message(message.template, **{**message.params, "finding": _without_lead(inner)})
+    return str(message).removeprefix("Covered by ").rstrip(".")
+
+
+def _period(message: str) -> str:
+    return message if message.endswith(".") else Message("%(text)s.", text=message)
 
 
 def join_names(names: Sequence[str]) -> str:
-    return " or the ".join(names)
+    if len(names) == 1:
+        return names[0]
+    listed = names[0]
+    for name in names[1:]:
+        listed = Message("%(first)s or the %(then)s", first=listed, then=name)
+    return listed
 
 
 def source_url(source: str | None) -> str | None:
@@ -451,7 +501,7 @@ def source_label(source: str) -> str:
 def article_label(article: AppliedArticle) -> str:
     """How to name the article in a sentence ("Article VI.1", or the section it sits in)."""
     if article.article is None:
-        return "the core recognition article"
+        return Message("the core recognition article")
     if article.article.startswith("Section"):
         return article.article
-    return f"Article {article.article}"
+    return Message("Article %(number)s", number=article.article)

@@ -7,9 +7,11 @@ import re
 from datetime import date, datetime
 
 from vc.errors import MalformedValueError
+from vc.message import English, Message, clauses, sentences
 from verifier.recognition.model import (
     CANDIDATE,
     CHECK_NIC,
+    COVERED_BY,
     NOT_LISTED,
     NOT_PARTY,
     PARTY,
@@ -119,7 +121,12 @@ def _finding(
     ):
         outcome = Coverage.NOT_APPLICABLE
         reasons = (
-            f"the {successor.short_name} takes its place between {issuer} and {destination}",
+            Message(
+                "the %(successor)s takes its place between %(issuer)s and %(destination)s",
+                successor=successor.short_name,
+                issuer=issuer,
+                destination=destination,
+            ),
         )
     core = convention.core_article
     article = None
@@ -147,9 +154,18 @@ def _finding(
         confidence = min((side.weakest[0] for side in sides), key=rank)
     message = _message(convention, outcome, reasons, sides, confidence)
     if outcome is Coverage.COVERED and article is not None:
-        message = f"{message}: {article_label(article)} — {article.meaning}"
+        message = Message(
+            "%(finding)s: %(article)s — %(meaning)s",
+            finding=message,
+            article=article_label(article),
+            meaning=English(article.meaning or ""),
+        )
     if notes:
-        message = f"{message}. " + " ".join(note.text for note in notes)
+        message = Message(
+            "%(finding)s. %(notes)s",
+            finding=message,
+            notes=sentences([note.text for note in notes]),
+        )
     return ConventionFinding(
         convention_id=convention.id,
         convention_name=convention.name,
@@ -177,43 +193,77 @@ def _rule(
         return Coverage.NOT_COVERED, tuple(_absent_reason(side) for side in absent)
     if convention.in_force is not None and convention.in_force > on:
         return Coverage.NOT_YET_IN_FORCE, (
-            f"not yet in force on {on.isoformat()} (general entry into force "
-            f"{convention.in_force.isoformat()})",
+            Message(
+                "not yet in force on %(on)s (general entry into force %(in_force)s)",
+                on=on.isoformat(),
+                in_force=convention.in_force.isoformat(),
+            ),
         )
     later = [side for side in sides if side.in_force is not None and side.in_force > on]
     if later:
         return Coverage.NOT_YET_IN_FORCE, (
-            f"not yet in force on {on.isoformat()} — "
-            + "; ".join(
-                f"it entered into force for {side.country} only on {iso(side.in_force)}"
-                for side in later
+            Message(
+                "not yet in force on %(on)s — %(reasons)s",
+                on=on.isoformat(),
+                reasons=clauses(
+                    [
+                        Message(
+                            "it entered into force for %(country)s only on %(in_force)s",
+                            country=side.country,
+                            in_force=iso(side.in_force),
+                        )
+                        for side in later
+                    ]
+                ),
             ),
         )
     unsure: list[str] = []
     if convention.in_force is None:
-        unsure.append("the convention's general entry into force is not confirmed")
+        unsure.append(Message("the convention's general entry into force is not confirmed"))
     for side in sides:
         if side.status == PENDING:
-            home = (
-                f" (approved at home: {side.domestic_approval})" if side.domestic_approval else ""
-            )
-            unsure.append(
-                f"{side.country}'s party status is pending confirmation{home}; its deposit with "
-                "the depositary is not confirmed"
-            )
+            if side.domestic_approval:
+                unsure.append(
+                    Message(
+                        "%(country)s's party status is pending confirmation (approved at home: "
+                        "%(approval)s); its deposit with the depositary is not confirmed",
+                        country=side.country,
+                        approval=English(side.domestic_approval),
+                    )
+                )
+            else:
+                unsure.append(
+                    Message(
+                        "%(country)s's party status is pending confirmation; its deposit with "
+                        "the depositary is not confirmed",
+                        country=side.country,
+                    )
+                )
         elif side.status == CANDIDATE:
             unsure.append(
-                f"{side.country} has approved it at home, but no deposit with the depositary "
-                "is known"
+                Message(
+                    "%(country)s has approved it at home, but no deposit with the depositary "
+                    "is known",
+                    country=side.country,
+                )
             )
         if side.status == PARTY and side.in_force is None and side.party_as_of is None:
             unsure.append(
-                f"the date the convention entered into force for {side.country} is not known"
+                Message(
+                    "the date the convention entered into force for %(country)s is not known",
+                    country=side.country,
+                )
             )
         elif side.in_force is None and side.party_as_of is not None and side.party_as_of > on:
             unsure.append(
-                f"{side.country} is confirmed as a party only as of {iso(side.party_as_of)} "
-                f"(per {source_label(side.source or '')}), after {on.isoformat()}"
+                Message(
+                    "%(country)s is confirmed as a party only as of %(as_of)s (per %(source)s), "
+                    "after %(on)s",
+                    country=side.country,
+                    as_of=iso(side.party_as_of),
+                    source=source_label(side.source or ""),
+                    on=on.isoformat(),
+                )
             )
     if unsure:
         return Coverage.UNCONFIRMED, tuple(unsure)
@@ -228,43 +278,86 @@ def _message(
     confidence: str | None,
 ) -> str:
     name = convention.short_name
+    why = clauses(list(reasons))
     if outcome is Coverage.NOT_COVERED:
-        return f"{name}: not covered — " + "; ".join(reasons)
+        return Message("%(name)s: not covered — %(reasons)s", name=name, reasons=why)
     if outcome is Coverage.NOT_YET_IN_FORCE:
-        return f"{name}: " + "; ".join(reasons)
+        return Message("%(name)s: %(reasons)s", name=name, reasons=why)
     if outcome is Coverage.NOT_APPLICABLE:
-        return f"{name}: not applied — " + "; ".join(reasons)
+        return Message("%(name)s: not applied — %(reasons)s", name=name, reasons=why)
     if outcome is Coverage.UNCONFIRMED:
-        return (
-            f"{name}: unconfirmed — {CHECK_NIC} (or the depositary's list of parties): "
-            + "; ".join(reasons)
+        return Message(
+            "%(name)s: unconfirmed — %(advice)s (or the depositary's list of parties): %(reasons)s",
+            name=name,
+            advice=CHECK_NIC,
+            reasons=why,
         )
     first, second = sides
     parts = [_bound(first, first=True), _bound(second, first=first.in_force is None)]
     weak = [side for side in sides if side.weakest[0] == confidence != "high"]
     caveat = ""
     if weak:
-        caveat = f"; confidence {confidence}: " + ", ".join(
-            f"{side.weakest[0]} confidence in the date for {side.country}"
+        doubts = [
+            Message(
+                "%(level)s confidence in the date for %(country)s",
+                level=side.weakest[0],
+                country=side.country,
+            )
             if side.weakest[1] == "date"
-            else f"{side.weakest[0]} confidence in {side.country}'s party status"
+            else Message(
+                "%(level)s confidence in %(country)s's party status",
+                level=side.weakest[0],
+                country=side.country,
+            )
             for side in weak
-        )
+        ]
+        listed = doubts[0]
+        for doubt in doubts[1:]:
+            listed = Message("%(first)s, %(then)s", first=listed, then=doubt)
+        caveat = Message("; confidence %(level)s: %(doubts)s", level=confidence, doubts=listed)
     if all(side.in_force is not None for side in sides):
-        return f"Covered by the {name} ({', '.join(parts)}{caveat})"
-    since = max(side.since for side in sides if side.since is not None)
-    return (
-        f"Covered by the {name} (both are parties: {'; '.join(parts)}; so it binds them at "
-        f"least since {since.isoformat()}{caveat})"
-    )
+        clause = Message(
+            "the %(name)s (%(first)s, %(second)s%(caveat)s)",
+            name=name,
+            first=parts[0],
+            second=parts[1],
+            caveat=caveat,
+        )
+    else:
+        since = max(side.since for side in sides if side.since is not None)
+        clause = Message(
+            "the %(name)s (both are parties: %(first)s; %(second)s; so it binds them at least "
+            "since %(since)s%(caveat)s)",
+            name=name,
+            first=parts[0],
+            second=parts[1],
+            since=since.isoformat(),
+            caveat=caveat,
+        )
+    return Message(COVERED_BY, clause=clause)
 
 
 def _bound(side: CountryStanding, *, first: bool) -> str:
     if side.in_force is not None:
-        computed = ", computed from its deposit date" if _is_computed(side) else ""
-        lead = "in force for" if first else "for"
-        return f"{lead} {side.country} since {side.in_force.isoformat()}{computed}"
-    return f"{side.country} per {source_label(side.source or '')}, as of {iso(side.party_as_of)}"
+        values = {"country": side.country, "since": side.in_force.isoformat()}
+        if _is_computed(side) and first:
+            return Message(
+                "in force for %(country)s since %(since)s, computed from its deposit date",
+                **values,
+            )
+        if _is_computed(side):
+            return Message(
+                "for %(country)s since %(since)s, computed from its deposit date", **values
+            )
+        if first:
+            return Message("in force for %(country)s since %(since)s", **values)
+        return Message("for %(country)s since %(since)s", **values)
+    return Message(
+        "%(country)s per %(source)s, as of %(as_of)s",
+        country=side.country,
+        source=source_label(side.source or ""),
+        as_of=iso(side.party_as_of),
+    )
 
 
 def _is_computed(side: CountryStanding) -> bool:
@@ -283,9 +376,12 @@ def _reservation(convention: Convention, row: Party, reservation: str) -> Reserv
     return ReservationNote(
         country=row.country,
         reservation=reservation,
-        text=(
-            f"{row.country} has a reservation to the {convention.short_name} {words}: "
-            f"recognition under the reserved provisions is excluded for {row.country}."
+        text=Message(
+            "%(country)s has a reservation to the %(convention)s %(words)s: recognition under "
+            "the reserved provisions is excluded for %(country)s.",
+            country=row.country,
+            convention=convention.short_name,
+            words=English(words),
         ),
         convention_id=convention.id,
         source=row.source,
@@ -313,7 +409,11 @@ def _sources(
 
 def _absent_reason(side: CountryStanding) -> str:
     if side.status == SIGNATORY_ONLY:
-        return f"{side.country} has only signed it, not ratified it"
+        return Message("%(country)s has only signed it, not ratified it", country=side.country)
     if side.status == NOT_PARTY:
-        return f"{side.country} is not a party (per {source_label(side.source or '')})"
-    return f"{side.country} is not listed as a party"
+        return Message(
+            "%(country)s is not a party (per %(source)s)",
+            country=side.country,
+            source=source_label(side.source or ""),
+        )
+    return Message("%(country)s is not listed as a party", country=side.country)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from vc.message import English, Message
 from verifier.registry.dcc import KnownIssuerMatch, KnownIssuers, known_issuer_matches
 from verifier.registry.evaluate import AccreditationOutcome, DateFinding, RegistryFinding, evaluate
 from verifier.registry.model import Institution
-from verifier.registry.signed import Freshness, LoadedRegistry, RegistryEvidence
+from verifier.registry.signed import FRESHNESS_WORDS, Freshness, LoadedRegistry, RegistryEvidence
 
 # When registries disagree: a pass wins; "cannot tell" beats a negative (the degree may be
 # covered); among negatives the most specific reason is shown.
@@ -138,10 +139,10 @@ def evaluate_all(
 
 def _stale_reason(loaded: LoadedRegistry) -> str:
     if loaded.freshness is Freshness.EXPIRED and loaded.valid_until is not None:
-        return f"the registry expired on {loaded.valid_until.isoformat()}"
+        return Message("the registry expired on %(end)s", end=loaded.valid_until)
     if loaded.freshness is Freshness.NOT_YET_VALID and loaded.valid_from is not None:
-        return f"the registry is valid only from {loaded.valid_from.isoformat()}"
-    return f"the registry is {loaded.freshness.value}"
+        return Message("the registry is valid only from %(start)s", start=loaded.valid_from)
+    return Message("the registry is %(freshness)s", freshness=FRESHNESS_WORDS[loaded.freshness])
 
 
 def _combine(
@@ -153,20 +154,27 @@ def _combine(
 ) -> DateFinding:
     if findings:
         return min(findings, key=lambda f: _PRIORITY.index(f.outcome))
-    names = ", ".join(c.evidence.name for c in consulted) or "no registry"
+    names = ", ".join(c.evidence.name for c in consulted) or Message("no registry")
     if unchecked:
         stale = ", ".join(f"{u.evidence.name} ({u.reason})" for u in unchecked)
         return DateFinding(
             day,
             AccreditationOutcome.UNKNOWN,
-            f"{issuer_did} is not listed in {names}, and {stale} could not be relied on",
+            Message(
+                "%(issuer)s is not listed in %(registries)s, and %(stale)s could not be relied on",
+                issuer=issuer_did,
+                registries=names,
+                stale=English(stale),
+            ),
         )
     if not consulted:
         return DateFinding(
             day,
             AccreditationOutcome.UNKNOWN,
-            "no accreditation registry is configured: nothing was checked",
+            Message("no accreditation registry is configured: nothing was checked"),
         )
     return DateFinding(
-        day, AccreditationOutcome.NOT_ACCREDITED, f"{issuer_did} is not listed in {names}"
+        day,
+        AccreditationOutcome.NOT_ACCREDITED,
+        Message("%(issuer)s is not listed in %(registries)s", issuer=issuer_did, registries=names),
     )

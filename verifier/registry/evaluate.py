@@ -8,8 +8,10 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import Any
 
+from vc.message import Message
 from verifier.registry.dcc import KnownIssuerMatch, KnownIssuers, known_issuer_matches
 from verifier.registry.model import (
+    STATUS_WORDS,
     Accreditation,
     AccreditationStatus,
     Institution,
@@ -122,7 +124,9 @@ def evaluate(
     institution = registry.find(issuer_did)
     known = known_issuer_matches(known_issuers, issuer_did)
     if institution is None:
-        text = f"{issuer_did} is not listed in {registry.name}"
+        text = Message(
+            "%(issuer)s is not listed in %(registry)s", issuer=issuer_did, registry=registry.name
+        )
         at_award = DateFinding(
             award_date, AccreditationOutcome.NOT_ACCREDITED, text, None, registry.id
         )
@@ -187,25 +191,43 @@ def _on(
     past: bool,
 ) -> DateFinding:
     name = institution.name()
-    was = "was" if past else "is"
-    per = f"per {registry.name} (as of {registry.as_of.isoformat()})"
+    per = Message(
+        "per %(registry)s (as of %(as_of)s)", registry=registry.name, as_of=registry.as_of
+    )
     if day is None:
         return DateFinding(
             None,
             AccreditationOutcome.UNKNOWN,
-            f"the award date is not known, so it cannot be told whether {name} was accredited "
-            "when the degree was awarded",
+            Message(
+                "the award date is not known, so it cannot be told whether %(name)s was "
+                "accredited when the degree was awarded",
+                name=name,
+            ),
             None,
             registry.id,
         )
-    when = f"on {day.isoformat()}"
     covering = [a for a in institution.accreditations if a.covers(day)]
     if not covering:
         return DateFinding(
             day,
             AccreditationOutcome.NOT_ACCREDITED,
-            f"{name} {'had' if past else 'has'} no accreditation in force {when}"
-            f"{_nearest(institution, day)}, {per}",
+            (
+                Message(
+                    "%(name)s had no accreditation in force on %(day)s%(hint)s, %(per)s",
+                    name=name,
+                    day=day,
+                    hint=_nearest(institution, day),
+                    per=per,
+                )
+                if past
+                else Message(
+                    "%(name)s has no accreditation in force on %(day)s%(hint)s, %(per)s",
+                    name=name,
+                    day=day,
+                    hint=_nearest(institution, day),
+                    per=per,
+                )
+            ),
             _closest(institution, day),
             registry.id,
         )
@@ -222,8 +244,31 @@ def _on(
         return DateFinding(
             day,
             AccreditationOutcome.ACCREDITED,
-            f"{name} {was} accredited {when} for {_degree(level, field)} by "
-            f"{record.accrediting_body.name} ({record.scope.describe()}; {record.period()}), {per}",
+            (
+                Message(
+                    "%(name)s was accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
+                    "%(period)s), %(per)s",
+                    name=name,
+                    day=day,
+                    degree=_degree(level, field),
+                    body=record.accrediting_body.name,
+                    scope=record.scope.describe(),
+                    period=record.period(),
+                    per=per,
+                )
+                if past
+                else Message(
+                    "%(name)s is accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
+                    "%(period)s), %(per)s",
+                    name=name,
+                    day=day,
+                    degree=_degree(level, field),
+                    body=record.accrediting_body.name,
+                    scope=record.scope.describe(),
+                    period=record.period(),
+                    per=per,
+                )
+            ),
             record,
             registry.id,
         )
@@ -232,9 +277,27 @@ def _on(
         return DateFinding(
             day,
             AccreditationOutcome.UNKNOWN,
-            f"{name} {was} accredited {when} for {record.scope.describe()}, but "
-            f"{_undecidable_reason(level, field)}, so it cannot be told whether the degree is "
-            f"covered, {per}",
+            (
+                Message(
+                    "%(name)s was accredited on %(day)s for %(scope)s, but %(reason)s, so it "
+                    "cannot be told whether the degree is covered, %(per)s",
+                    name=name,
+                    day=day,
+                    scope=record.scope.describe(),
+                    reason=_undecidable_reason(level, field),
+                    per=per,
+                )
+                if past
+                else Message(
+                    "%(name)s is accredited on %(day)s for %(scope)s, but %(reason)s, so it "
+                    "cannot be told whether the degree is covered, %(per)s",
+                    name=name,
+                    day=day,
+                    scope=record.scope.describe(),
+                    reason=_undecidable_reason(level, field),
+                    per=per,
+                )
+            ),
             record,
             registry.id,
         )
@@ -246,43 +309,89 @@ def _on(
         record = first((status,), possibly)
         if record is not None:
             since = (
-                f"since {record.status_since.isoformat()}"
+                Message("since %(since)s", since=record.status_since)
                 if record.status_since
-                else "for its whole period"
+                else Message("for its whole period")
             )
             return DateFinding(
                 day,
                 outcome,
-                f"{name}'s accreditation by {record.accrediting_body.name} ({record.period()}) "
-                f"{was} {status.value} {when} ({since}), {per}",
+                (
+                    Message(
+                        "%(name)s's accreditation by %(body)s (%(period)s) was %(status)s on "
+                        "%(day)s (%(since)s), %(per)s",
+                        name=name,
+                        body=record.accrediting_body.name,
+                        period=record.period(),
+                        status=STATUS_WORDS[status],
+                        day=day,
+                        since=since,
+                        per=per,
+                    )
+                    if past
+                    else Message(
+                        "%(name)s's accreditation by %(body)s (%(period)s) is %(status)s on "
+                        "%(day)s (%(since)s), %(per)s",
+                        name=name,
+                        body=record.accrediting_body.name,
+                        period=record.period(),
+                        status=STATUS_WORDS[status],
+                        day=day,
+                        since=since,
+                        per=per,
+                    )
+                ),
                 record,
                 registry.id,
             )
     record = covering[0]
-    scopes = "; ".join(sorted({a.scope.describe() for a in covering}))
+    scopes = "; ".join(sorted({str(a.scope.describe()) for a in covering}))
     return DateFinding(
         day,
         AccreditationOutcome.OUT_OF_SCOPE,
-        f"{name} {was} accredited {when} only for ({scopes}), not for {_degree(level, field)}, "
-        f"{per}",
+        (
+            Message(
+                "%(name)s was accredited on %(day)s only for (%(scopes)s), not for %(degree)s, %(per)s",
+                name=name,
+                day=day,
+                scopes=scopes,
+                degree=_degree(level, field),
+                per=per,
+            )
+            if past
+            else Message(
+                "%(name)s is accredited on %(day)s only for (%(scopes)s), not for %(degree)s, "
+                "%(per)s",
+                name=name,
+                day=day,
+                scopes=scopes,
+                degree=_degree(level, field),
+                per=per,
+            )
+        ),
         record,
         registry.id,
     )
 
 
 def _degree(level: str | None, field: str | None) -> str:
-    parts = [f"ISCED level {level}" if level else "an unknown level"]
+    if level and field:
+        return Message("ISCED level %(level)s in field %(field)s", level=level, field=field)
+    if level:
+        return Message("ISCED level %(level)s", level=level)
     if field:
-        parts.append(f"field {field}")
-    return " in ".join(parts)
+        return Message("an unknown level in field %(field)s", field=field)
+    return Message("an unknown level")
 
 
 def _undecidable_reason(level: str | None, field: str | None) -> str:
     if level is None:
-        return "the degree's level is not known"
+        return Message("the degree's level is not known")
     if field is None:
-        return "the degree's field of study is not known"
-    return f"the degree's field {field} is broader than the accredited fields"
+        return Message("the degree's field of study is not known")
+    return Message(
+        "the degree's field %(field)s is broader than the accredited fields", field=field
+    )
 
 
 def _nearest(institution: Institution, day: date) -> str:
@@ -292,11 +401,11 @@ def _nearest(institution: Institution, day: date) -> str:
     ]
     begins = [a.valid_from for a in institution.accreditations if a.valid_from > day]
     if ended:
-        return f" (its accreditation ended on {max(ended).isoformat()})"
+        return Message(" (its accreditation ended on %(day)s)", day=max(ended))
     if begins:
-        return f" (its first accreditation began on {min(begins).isoformat()})"
+        return Message(" (its first accreditation began on %(day)s)", day=min(begins))
     if not institution.accreditations:
-        return " (it is listed without any accreditation)"
+        return Message(" (it is listed without any accreditation)")
     return ""
 
 

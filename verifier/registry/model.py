@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from vc.errors import MalformedValueError
+from vc.message import Message
 from vc.schemas import REGISTRY, schema_validator
 
 # ISCED 2011 levels are one digit; ISCED-P/A programme codes are three digits whose first is the level.
@@ -24,6 +25,14 @@ class AccreditationStatus(StrEnum):
     ACCREDITED = "accredited"
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
+
+
+# The statuses in words a report can translate (vc.message.Message).
+STATUS_WORDS = {
+    AccreditationStatus.ACCREDITED: Message("accredited"),
+    AccreditationStatus.SUSPENDED: Message("suspended"),
+    AccreditationStatus.WITHDRAWN: Message("withdrawn"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,13 +65,17 @@ class Scope:
         return not self.isced_fields
 
     def describe(self) -> str:
+        """The scope in words (a ``vc.message.Message``: English, translatable)."""
         levels = ", ".join(self.isced_levels)
         if self.all_fields:
-            fields = "all fields"
+            fields = Message("all fields")
+        elif len(self.isced_fields) > 1:
+            fields = Message("ISCED-F fields %(codes)s", codes=", ".join(self.isced_fields))
         else:
-            plural = "s" if len(self.isced_fields) > 1 else ""
-            fields = f"ISCED-F field{plural} " + ", ".join(self.isced_fields)
-        return f"ISCED level{'s' if len(self.isced_levels) > 1 else ''} {levels}; {fields}"
+            fields = Message("ISCED-F field %(codes)s", codes=", ".join(self.isced_fields))
+        if len(self.isced_levels) > 1:
+            return Message("ISCED levels %(levels)s; %(fields)s", levels=levels, fields=fields)
+        return Message("ISCED level %(levels)s; %(fields)s", levels=levels, fields=fields)
 
 
 @dataclass(frozen=True)
@@ -94,8 +107,10 @@ class Accreditation:
         return self.status
 
     def period(self) -> str:
-        end = self.valid_until.isoformat() if self.valid_until else "open-ended"
-        return f"{self.valid_from.isoformat()} to {end}"
+        """The period in words (a ``vc.message.Message``)."""
+        if self.valid_until is None:
+            return Message("%(start)s to open-ended", start=self.valid_from)
+        return Message("%(start)s to %(end)s", start=self.valid_from, end=self.valid_until)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -28,6 +28,7 @@ from vc.contexts import VC_V2
 from vc.dates import format_datetime, parse_datetime
 from vc.dids import DidResolver
 from vc.errors import CryptographicSecurityError, MalformedValueError
+from vc.message import Message
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.registry.model import Registry, parse_registry
 
@@ -49,6 +50,14 @@ class Freshness(StrEnum):
     CURRENT = "current"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
+
+
+# A registry's freshness in words a report can translate (vc.message.Message).
+FRESHNESS_WORDS = {
+    Freshness.CURRENT: Message("current"),
+    Freshness.EXPIRED: Message("expired"),
+    Freshness.NOT_YET_VALID: Message("not yet valid"),
+}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from vc.errors import MalformedValueError, ParsingError
+from vc.message import Message
 from vc.ob3 import RecipientIdentity
 from verifier.intake import fetch_shared, from_upload
 from verifier.report import verify_credential
@@ -46,7 +47,7 @@ def _credential() -> tuple[Any, RecipientIdentity | None]:
     if set(body) - {RECIPIENT_FIELD} == {"url"}:
         url = body["url"]
         if not isinstance(url, str):
-            raise MalformedValueError("'url' must be a string", pointer="/url")
+            raise MalformedValueError(Message("'url' must be a string"), pointer="/url")
         return fetch_shared(url, state().fetcher).credential, recipient
     if "verifiableCredential" in body:
         return enveloped(body["verifiableCredential"], "/verifiableCredential"), recipient

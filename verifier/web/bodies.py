@@ -14,6 +14,7 @@ from flask import request
 from vc import strictjson
 from vc.errors import MalformedValueError, ParsingError
 from vc.jose import enveloped_token, looks_like_jwt
+from vc.message import Message
 from vc.ob3 import RecipientIdentity
 from verifier.context import check_country
 from verifier.intake import parse_attached, parse_credential
@@ -27,7 +28,7 @@ def raw_body() -> bytes:
     """The body (Flask enforces MAX_CONTENT_LENGTH: 413 above it). Raises ParsingError if empty."""
     data = request.get_data(cache=False)
     if not data.strip():
-        raise ParsingError("the request body is empty")
+        raise ParsingError(Message("the request body is empty"))
     return data
 
 
@@ -51,7 +52,7 @@ def destination(value: str | None) -> str | None:
     Raises MalformedValueError."""
     if value is None or not value.strip():
         return None
-    return check_country(value.strip().upper(), "for (destination country)")
+    return check_country(value.strip().upper(), Message("for (destination country)"))
 
 
 RECIPIENT_FIELD = "recipient"
@@ -65,14 +66,16 @@ def recipient_of(value: Any, pointer: str) -> RecipientIdentity | None:
         return None
     if not isinstance(value, Mapping) or set(value) != _RECIPIENT_KEYS:
         raise MalformedValueError(
-            "the recipient must be an object with exactly 'identityType' and 'identity' "
-            '(e.g. {"identityType": "emailAddress", "identity": "..."})',
+            Message(
+                "the recipient must be an object with exactly 'identityType' and 'identity' "
+                '(e.g. {"identityType": "emailAddress", "identity": "..."})'
+            ),
             pointer=pointer,
         )
     kind, identity = value["identityType"], value["identity"]
     if not isinstance(kind, str) or not isinstance(identity, str):
         raise MalformedValueError(
-            "the recipient's identityType and identity must be strings", pointer=pointer
+            Message("the recipient's identityType and identity must be strings"), pointer=pointer
         )
     try:
         return RecipientIdentity(kind, identity)
@@ -108,11 +111,12 @@ def options_of(body: Mapping[str, Any], allowed: frozenset[str]) -> Mapping[str,
     if options is None:
         return {}
     if not isinstance(options, Mapping):
-        raise MalformedValueError("'options' must be an object", pointer="/options")
+        raise MalformedValueError(Message("'options' must be an object"), pointer="/options")
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise MalformedValueError(
-            f"unsupported option(s): {', '.join(unknown)}", pointer=f"/options/{unknown[0]}"
+            Message("unsupported option(s): %(options)s", options=", ".join(unknown)),
+            pointer=f"/options/{unknown[0]}",
         )
     return options
 
@@ -124,10 +128,12 @@ def enveloped(value: Any, pointer: str) -> Mapping[str, Any] | str:
     if isinstance(value, str):
         if looks_like_jwt(value):
             return value.strip()
-        raise MalformedValueError("a credential string must be a compact VC-JWT", pointer=pointer)
+        raise MalformedValueError(
+            Message("a credential string must be a compact VC-JWT"), pointer=pointer
+        )
     if not isinstance(value, Mapping):
         raise MalformedValueError(
-            "the credential must be a JSON object or a VC-JWT string", pointer=pointer
+            Message("the credential must be a JSON object or a VC-JWT string"), pointer=pointer
         )
     kind = value.get("type")
     if kind == "EnvelopedVerifiableCredential" or (

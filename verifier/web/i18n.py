@@ -24,6 +24,8 @@ from flask import Flask, Response, request
 from flask_babel import Babel, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
+from vc.message import Message, render
+
 DEFAULT = "en"
 # Catalogue name -> the language's own name (what the switcher shows).
 LANGUAGES: Mapping[str, str] = {
@@ -35,8 +37,6 @@ LANGUAGES: Mapping[str, str] = {
     "ko": "한국어",
     "fr": "Français",
 }
-# Languages whose script the verification record's font covers (DejaVu Sans: Latin, Cyrillic).
-LATIN_OR_CYRILLIC = frozenset({"en", "ru", "kk", "fr"})
 _TRADITIONAL = re.compile(r"^zh[-_](hant|tw|hk|mo)\b", re.IGNORECASE)
 
 
@@ -119,8 +119,26 @@ def N_(message: str) -> str:
     return message
 
 
+def _translated(template: str) -> str:
+    return str(gettext(template))
+
+
+def message_value(item: object) -> str:
+    """A parameter of a core sentence (``vc.message.Message``) in the reader's format: moments
+    and days through CLDR, numbers as they are (they are codes and counts, not amounts)."""
+    if isinstance(item, datetime):
+        return moment(item) or ""
+    if isinstance(item, date):
+        return long_date(item) or ""
+    return str(item)
+
+
 def localised(text: str) -> str:
-    """The reader's translation of a catalogued message; any other text unchanged (English)."""
+    """The reader's translation: of a core sentence (``vc.message.Message``), rendered from its
+    template and parameters; of a message catalogued with ``N_``; any other text unchanged
+    (English)."""
+    if isinstance(text, Message):
+        return render(text, _translated, message_value)
     return str(gettext(text)) if text else text
 
 
@@ -218,7 +236,6 @@ def lang_of(text: str | None, declared: str | None = None) -> str | None:
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
-    "LATIN_OR_CYRILLIC",
     "N_",
     "api_language",
     "catalogue_of",
@@ -229,6 +246,7 @@ __all__ = [
     "lang_of",
     "localised",
     "long_date",
+    "message_value",
     "moment",
     "requested_language",
     "script_of",

@@ -28,8 +28,8 @@ from verifier.intake import Intake, fetch_shared, from_text, from_upload, share_
 from verifier.pdfinput import printed_check
 from verifier.report import verify_credential
 from verifier.web.bodies import destination, form_recipient, refuse_identity_in_url
-from verifier.web.i18n import LATIN_OR_CYRILLIC, N_, current_language
-from verifier.web.record import RecordFacts, credential_digest, render_record
+from verifier.web.i18n import N_, current_language
+from verifier.web.record import RecordFacts, credential_digest, record_language, render_record
 from verifier.web.reportview import country_choices, country_codes, report_view
 from verifier.web.state import state
 from verifier.web.viewtext import _
@@ -88,11 +88,12 @@ def _recheck_link(intake: Intake, country: str | None) -> str:
 
 
 def _record(intake: Intake, country: str | None) -> Response:
-    """The verification record PDF, in the page's language when the font covers its script."""
+    """The verification record PDF, in the page's language when a font covers its script."""
     web = state()
     report = verify_credential(intake.credential, web.context(), destination=country)
     language = current_language()
-    with force_locale(language if language in LATIN_OR_CYRILLIC else "en"):
+    written = record_language(language, web.config.record_font)
+    with force_locale(written):
         view = report_view(report)
         credential_id = report.credential.get("id") if report.credential else None
         facts = RecordFacts(
@@ -102,7 +103,12 @@ def _record(intake: Intake, country: str | None) -> Response:
             credential_id=credential_id if isinstance(credential_id, str) else None,
             via=intake.via,
         )
-        pdf = render_record(view, facts, web.config.record_font)
+        pdf = render_record(
+            view,
+            facts,
+            web.config.record_font,
+            wanted=None if written == language else language,
+        )
     stamp = report.checked_at.strftime("%Y%m%dT%H%M%SZ")
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

@@ -25,7 +25,7 @@ from verifier.web.i18n import (
     country_name,
     long_date,
 )
-from verifier.web.viewtext import Text, _, _l, english, without_paths
+from verifier.web.viewtext import Text, _, _l, english, say, without_paths
 
 STANDING_WORDS: Mapping[str, LazyString] = {
     "party": _l("party"),
@@ -203,9 +203,10 @@ def _finding(finding: ConventionFinding) -> FindingView:
         article_paraphrase=None if article is None else english(article.get("paraphrase")),
         article_source=None if article is None else source_url(article.get("source")),
         refusal_ground=None if article is None else english(article.get("refusal_ground")),
+        # The notes' sentences are the core's (vc.message.Message): in the reader's language.
         reservations=tuple(
             t
-            for t in (english(n.get("text")) for n in notes if isinstance(n, Mapping))
+            for t in (say(n.get("text")) for n in notes if isinstance(n, Mapping))
             if t is not None
         ),
         facts=tuple(extra),

@@ -1,11 +1,13 @@
 """The verification record: one A4 PDF page for an HR file (fpdf2, pure Python).
 
 What was checked, when, by which verifier, the verdict, the credential's digest and a link to
-re-check. It is written in the reader's language when the font covers its script (DejaVu Sans:
-Latin and Cyrillic), else in English (``verifier.web.i18n.LATIN_OR_CYRILLIC``); names from the
-credential are printed as they are. The font is Debian's ``fonts-dejavu-core`` (the Makefile
-installs it) or the TTF named by ``DIPLOMAT_RECORD_FONT``; without one the record falls back to
-a core PDF font and prints characters it cannot encode as "?", saying so on the page.
+re-check, in the reader's language; names from the credential are printed as they are. The font
+is Debian's ``fonts-dejavu-core`` (Latin, Cyrillic) or the TTF named by ``DIPLOMAT_RECORD_FONT``,
+with Debian's ``fonts-wqy-microhei`` (WenQuanYi Micro Hei: Chinese, Japanese kana, Korean Hangul)
+as fpdf2's fallback for the characters it lacks (the Makefile installs both). A language whose script no installed font
+covers (``record_language``) gets an English record that says why on the page; without any
+Unicode font the record falls back to a core PDF font and prints characters it cannot encode as
+"?", saying so on the page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from verifier.web.reportview import ReportView
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+# One font (a 5 MB collection, embedded as a subset of the glyphs used) for Han, kana and Hangul.
+DEBIAN_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+CJK_LANGUAGES = frozenset({"ja", "ko", "zh_Hans"})
 RECEIVED_AS = {
     "paste": lazy_gettext("pasted text"),
     "file": lazy_gettext("an uploaded file"),
@@ -58,8 +63,18 @@ class RecordFacts:
     via: str
 
 
+def record_language(language: str, font_file: str | None = None) -> str:
+    """The language the record can be written in: the reader's when an installed font covers
+    its script (DejaVu or ``font_file`` for Latin and Cyrillic, the CJK fallback for Chinese,
+    Japanese and Korean), else English."""
+    if language in CJK_LANGUAGES:
+        return language if DEBIAN_CJK_FONT.is_file() else "en"
+    return language
+
+
 def _font(pdf: FPDF, font_file: str | None) -> str | None:
-    """Register a Unicode TTF; returns its family, or None when no font file is available."""
+    """Register a Unicode TTF (and the CJK fallback when installed); returns its family, or None
+    when no font file is available."""
     regular = Path(font_file) if font_file else DEBIAN_FONT
     if not regular.is_file():
         return None
@@ -68,6 +83,10 @@ def _font(pdf: FPDF, font_file: str | None) -> str | None:
     if not bold.is_file() and regular == DEBIAN_FONT:
         bold = DEBIAN_BOLD
     pdf.add_font("Record", "B", str(bold if bold.is_file() else regular))
+    if DEBIAN_CJK_FONT.is_file():
+        pdf.add_font("RecordCJK", "", str(DEBIAN_CJK_FONT), collection_font_number=0)
+        # The fallback has no bold face: bold CJK text is printed in its regular face.
+        pdf.set_fallback_fonts(["RecordCJK"], exact_match=False)
     return "Record"
 
 
@@ -111,8 +130,15 @@ def _value(text: Any) -> str | None:
     return None if text is None else str(getattr(text, "value", text))
 
 
-def render_record(view: ReportView, facts: RecordFacts, font_file: str | None = None) -> bytes:
-    """The record as PDF bytes (one A4 page). Call with the record's language selected."""
+def render_record(
+    view: ReportView,
+    facts: RecordFacts,
+    font_file: str | None = None,
+    *,
+    wanted: str | None = None,
+) -> bytes:
+    """The record as PDF bytes (one A4 page). Call with the record's language selected;
+    ``wanted`` names the reader's language when the record had to fall back to English."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, 14)
@@ -123,6 +149,13 @@ def render_record(view: ReportView, facts: RecordFacts, font_file: str | None = 
     d = view.degree
 
     out.text(_("Verification record"), 17, bold=True, gap=1)
+    if wanted is not None:
+        # Said in English: the record is in English because the reader's script has no font.
+        out.text(
+            f"This record is in English: no font for the language asked for ({wanted}) is "
+            "installed on this verifier.",
+            8,
+        )
     out.text(
         _("A degree credential checked by %(verifier)s on %(when)s.")
         % {"verifier": facts.verifier, "when": view.checked_at},
@@ -193,4 +226,4 @@ def render_record(view: ReportView, facts: RecordFacts, font_file: str | None = 
     return bytes(pdf.output())
 
 
-__all__ = ["RecordFacts", "credential_digest", "render_record"]
+__all__ = ["RecordFacts", "credential_digest", "record_language", "render_record"]

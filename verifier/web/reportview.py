@@ -22,6 +22,7 @@ from flask_babel.speaklater import LazyString
 from verifier.checks.model import CheckResult, Evidence, Section, Status
 from verifier.recognition import (
     ConventionsDataset,
+    RecognitionAssessment,
 )
 from verifier.report import CredentialSummary, Report, Verdict
 from verifier.web.i18n import (
@@ -33,7 +34,7 @@ from verifier.web.i18n import (
     moment,
 )
 from verifier.web.recognitionview import RecognitionView, recognition_line, recognition_view
-from verifier.web.viewtext import Text, _, english, is_link, public_source
+from verifier.web.viewtext import Text, _, is_link, public_source, say
 
 _l = lazy_gettext
 
@@ -226,7 +227,7 @@ def evidence_view(item: Evidence) -> EvidenceView:
         signature=signature,
         fetched_at=moment(item.fetched_at),
         valid=valid,
-        detail=english(item.detail),
+        detail=say(item.detail),
         demo=bool(item.detail and ("UNSIGNED" in item.detail or "DEMO" in item.detail)),
     )
 
@@ -244,15 +245,22 @@ class CheckView:
     evidence: tuple[EvidenceView, ...]
 
 
-def check_view(check: CheckResult) -> CheckView:
+def check_view(check: CheckResult, recognition: RecognitionAssessment | None = None) -> CheckView:
+    """A check for the evidence list, its sentence in the reader's language. The recognition
+    check's sentence is the section's line, and the recognition view renders its assessment in
+    full: it is not said a third time."""
     name = CHECK_NAMES.get(check.id)
+    if check.id == "recognition.convention" and recognition is not None:
+        message = None
+    else:
+        message = say(check.message)
     return CheckView(
         id=check.id,
         name=str(name) if name is not None else check.id,
         status=check.status.value,
         label=str(STATUS_LABELS[check.status]),
         symbol=STATUS_SYMBOLS[check.status],
-        message=english(check.message),
+        message=message,
         note=check.severity.value == "info",
         untrusted=check.computed_on_untrusted_data,
         evidence=tuple(evidence_view(e) for e in check.evidence),
@@ -437,7 +445,7 @@ def report_view(report: Report) -> ReportView:
                 symbol=STATUS_SYMBOLS[status] if judged else "–",
                 line=line,
                 judged=judged,
-                checks=tuple(check_view(c) for c in verdict.checks),
+                checks=tuple(check_view(c, report.recognition) for c in verdict.checks),
             )
         )
     destination = report.destination_country
