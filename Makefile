@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Headless Chromium and its driver for the page tests, pdftotext for the record's tests, DejaVu Sans
-# and WenQuanYi Micro Hei (Chinese, Japanese, Korean) for the verification record PDF (Debian packages); axe-core for the
-# accessibility test (npm).
+# Headless Chromium and its driver for the page tests, pdftotext and pdftoppm for the PDF tests,
+# DejaVu Sans and WenQuanYi Micro Hei (Chinese, Japanese, Korean) for the verification record and the
+# diploma PDF (Debian packages); axe-core for the accessibility test (npm).
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
 	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
@@ -22,10 +22,6 @@ browser-deps:
 	  echo "installing chromium, chromium-driver, poppler-utils, fonts-dejavu-core and fonts-wqy-microhei (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver poppler-utils fonts-dejavu-core fonts-wqy-microhei >/dev/null; \
-	fi
-	@if ! test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
-	  echo "installing fonts-wqy-microhei (Debian): Chinese, Japanese and Korean names on diploma PDFs"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	fi
 	@if ! test -f node_modules/axe-core/axe.min.js; then \
 	  echo "installing axe-core (npm, package-lock.json)"; \
