@@ -141,7 +141,7 @@ def test_out_of_range_multi_bit_entry_is_a_range_error_naming_the_algorithm() ->
     inside = parse_entry(message_dict(statusListIndex="65535", id=None))
     assert check_status(inside, credential, expected_issuer=ISSUER).value == 0
     outside = parse_entry(message_dict(statusListIndex="65536", id=None))
-    with pytest.raises(RangeValueError, match="§3.2 RANGE_ERROR"):
+    with pytest.raises(RangeValueError, match=r"§3\.2 RANGE_ERROR"):
         check_status(outside, credential, expected_issuer=ISSUER)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -174,6 +174,8 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
             fetched.evidence(),
         )
     evidence = fetched.evidence(f"index {entry.index}, value {result.value}")
+    if purpose == "message":
+        return _message_outcome(entry, result, fetched.evidence)
     if result.set:
         note = f" ({result.message})" if result.message else ""
         error_type = SuspendedError if purpose == "suspension" else RevokedError
@@ -183,6 +185,29 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
         )
     return CheckOutcome.passed(
         f"Not {purpose_word(purpose)} (the issuer's signed status list).", evidence
+    )
+
+
+def _message_outcome(
+    entry: bitstring.StatusEntry,
+    result: bitstring.StatusResult,
+    evidence_for: Callable[[str], Evidence],
+) -> CheckOutcome:
+    """A readable message entry: what the issuer says, never a verdict of ours.
+
+    Bitstring Status List §2.1: "Rules for how to handle various status messages are outside
+    the scope of normative requirements"; the message is the issuer's, and revocation and
+    suspension have their own entries and checks.
+    """
+    # §2.1: without statusMessage, 1 is "set" and 0 "unset"
+    unnamed = "set" if result.set else "unset"
+    said = result.message[:200] if result.message is not None else unnamed
+    where = f" (explained at {', '.join(entry.references)})" if entry.references else ""
+    return CheckOutcome.passed(
+        f"The issuer's status message for this credential is {said!r} (value "
+        f"{result.value:#x} of {entry.size} bit(s)){where}. Its meaning is the issuer's: it does "
+        "not change the verdict.",
+        evidence_for(f"index {entry.index}, value {result.value:#x}, message {said!r}"),
     )
 
 
@@ -240,3 +265,10 @@ def check_revocation(facts: Facts) -> CheckOutcome:
 
 def check_suspension(facts: Facts) -> CheckOutcome:
     return check_status(facts, "suspension")
+
+
+def check_message(facts: Facts) -> CheckOutcome:
+    """The issuer's ``message`` entries (Bitstring Status List §2.1, statusSize and
+    statusMessage): read and reported; a malformed entry fails, an unreadable list is
+    indeterminate, like any status entry."""
+    return check_status(facts, "message")
