@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import csv
 import io
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -238,7 +240,15 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) ->
                 if size > limit:
                     return None
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        NotImplementedError,
+        OSError,  # also bz2's damaged streams
+        EOFError,
+        ValueError,
+        zlib.error,  # a damaged deflate stream: not an OSError
+        lzma.LZMAError,  # a damaged LZMA stream: not an OSError either
+    ) as exc:
         raise ParsingError(f"{info.filename} in the ZIP cannot be read: {exc}") from exc
     return b"".join(chunks)
 
