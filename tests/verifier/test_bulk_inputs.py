@@ -47,6 +47,16 @@ def test_a_row_without_a_link_is_an_item_that_says_so() -> None:
     assert item.reference == "A-9" and item.problem == "no link in this row"
 
 
+def test_a_malformed_link_is_its_rows_problem_not_the_whole_uploads() -> None:
+    """One row whose link cannot be parsed (found by fuzzing: "http://[::1" made the whole CSV
+    a 400) is an item that says so; the other rows are checked."""
+    items = parse_csv(b"reference,url\nA-1,http://[::1\nA-2," + LINK.encode() + b"\n")
+    assert [item.reference for item in items] == ["A-1", "A-2"]
+    assert items[0].problem is not None and "not a valid URL" in items[0].problem
+    assert items[0].url is None
+    assert items[1].url == LINK and items[1].problem is None
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from vc.errors import ParsingError, RangeValueError
+from vc.errors import DiplomatError, ParsingError, RangeValueError
 from verifier.intake import share_url_of
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -144,7 +144,10 @@ def parse_csv(data: bytes, limits: Limits = Limits()) -> list[BulkItem]:
 def _link_item(position: int, reference: str, cell: str) -> BulkItem:
     if not cell:
         return BulkItem(position, reference, cell, problem="no link in this row")
-    url = share_url_of(cell)
+    try:
+        url = share_url_of(cell)
+    except DiplomatError as exc:  # a malformed link is this row's problem, not the upload's
+        return BulkItem(position, reference, cell, problem=exc.detail)
     if url is None:
         return BulkItem(
             position,
