@@ -105,10 +105,14 @@ def _member(rng: random.Random, name: str, credential: Mapping[str, Any], jwt: s
 
 
 def _zip(members: Mapping[str, bytes], method: int) -> bytes:
+    """The archive, byte for byte the same for the same members (a fixed date: a seed must
+    reproduce its request)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=(2024, 6, 30, 12, 0, 0))
+            info.compress_type = method
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
