@@ -22,6 +22,7 @@ import multiprocessing
 import random
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -326,6 +327,10 @@ def _worker(
             )
 
 
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fuzz", description=__doc__)
     parser.add_argument("--requests", type=int, default=100_000, help="total requests to send")
@@ -333,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8, help="seed of every mutation")
     parser.add_argument("--threads", type=int, default=4, help="concurrent client threads")
     args = parser.parse_args(argv)
+    # A run that is stopped (kill, timeout) must still stop its two server processes: SIGTERM
+    # becomes SystemExit, so the ``finally`` below runs.
+    signal.signal(signal.SIGTERM, _stopped)
     home = Path(tempfile.mkdtemp(prefix="diplomat-fuzz-"))
     (home / "keys").mkdir(mode=0o700)
     context = multiprocessing.get_context("spawn")
