@@ -71,6 +71,18 @@ def test_the_message_is_reported_and_does_not_decide(
     assert report.verdict is Verdict.VERIFIED
 
 
+def test_two_message_entries_are_both_reported(kit: ModuleType) -> None:
+    report = verify_credential(
+        credential_with(kit, good_entry(7), good_entry(8)),
+        kit.context(lists=lists(kit, {7: 1, 8: 2})),
+    )
+    check = report.check("status.message")
+    assert check.status is Status.PASS
+    assert "'accepted'" in check.message and "'rejected'" in check.message
+    assert "Not " not in check.message
+    assert len(check.evidence) == 2
+
+
 def test_without_a_message_entry_the_check_does_not_apply(kit: ModuleType) -> None:
     report = verify_credential(credential_with(kit), kit.context(lists=lists(kit, {})))
     assert report.check("status.message").status is Status.NOT_APPLICABLE

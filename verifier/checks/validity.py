@@ -212,7 +212,11 @@ def _message_outcome(
 
 
 def purpose_word(purpose: str) -> str:
-    return {"revocation": "revoked", "suspension": "suspended"}.get(purpose, purpose)
+    return {
+        "revocation": "revoked",
+        "suspension": "suspended",
+        "message": "given a status message",
+    }.get(purpose, purpose)
 
 
 def check_status(facts: Facts, purpose: str) -> CheckOutcome:
@@ -254,6 +258,8 @@ def check_status(facts: Facts, purpose: str) -> CheckOutcome:
                 return CheckOutcome(outcome.status, outcome.message, outcome.error, evidence)
     if len(outcomes) == 1:
         return outcomes[0]
+    if purpose == "message":  # each entry's own message, none of them a verdict
+        return CheckOutcome.passed(" ".join(o.message for o in outcomes), *evidence)
     return CheckOutcome.passed(
         f"Not {purpose_word(purpose)} (checked {len(outcomes)} entries).", *evidence
     )
