@@ -6,8 +6,10 @@ loopback port, set up like the demo (a did:web university, a registrar, an issue
 share link, a signed registry). Requests come from bench.fuzzcatalog / bench.fuzzkit with a
 seeded Random, spread evenly over the endpoints. Exit 1 when any answer is a 5xx (the documented
 502 for a link whose server answered badly aside) or malformed problem details; the first
-offending request of each endpoint is printed to reproduce it. Traffic goes to 127.0.0.1 only,
-and the run is bounded by --requests and --seconds.
+offending request of each endpoint is printed to reproduce it. Every bulk job a fuzzed upload
+started is waited for at the end: one that failed, or a row that met an unexpected error (the
+bulk form of a 500), is a bad answer too. Traffic goes to 127.0.0.1 only, and the run is bounded
+by --requests and --seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import multiprocessing
 import random
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -44,6 +47,8 @@ from bench.fuzzcatalog import (
 )
 from bench.fuzzkit import Request
 
+BULK_STARTS = ("POST /api/verify/bulk", "POST /verify/bulk")
+UNEXPECTED = "an unexpected error occurred"
 PROJECT = Path(__file__).resolve().parents[1]
 PASSWORD = "fuzz-" + "p" * 16
 
@@ -83,6 +88,7 @@ def _issuer_process(home: str, ready: Any) -> None:
         nqf_name="National Qualifications Framework (FUZZ)",
         nqf_url="https://nic.fuzz.example/nqf",
         dev_mode=True,
+        status_messages=True,  # so /status/message/<n> is fuzzed too
     )
     service = open_service(config)
     issuer = service.identity.init_identity("Fuzz University", base, "KZ", actor="fuzz")
@@ -184,6 +190,10 @@ def _verifier_process(home: str, issuer_did: str, ready: Any) -> None:
         dev_mode=True,
         base_url="http://127.0.0.1:8002",
         database_url=f"sqlite:///{Path(home) / 'verifier.sqlite3'}",
+        # Fuzzed uploads start many small jobs from one address: hold a few more than the
+        # default at once, so fewer are turned away (429) and more are run.
+        bulk_jobs_per_client=8,
+        bulk_max_jobs=8,
     )
     _serve(create_app(config), ready, {})
 
@@ -197,40 +207,57 @@ class Tally:
     bad: Counter[str] = field(default_factory=Counter)
     first: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Bulk jobs the fuzzed uploads started: (label, Location, seed), checked after the run.
+    jobs: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def record_bad(self, label: str, what: str) -> None:
+        with self.lock:
+            self.bad[label] += 1
+            self.first.setdefault(label, what)
 
 
-def _multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
     boundary = "fuzz" + secrets.token_hex(8)
     chunks = []
-    for name, value in fields.items():
+    parts: list[tuple[str, str | None, bytes]] = [
+        (name, "credential.json" if name == "file" else None, value.encode("utf-8", "replace"))
+        for name, value in fields.items()
+    ]
+    parts += [(name, filename, content) for name, (filename, content) in files.items()]
+    for name, filename, content in parts:
         disposition = f'form-data; name="{name}"'
-        if name == "file":
-            disposition += '; filename="credential.json"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
         chunks.append(
             f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
-            + value.encode("utf-8", "replace")
+            + content
             + b"\r\n"
         )
     return b"".join(chunks) + f"--{boundary}--\r\n".encode(), boundary
 
 
-def _send(port: int, request: Request, cookie: str | None) -> tuple[int, str, bytes]:
+def _send(port: int, request: Request, cookie: str | None) -> tuple[int, str, bytes, str]:
+    """(status, content type, body, Location) of ``request`` sent to 127.0.0.1:``port``."""
     headers = dict(request.headers)
     body = request.body
-    if request.form is not None:
-        if "file" in request.form:
-            body, boundary = _multipart(dict(request.form))
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        else:
-            body = urlencode(dict(request.form)).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if request.files is not None or (request.form is not None and "file" in request.form):
+        body, boundary = _multipart(dict(request.form or {}), dict(request.files or {}))
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    elif request.form is not None:
+        body = urlencode(dict(request.form)).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
     if cookie:
         headers["Cookie"] = cookie
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         connection.request(request.method, request.path, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, response.getheader("Content-Type") or "", response.read()
+        return (
+            response.status,
+            response.getheader("Content-Type") or "",
+            response.read(),
+            response.getheader("Location") or "",
+        )
     finally:
         connection.close()
 
@@ -281,21 +308,27 @@ def _worker(
             request = verifier_request(rng, vtargets, endpoint)
             use_cookie = None
         label = f"{service:8} {endpoint}"
+        location = ""
         try:
-            status, content_type, body = _send(port, request, use_cookie)
+            status, content_type, body, location = _send(port, request, use_cookie)
             wrong = well_formed_problem(status, content_type, body)
         except (OSError, http.client.HTTPException) as exc:
             status, wrong = 0, f"no answer: {exc}"
         with tally.lock:
+            if endpoint in BULK_STARTS and status in (202, 303) and "/verify/bulk/" in location:
+                tally.jobs.append((label, location, seed))
             tally.sent[label] += 1
             tally.statuses[(label, status)] += 1
-            if wrong is not None:
-                tally.bad[label] += 1
-                tally.first.setdefault(
-                    label,
-                    f"{wrong}: {request.method} {request.path[:160]} seed={seed} "
-                    f"body={(request.body or b'')[:160]!r}",
-                )
+        if wrong is not None:
+            tally.record_bad(
+                label,
+                f"{wrong}: {request.method} {request.path[:160]} seed={seed} "
+                f"body={(request.body or b'')[:160]!r}",
+            )
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -305,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8, help="seed of every mutation")
     parser.add_argument("--threads", type=int, default=4, help="concurrent client threads")
     args = parser.parse_args(argv)
+    # A run that is stopped (kill, timeout) must still stop its two server processes: SIGTERM
+    # becomes SystemExit, so the ``finally`` below runs.
+    signal.signal(signal.SIGTERM, _stopped)
     home = Path(tempfile.mkdtemp(prefix="diplomat-fuzz-"))
     (home / "keys").mkdir(mode=0o700)
     context = multiprocessing.get_context("spawn")
@@ -323,7 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         verified = ready.get(timeout=120)
         itargets = IssuerTargets(**issued["targets"])
         jwt_source = dict(issued["credential"])
-        vtargets = VerifierTargets(jwt_source, _jwt_of(jwt_source), issued["share_url"])
+        vtargets = VerifierTargets(
+            jwt_source,
+            _jwt_of(jwt_source),
+            issued["share_url"],
+            _finished_job(verified["port"], issued["share_url"]),
+        )
         cookie = _login(issued["port"])
         endpoints = [("issuer", e) for e in ISSUER_ENDPOINTS] + [
             ("verifier", e) for e in VERIFIER_ENDPOINTS
@@ -356,12 +397,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        _check_jobs(verified["port"], tally)
     finally:
         for process in processes:
             process.terminate()
             process.join(10)
         shutil.rmtree(home, ignore_errors=True)
     return _print(tally, elapsed)
+
+
+def _get_json(port: int, path: str) -> Any:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        return json.loads(body) if response.status == 200 else {"status": response.status}
+    finally:
+        connection.close()
+
+
+def _wait_job(port: int, job_id: str, deadline: float) -> dict[str, Any]:
+    """The job's progress once it is no longer running (or at the deadline)."""
+    while True:
+        progress: dict[str, Any] = _get_json(port, f"/api/verify/bulk/{job_id}")
+        if progress.get("state") != "running" or time.monotonic() > deadline:
+            return progress
+        time.sleep(0.2)  # a client's poll interval; the job's state is what is waited on
+
+
+def _finished_job(port: int, share_url: str) -> str:
+    """A bulk job over the good share link, finished: the catalogue's valid job id."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request(
+        "POST", "/api/verify/bulk", body=share_url.encode(), headers={"Content-Type": "text/csv"}
+    )
+    answer = connection.getresponse()
+    job_id = str(json.loads(answer.read())["id"])
+    connection.close()
+    _wait_job(port, job_id, time.monotonic() + 120)
+    return job_id
+
+
+def _check_jobs(port: int, tally: Tally) -> None:
+    """Every job a fuzzed upload started must end "done", with no row that met an unexpected
+    error (a bulk row's form of HTTP 500); a failure counts as a bad answer of its endpoint."""
+    deadline = time.monotonic() + 300
+    for label, location, seed in tally.jobs:
+        job_id = location.split("/verify/bulk/", 1)[1].split("?", 1)[0].split("/", 1)[0]
+        progress = _wait_job(port, job_id, deadline)
+        if progress.get("state") != "done":
+            tally.record_bad(label, f"bulk job {job_id[:8]} ended {progress} seed={seed}")
+            continue
+        results = _get_json(port, f"/api/verify/bulk/{job_id}/results")
+        crashed = [row for row in results.get("rows", []) if UNEXPECTED in row.get("detail", "")]
+        if crashed:
+            tally.record_bad(label, f"bulk job {job_id[:8]} row {crashed[0]} seed={seed}")
 
 
 def _jwt_of(credential: dict[str, Any]) -> str:
@@ -393,6 +484,10 @@ def _print(tally: Tally, elapsed: float) -> int:
         f"{five - upstream} answers 5xx (500 and the like), {upstream} answers 502 (a link's "
         f"server answered badly: the documented upstream error), {sum(tally.bad.values())} "
         "unacceptable answers in all"
+    )
+    print(
+        f"{len(tally.jobs)} bulk jobs started by fuzzed uploads were waited for and read: each "
+        "must end done with no row that met an unexpected error"
     )
     for label, first in sorted(tally.first.items()):
         print(f"  first bad answer of {label}: {first}")

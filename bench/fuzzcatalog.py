@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from bench.fuzzbulk import bulk_upload
 from bench.fuzzkit import JSON, Request, headers, json_request, mutate_json, query_value, raw_body
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -34,11 +35,13 @@ class IssuerTargets:
 
 @dataclass(frozen=True)
 class VerifierTargets:
-    """What a fuzzing run knows about the verifier: a valid signed credential and its JWT."""
+    """What a fuzzing run knows about the verifier: a valid signed credential and its JWT, a
+    share link that serves it, and a finished bulk job's id."""
 
     credential: Mapping[str, Any]
     jwt: str
     share_url: str
+    bulk_job: str = "no-such-job"
 
 
 def _q(rng: random.Random, names: tuple[str, ...]) -> str:
@@ -126,7 +129,7 @@ def _issuer_catalog(t: IssuerTargets) -> dict[str, Callable[[random.Random], Req
         "GET /status/<purpose>/<n>": lambda r: Request(
             "GET /status/<purpose>/<n>",
             "GET",
-            f"/status/{r.choice(('revocation', 'suspension', 'x'))}/{_segment(r, '1')}"
+            f"/status/{r.choice(('revocation', 'suspension', 'message', 'x'))}/{_segment(r, '0')}"
             + (_q(r, ("format",)) if r.random() < 0.2 else ""),
             headers(r, {"If-None-Match": r.choice(('"x"', "*", "W/" + "a" * 500))}),
         ),
@@ -284,6 +287,67 @@ def _verifier_catalog(t: VerifierTargets) -> dict[str, Callable[[random.Random],
             {"Accept": "text/html"},
             form={"url": query_value(r), "for": r.choice(("", "KZ", query_value(r)))},
         ),
+        **_bulk_catalog(t),
+    }
+
+
+def _bulk_catalog(t: VerifierTargets) -> dict[str, Callable[[random.Random], Request]]:
+    """The bulk endpoints (CSV of links or ZIP of files) and the verification record (PDF)."""
+
+    def upload(r: random.Random) -> tuple[bytes, str]:
+        return bulk_upload(r, t.share_url, "https://verify.example/verify", t.credential, t.jwt)
+
+    def api_start(r: random.Random) -> Request:
+        body, kind = upload(r)
+        path = "/api/verify/bulk" + (_q(r, ("for",)) if r.random() < 0.2 else "")
+        if r.random() < 0.2:
+            name = r.choice(("cohort.csv", "cohort.zip", "x", ""))
+            return Request("POST /api/verify/bulk", "POST", path, {}, files={"file": (name, body)})
+        return Request(
+            "POST /api/verify/bulk", "POST", path, headers(r, {"Content-Type": kind}), body
+        )
+
+    def page_start(r: random.Random) -> Request:
+        body, kind = upload(r)
+        name = ("cohort.zip" if kind.endswith("zip") else "cohort.csv") if r.random() < 0.95 else ""
+        country = query_value(r) if r.random() < 0.15 else r.choice(("", "JP"))
+        return Request(
+            "POST /verify/bulk",
+            "POST",
+            "/verify/bulk",
+            {"Accept": "text/html"},
+            form={"for": country, "lang": r.choice(("", "ru", "xx"))},
+            files={"file": (name, body)} if r.random() < 0.97 else {},
+        )
+
+    def record(r: random.Random) -> Request:
+        form = {"for": r.choice(("", "KZ", query_value(r))), "lang": r.choice(("", "kk", "ja"))}
+        if r.random() < 0.4:
+            form["url"] = r.choice((t.share_url, query_value(r), t.share_url + "x"))
+        else:
+            form["credential"] = _form_text(r, t.credential, t.jwt)
+        return Request("POST /verify/record", "POST", "/verify/record", {}, form=form)
+
+    return {
+        "POST /api/verify/bulk": api_start,
+        "GET /api/verify/bulk/<id>": lambda r: Request(
+            "GET /api/verify/bulk/<id>",
+            "GET",
+            "/api/verify/bulk/"
+            + _segment(r, t.bulk_job)
+            + r.choice(("", "/results", "/results.csv", "/x")),
+            headers(r, {}),
+        ),
+        "POST /verify/bulk": page_start,
+        "GET /verify/bulk": lambda r: Request(
+            "GET /verify/bulk",
+            "GET",
+            "/verify/bulk"
+            + r.choice(("", "/" + _segment(r, t.bulk_job)))
+            + (_q(r, ("lang",)) if r.random() < 0.3 else ""),
+            headers(r, {"Accept": "text/html"}),
+        ),
+        "POST /verify/record": record,
     }
 
 

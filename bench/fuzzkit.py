@@ -259,6 +259,8 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
     form: Mapping[str, str] | None = None
+    # Multipart file fields: name -> (file name, bytes); sent with ``form`` as its other fields.
+    files: Mapping[str, tuple[str, bytes]] | None = None
 
 
 def json_request(

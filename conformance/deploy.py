@@ -174,6 +174,9 @@ def deployment(
                 sign_workers=1,
                 dev_mode=True,
                 extra_contexts_dir=extra_contexts,
+                # Bitstring Status List §2.1 multi-bit entries (statusSize, statusMessage,
+                # statusReference): the suite reads them from the last entry of each credential.
+                status_messages=True,
             )
             service = open_service(config)
             issuer = service.identity.init_identity(

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.deploy import deployment
-from conformance.suites import SUITES, Outcome, prepare, run
+from conformance.suites import SUITES, Outcome, Suite, explanation, prepare, run
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -44,17 +44,21 @@ def _skip_reason(suites: Path) -> str | None:
     return None
 
 
-def _print(outcome: Outcome, target: str) -> None:
+def _print(outcome: Outcome, suite: Suite) -> None:
     _say(
         f"\n== {outcome.suite}: {outcome.passed}/{outcome.total} passed"
-        f" ({outcome.failed} failed, {outcome.pending} skipped; target {target})"
+        f" ({outcome.failed} failed, {outcome.pending} skipped; target {suite.target})"
     )
     for title, message in outcome.failures:
         _say(f"  FAIL {title}")
         if message:
             _say(f"       {message.splitlines()[0][:200]}")
+        if why := explanation(suite, title):
+            _say(f"       explained: {why}")
     for title in outcome.pending_titles:
         _say(f"  SKIP {title}")
+        if why := explanation(suite, title):
+            _say(f"       explained: {why}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _say(f"conformance: {suite.title} gave no report: {exc}")
                 return 2
             outcomes.append(outcome)
-            _print(outcome, suite.target)
+            _print(outcome, suite)
     _say("\nsummary:")
     for outcome, suite in zip(outcomes, chosen, strict=True):
         _say(

@@ -46,6 +46,7 @@ class IssuerConfig:
     dev_mode: bool = False
     log_format: str = "text"
     extra_contexts_dir: Path | None = None
+    status_messages: bool = False
 
     def __post_init__(self) -> None:
         _http_url(self.public_base_url, "DIPLOMAT_ISSUER_BASE_URL")
@@ -121,6 +122,7 @@ class IssuerConfig:
             dev_mode=settings["dev"],
             log_format=(settings["log_format"] or "text").strip().lower(),
             extra_contexts_dir=settings["extra_contexts"],
+            status_messages=settings["status_messages"],
         )
 
     def ensure_secret_key(self) -> str:

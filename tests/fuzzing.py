@@ -24,13 +24,15 @@ SUITE = settings(
 
 def send(client: FlaskClient, request: Request) -> Any:
     """Send ``request`` through the test client; returns the response."""
-    if request.form is not None:
+    if request.form is not None or request.files is not None:
         data: dict[str, Any] = {
             key: (io.BytesIO(value.encode("utf-8", "replace")), "credential.json")
             if key == "file"
             else value
-            for key, value in request.form.items()
+            for key, value in (request.form or {}).items()
         }
+        for key, (name, content) in (request.files or {}).items():
+            data[key] = (io.BytesIO(content), name)
         return client.open(
             request.path, method=request.method, data=data, headers=dict(request.headers)
         )
@@ -39,8 +41,9 @@ def send(client: FlaskClient, request: Request) -> Any:
     )
 
 
-def check(client: FlaskClient, request: Request) -> None:
-    """Fail with the request when the answer is a 5xx or malformed problem details."""
+def check(client: FlaskClient, request: Request) -> Any:
+    """Fail with the request when the answer is a 5xx or malformed problem details; returns the
+    response."""
     response = send(client, request)
     wrong = well_formed_problem(
         response.status_code, response.content_type or "", response.get_data()
@@ -50,3 +53,4 @@ def check(client: FlaskClient, request: Request) -> None:
         f"headers={dict(request.headers)} body={(request.body or b'')[:300]!r} "
         f"form={dict(request.form or {})!s:.300}: {response.get_data(as_text=True)[:300]}"
     )
+    return response

@@ -10,7 +10,7 @@ import pytest
 
 from conformance import run
 from conformance.deploy import Deployment, IssuerEndpoint
-from conformance.suites import SUITES, local_config
+from conformance.suites import EXPLAINED, SUITES, explanation, local_config
 
 
 def test_absent_suites_are_a_skip_with_a_reason(
@@ -68,3 +68,21 @@ def test_ecdsa_config_has_one_issuer_per_curve_and_cryptosuite() -> None:
         for suite_name in ("ecdsa-rdfc-2019", "ecdsa-jcs-2019")
         for curve in ("P-256", "P-384")
     }
+
+
+SUITE_SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "w3c-suites"
+
+
+@pytest.mark.skipif(not SUITE_SOURCES.is_dir(), reason=f"W3C suites absent: {SUITE_SOURCES}")
+@pytest.mark.parametrize(("folder", "end"), sorted(EXPLAINED), ids=lambda v: str(v)[:40])
+def test_each_explained_outcome_names_a_real_test_title(folder: str, end: str) -> None:
+    """An explanation must match a test the suite has (titles are built from string pieces in
+    its source, so the words are checked, not the exact concatenation)."""
+    source = " ".join(
+        path.read_text(encoding="utf-8") for path in (SUITE_SOURCES / folder / "tests").glob("*.js")
+    )
+    words = " ".join(source.replace("'", " ").replace("+", " ").split())
+    assert " ".join(end.split()[:6]) in words
+    suite = next(s for s in SUITES if s.folder == folder)
+    assert explanation(suite, "Data Model: X Diplomat " + end) == EXPLAINED[(folder, end)]
+    assert explanation(suite, "Data Model: X Diplomat something else") is None

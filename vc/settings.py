@@ -82,6 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_upload_bytes", "int", 5 * 1024 * 1024, "largest cohort upload in bytes", used_by="issuer"),
     Setting("max_batch_rows", "int", 20_000, "most rows in one cohort", used_by="issuer"),
     Setting("status_list_ttl", "int", 300, "seconds a published status list may be cached", used_by="issuer"),
+    Setting("status_messages", "bool", False, "give each new credential a third status entry, statusPurpose message (2 bits: valid, suspended, revoked), published at /status/message/<n>", used_by="issuer"),
     Setting("secret_key", "str", None, "the console's session secret (default: generated once into <keys_dir>/secret_key)", secret=True, used_by="issuer"),
     Setting("spool_dir", "path", "{home}/var/batches", "uploaded cohort files until every row is issued", used_by="issuer"),
     Setting("sign_workers", "int", 0, "processes signing a batch (0: one per CPU, at most 8; 1: in the batch's own process)", used_by="issuer"),

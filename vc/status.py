@@ -15,6 +15,16 @@ from vc import jsonld
 from vc.contexts import VC_V2
 from vc.dates import format_datetime
 from vc.errors import MalformedValueError, RangeValueError, StatusListError
+from vc.statusmessages import (
+    MAX_STATUS_SIZE,
+    StatusMessage,
+    absolute_url,
+    message_for,
+    message_rows,
+    parse_messages,
+    parse_references,
+    parse_status_size,
+)
 
 ENTRY_TYPE: Final = "BitstringStatusListEntry"
 LIST_TYPE: Final = "BitstringStatusList"
@@ -27,9 +37,6 @@ MIN_LENGTH: Final = 16 * 1024 * 8
 # Our own hard cap on the *decompressed* list: 2 MiB = 16,777,216 one-bit entries, 128 times the
 # minimum. Anything larger is refused before it is allocated (a GZIP bomb stops here).
 MAX_DECODED_BYTES: Final = 2 * 1024 * 1024
-# statusSize is not bounded by the spec; 8 bits (256 messages) is far beyond any real use and
-# keeps statusMessage tables small.
-MAX_STATUS_SIZE: Final = 8
 
 _B64URL: Final = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)
 # VC Bitstring Status List §2.1: statusListIndex is "an arbitrary size integer greater than or
@@ -38,8 +45,6 @@ _B64URL: Final = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)
 # exactly one spelling. Unicode digits such as "٤٢" are refused.
 _INDEX: Final = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 _MAX_INDEX_DIGITS: Final = 12
-_HEX_STATUS: Final = re.compile(r"0x[0-9a-fA-F]{1,2}", re.ASCII)
-_URL_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:", re.ASCII)
 
 
 def _encoded_limit(max_bytes: int) -> int:
@@ -155,7 +160,8 @@ class Bitstring:
         # greater than or equal to the length of the bitstring, a RANGE_ERROR MUST be raised."
         if (position + 1) * width > self.length:
             raise RangeValueError(
-                f"entry {position} of {width} bits is outside the list of {self.length} bits"
+                f"Bitstring Status List §3.2 RANGE_ERROR: entry {position} of {width} bit(s) is "
+                f"outside the list of {self.length} bits"
             )
         return position * width, width
 
@@ -251,14 +257,6 @@ def _gunzip(compressed: bytes, max_bytes: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class StatusMessage:
-    """One statusMessage row: the numeric status and its message."""
-
-    status: int
-    message: str
-
-
-@dataclass(frozen=True)
 class StatusEntry:
     """A parsed BitstringStatusListEntry."""
 
@@ -268,6 +266,7 @@ class StatusEntry:
     size: int = 1
     id: str | None = None
     messages: tuple[StatusMessage, ...] = ()
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,19 +290,6 @@ def _types(value: object, where: str, error: type[Exception]) -> list[str]:
     raise error(f"{where} must be a string or a non-empty list of strings")
 
 
-def _absolute_url(value: object, where: str) -> str:
-    if not isinstance(value, str) or not _URL_SCHEME.match(value):
-        raise MalformedValueError(f"{where} must be an absolute URL")
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise MalformedValueError(f"{where} must not contain whitespace or control characters")
-    scheme = value.split(":", 1)[0].lower()
-    if scheme in {"http", "https"} and not value[len(scheme) + 1 :].startswith("//"):
-        raise MalformedValueError(f"{where} must be an absolute URL")
-    if scheme in {"http", "https"} and len(value) <= len(scheme) + 3:
-        raise MalformedValueError(f"{where} has no host")
-    return value
-
-
 def _parse_index(value: object) -> int:
     # Bitstring Status List §2.1: statusListIndex is a string, so the JSON number 42 is refused.
     if not isinstance(value, str):
@@ -319,37 +305,15 @@ def _parse_index(value: object) -> int:
     return int(value)
 
 
-def _parse_messages(value: object, size: int) -> tuple[StatusMessage, ...]:
-    if not isinstance(value, list):
-        raise MalformedValueError("statusMessage must be an array")
-    # §2.1: "the length of which MUST equal the number of possible status messages indicated by
-    # statusSize", each element with "status" (hex string) and "message".
-    if len(value) != 1 << size:
-        raise MalformedValueError(
-            f"statusMessage has {len(value)} rows; statusSize {size} needs {1 << size}"
-        )
-    rows: list[StatusMessage] = []
-    for number, row in enumerate(value):
-        if not isinstance(row, Mapping):
-            raise MalformedValueError(f"statusMessage[{number}] must be an object")
-        status, message = row.get("status"), row.get("message")
-        if not isinstance(status, str) or not _HEX_STATUS.fullmatch(status):
-            raise MalformedValueError(f"statusMessage[{number}].status must be a hex string 0x..")
-        if not isinstance(message, str):
-            raise MalformedValueError(f"statusMessage[{number}].message must be a string")
-        rows.append(StatusMessage(int(status, 16), message))
-    if sorted(row.status for row in rows) != list(range(1 << size)):
-        raise MalformedValueError(f"statusMessage must list each status 0..{(1 << size) - 1} once")
-    return tuple(rows)
-
-
 def parse_entry(entry: object, *, max_bytes: int = MAX_DECODED_BYTES) -> StatusEntry:
     """Parse and validate one BitstringStatusListEntry (a credentialStatus object).
 
     Raises MalformedValueError for a wrong shape (type, purpose, a non-string or non-canonical
     statusListIndex, a relative statusListCredential, bad statusSize/statusMessage) and
     RangeValueError for an index that cannot be inside any list we would accept (the actual list
-    length is checked by ``check_status``).
+    length is checked by ``check_status``). Multi-bit entries (statusSize, statusMessage,
+    statusReference) are checked by vc.statusmessages, each error naming Bitstring Status List
+    §2.1.
     """
     if not isinstance(entry, Mapping):
         raise MalformedValueError("credentialStatus entry must be an object")
@@ -363,30 +327,35 @@ def parse_entry(entry: object, *, max_bytes: int = MAX_DECODED_BYTES) -> StatusE
             f"statusPurpose {purpose!r} is not one of {', '.join(sorted(PURPOSES))}"
         )
     index = _parse_index(entry.get("statusListIndex"))
-    list_credential = _absolute_url(entry.get("statusListCredential"), "statusListCredential")
+    list_credential = absolute_url(entry.get("statusListCredential"), "statusListCredential")
 
     entry_id = entry.get("id")
     if entry_id is not None:
-        entry_id = _absolute_url(entry_id, "credentialStatus.id")
+        entry_id = absolute_url(entry_id, "credentialStatus.id")
         # §2.1: the entry id "MUST NOT be the URL for the status list".
         if entry_id == list_credential:
             raise MalformedValueError("credentialStatus.id must not be the status list URL")
 
-    size_value = entry.get("statusSize", 1)
-    if isinstance(size_value, bool) or not isinstance(size_value, int):
-        raise MalformedValueError("statusSize must be an integer")
-    if size_value < 1:
-        raise RangeValueError("statusSize must be greater than zero")
-    if size_value > MAX_STATUS_SIZE:
-        raise RangeValueError(f"statusSize {size_value} exceeds {MAX_STATUS_SIZE}")
+    # §2.1: "If statusSize is not present ... then statusSize MUST be processed as 1"; an
+    # explicit null is not "not present" and is refused.
+    size_value = parse_status_size(entry["statusSize"]) if "statusSize" in entry else 1
     if purpose != "message" and size_value != 1:
-        raise MalformedValueError(f"statusSize must be 1 for statusPurpose {purpose!r}")
+        # Diplomat's rule, not the spec's: revocation and suspension are read as one bit (set or
+        # unset, §3.2); a wider entry would leave "which values revoke?" to guesswork.
+        raise MalformedValueError(
+            f"statusSize must be 1 for statusPurpose {purpose!r}: only 'message' entries are "
+            "read as multi-bit values"
+        )
 
     messages: tuple[StatusMessage, ...] = ()
     if "statusMessage" in entry:
-        messages = _parse_messages(entry["statusMessage"], size_value)
+        messages = parse_messages(entry["statusMessage"], size_value)
     elif size_value > 1:
-        raise MalformedValueError("statusMessage is required when statusSize is greater than 1")
+        raise MalformedValueError(
+            "Bitstring Status List §2.1: statusMessage MUST be present when statusSize is "
+            "greater than 1"
+        )
+    references = parse_references(entry["statusReference"]) if "statusReference" in entry else ()
 
     if (index + 1) * size_value > max_bytes * 8:
         raise RangeValueError(f"statusListIndex {index} is beyond any acceptable list")
@@ -397,6 +366,7 @@ def parse_entry(entry: object, *, max_bytes: int = MAX_DECODED_BYTES) -> StatusE
         size=size_value,
         id=entry_id,
         messages=messages,
+        references=references,
     )
 
 
@@ -464,7 +434,7 @@ def check_status(
         )
     bits = Bitstring.decode(subject.get("encodedList"), max_bytes=max_bytes)
     value = bits.get_value(entry.index, entry.size)
-    message = next((row.message for row in entry.messages if row.status == value), None)
+    message = message_for(entry.messages, value)
     return StatusResult(
         purpose=entry.purpose,
         index=entry.index,
@@ -496,7 +466,7 @@ def status_entry(*, list_id: str, index: int, purpose: str) -> dict[str, Any]:
             "status_entry makes one-bit entries (revocation, suspension or refresh), "
             f"not {purpose!r}"
         )
-    _absolute_url(list_id, "list_id")
+    absolute_url(list_id, "list_id")
     if position >= MAX_DECODED_BYTES * 8:
         raise RangeValueError(f"index {position} is beyond any acceptable list")
     return {
@@ -506,6 +476,36 @@ def status_entry(*, list_id: str, index: int, purpose: str) -> dict[str, Any]:
         "statusListIndex": str(position),
         "statusListCredential": list_id,
     }
+
+
+def message_entry(
+    *,
+    list_id: str,
+    index: int,
+    messages: Sequence[tuple[int, str]],
+    size: int,
+    reference: str | None = None,
+) -> dict[str, Any]:
+    """A ``message`` BitstringStatusListEntry of ``size`` bits (Bitstring Status List §2.1).
+
+    ``messages`` are (value, message) pairs, one for each of the 2^size values, committed to at
+    issuance; ``reference`` is the statusReference URL that explains them. Raises
+    MalformedValueError / RangeValueError for anything ``parse_entry`` would refuse.
+    """
+    position = _check_index(index)
+    entry: dict[str, Any] = {
+        "id": f"{absolute_url(list_id, 'list_id')}#{position}",
+        "type": ENTRY_TYPE,
+        "statusPurpose": "message",
+        "statusListIndex": str(position),
+        "statusListCredential": list_id,
+        "statusSize": parse_status_size(size),
+        "statusMessage": message_rows(messages, size),
+    }
+    if reference is not None:
+        entry["statusReference"] = reference
+    parse_entry(entry)
+    return entry
 
 
 def status_list_credential(
@@ -524,7 +524,7 @@ def status_list_credential(
     """
     if purpose not in PURPOSES:
         raise MalformedValueError(f"statusPurpose {purpose!r} is not one of {sorted(PURPOSES)}")
-    _absolute_url(list_id, "list_id")
+    absolute_url(list_id, "list_id")
     if not isinstance(bitstring, Bitstring):
         raise MalformedValueError("bitstring must be a Bitstring")
     subject: dict[str, Any] = {

@@ -12,6 +12,7 @@ from issuer.degree import DegreeInput, IssuerProfile, build_credential, validate
 from issuer.errors import DuplicateCredentialError
 from issuer.service.base import SCHEMA_PATH, IssuerContext
 from issuer.service.identity import SUITE_FOR_KEY
+from issuer.service.statusmessages import message_status_entry
 from issuer.store import Credential, NewCredential, SigningKey, new_token
 from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
@@ -104,13 +105,15 @@ class IssuingService:
         return self._ctx.url(f"/credentials/{uuid.uuid4()}")
 
     def status_entries(self, credential_id: str) -> list[dict[str, Any]]:
-        """Allocate a revocation and a suspension index (random, never reused) for a credential."""
+        """Allocate a revocation and a suspension index (random, never reused) for a credential;
+        with DIPLOMAT_STATUS_MESSAGES, a message entry at the revocation index follows them."""
         return self.status_entries_for([credential_id])[0]
 
     def status_entries_for(self, credential_ids: Sequence[str]) -> list[list[dict[str, Any]]]:
         """``status_entries`` for many credentials at once: one transaction per purpose."""
         issuer_id = self._ctx.issuer().id
         entries: list[list[dict[str, Any]]] = [[] for _ in credential_ids]
+        messages: list[tuple[int, int]] = []
         for purpose in ("revocation", "suspension"):
             allocations = self._status.allocate_status_indexes(
                 issuer_id, purpose, credential_ids, self._ctx.rng
@@ -123,6 +126,10 @@ class IssuingService:
                         purpose=purpose,
                     )
                 )
+                if purpose == "revocation" and self._ctx.config.status_messages:
+                    messages.append((allocation.list_number, allocation.index))
+        for mine, (list_number, index) in zip(entries, messages, strict=False):
+            mine.append(message_status_entry(self._ctx, list_number, index))
         return entries
 
     def sign_degree(

@@ -8,6 +8,7 @@ from typing import Any
 from issuer.errors import NotFoundError, StaleStatusListError
 from issuer.service.base import IssuerContext
 from issuer.service.identity import SUITE_FOR_KEY
+from issuer.service.statusmessages import MessageLists
 from issuer.store import StatusChange, StatusList, StatusPurpose
 from issuer.store.interfaces import Credentials, Issuers, StatusLists
 from vc import strictjson
@@ -28,6 +29,7 @@ class StatusService:
         self._credentials = credentials
         self._status = status
         self._issuers = issuers
+        self.messages = MessageLists(ctx, status)
 
     def set_status(
         self, credential_id: str, purpose: str, value: bool, reason: str, *, actor: str
@@ -69,8 +71,12 @@ class StatusService:
 
         Returns (document, strong ETag, last modified). Re-signed only when a bit changed since
         the stored copy, or when the key that signed that copy was retired. Raises
-        NotFoundError for an unknown list or purpose.
+        NotFoundError for an unknown list or purpose. The ``message`` lists are derived from the
+        other two (issuer.service.statusmessages) and exist only when DIPLOMAT_STATUS_MESSAGES
+        is on.
         """
+        if purpose == "message" and isinstance(list_number, int) and list_number >= 0:
+            return self.messages.credential(list_number)
         if purpose not in ("revocation", "suspension"):
             raise NotFoundError(f"no {purpose!r} status lists")
         if isinstance(list_number, bool) or not isinstance(list_number, int) or list_number < 0:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Collection, Sequence
 from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from issuer.store.checks import check_purpose, check_text
 from issuer.store.database import Database
 from issuer.store.models import (
     DEFAULT_STATUS_LIST_LENGTH,
+    CredentialRow,
     StatusAllocationRow,
     StatusListRow,
 )
@@ -387,6 +388,12 @@ class StatusRepository:
 
         return self._db.read("reading status bits", work)
 
+    def flagged_indexes(self, list_id: int) -> dict[int, tuple[bool, bool]]:
+        """The indexes of the list whose credential is revoked or suspended: index -> (revoked,
+        suspended); an index reserved for a credential never stored is not listed. Raises
+        NotFoundError."""
+        return self._db.read("reading flagged credentials", lambda s: _flagged(s, list_id))
+
     def status_snapshot(self, list_id: int) -> tuple[StatusList, bytes]:
         """The list and its raw (uncompressed, MSB-first) bitstring, read in one transaction.
 
@@ -433,3 +440,16 @@ class StatusRepository:
             return status_list_value(row)
 
         return self._db.write("saving a signed status list", work)
+
+
+def _flagged(s: Session, list_id: int) -> dict[int, tuple[bool, bool]]:
+    need_list(s, list_id)
+    rows = s.execute(
+        select(StatusAllocationRow.status_index, CredentialRow.revoked, CredentialRow.suspended)
+        .join(CredentialRow, CredentialRow.id == StatusAllocationRow.credential_id)
+        .where(
+            StatusAllocationRow.list_id == list_id,
+            or_(CredentialRow.revoked, CredentialRow.suspended),
+        )
+    ).tuples()
+    return {index: (bool(revoked), bool(suspended)) for index, revoked, suspended in rows}

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from issuer.degree import credential_schema
 from issuer.errors import NotFoundError
+from issuer.service.statusmessages import reference_document
 from issuer.store import Credential, ShareLink
 from issuer.web.auth import redirect_to
 from issuer.web.diploma import diploma_view
@@ -25,7 +26,7 @@ from vc.status import Bitstring
 
 bp = Blueprint("public", __name__)
 
-_STATUS_PURPOSES = ("revocation", "suspension")
+_STATUS_PURPOSES = ("revocation", "suspension", "message")
 # Media types a machine may ask the share URL for; the first one an Accept header prefers wins.
 _JSON_TYPES = (
     "application/vc",
@@ -132,6 +133,15 @@ def status_list(purpose: str, number: int) -> Response:
     response.last_modified = last_modified
     response.vary.add("Accept")
     return _public(response, web.config.status_list_ttl)
+
+
+@bp.get("/status/message")
+def status_messages() -> Response:
+    """What the message entries' statusReference dereferences to (Bitstring Status List §2.1)."""
+    web = state()
+    if not web.config.status_messages:
+        raise NotFoundError("this issuer publishes no message status lists")
+    return _public(_json(reference_document(web.service.context)), 3600)
 
 
 def status_list_summary(document: dict[str, Any]) -> dict[str, Any]:

@@ -602,6 +602,35 @@ def test_set_status_records_change_audit_and_version(
     assert store.credentials.get_credential(b.id).revoked
 
 
+def test_flagged_indexes_name_the_revoked_and_suspended_credentials_of_a_list(
+    make_store: Callable[..., Store], new_credential: NewCredentialFactory
+) -> None:
+    """What the derived message list reads (issuer.service.statusmessages): per index of a
+    revocation list, whether its credential is revoked and whether it is suspended."""
+    store = make_store(status_list_length=128)
+    revoked, suspended, both, clean = (
+        issue(store, new_credential, ("revocation", "suspension")) for _ in range(4)
+    )
+    store.status.set_status(revoked.id, "revocation", True, "fraud", "admin")
+    store.status.set_status(suspended.id, "suspension", True, "review", "admin")
+    store.status.set_status(both.id, "suspension", True, "review", "admin")
+    store.status.set_status(both.id, "revocation", True, "fraud", "admin")
+    at = {
+        e.credential_id: e
+        for c in (revoked, suspended, both, clean)
+        for e in store.status.status_entries(c.id)
+        if e.purpose == "revocation"
+    }
+    list_id = at[clean.id].list_id
+    assert store.status.flagged_indexes(list_id) == {
+        at[revoked.id].index: (True, False),
+        at[suspended.id].index: (False, True),
+        at[both.id].index: (True, True),
+    }
+    with pytest.raises(NotFoundError):
+        store.status.flagged_indexes(list_id + 1000)
+
+
 def test_set_status_errors(store: Store, new_credential: NewCredentialFactory) -> None:
     only_revocation = issue(store, new_credential, ("revocation",))
     with pytest.raises(NotFoundError):

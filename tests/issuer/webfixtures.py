@@ -106,6 +106,7 @@ def make_env(
     max_upload_bytes: int = 256 * 1024,
     did_method: str = "web",
     extra_contexts_dir: Path | None = None,
+    status_messages: bool = False,
 ) -> WebEnv:
     """A fresh issuer over a SQLite file in ``tmp_path`` with an identity, a registrar and an
     admin user, and one API token per role."""
@@ -121,6 +122,7 @@ def make_env(
         nqf_name="National Qualifications Framework of the Republic of Kazakhstan",
         nqf_url="https://enic-kazakhstan.edu.kz/en/national-qualifications-framework",
         extra_contexts_dir=extra_contexts_dir,
+        status_messages=status_messages,
     )
     clock = Clock()
     service = open_service(config, clock=clock)

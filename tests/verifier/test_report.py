@@ -69,6 +69,7 @@ def test_valid_degree_is_verified_with_every_check_reported(kit: ModuleType) -> 
         "validity.valid_until": P,
         "status.revocation": P,
         "status.suspension": NA,
+        "status.message": NA,
         "issuer.registered": P,
         "accreditation.scope_at_award_date": P,
         "accreditation.current": P,

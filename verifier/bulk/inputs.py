@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import csv
 import io
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from vc.errors import ParsingError, RangeValueError
+from vc.errors import DiplomatError, ParsingError, RangeValueError
 from verifier.intake import share_url_of
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -142,7 +144,10 @@ def parse_csv(data: bytes, limits: Limits = Limits()) -> list[BulkItem]:
 def _link_item(position: int, reference: str, cell: str) -> BulkItem:
     if not cell:
         return BulkItem(position, reference, cell, problem="no link in this row")
-    url = share_url_of(cell)
+    try:
+        url = share_url_of(cell)
+    except DiplomatError as exc:  # a malformed link is this row's problem, not the upload's
+        return BulkItem(position, reference, cell, problem=exc.detail)
     if url is None:
         return BulkItem(
             position,
@@ -238,7 +243,15 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) ->
                 if size > limit:
                     return None
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        NotImplementedError,
+        OSError,  # also bz2's damaged streams
+        EOFError,
+        ValueError,
+        zlib.error,  # a damaged deflate stream: not an OSError
+        lzma.LZMAError,  # a damaged LZMA stream: not an OSError either
+    ) as exc:
         raise ParsingError(f"{info.filename} in the ZIP cannot be read: {exc}") from exc
     return b"".join(chunks)
 

@@ -247,6 +247,20 @@ CREDENTIAL_CHECKS: tuple[CheckSpec, ...] = (
         ),
     ),
     CheckSpec(
+        "status.message",
+        V,
+        WARNING,
+        validity.check_message,
+        _aliases(
+            None,
+            None,
+            "credential-status",
+            "checkStatus",
+            "results.credentialStatus",
+            None,
+        ),
+    ),
+    CheckSpec(
         "issuer.registered",
         L,
         WARNING,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from vc import status as bitstring
 from vc.dates import CLOCK_SKEW, format_datetime, parse_datetime
 from vc.errors import DiplomatError, MalformedValueError, StatusListError
-from vc.message import English, Message, english
+from vc.message import English, Message, english, sentences
 from verifier.checks.authenticity import could_not_fetch
 from verifier.checks.facts import Facts, types_of
 from verifier.checks.model import (
@@ -229,6 +229,8 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
     evidence = fetched.evidence(
         Message("index %(index)s, value %(value)s", index=entry.index, value=result.value)
     )
+    if purpose == "message":
+        return _message_outcome(entry, result, fetched.evidence)
     if result.set:
         note = f" ({result.message})" if result.message else ""
         error_type = SuspendedError if purpose == "suspension" else RevokedError
@@ -254,12 +256,53 @@ def _check_one(facts: Facts, raw: object, purpose: str) -> CheckOutcome:
     )
 
 
+def _message_outcome(
+    entry: bitstring.StatusEntry,
+    result: bitstring.StatusResult,
+    evidence_for: Callable[[str], Evidence],
+) -> CheckOutcome:
+    """A readable message entry: what the issuer says, never a verdict of ours.
+
+    Bitstring Status List §2.1: "Rules for how to handle various status messages are outside
+    the scope of normative requirements"; the message is the issuer's, and revocation and
+    suspension have their own entries and checks.
+    """
+    # §2.1: without statusMessage, 1 is "set" and 0 "unset"
+    unnamed = Message("set") if result.set else Message("unset")
+    said = English(repr(result.message[:200])) if result.message is not None else unnamed
+    where = (
+        Message(" (explained at %(references)s)", references=English(", ".join(entry.references)))
+        if entry.references
+        else English("")
+    )
+    return CheckOutcome.passed(
+        Message(
+            "The issuer's status message for this credential is %(said)s (value %(value)s of "
+            "%(size)s bit(s))%(where)s. Its meaning is the issuer's: it does not change the verdict.",
+            said=said,
+            value=f"{result.value:#x}",
+            size=entry.size,
+            where=where,
+        ),
+        evidence_for(
+            Message(
+                "index %(index)s, value %(value)s, message %(said)s",
+                index=entry.index,
+                value=f"{result.value:#x}",
+                said=said,
+            )
+        ),
+    )
+
+
 def purpose_name(purpose: str) -> str:
     """The status purpose as a noun of the sentence ("the revocation status")."""
     if purpose == "revocation":
         return Message("revocation")
     if purpose == "suspension":
         return Message("suspension")
+    if purpose == "message":
+        return Message("status message")
     return English(purpose)
 
 
@@ -269,6 +312,8 @@ def purpose_word(purpose: str) -> str:
         return Message("revoked")
     if purpose == "suspension":
         return Message("suspended")
+    if purpose == "message":
+        return Message("given a status message")
     return English(purpose)
 
 
@@ -321,6 +366,8 @@ def check_status(facts: Facts, purpose: str) -> CheckOutcome:
                 return CheckOutcome(outcome.status, outcome.message, outcome.error, evidence)
     if len(outcomes) == 1:
         return outcomes[0]
+    if purpose == "message":  # each entry's own message, none of them a verdict
+        return CheckOutcome.passed(sentences([o.message for o in outcomes]), *evidence)
     return CheckOutcome.passed(
         Message(
             "Not %(word)s (checked %(count)s entries).",
@@ -337,3 +384,10 @@ def check_revocation(facts: Facts) -> CheckOutcome:
 
 def check_suspension(facts: Facts) -> CheckOutcome:
     return check_status(facts, "suspension")
+
+
+def check_message(facts: Facts) -> CheckOutcome:
+    """The issuer's ``message`` entries (Bitstring Status List §2.1, statusSize and
+    statusMessage): read and reported; a malformed entry fails, an unreadable list is
+    indeterminate, like any status entry."""
+    return check_status(facts, "message")

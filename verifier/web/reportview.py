@@ -112,6 +112,7 @@ CHECK_NAMES: Mapping[str, LazyString] = {
     "validity.valid_until": _l("Valid until"),
     "status.revocation": _l("Not revoked"),
     "status.suspension": _l("Not suspended"),
+    "status.message": _l("Issuer's status message"),
     "issuer.registered": _l("Issuer in a registry"),
     "accreditation.scope_at_award_date": _l("Accredited when awarded"),
     "accreditation.current": _l("Accredited today (note)"),
@@ -130,6 +131,7 @@ CHECK_FAILED: Mapping[str, LazyString] = {
     "validity.valid_until": _l("it has expired"),
     "status.revocation": _l("the issuer has revoked it"),
     "status.suspension": _l("the issuer has suspended it"),
+    "status.message": _l("its status message entry is malformed"),
     "issuer.registered": _l("no trusted registry lists the issuer"),
     "accreditation.scope_at_award_date": _l(
         "the institution was not accredited for this degree level when it was awarded"
