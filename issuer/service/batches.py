@@ -27,7 +27,8 @@ from issuer.degree import DegreeInput, InputError, parse_input, read_csv
 from issuer.errors import ConflictError, NotFoundError
 from issuer.service.base import IssuerContext
 from issuer.service.errors import UploadTooLargeError
-from issuer.service.issuing import IssuingService, Signer, build_and_sign
+from issuer.service.claims import ClaimService
+from issuer.service.issuing import IssuingService, Signer, build_and_sign, programme_key
 from issuer.service.signing_pool import ROW_ERRORS, SigningPool, SignOutcome
 from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord
 from issuer.store.interfaces import Batches, Credentials
@@ -151,11 +152,13 @@ class BatchService:
         issuing: IssuingService,
         credentials: Credentials,
         batches: Batches,
+        claims: ClaimService,
     ) -> None:
         self._ctx = ctx
         self._issuing = issuing
         self._credentials = credentials
         self._batches = batches
+        self._claims = claims
 
     def create_batch(self, source: bytes, fmt: BatchFormat, *, actor: str) -> Batch:
         """Check a cohort upload whole and queue it; nothing is stored when it is refused.
@@ -190,8 +193,12 @@ class BatchService:
         )
         return batch
 
-    def run_batch(self, batch_id: int, *, progress: Progress | None = None) -> BatchProgress:
-        """Issue every row not yet recorded, then close the batch "done".
+    def run_batch(
+        self, batch_id: int, *, progress: Progress | None = None, send_mail: bool = True
+    ) -> BatchProgress:
+        """Issue every row not yet recorded, give each issued row a claim link (queuing its
+        message when ``send_mail``, SMTP is configured and the row has an e-mail address), then
+        close the batch "done".
 
         Safe to re-run after a crash, and against another runner of the same batch: a row is
         recorded in the transaction that stores its credential, and a diploma number is never
@@ -260,6 +267,7 @@ class BatchService:
         finally:
             if pool is not None:
                 pool.close()
+        self._link_claims(batch_id, rows, send_mail)
         # A concurrent runner may have closed it already: the final progress says how it ended.
         with contextlib.suppress(ConflictError):
             self._batches.finish_batch(batch_id, "done")
@@ -295,6 +303,18 @@ class BatchService:
         return self._batches.unfinished_batches(self._ctx.issuer().id)
 
     # ------------------------------------------------------------------ internals
+
+    def _link_claims(self, batch_id: int, rows: list[ParsedRow], send_mail: bool) -> None:
+        """A claim link for every issued row of the batch that has none yet (idempotent)."""
+        issued = [
+            (row.row_number, row.credential_id, item)
+            for row in self._batches.batch_rows(batch_id)
+            if row.state == "issued"
+            and row.credential_id is not None
+            and 1 <= row.row_number <= len(rows)
+            and isinstance(item := rows[row.row_number - 1][1], DegreeInput)
+        ]
+        self._claims.link_batch(batch_id, issued, send_mail=send_mail)
 
     def _start_chunk(self, part: list[TodoRow], signer: Signer, pool: SigningPool | None) -> _Chunk:
         """Sort a chunk's rows into those recorded without signing (input errors, numbers
@@ -354,6 +374,8 @@ class BatchService:
                 achievement_type=job.item.achievement_type,
                 credential_json=strictjson.dumps(value),
                 batch_id=batch_id,
+                student_number=job.item.student_number,
+                programme_key=programme_key(job.item),
             )
             credentials.append((new, ordinal))
         # A number issued by someone else since _start_chunk comes back "duplicate", naming

@@ -175,7 +175,12 @@ PROBLEM = "application/problem+json"
 
 
 def issue(env: WebEnv, **overrides: Any) -> dict[str, Any]:
-    """Issue one degree through POST /api/degrees (201 expected); returns the response body."""
+    """Issue one degree through POST /api/degrees (201 expected); returns the response body.
+
+    Another diploma number is another graduate (their own student number), unless the test says
+    otherwise: the same student number and programme twice needs ``allowDuplicate``."""
+    if "diploma_number" in overrides and "student_number" not in overrides:
+        overrides["student_number"] = f"S-{overrides['diploma_number']}"
     response = env.client.post("/api/degrees", json=degree_input(**overrides), headers=env.auth())
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()

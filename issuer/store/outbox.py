@@ -1,0 +1,152 @@
+"""The mail outbox: messages queued with their claim links, leased to a sender, and their fate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from issuer.errors import ConflictError, NotFoundError
+from issuer.store.checks import check_aware
+from issuer.store.database import Database
+from issuer.store.models import MailOutboxRow
+from issuer.store.values import MAIL_STATES, MailState, OutboxMessage
+from vc.errors import RangeValueError
+
+MAX_ERROR_CHARS = 1000
+
+
+def outbox_value(r: MailOutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        r.id,
+        r.credential_id,
+        r.claim_link_id,
+        r.batch_id,
+        r.row_number,
+        r.recipient,
+        r.claim_url,
+        cast(MailState, r.state),
+        r.attempts,
+        r.next_attempt_at,
+        r.last_error,
+        r.sent_at,
+        r.created_at,
+    )
+
+
+class OutboxRepository:
+    """Messages to send: a sender leases the due ones, then records each one's outcome."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def lease_due(self, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Up to ``limit`` messages due now (queued and due, or leased by a sender whose lease
+        ran out), marked "sending" for ``lease``: two senders never hold one message."""
+        if not 1 <= limit <= 1000:
+            raise RangeValueError("limit must be in 1..1000")
+
+        def work(s: Session) -> list[OutboxMessage]:
+            now = self._db.now()
+            rows = list(
+                s.scalars(
+                    select(MailOutboxRow)
+                    .where(
+                        or_(
+                            (MailOutboxRow.state == "queued")
+                            & (MailOutboxRow.next_attempt_at <= now),
+                            (MailOutboxRow.state == "sending")
+                            & (MailOutboxRow.lease_until < now),
+                        )
+                    )
+                    .order_by(MailOutboxRow.next_attempt_at, MailOutboxRow.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.state = "sending"
+                row.lease_until = now + lease
+            return [outbox_value(r) for r in rows]
+
+        return self._db.write("leasing mail", work)
+
+    def record_sent(self, message_id: int, answer: str | None = None) -> OutboxMessage:
+        """The server took the message: "sent", and its claim URL is forgotten."""
+
+        def work(s: Session) -> OutboxMessage:
+            row = self._leased(s, message_id)
+            row.state = "sent"
+            row.attempts += 1
+            row.sent_at = self._db.now()
+            row.claim_url = None
+            row.lease_until = None
+            row.last_error = answer[:MAX_ERROR_CHARS] if answer else None
+            return outbox_value(row)
+
+        return self._db.write("recording a sent message", work)
+
+    def record_failure(
+        self, message_id: int, error: str, *, retry_at: datetime | None
+    ) -> OutboxMessage:
+        """An attempt failed with ``error`` (the server's answer): queued again at
+        ``retry_at``, or "failed" for good (claim URL forgotten) when it is None."""
+        if retry_at is not None:
+            check_aware(retry_at, "retry_at")
+
+        def work(s: Session) -> OutboxMessage:
+            row = self._leased(s, message_id)
+            row.attempts += 1
+            row.last_error = error[:MAX_ERROR_CHARS]
+            row.lease_until = None
+            if retry_at is None:
+                row.state = "failed"
+                row.claim_url = None
+            else:
+                row.state = "queued"
+                row.next_attempt_at = retry_at
+            return outbox_value(row)
+
+        return self._db.write("recording a failed message", work)
+
+    def batch_messages(self, batch_id: int) -> list[OutboxMessage]:
+        """The batch's messages in row order."""
+        query = (
+            select(MailOutboxRow)
+            .where(MailOutboxRow.batch_id == batch_id)
+            .order_by(MailOutboxRow.row_number, MailOutboxRow.id)
+        )
+        return self._db.read("reading mail", lambda s: [outbox_value(r) for r in s.scalars(query)])
+
+    def credential_messages(self, credential_id: str) -> list[OutboxMessage]:
+        """A credential's messages, oldest first."""
+        query = (
+            select(MailOutboxRow)
+            .where(MailOutboxRow.credential_id == credential_id)
+            .order_by(MailOutboxRow.id)
+        )
+        return self._db.read("reading mail", lambda s: [outbox_value(r) for r in s.scalars(query)])
+
+    def counts(self, batch_id: int | None = None) -> dict[str, int]:
+        """Messages per state (of one batch, or all)."""
+        query = select(MailOutboxRow.state, func.count()).group_by(MailOutboxRow.state)
+        if batch_id is not None:
+            query = query.where(MailOutboxRow.batch_id == batch_id)
+
+        def work(s: Session) -> dict[str, int]:
+            found = {state: 0 for state in MAIL_STATES}
+            for state, n in s.execute(query).tuples():
+                found[state] = int(n)
+            return found
+
+        return self._db.read("counting mail", work)
+
+    def _leased(self, s: Session, message_id: int) -> MailOutboxRow:
+        row = s.get(MailOutboxRow, message_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"no message {message_id}")
+        if row.state != "sending":
+            raise ConflictError(f"message {message_id} is {row.state}, not being sent")
+        return row
