@@ -8,6 +8,7 @@ A connection that cannot be made or is dropped is transient.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -119,18 +120,14 @@ class SmtpTransport:
     def close(self) -> None:
         if self._client is None:
             return
-        try:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             self._client.quit()
-        except (smtplib.SMTPException, OSError):
-            pass
         self._drop()
 
 
 def _quietly_close(client: smtplib.SMTP) -> None:
-    try:
+    with contextlib.suppress(OSError):
         client.close()
-    except OSError:
-        pass
 
 
 class FolderTransport:

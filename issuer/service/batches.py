@@ -26,8 +26,8 @@ from typing import Any, Literal, TypeVar
 from issuer.degree import DegreeInput, InputError, parse_input, read_csv
 from issuer.errors import ConflictError, NotFoundError
 from issuer.service.base import IssuerContext
-from issuer.service.errors import UploadTooLargeError
 from issuer.service.claims import ClaimService
+from issuer.service.errors import UploadTooLargeError
 from issuer.service.issuing import IssuingService, Signer, build_and_sign, programme_key
 from issuer.service.signing_pool import ROW_ERRORS, SigningPool, SignOutcome
 from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord

@@ -173,7 +173,9 @@ class ClaimService:
                 )
             )
         made = self._claims.create_links(claims) if claims else []
-        self._ctx.audit(actor, "batch.claim_links_renewed", f"batch:{batch_id}", {"links": len(made)})
+        self._ctx.audit(
+            actor, "batch.claim_links_renewed", f"batch:{batch_id}", {"links": len(made)}
+        )
         return len(made)
 
     def open_claim(self, token: str) -> tuple[Credential, ClaimLink]:
@@ -184,7 +186,9 @@ class ClaimService:
 
     def live_link(self, credential_id: str) -> ClaimLink | None:
         """The credential's newest link that is not replaced (it may have expired)."""
-        links = [link for link in self._claims.list_links(credential_id) if link.replaced_at is None]
+        links = [
+            link for link in self._claims.list_links(credential_id) if link.replaced_at is None
+        ]
         return links[-1] if links else None
 
     def _export(self, pending: PendingClaim) -> ClaimExport:

@@ -18,9 +18,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from issuer.mail import ClaimMail, FolderTransport, SmtpSettings, SmtpTransport, Transport
+from issuer.mail import ClaimMail, FolderTransport, SmtpSettings, SmtpTransport, Transport, eml_name
 from issuer.mail import compose as compose_message
-from issuer.mail import eml_name
 from issuer.service.base import IssuerContext
 from issuer.service.claims import ClaimExport
 from issuer.store import Credential, OutboxMessage
@@ -126,7 +125,9 @@ class MailService:
         if self._ctx.config.mail_attach_credential:
             name = eml_name(None, credential.diploma_number).removesuffix(".eml") + ".json"
             attachment = (name, credential.credential_json.encode("utf-8"))
-        return compose_message(mail, sender=self.sender(), now=self._ctx.now(), attachment=attachment)
+        return compose_message(
+            mail, sender=self.sender(), now=self._ctx.now(), attachment=attachment
+        )
 
     def send_due(self, *, limit: int | None = None) -> MailReport:
         """Send every message due now (at most ``limit``), recording each one's outcome.

@@ -118,9 +118,7 @@ class ClaimRepository:
             for part in slices(sorted({c.credential_id for c, _ in todo})):
                 s.execute(
                     update(ClaimLinkRow)
-                    .where(
-                        ClaimLinkRow.credential_id.in_(part), ClaimLinkRow.replaced_at.is_(None)
-                    )
+                    .where(ClaimLinkRow.credential_id.in_(part), ClaimLinkRow.replaced_at.is_(None))
                     .values(replaced_at=now, pending_token=None)
                     .execution_options(synchronize_session=False)
                 )

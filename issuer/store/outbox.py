@@ -57,8 +57,7 @@ class OutboxRepository:
                         or_(
                             (MailOutboxRow.state == "queued")
                             & (MailOutboxRow.next_attempt_at <= now),
-                            (MailOutboxRow.state == "sending")
-                            & (MailOutboxRow.lease_until < now),
+                            (MailOutboxRow.state == "sending") & (MailOutboxRow.lease_until < now),
                         )
                     )
                     .order_by(MailOutboxRow.next_attempt_at, MailOutboxRow.id)

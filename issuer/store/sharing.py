@@ -18,8 +18,8 @@ from issuer.errors import (
 )
 from issuer.store.audit import write_audit  # noqa
 from issuer.store.checks import check_aware, lookup_hash
-from issuer.store.database import Database
 from issuer.store.claims import ClaimRepository
+from issuer.store.database import Database
 from issuer.store.models import ShareLinkRow
 from issuer.store.rows import insert_row, need_credential, share_link_value
 from issuer.store.tokens import hash_token

@@ -252,9 +252,7 @@ def batch_report(batch_id: int) -> dict[str, Any]:
     messages = {m.row_number: m for m in store.outbox.batch_messages(batch_id)}
     body = batch_json(progress)
     body["mail"] = store.outbox.counts(batch_id)
-    body["rows"] = [
-        row_json(r, links.get(r.row_number), messages.get(r.row_number)) for r in rows
-    ]
+    body["rows"] = [row_json(r, links.get(r.row_number), messages.get(r.row_number)) for r in rows]
     return body
 
 

@@ -14,9 +14,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from issuer.degree import CSV_COLUMNS, REQUIRED_COLUMNS, InputError, parse_csv_row
-from issuer.service import BatchFormat
 from issuer.errors import PossibleDuplicateDegreeError
-from issuer.service import IssuedClaim
+from issuer.service import BatchFormat, IssuedClaim
 from issuer.web.api import (
     batch_json,
     batch_report,
@@ -24,7 +23,6 @@ from issuer.web.api import (
     credential_status,
     find_credentials,
 )
-from issuer.web.claims_csv import claim_links_csv
 from issuer.web.auth import (
     check_csrf,
     current_principal,
@@ -34,6 +32,7 @@ from issuer.web.auth import (
     require_login,
     safe_next,
 )
+from issuer.service.claims_csv import claim_links_csv
 from issuer.web.diploma import diploma_view
 from issuer.web.requests import whole_number
 from issuer.web.state import state
@@ -312,9 +311,7 @@ def batch_renew_claim_links(batch_id: int) -> WerkzeugResponse:
     """New claim links for the whole batch (a lost CSV): the old ones stop working."""
     web = state()
     send = request.form.get("send_mail") == "yes"
-    web.service.claims.renew_batch_links(
-        batch_id, actor=current_principal().actor, send_mail=send
-    )
+    web.service.claims.renew_batch_links(batch_id, actor=current_principal().actor, send_mail=send)
     if send:
         web.wake_mail()
     return redirect_to(url_for("console.batch", batch_id=batch_id, claims="renewed"))

@@ -85,6 +85,13 @@ class WebEnv:
     def wait_for_batches(self, timeout: float = 60) -> None:
         self.runner_state.runner.join(timeout)
 
+    def close(self) -> None:
+        """Wait for the batches, stop the mail thread (if any), close the service."""
+        self.wait_for_batches()
+        if self.runner_state.mailer is not None:
+            self.runner_state.mailer.stop()
+        self.service.close()
+
 
 def degree_input(**overrides: Any) -> dict[str, Any]:
     """samples/degree.json with overrides (None removes a field)."""
@@ -106,9 +113,10 @@ def make_env(
     max_upload_bytes: int = 256 * 1024,
     did_method: str = "web",
     extra_contexts_dir: Path | None = None,
+    **settings: Any,
 ) -> WebEnv:
     """A fresh issuer over a SQLite file in ``tmp_path`` with an identity, a registrar and an
-    admin user, and one API token per role."""
+    admin user, and one API token per role; ``settings`` are more IssuerConfig fields."""
     config = IssuerConfig(
         database_url=f"sqlite:///{tmp_path / 'issuer.sqlite3'}",
         keys_dir=tmp_path / "keys",
@@ -121,6 +129,7 @@ def make_env(
         nqf_name="National Qualifications Framework of the Republic of Kazakhstan",
         nqf_url="https://enic-kazakhstan.edu.kz/en/national-qualifications-framework",
         extra_contexts_dir=extra_contexts_dir,
+        **settings,
     )
     clock = Clock()
     service = open_service(config, clock=clock)
