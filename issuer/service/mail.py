@@ -24,6 +24,7 @@ from issuer.service.base import IssuerContext
 from issuer.service.claims import ClaimExport
 from issuer.store import Credential, OutboxMessage
 from issuer.store.interfaces import Claims, Credentials, Outbox
+from issuer.store.outbox import Outcome
 from vc import strictjson
 from vc.errors import DiplomatError, MalformedValueError
 
@@ -130,46 +131,42 @@ class MailService:
         )
 
     def send_due(self, *, limit: int | None = None) -> MailReport:
-        """Send every message due now (at most ``limit``), recording each one's outcome.
-        Never raises for a delivery problem; raises StoreError when the database fails and
-        MalformedValueError without an SMTP server."""
+        """Send every message due now (at most ``limit``), recording each leased run's outcomes
+        in one transaction. Never raises for a delivery problem; raises StoreError when the
+        database fails and MalformedValueError without an SMTP server."""
         transport = self.open_transport()
         report = MailReport()
         try:
-            while limit is None or report.sent + report.retrying + report.failed < limit:
+            while limit is None or _done(report) < limit:
                 room = LEASE_ROWS if limit is None else min(LEASE_ROWS, limit - _done(report))
                 leased = self._outbox.lease_due(room, LEASE)
                 if not leased:
                     break
-                for message in leased:
-                    report = _count(report, self._deliver(transport, message))
+                outcomes = [self._deliver(transport, message) for message in leased]
+                self._outbox.record_outcomes(outcomes)
+                for outcome in outcomes:
+                    report = _count(report, outcome)
         finally:
             transport.close()
         return report
 
-    def _deliver(self, transport: Transport, message: OutboxMessage) -> str:
+    def _deliver(self, transport: Transport, message: OutboxMessage) -> Outcome:
         if message.claim_url is None:
-            self._outbox.record_failure(message.id, "the claim link is gone", retry_at=None)
-            return "failed"
+            return Outcome(message.id, False, "the claim link is gone")
         try:
             credential = self._credentials.get_credential(message.credential_id)
-            links = self._claims.list_links(credential.id)
-            expires = next((k.expires_at for k in links if k.id == message.claim_link_id), None)
-            email = self.compose(credential, message.recipient, message.claim_url, expires)
+            email = self.compose(
+                credential, message.recipient, message.claim_url, message.claim_expires_at
+            )
         except MalformedValueError as exc:  # an address the mail library refuses
-            self._outbox.record_failure(message.id, exc.detail, retry_at=None)
-            return "failed"
+            return Outcome(message.id, False, exc.detail)
         delivery = transport.send(email)
         attempt = message.attempts + 1
         if delivery.outcome == "sent":
-            self._outbox.record_sent(message.id, delivery.answer)
-            return "sent"
+            return Outcome(message.id, True, delivery.answer)
         if delivery.outcome == "retry" and attempt < self._ctx.config.mail_max_attempts:
-            retry_at = self._ctx.now() + backoff(attempt)
-            self._outbox.record_failure(message.id, delivery.answer, retry_at=retry_at)
-            return "retrying"
-        self._outbox.record_failure(message.id, delivery.answer, retry_at=None)
-        return "failed"
+            return Outcome(message.id, False, delivery.answer, self._ctx.now() + backoff(attempt))
+        return Outcome(message.id, False, delivery.answer)
 
     def write_messages(self, exports: Sequence[ClaimExport], folder: Path) -> list[Path]:
         """Write the message each exported link would send (those with an e-mail address) to
@@ -188,9 +185,9 @@ def _done(report: MailReport) -> int:
     return report.sent + report.retrying + report.failed
 
 
-def _count(report: MailReport, outcome: str) -> MailReport:
+def _count(report: MailReport, outcome: Outcome) -> MailReport:
     return MailReport(
-        report.sent + (outcome == "sent"),
-        report.retrying + (outcome == "retrying"),
-        report.failed + (outcome == "failed"),
+        report.sent + outcome.sent,
+        report.retrying + (not outcome.sent and outcome.retry_at is not None),
+        report.failed + (not outcome.sent and outcome.retry_at is None),
     )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from issuer.store.allocation import RandomSource
+from issuer.store.outbox import Outcome
 from issuer.store.values import (
     Allocation,
     ApiToken,
@@ -242,11 +243,7 @@ class Outbox(Protocol):
 
     def lease_due(self, limit: int, lease: timedelta) -> list[OutboxMessage]: ...
 
-    def record_sent(self, message_id: int, answer: str | None = None) -> OutboxMessage: ...
-
-    def record_failure(
-        self, message_id: int, error: str, *, retry_at: datetime | None
-    ) -> OutboxMessage: ...
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[OutboxMessage]: ...
 
     def batch_messages(self, batch_id: int) -> list[OutboxMessage]: ...
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -11,11 +13,22 @@ from sqlalchemy.orm import Session
 from issuer.errors import ConflictError, NotFoundError
 from issuer.store.checks import check_aware
 from issuer.store.database import Database
-from issuer.store.models import MailOutboxRow
+from issuer.store.models import ClaimLinkRow, MailOutboxRow
+from issuer.store.rows import slices
 from issuer.store.values import MAIL_STATES, MailState, OutboxMessage
 from vc.errors import RangeValueError
 
 MAX_ERROR_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt of a leased message came to."""
+
+    message_id: int
+    sent: bool
+    answer: str
+    retry_at: datetime | None = None
 
 
 def outbox_value(r: MailOutboxRow) -> OutboxMessage:
@@ -65,50 +78,55 @@ class OutboxRepository:
                     .with_for_update(skip_locked=True)
                 )
             )
+            expiry: dict[int, datetime | None] = {}
+            for part in slices([r.claim_link_id for r in rows]):
+                query = select(ClaimLinkRow.id, ClaimLinkRow.expires_at).where(
+                    ClaimLinkRow.id.in_(part)
+                )
+                for link_id, expires_at in s.execute(query).tuples():
+                    expiry[link_id] = expires_at
             for row in rows:
                 row.state = "sending"
                 row.lease_until = now + lease
-            return [outbox_value(r) for r in rows]
+            return [
+                replace(outbox_value(r), claim_expires_at=expiry.get(r.claim_link_id)) for r in rows
+            ]
 
         return self._db.write("leasing mail", work)
 
-    def record_sent(self, message_id: int, answer: str | None = None) -> OutboxMessage:
-        """The server took the message: "sent", and its claim URL is forgotten."""
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[OutboxMessage]:
+        """Record what became of leased messages, in ONE transaction (a sender records a leased
+        run at once: one commit, not one per message). "sent" forgets the claim URL; a failure
+        with ``retry_at`` is queued again then, without it the message is "failed" for good
+        (claim URL forgotten). ``answer`` is the server's answer. Raises NotFoundError,
+        ConflictError for a message that is not being sent.
+        """
+        for outcome in outcomes:
+            if outcome.retry_at is not None:
+                check_aware(outcome.retry_at, "retry_at")
 
-        def work(s: Session) -> OutboxMessage:
-            row = self._leased(s, message_id)
-            row.state = "sent"
-            row.attempts += 1
-            row.sent_at = self._db.now()
-            row.claim_url = None
-            row.lease_until = None
-            row.last_error = answer[:MAX_ERROR_CHARS] if answer else None
-            return outbox_value(row)
+        def work(s: Session) -> list[OutboxMessage]:
+            now = self._db.now()
+            done: list[OutboxMessage] = []
+            for outcome in outcomes:
+                row = self._leased(s, outcome.message_id)
+                row.attempts += 1
+                row.lease_until = None
+                row.last_error = outcome.answer[:MAX_ERROR_CHARS] if outcome.answer else None
+                if outcome.sent:
+                    row.state = "sent"
+                    row.sent_at = now
+                    row.claim_url = None
+                elif outcome.retry_at is None:
+                    row.state = "failed"
+                    row.claim_url = None
+                else:
+                    row.state = "queued"
+                    row.next_attempt_at = outcome.retry_at
+                done.append(outbox_value(row))
+            return done
 
-        return self._db.write("recording a sent message", work)
-
-    def record_failure(
-        self, message_id: int, error: str, *, retry_at: datetime | None
-    ) -> OutboxMessage:
-        """An attempt failed with ``error`` (the server's answer): queued again at
-        ``retry_at``, or "failed" for good (claim URL forgotten) when it is None."""
-        if retry_at is not None:
-            check_aware(retry_at, "retry_at")
-
-        def work(s: Session) -> OutboxMessage:
-            row = self._leased(s, message_id)
-            row.attempts += 1
-            row.last_error = error[:MAX_ERROR_CHARS]
-            row.lease_until = None
-            if retry_at is None:
-                row.state = "failed"
-                row.claim_url = None
-            else:
-                row.state = "queued"
-                row.next_attempt_at = retry_at
-            return outbox_value(row)
-
-        return self._db.write("recording a failed message", work)
+        return self._db.write("recording mail outcomes", work)
 
     def batch_messages(self, batch_id: int) -> list[OutboxMessage]:
         """The batch's messages in row order."""

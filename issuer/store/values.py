@@ -283,6 +283,7 @@ class OutboxMessage:
     last_error: str | None
     sent_at: datetime | None
     created_at: datetime
+    claim_expires_at: datetime | None = None  # filled in when a sender leases it
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from issuer.degree import CSV_COLUMNS, REQUIRED_COLUMNS, InputError, parse_csv_row
 from issuer.errors import PossibleDuplicateDegreeError
 from issuer.service import BatchFormat, IssuedClaim
+from issuer.service.claims_csv import claim_links_csv
 from issuer.web.api import (
     batch_json,
     batch_report,
@@ -32,7 +33,6 @@ from issuer.web.auth import (
     require_login,
     safe_next,
 )
-from issuer.service.claims_csv import claim_links_csv
 from issuer.web.diploma import diploma_view
 from issuer.web.requests import whole_number
 from issuer.web.state import state

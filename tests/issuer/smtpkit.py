@@ -8,8 +8,7 @@ import email
 import email.policy
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -84,9 +83,10 @@ class Dropping:
 
 
 @contextmanager
-def smtp_server(handler: object) -> Iterator[int]:
-    """An aiosmtpd server on 127.0.0.1 (a free port) while the block runs; yields the port."""
-    port = free_port()
+def smtp_server(handler: object, port: int | None = None) -> Iterator[int]:
+    """An aiosmtpd server on 127.0.0.1 (``port``, else a free one) while the block runs;
+    yields the port."""
+    port = free_port() if port is None else port
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -96,19 +96,10 @@ def smtp_server(handler: object) -> Iterator[int]:
 
 
 @contextmanager
-def recording_server() -> Iterator[tuple[int, Mailbox]]:
+def recording_server(port: int | None = None) -> Iterator[tuple[int, Mailbox]]:
     box = Mailbox()
-    with smtp_server(Recording(box)) as port:
-        yield port, box
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
-    """Poll a condition the code under test makes true from another thread (bounded)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.05)
+    with smtp_server(Recording(box), port) as bound:
+        yield bound, box
 
 
 def mail_settings(port: int, **extra: Any) -> dict[str, Any]:

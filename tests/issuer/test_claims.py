@@ -135,9 +135,7 @@ def test_dead_and_unknown_claim_links_answer_clearly_never_500(env: WebEnv) -> N
     env.clock.advance(days=31)
     expired = env.client.get(new, headers=HTML)
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
-    assert json.loads(env.client.get(new, headers=JSON).data)["type"].endswith(
-        "claim-link-expired"
-    )
+    assert json.loads(env.client.get(new, headers=JSON).data)["type"].endswith("claim-link-expired")
     for unknown in ("/claim/" + "A" * 43, "/claim/short", "/claim/%00%ff"):
         response = env.client.get(unknown, headers=HTML)
         assert response.status_code == 404, unknown
@@ -163,9 +161,12 @@ def test_the_batch_api_returns_every_claim_link_exactly_once(env: WebEnv) -> Non
     assert again.status_code == 410
     assert json.loads(again.data)["type"].endswith("claim-links-taken")
     with env.service.store.engine.connect() as conn:
-        assert conn.execute(
-            text("SELECT count(*) FROM claim_links WHERE pending_token IS NOT NULL")
-        ).scalar_one() == 0, "no plaintext token is kept once they are handed out"
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM claim_links WHERE pending_token IS NOT NULL")
+            ).scalar_one()
+            == 0
+        ), "no plaintext token is kept once they are handed out"
     report = env.client.get(f"/api/batches/{batch_id}", headers=env.auth()).get_json()
     assert all(r["claim"]["handedOut"] and r["claim"]["opened"] for r in report["rows"])
     assert env.client.post("/api/batches/999/claim-links", headers=env.auth()).status_code == 404

@@ -279,6 +279,10 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     assert browser.find_element(By.ID, "credential-status").text.lower() == "active"
     browser.find_element(By.ID, "reason").send_keys("Issued in error: wrong programme")
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[value=revoke]"))
+    # Revoking is final: the console asks first, on a page of its own (no script needed).
+    assert browser.find_element(By.ID, "confirm-revoke").is_displayed()
+    assert env.service.issuing.get_credential(issued.id).revoked is False
+    submit(browser, browser.find_element(By.ID, "confirm-revoke-button"))
     assert browser.find_element(By.ID, "credential-status").text.lower() == "revoked"
     assert "Issued in error" in browser.find_element(By.ID, "status-reason").text
     browser.save_screenshot(str(SCREENSHOTS / "diplomat-console.png"))
