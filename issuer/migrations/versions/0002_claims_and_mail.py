@@ -31,13 +31,14 @@ def _ts(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("credentials") as batch:
-        batch.add_column(sa.Column("student_number", sa.String(255), nullable=True))
-        batch.add_column(sa.Column("programme_key", sa.String(512), nullable=True))
-        batch.add_column(sa.Column("public_note", sa.Text(), nullable=True))
-        batch.create_index(
-            "ix_credentials_issuer_id_student_number", ["issuer_id", "student_number"]
-        )
+    # Plain ALTER TABLE ADD/DROP COLUMN (SQLite has both, 3.35+): a batch "move and copy" would
+    # drop the credentials table, which the foreign keys of a populated database refuse.
+    op.add_column("credentials", sa.Column("student_number", sa.String(255), nullable=True))
+    op.add_column("credentials", sa.Column("programme_key", sa.String(512), nullable=True))
+    op.add_column("credentials", sa.Column("public_note", sa.Text(), nullable=True))
+    op.create_index(
+        "ix_credentials_issuer_id_student_number", "credentials", ["issuer_id", "student_number"]
+    )
     op.create_table(
         "claim_links",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -128,8 +129,6 @@ def downgrade() -> None:
         "(SELECT max(id) FROM claim_links WHERE replaced_at IS NULL GROUP BY credential_id)"
     )
     op.drop_table("claim_links")
-    with op.batch_alter_table("credentials") as batch:
-        batch.drop_index("ix_credentials_issuer_id_student_number")
-        batch.drop_column("public_note")
-        batch.drop_column("programme_key")
-        batch.drop_column("student_number")
+    op.drop_index("ix_credentials_issuer_id_student_number", table_name="credentials")
+    for column in ("public_note", "programme_key", "student_number"):
+        op.drop_column("credentials", column)
