@@ -48,6 +48,7 @@ NOT_JSON: Mapping[str, Mapping[str, str]] = {
         "/claim/<token>": "the graduate's page a claim link opens (HTML)",
         "/console/batches/<int:batch_id>/claim-links": "a batch's claim links as a CSV download",
         "/console/batches/<int:batch_id>/claim-links/renew": "console form action (redirect)",
+        "/console/batches/<int:batch_id>/start": "console form action (redirect)",
         "/manage/<path:credential_id>/links": "management page form action (HTML)",
         "/manage/<path:credential_id>/links/<int:link_id>/revoke": "management form (redirect)",
     },

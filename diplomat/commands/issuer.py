@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from diplomat.commands.common import read_bytes, record_settings, settings, settings_file_update
 from diplomat.commands.mail import hand_over_links
 from issuer.config import IssuerConfig
+from issuer.errors import PossibleDuplicateDegreeError
 from issuer.service import BatchFormat, IssuerService, open_service
 from issuer.store import BatchProgress
 from vc.errors import MalformedValueError
@@ -87,6 +88,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="DIR",
         help="queue no e-mail: write the message each graduate with an e-mail address would "
         "get into DIR as .eml files instead",
+    )
+    issue.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="issue rows whose student number already holds a degree of the same programme "
+        "(without it, such a file is refused before anything is issued)",
     )
     issue.set_defaults(handler=_issue)
 
@@ -285,6 +292,15 @@ def _issue(args: argparse.Namespace) -> int:
     with _service(args) as service:
         batch = service.batches.create_batch(source, fmt, actor=_actor())
         print(f"batch {batch.id}: {batch.total_rows} rows from {path}", file=sys.stderr)
+        duplicates = [] if args.allow_duplicates else service.batches.possible_duplicates(batch.id)
+        if duplicates:
+            for duplicate in duplicates:
+                print(duplicate.describe(), file=sys.stderr)
+            raise PossibleDuplicateDegreeError(
+                f"nothing issued: {len(duplicates)} row(s) would give a student number a second"
+                " degree of the same programme; check them, then run again with"
+                " --allow-duplicates to issue them anyway"
+            )
         try:
             final = service.batches.run_batch(
                 batch.id, progress=bar, send_mail=args.dry_run_mail is None

@@ -96,6 +96,21 @@ def _json_rows(text: str, max_rows: int) -> Iterator[ParsedRow]:
 
 
 @dataclass(frozen=True)
+class PossibleDuplicate:
+    """A row whose student number already holds a degree of the same programme."""
+
+    row: int
+    student_number: str
+    diploma_numbers: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (
+            f"row {self.row}: student number {self.student_number} already holds diploma"
+            f" {', '.join(self.diploma_numbers)} of this programme"
+        )
+
+
+@dataclass(frozen=True)
 class _Job:
     """A row ready to sign: its credential id, allocated status entries and issue time."""
 
@@ -283,6 +298,30 @@ class BatchService:
         if progress is not None:
             progress(final)
         return final
+
+    def possible_duplicates(self, batch_id: int) -> list[PossibleDuplicate]:
+        """Rows of a batch not yet run whose student number already holds a degree of the same
+        programme (issued before, or on an earlier row of the same file): the registrar confirms
+        them before the batch starts. Raises NotFoundError (also when no longer spooled)."""
+        batch = self._own_batch(batch_id)
+        if batch.state == "done":
+            return []
+        fmt, source = self._spooled(batch)
+        rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
+        valid = [(line, item) for line, item in rows if isinstance(item, DegreeInput)]
+        students = [item.student_number for _, item in valid if item.student_number]
+        held = self._credentials.programmes_of_students(batch.issuer_id, students)
+        recorded = self._batches.recorded_row_numbers(batch_id)
+        found: list[PossibleDuplicate] = []
+        for ordinal, (line, item) in enumerate(rows, 1):
+            if not isinstance(item, DegreeInput) or not item.student_number:
+                continue
+            key = (item.student_number, programme_key(item))
+            earlier = held.setdefault(key, [])
+            if earlier and ordinal not in recorded and item.diploma_number not in earlier:
+                found.append(PossibleDuplicate(line, item.student_number, tuple(earlier)))
+            earlier.append(item.diploma_number)
+        return found
 
     def batch_progress(self, batch_id: int) -> BatchProgress:
         """Counts per outcome. Raises NotFoundError."""

@@ -321,6 +321,30 @@ class CredentialRepository:
             "reading credentials", lambda s: [credential_value(r) for r in s.scalars(query)]
         )
 
+    def programmes_of_students(
+        self, issuer_id: int, student_numbers: Collection[str]
+    ) -> dict[tuple[str, str], list[str]]:
+        """(student number, programme key) -> the diploma numbers the issuer gave them."""
+        wanted = sorted({n for n in student_numbers if isinstance(n, str)})
+
+        def work(s: Session) -> dict[tuple[str, str], list[str]]:
+            found: dict[tuple[str, str], list[str]] = {}
+            for part in slices(wanted):
+                query = select(
+                    CredentialRow.student_number,
+                    CredentialRow.programme_key,
+                    CredentialRow.diploma_number,
+                ).where(
+                    CredentialRow.issuer_id == issuer_id,
+                    CredentialRow.student_number.in_(part),
+                    CredentialRow.programme_key.is_not(None),
+                )
+                for student, key, number in s.execute(query).tuples():
+                    found.setdefault((str(student), str(key)), []).append(number)
+            return found
+
+        return self._db.read("reading credentials", work)
+
     def set_public_note(self, credential_id: str, note: str | None) -> Credential:
         """Set (or clear, with None) the status note the public share page shows. NotFoundError."""
         if note is not None:

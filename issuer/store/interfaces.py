@@ -109,6 +109,10 @@ class Credentials(Protocol):
         self, issuer_id: int, student_number: str, programme_key: str
     ) -> list[Credential]: ...
 
+    def programmes_of_students(
+        self, issuer_id: int, student_numbers: Collection[str]
+    ) -> dict[tuple[str, str], list[str]]: ...
+
     def set_public_note(self, credential_id: str, note: str | None) -> Credential: ...
 
 

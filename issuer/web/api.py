@@ -19,6 +19,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, request
 
 from issuer.degree import parse_input
+from issuer.errors import PossibleDuplicateDegreeError
 from issuer.service import BatchFormat
 from issuer.store import Batch, BatchProgress, BatchRow, ClaimLink, Credential, OutboxMessage
 from issuer.web.auth import current_principal, require_token
@@ -72,8 +73,13 @@ def create_batch() -> tuple[Response, int, dict[str, str]]:
     if not source.strip():
         raise ParsingError("the batch is empty")
     fmt: BatchFormat = "json" if media == "application/json" else "csv"
+    allow = request.args.get("allowDuplicate", "false")
+    if allow not in ("true", "false"):
+        raise MalformedValueError("allowDuplicate must be true or false", pointer="/allowDuplicate")
     web = state()
     batch = web.service.batches.create_batch(source, fmt, actor=current_principal().actor)
+    if allow == "false":
+        refuse_possible_duplicates(batch.id)
     web.runner.start(batch.id)
     progress_url = f"{web.base_url}/api/batches/{batch.id}"
     body = {
@@ -168,6 +174,19 @@ def audit_log() -> Response:
 
 
 # ------------------------------------------------------------------ shared with the console
+
+
+def refuse_possible_duplicates(batch_id: int) -> None:
+    """Raise PossibleDuplicateDegreeError (409) naming the rows whose student number already
+    holds a degree of the same programme; the batch stays queued until it is confirmed."""
+    found = state().service.batches.possible_duplicates(batch_id)
+    if found:
+        shown = "; ".join(d.describe() for d in found[:20])
+        more = f" (and {len(found) - 20} more)" if len(found) > 20 else ""
+        raise PossibleDuplicateDegreeError(
+            f"batch {batch_id} was not started: {shown}{more}. Send it again with"
+            " ?allowDuplicate=true to issue these degrees anyway"
+        )
 
 
 def find_credentials(query: str | None, *, limit: int, offset: int) -> list[Credential]:

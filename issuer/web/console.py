@@ -248,10 +248,25 @@ def upload() -> Any:
         if not source.strip():
             raise MalformedValueError("the file is empty")
         batch = web.service.batches.create_batch(source, fmt, actor=current_principal().actor)
+        duplicates = web.service.batches.possible_duplicates(batch.id)
     except DiplomatError as exc:
         return _upload_form(f"{exc.title}: {exc.detail}", exc.status)
+    if duplicates:
+        # Nothing is issued yet: the registrar confirms these rows (or uploads a fixed file).
+        page = render_template("batch_confirm.html", batch=batch, duplicates=duplicates)
+        return Response(page, status=409, mimetype="text/html")
     web.runner.start(batch.id)
     return redirect_to(f"/console/batches/{batch.id}")
+
+
+@bp.post("/batches/<int:batch_id>/start")
+@require_login()
+def start_batch(batch_id: int) -> WerkzeugResponse:
+    """Start a batch the registrar confirmed despite possible duplicate degrees."""
+    web = state()
+    web.service.batches.get_batch(batch_id)
+    web.runner.start(batch_id)
+    return redirect_to(f"/console/batches/{batch_id}")
 
 
 def _upload_form(error: str | None, status: int = 200) -> Any:

@@ -294,3 +294,50 @@ def test_without_a_public_note_the_share_page_gives_no_reason(env: WebEnv) -> No
     )
     public = env.client.get(path_of(share), headers=HTML).get_data(as_text=True)
     assert "Revoked." in public and "secret internal reason" not in public
+
+
+def test_a_cohort_with_a_second_degree_is_confirmed_before_anything_is_issued(
+    env: WebEnv,
+) -> None:
+    cohort_programme = {
+        "degree_title": "Bachelor of Science in Computer Science",
+        "programme_code": None,
+    }
+    issue(env, diploma_number="OLD-1", student_number="S-D-1", **cohort_programme)
+    source = cohort_csv(3, "D").replace(b"S-D-2", b"S-D-1")  # row 4 repeats the student too
+    before = env.counts()["credentials"]
+    headers = {**env.auth(), "Content-Type": "text/csv"}
+    refused = env.client.post("/api/batches", data=source, headers=headers)
+    assert refused.status_code == 409
+    detail = json.loads(refused.data)["detail"]
+    assert "row 3: student number S-D-1 already holds diploma OLD-1" in detail
+    assert "row 4: student number S-D-1 already holds diploma OLD-1, D-00001" in detail
+    env.wait_for_batches()
+    assert env.counts()["credentials"] == before, "nothing issued before confirmation"
+    bad = env.client.post("/api/batches?allowDuplicate=maybe", data=source, headers=headers)
+    assert bad.status_code == 400
+    confirmed = env.client.post("/api/batches?allowDuplicate=true", data=source, headers=headers)
+    assert confirmed.status_code == 202
+    env.wait_for_batches()
+    assert env.counts()["credentials"] == before + 3
+    # The console shows the rows and starts the batch only when asked.
+    login(env)
+    second = cohort_csv(1, "E").replace(b"S-E-0", b"S-D-1")
+    response = env.client.post(
+        "/console/batches/new",
+        data={
+            "csrf_token": page_csrf(env, "/console/batches/new"),
+            "file": (io.BytesIO(second), "cohort.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'id="duplicate-rows"' in html and "OLD-1" in html
+    env.wait_for_batches()
+    assert env.counts()["credentials"] == before + 3
+    start = re.search(r'action="(/console/batches/\d+/start)"', html)
+    assert start is not None
+    started = env.client.post(start.group(1), data={"csrf_token": csrf_of(html)})
+    assert started.status_code in (302, 303)
+    env.wait_for_batches()
+    assert env.counts()["credentials"] == before + 4

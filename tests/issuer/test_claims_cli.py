@@ -140,3 +140,21 @@ def test_revoke_with_a_public_note(
     found = app.extensions["diplomat.issuer"].service.issuing.get_credential(credential_id)
     assert (found.public_note, found.status_reason) == ("Withdrawn", "internal case 17")
     app.extensions["diplomat.issuer"].service.close()
+
+
+def test_issue_refuses_a_second_degree_of_a_programme_unless_allowed(
+    home: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    init(capsys)
+    source = home / "cohort.csv"
+    source.write_bytes(cohort_csv(2, "Z").replace(b"S-Z-1", b"S-Z-0"))
+    code, _, err = run(capsys, "issue", "--csv", str(source))
+    assert code == 2
+    assert "row 3: student number S-Z-0 already holds diploma Z-00000" in err
+    assert "--allow-duplicates" in err
+    with sqlite3.connect(home / "issuer.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM credentials").fetchone() == (0,)
+    code, out, err = run(capsys, "issue", "--csv", str(source), "--allow-duplicates")
+    assert code == 0, err
+    assert json.loads(out)["issued"] == 2

@@ -249,6 +249,12 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     browser.get(server.url + "/console/batches/new")
     browser.find_element(By.ID, "file").send_keys(str(SAMPLES / "degrees.csv"))
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]"))
+    # Its first graduate (KZ-2021-00417) was just given FORM-0001 of the same programme through
+    # the form: the console names the row and issues nothing until the registrar confirms.
+    warning = browser.find_element(By.ID, "duplicate-rows").text
+    assert "KZ-2021-00417" in warning and "FORM-0001" in warning
+    assert env.counts()["credentials"] == 1
+    submit(browser, browser.find_element(By.ID, "confirm-batch"))
     assert browser.find_elements(By.ID, "batch-progress"), "the batch page shows its progress bar"
     # The page polls, then reloads itself once the batch is done.
     wait_for(
