@@ -10,7 +10,6 @@ from typing import cast
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from issuer.errors import ConflictError, NotFoundError
 from issuer.store.checks import check_aware
 from issuer.store.database import Database
 from issuer.store.models import ClaimLinkRow, MailOutboxRow
@@ -98,8 +97,9 @@ class OutboxRepository:
         """Record what became of leased messages, in ONE transaction (a sender records a leased
         run at once: one commit, not one per message). "sent" forgets the claim URL; a failure
         with ``retry_at`` is queued again then, without it the message is "failed" for good
-        (claim URL forgotten). ``answer`` is the server's answer. Raises NotFoundError,
-        ConflictError for a message that is not being sent.
+        (claim URL forgotten). ``answer`` is the server's answer. A message no longer leased
+        (its lease ran out and another sender recorded it) is left alone. Returns the messages
+        recorded.
         """
         for outcome in outcomes:
             if outcome.retry_at is not None:
@@ -109,7 +109,9 @@ class OutboxRepository:
             now = self._db.now()
             done: list[OutboxMessage] = []
             for outcome in outcomes:
-                row = self._leased(s, outcome.message_id)
+                row = s.get(MailOutboxRow, outcome.message_id, with_for_update=True)
+                if row is None or row.state != "sending":
+                    continue
                 row.attempts += 1
                 row.lease_until = None
                 row.last_error = outcome.answer[:MAX_ERROR_CHARS] if outcome.answer else None
@@ -159,11 +161,3 @@ class OutboxRepository:
             return found
 
         return self._db.read("counting mail", work)
-
-    def _leased(self, s: Session, message_id: int) -> MailOutboxRow:
-        row = s.get(MailOutboxRow, message_id, with_for_update=True)
-        if row is None:
-            raise NotFoundError(f"no message {message_id}")
-        if row.state != "sending":
-            raise ConflictError(f"message {message_id} is {row.state}, not being sent")
-        return row
