@@ -81,13 +81,11 @@ class MailWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="diplomat-mail", daemon=True)
-        self.idle = threading.Event()  # set whenever a pass found nothing more to send
 
     def start(self) -> None:
         self._thread.start()
 
     def wake(self) -> None:
-        self.idle.clear()
         self._wake.set()
 
     def stop(self, timeout: float | None = 10) -> None:
@@ -105,8 +103,6 @@ class MailWorker:
                 self._service.mail.send_due()
             except Exception:
                 _log.exception("sending mail failed; the messages stay queued")
-            if not self._wake.is_set():
-                self.idle.set()
 
 
 @dataclass(frozen=True)
