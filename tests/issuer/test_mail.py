@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from smtpkit import Dropping, free_port, mail_settings, recording_server, smtp_server
-from test_claims import login
+from test_claims import csrf_of, login
 from webfixtures import WebEnv, degree_input, make_env
 
 from issuer.mail import ClaimMail, compose
@@ -222,3 +222,28 @@ def test_a_name_or_title_cannot_inject_headers_or_markup() -> None:
     assert message["Bcc"] is None
     html = message.get_body(("html",))
     assert html is not None and "<script>" not in html.get_content()
+
+
+def test_a_new_claim_link_from_the_console_can_be_e_mailed(
+    envs: list[WebEnv], tmp_path: Path
+) -> None:
+    with recording_server() as (port, box):
+        env = new_env(envs, tmp_path, port)
+        issued = issue_to(env, "aliya@student.example")
+        env.service.mail.send_due()
+        login(env)
+        page = "/console/credentials/" + issued["credentialId"]
+        html = env.client.get(page).get_data(as_text=True)
+        assert 'name="send_mail"' in html and "aliya@student.example" in html
+        response = env.client.post(
+            page + "/management-link", data={"csrf_token": csrf_of(html), "send_mail": "yes"}
+        )
+        assert response.status_code == 200
+        env.service.mail.send_due()
+        first, second = box.wait_for(2)
+    old_url, new_url = issued["claimUrl"], response.get_data(as_text=True)
+    assert old_url in first.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    latest = second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert old_url not in latest and "/claim/" in latest
+    assert latest.split("/claim/", 1)[1].split()[0] in new_url, "the link the page showed"
+    assert env.client.get(urlsplit(old_url).path, headers=HTML).status_code == 410
