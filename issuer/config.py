@@ -23,6 +23,8 @@ DEFAULT_VERIFIER_URL = "http://127.0.0.1:8002/verify"
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_BATCH_ROWS = 20_000
 DEFAULT_STATUS_LIST_TTL = 300
+DEFAULT_CLAIM_LINK_DAYS = 180
+SMTP_SECURITY = ("none", "starttls", "tls")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -47,6 +49,17 @@ class IssuerConfig:
     log_format: str = "text"
     extra_contexts_dir: Path | None = None
     status_messages: bool = False
+    claim_link_days: int = DEFAULT_CLAIM_LINK_DAYS
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 30.0
+    mail_from: str | None = None
+    mail_attach_credential: bool = False
+    mail_max_attempts: int = 6
+    mail_worker: bool = True
 
     def __post_init__(self) -> None:
         _http_url(self.public_base_url, "DIPLOMAT_ISSUER_BASE_URL")
@@ -57,7 +70,14 @@ class IssuerConfig:
             raise RangeValueError("sign_workers must be an integer (0 = one per CPU)")
         if self.sign_workers < 0:
             raise RangeValueError("sign_workers must not be negative (0 = one per CPU)")
-        for name in ("max_upload_bytes", "max_batch_rows", "status_list_ttl"):
+        for name in (
+            "max_upload_bytes",
+            "max_batch_rows",
+            "status_list_ttl",
+            "claim_link_days",
+            "smtp_port",
+            "mail_max_attempts",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise RangeValueError(f"{name} must be a positive integer")
@@ -65,10 +85,24 @@ class IssuerConfig:
             raise MalformedValueError("DIPLOMAT_NQF_NAME and DIPLOMAT_NQF_URL go together")
         if self.nqf_url is not None:
             _http_url(self.nqf_url, "DIPLOMAT_NQF_URL")
+        if self.smtp_security not in SMTP_SECURITY:
+            raise MalformedValueError(
+                f"DIPLOMAT_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)},"
+                f" got {self.smtp_security!r}"
+            )
+        if self.smtp_host is not None and (self.mail_from is None or "@" not in self.mail_from):
+            raise MalformedValueError(
+                "DIPLOMAT_MAIL_FROM must be an e-mail address when DIPLOMAT_SMTP_HOST is set"
+            )
         if self.log_format not in LOG_FORMATS:
             raise MalformedValueError(
                 f"DIPLOMAT_LOG_FORMAT must be {' or '.join(LOG_FORMATS)}, got {self.log_format!r}"
             )
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether graduates are e-mailed their claim links (an SMTP server is configured)."""
+        return self.smtp_host is not None
 
     @property
     def batch_workers(self) -> int:
@@ -123,6 +157,17 @@ class IssuerConfig:
             log_format=(settings["log_format"] or "text").strip().lower(),
             extra_contexts_dir=settings["extra_contexts"],
             status_messages=settings["status_messages"],
+            claim_link_days=settings["claim_link_days"],
+            smtp_host=settings["smtp_host"],
+            smtp_port=settings["smtp_port"],
+            smtp_security=(settings["smtp_security"] or "starttls").strip().lower(),
+            smtp_username=settings["smtp_username"],
+            smtp_password=settings["smtp_password"],
+            smtp_timeout=settings["smtp_timeout"],
+            mail_from=settings["mail_from"],
+            mail_attach_credential=settings["mail_attach_credential"],
+            mail_max_attempts=settings["mail_max_attempts"],
+            mail_worker=settings["mail_worker"],
         )
 
     def ensure_secret_key(self) -> str:

@@ -8,11 +8,16 @@
     │   ├── DuplicateCredentialError    duplicate-credential        409  (issuer, diploma number) taken
     │   ├── DuplicateError              duplicate                   409  username / DID / key id / row taken
     │   ├── IrreversibleStatusError     irreversible-status         409  un-revoking a revoked credential
+    │   ├── PossibleDuplicateDegreeError possible-duplicate-degree  409  same programme, same student number
     │   └── StaleStatusListError        stale-status-list           409  list changed while it was signed
     ├── InvalidTokenError               invalid-token               401  unknown / revoked token or secret
     └── ShareLinkGoneError              share-link-gone             410  (base of the two below)
         ├── ShareLinkExpiredError       share-link-expired          410
         └── ShareLinkRevokedError       share-link-revoked          410
+    ├── ClaimLinkGoneError              claim-link-gone             410  (base of the two below)
+    │   ├── ClaimLinkExpiredError       claim-link-expired          410
+    │   └── ClaimLinkReplacedError      claim-link-replaced         410  a newer link was made
+    └── ClaimLinksTakenError            claim-links-taken           410  a batch's links, handed out once
 
 Bad arguments to the store (an unknown purpose, a raw private key where a reference belongs) raise
 ``vc.errors.MalformedValueError`` / ``vc.errors.RangeValueError`` like the rest of the code base.
@@ -81,6 +86,11 @@ class IrreversibleStatusError(ConflictError):
     title = "Revocation cannot be undone"
 
 
+class PossibleDuplicateDegreeError(ConflictError):
+    problem_type = PROBLEMS + "possible-duplicate-degree"
+    title = "This student number already holds a degree of this programme"
+
+
 class StaleStatusListError(ConflictError):
     problem_type = PROBLEMS + "stale-status-list"
     title = "Status list changed while it was being signed"
@@ -108,3 +118,27 @@ class ShareLinkExpiredError(ShareLinkGoneError):
 class ShareLinkRevokedError(ShareLinkGoneError):
     problem_type = PROBLEMS + "share-link-revoked"
     title = "Share link revoked"
+
+
+class ClaimLinkGoneError(DiplomatError):
+    problem_type = PROBLEMS + "claim-link-gone"
+    code = -410
+    status = 410
+    title = "Claim link no longer valid"
+
+
+class ClaimLinkExpiredError(ClaimLinkGoneError):
+    problem_type = PROBLEMS + "claim-link-expired"
+    title = "Claim link expired"
+
+
+class ClaimLinkReplacedError(ClaimLinkGoneError):
+    problem_type = PROBLEMS + "claim-link-replaced"
+    title = "Claim link replaced by a newer one"
+
+
+class ClaimLinksTakenError(DiplomatError):
+    problem_type = PROBLEMS + "claim-links-taken"
+    code = -410
+    status = 410
+    title = "Claim links already handed out"

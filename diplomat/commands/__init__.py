@@ -5,7 +5,18 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from diplomat.commands import config, conventions, demo, issuer, keys, registry, serve, sign, verify
+from diplomat.commands import (
+    config,
+    conventions,
+    demo,
+    issuer,
+    keys,
+    mail,
+    registry,
+    serve,
+    sign,
+    verify,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -15,6 +26,7 @@ COMMANDS: tuple[Register, ...] = (
     verify.register,
     serve.register,
     issuer.register,
+    mail.register,
     registry.register,
     conventions.register,
     demo.register,

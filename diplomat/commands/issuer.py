@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from diplomat.commands.common import read_bytes, record_settings, settings, settings_file_update
+from diplomat.commands.mail import hand_over_links
 from issuer.config import IssuerConfig
+from issuer.errors import PossibleDuplicateDegreeError
 from issuer.service import BatchFormat, IssuerService, open_service
 from issuer.store import BatchProgress
 from vc.errors import MalformedValueError
@@ -75,6 +77,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     source.add_argument("--csv", metavar="FILE", help="cohort CSV (header = input field names)")
     source.add_argument("--json", metavar="FILE", help="JSON array of degree inputs")
     issue.add_argument("--quiet", action="store_true", help="no progress bar")
+    issue.add_argument(
+        "--links-out",
+        metavar="FILE",
+        help="write every graduate's claim link to this CSV (row, student number, name, e-mail, "
+        "diploma number, credential id, claim URL, expiry): handed out once, keep it safe",
+    )
+    issue.add_argument(
+        "--dry-run-mail",
+        metavar="DIR",
+        help="queue no e-mail: write the message each graduate with an e-mail address would "
+        "get into DIR as .eml files instead",
+    )
+    issue.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="issue rows whose student number already holds a degree of the same programme "
+        "(without it, such a file is refused before anything is issued)",
+    )
     issue.set_defaults(handler=_issue)
 
     for name, purpose, value, what in (
@@ -84,7 +104,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         status = sub.add_parser(name, help=what)
         status.add_argument("credential_id", metavar="CREDENTIAL_ID")
-        status.add_argument("--reason", required=True)
+        status.add_argument("--reason", required=True, help="private: kept in the audit log")
+        status.add_argument(
+            "--public-note", help="what the diploma's share pages show (default: nothing)"
+        )
         status.set_defaults(handler=_status_handler(purpose, value, name))
 
     tokens = sub.add_parser("tokens", help="API bearer tokens")
@@ -261,15 +284,33 @@ def _issue(args: argparse.Namespace) -> int:
     path = args.csv or args.json
     source = read_bytes(path)
     bar = None if args.quiet else ProgressBar(sys.stderr)
+    links_out = Path(args.links_out) if args.links_out else None
+    if links_out is not None and links_out.exists():
+        raise MalformedValueError(
+            f"--links-out {links_out} exists: claim links are not overwritten"
+        )
     with _service(args) as service:
         batch = service.batches.create_batch(source, fmt, actor=_actor())
         print(f"batch {batch.id}: {batch.total_rows} rows from {path}", file=sys.stderr)
+        duplicates = [] if args.allow_duplicates else service.batches.possible_duplicates(batch.id)
+        if duplicates:
+            for duplicate in duplicates:
+                print(duplicate.describe(), file=sys.stderr)
+            raise PossibleDuplicateDegreeError(
+                f"nothing issued: {len(duplicates)} row(s) would give a student number a second"
+                " degree of the same programme; check them, then run again with"
+                " --allow-duplicates to issue them anyway"
+            )
         try:
-            final = service.batches.run_batch(batch.id, progress=bar)
+            final = service.batches.run_batch(
+                batch.id, progress=bar, send_mail=args.dry_run_mail is None
+            )
         finally:
             if bar is not None:
                 bar.done()
         rows = service.batches.batch_rows(batch.id)
+        if final.state == "done":
+            hand_over_links(service, batch.id, links_out, args.dry_run_mail, _actor())
     for row in rows:
         for error in row.errors:
             field = f" column {error['field']}" if error.get("field") else ""
@@ -300,7 +341,12 @@ def _status_handler(purpose: str, value: bool, verb: str) -> Callable[[argparse.
     def handler(args: argparse.Namespace) -> int:
         with _service(args) as service:
             change = service.status.set_status(
-                args.credential_id, purpose, value, args.reason, actor=_actor()
+                args.credential_id,
+                purpose,
+                value,
+                args.reason,
+                actor=_actor(),
+                public_note=args.public_note,
             )
         state = "done" if change.changed else "no change (already so)"
         print(f"{verb} {args.credential_id}: {state}", file=sys.stderr)

@@ -8,6 +8,8 @@ repositories it uses (issuer.store.interfaces) and the shared IssuerContext (iss
     service.identity   init_identity, did_document, list_keys, rotate_key, retire_key
     service.issuing    issue_degree, issue_credential, get_credential, credential_document,
                        reset_management_token
+    service.claims     new_link, link_batch, take_batch_links, renew_batch_links, open_claim
+    service.mail       send_due, compose, write_messages (the outbox; issuer.service.mail)
     service.batches    create_batch, run_batch, get_batch, batch_progress, batch_rows
     service.status     set_status, revoke, suspend, reinstate, status_list_credential
     service.sharing    create_share_link, list_share_links, revoke_share_link, open_share, QR codes
@@ -21,9 +23,9 @@ Behaviour worth knowing:
 
 1. ``issuing.issue_degree`` raises DuplicateCredentialError (409, detail names the existing
    credential) for a diploma number already issued; batches record such rows as "duplicate".
-2. Batch-issued credentials get no holder management secret at issue time (a secret shown to
-   nobody is useless); ``reset_management_token(credential_id, actor=...) -> management URL``
-   makes one on demand (also for single issues, to replace a lost link).
+2. Every credential gets a claim link when it is issued (single, batch, CSV, API): the
+   graduate's private page, stored hashed, expiring, replaceable (issuer.service.claims). A
+   batch's links are handed to the registrar once; ``claims.new_link`` replaces a lost one.
 3. Batches do not write one audit entry per row: "batch.create" and "batch.done" (with counts)
    are audited, and every credential row carries its batch id, whose creator is recorded.
 4. Batch sources are spooled (0600) in ``config.batch_spool_dir`` until the batch is done, so a
@@ -52,9 +54,11 @@ from issuer.keystore import KeyStore
 from issuer.service.accounts import AccountService
 from issuer.service.base import IssuerContext
 from issuer.service.batches import BatchFormat, BatchService, parse_source, row_errors
+from issuer.service.claims import ClaimExport, ClaimService, IssuedClaim
 from issuer.service.errors import UploadTooLargeError
 from issuer.service.identity import DidMethod, IdentityService
 from issuer.service.issuing import IssuedDegree, IssuingService, Signer
+from issuer.service.mail import MailReport, MailService
 from issuer.service.sharing import SharingService
 from issuer.service.status import StatusService
 from issuer.store import Store, open_store, parse_url
@@ -83,8 +87,14 @@ class IssuerService:
         )
         ctx = self.context
         self.identity = IdentityService(ctx, store.issuers)
-        self.issuing = IssuingService(ctx, store.credentials, store.status, store.sharing)
-        self.batches = BatchService(ctx, self.issuing, store.credentials, store.batches)
+        self.claims = ClaimService(ctx, store.credentials, store.claims, store.batches)
+        self.issuing = IssuingService(
+            ctx, store.credentials, store.status, store.sharing, self.claims
+        )
+        self.batches = BatchService(
+            ctx, self.issuing, store.credentials, store.batches, self.claims
+        )
+        self.mail = MailService(ctx, store.credentials, store.claims, store.outbox)
         self.status = StatusService(ctx, store.credentials, store.status, store.issuers)
         self.sharing = SharingService(ctx, store.credentials, store.sharing)
         self.accounts = AccountService(ctx, store.accounts)
@@ -119,14 +129,19 @@ __all__ = [
     "AccountService",
     "BatchFormat",
     "BatchService",
+    "ClaimExport",
+    "ClaimService",
     "DidMethod",
     "IdentityService",
+    "IssuedClaim",
     "IssuedDegree",
     "IssuerConfig",
     "IssuerContext",
     "IssuerService",
     "IssuingService",
     "KeyStore",
+    "MailReport",
+    "MailService",
     "SharingService",
     "Signer",
     "StatusService",

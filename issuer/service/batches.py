@@ -26,8 +26,9 @@ from typing import Any, Literal, TypeVar
 from issuer.degree import DegreeInput, InputError, parse_input, read_csv
 from issuer.errors import ConflictError, NotFoundError
 from issuer.service.base import IssuerContext
+from issuer.service.claims import ClaimService
 from issuer.service.errors import UploadTooLargeError
-from issuer.service.issuing import IssuingService, Signer, build_and_sign
+from issuer.service.issuing import IssuingService, Signer, build_and_sign, programme_key
 from issuer.service.signing_pool import ROW_ERRORS, SigningPool, SignOutcome
 from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord
 from issuer.store.interfaces import Batches, Credentials
@@ -95,6 +96,21 @@ def _json_rows(text: str, max_rows: int) -> Iterator[ParsedRow]:
 
 
 @dataclass(frozen=True)
+class PossibleDuplicate:
+    """A row whose student number already holds a degree of the same programme."""
+
+    row: int
+    student_number: str
+    diploma_numbers: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (
+            f"row {self.row}: student number {self.student_number} already holds diploma"
+            f" {', '.join(self.diploma_numbers)} of this programme"
+        )
+
+
+@dataclass(frozen=True)
 class _Job:
     """A row ready to sign: its credential id, allocated status entries and issue time."""
 
@@ -151,11 +167,13 @@ class BatchService:
         issuing: IssuingService,
         credentials: Credentials,
         batches: Batches,
+        claims: ClaimService,
     ) -> None:
         self._ctx = ctx
         self._issuing = issuing
         self._credentials = credentials
         self._batches = batches
+        self._claims = claims
 
     def create_batch(self, source: bytes, fmt: BatchFormat, *, actor: str) -> Batch:
         """Check a cohort upload whole and queue it; nothing is stored when it is refused.
@@ -190,8 +208,12 @@ class BatchService:
         )
         return batch
 
-    def run_batch(self, batch_id: int, *, progress: Progress | None = None) -> BatchProgress:
-        """Issue every row not yet recorded, then close the batch "done".
+    def run_batch(
+        self, batch_id: int, *, progress: Progress | None = None, send_mail: bool = True
+    ) -> BatchProgress:
+        """Issue every row not yet recorded, give each issued row a claim link (queuing its
+        message when ``send_mail``, SMTP is configured and the row has an e-mail address), then
+        close the batch "done".
 
         Safe to re-run after a crash, and against another runner of the same batch: a row is
         recorded in the transaction that stores its credential, and a diploma number is never
@@ -260,6 +282,7 @@ class BatchService:
         finally:
             if pool is not None:
                 pool.close()
+        self._link_claims(batch_id, rows, send_mail)
         # A concurrent runner may have closed it already: the final progress says how it ended.
         with contextlib.suppress(ConflictError):
             self._batches.finish_batch(batch_id, "done")
@@ -275,6 +298,30 @@ class BatchService:
         if progress is not None:
             progress(final)
         return final
+
+    def possible_duplicates(self, batch_id: int) -> list[PossibleDuplicate]:
+        """Rows of a batch not yet run whose student number already holds a degree of the same
+        programme (issued before, or on an earlier row of the same file): the registrar confirms
+        them before the batch starts. Raises NotFoundError (also when no longer spooled)."""
+        batch = self._own_batch(batch_id)
+        if batch.state == "done":
+            return []
+        fmt, source = self._spooled(batch)
+        rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
+        valid = [(line, item) for line, item in rows if isinstance(item, DegreeInput)]
+        students = [item.student_number for _, item in valid if item.student_number]
+        held = self._credentials.programmes_of_students(batch.issuer_id, students)
+        recorded = self._batches.recorded_row_numbers(batch_id)
+        found: list[PossibleDuplicate] = []
+        for ordinal, (line, item) in enumerate(rows, 1):
+            if not isinstance(item, DegreeInput) or not item.student_number:
+                continue
+            key = (item.student_number, programme_key(item))
+            earlier = held.setdefault(key, [])
+            if earlier and ordinal not in recorded and item.diploma_number not in earlier:
+                found.append(PossibleDuplicate(line, item.student_number, tuple(earlier)))
+            earlier.append(item.diploma_number)
+        return found
 
     def batch_progress(self, batch_id: int) -> BatchProgress:
         """Counts per outcome. Raises NotFoundError."""
@@ -295,6 +342,18 @@ class BatchService:
         return self._batches.unfinished_batches(self._ctx.issuer().id)
 
     # ------------------------------------------------------------------ internals
+
+    def _link_claims(self, batch_id: int, rows: list[ParsedRow], send_mail: bool) -> None:
+        """A claim link for every issued row of the batch that has none yet (idempotent)."""
+        issued = [
+            (row.row_number, row.credential_id, item)
+            for row in self._batches.batch_rows(batch_id)
+            if row.state == "issued"
+            and row.credential_id is not None
+            and 1 <= row.row_number <= len(rows)
+            and isinstance(item := rows[row.row_number - 1][1], DegreeInput)
+        ]
+        self._claims.link_batch(batch_id, issued, send_mail=send_mail)
 
     def _start_chunk(self, part: list[TodoRow], signer: Signer, pool: SigningPool | None) -> _Chunk:
         """Sort a chunk's rows into those recorded without signing (input errors, numbers
@@ -354,6 +413,8 @@ class BatchService:
                 achievement_type=job.item.achievement_type,
                 credential_json=strictjson.dumps(value),
                 batch_id=batch_id,
+                student_number=job.item.student_number,
+                programme_key=programme_key(job.item),
             )
             credentials.append((new, ordinal))
         # A number issued by someone else since _start_chunk comes back "duplicate", naming

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from issuer.degree import DegreeInput, IssuerProfile, build_credential, validate_credential
-from issuer.errors import DuplicateCredentialError
+from issuer.errors import DuplicateCredentialError, PossibleDuplicateDegreeError
 from issuer.service.base import SCHEMA_PATH, IssuerContext
+from issuer.service.claims import ClaimService
 from issuer.service.identity import SUITE_FOR_KEY
 from issuer.service.statusmessages import message_status_entry
-from issuer.store import Credential, NewCredential, SigningKey, new_token
+from issuer.store import Credential, NewCredential, SigningKey
 from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
 from vc.contexts import DATA_INTEGRITY_V2, VC_V1, VC_V2
@@ -28,12 +29,24 @@ from vc.suites import SUITES
 
 @dataclass(frozen=True)
 class IssuedDegree:
-    """A freshly issued degree. ``management_url`` carries the holder's secret (shown once)."""
+    """A freshly issued degree. ``claim_url`` is the graduate's claim link and
+    ``management_url`` the same secret at the older /manage address (both shown once)."""
 
     credential: dict[str, Any]
     credential_id: str
     management_url: str | None
     share_url: str | None = None
+    claim_url: str | None = None
+    claim_expires_at: datetime | None = None
+
+
+def programme_key(inp: DegreeInput) -> str:
+    """What makes two degrees "the same programme": the programme code when given, else the
+    award type and title (case and spacing ignored)."""
+    if inp.programme_code:
+        return "code:" + " ".join(inp.programme_code.split()).casefold()[:500]
+    title = " ".join(inp.degree_title.split()).casefold()
+    return f"title:{inp.achievement_type}:{title}"[:512]
 
 
 @dataclass(frozen=True)
@@ -81,12 +94,18 @@ class IssuingService:
     """issue_degree (OB 3.0 degrees from validated input) and issue_credential (VC-API issue)."""
 
     def __init__(
-        self, ctx: IssuerContext, credentials: Credentials, status: StatusLists, sharing: Sharing
+        self,
+        ctx: IssuerContext,
+        credentials: Credentials,
+        status: StatusLists,
+        sharing: Sharing,
+        claims: ClaimService,
     ) -> None:
         self._ctx = ctx
         self._credentials = credentials
         self._status = status
         self._sharing = sharing
+        self._claims = claims
 
     def signer(self) -> Signer:
         """The active key and issuer profile, loaded once. Raises NotFoundError before init."""
@@ -141,11 +160,16 @@ class IssuingService:
         """
         return build_and_sign(inp, signer, credential_id, self.status_entries(credential_id), now)
 
-    def issue_degree(self, inp: DegreeInput, *, actor: str) -> IssuedDegree:
-        """Issue one degree and give the holder a management link (its token is stored hashed).
+    def issue_degree(
+        self, inp: DegreeInput, *, actor: str, allow_duplicate: bool = False
+    ) -> IssuedDegree:
+        """Issue one degree and give the graduate a claim link (its token stored hashed; with
+        an e-mail address and SMTP configured, a message is queued, never awaited).
 
         Raises DuplicateCredentialError (409) when the diploma number was already issued: the
         error's detail names the existing credential, and nothing new is stored.
+        PossibleDuplicateDegreeError (409) when the student number already holds a degree of
+        the same programme, unless ``allow_duplicate`` (the registrar confirmed it).
         """
         if not isinstance(inp, DegreeInput):
             raise MalformedValueError("issue_degree needs a validated issuer.degree.DegreeInput")
@@ -153,6 +177,16 @@ class IssuingService:
         existing = self._credentials.get_by_diploma_number(signer.issuer_id, inp.diploma_number)
         if existing is not None:
             raise _duplicate(existing)
+        key = programme_key(inp)
+        if inp.student_number and not allow_duplicate:
+            earlier = self._credentials.same_programme(signer.issuer_id, inp.student_number, key)
+            if earlier:
+                numbers = ", ".join(c.diploma_number for c in earlier)
+                raise PossibleDuplicateDegreeError(
+                    f"student number {inp.student_number} already holds a degree of this"
+                    f" programme (diploma {numbers}); confirm to issue another",
+                    pointer="/student_number",
+                )
         credential_id = self.new_credential_id()
         signed = self.sign_degree(inp, signer, credential_id, self._ctx.now())
         self._credentials.insert_credential(
@@ -163,28 +197,36 @@ class IssuingService:
                 subject_name=inp.display_name,
                 achievement_type=inp.achievement_type,
                 credential_json=strictjson.dumps(signed),
+                student_number=inp.student_number,
+                programme_key=key,
             )
         )
-        management = self.reset_management_token(credential_id, actor=actor, audit=False)
+        claim = self._claims.new_link(credential_id, actor=actor, email=inp.email, audit=False)
         self._ctx.audit(
             actor,
             "credential.issue",
             credential_id,
-            {"diploma_number": inp.diploma_number, "key_id": signer.key_record.key_id},
+            {
+                "diploma_number": inp.diploma_number,
+                "key_id": signer.key_record.key_id,
+                "confirmed_duplicate": bool(allow_duplicate and inp.student_number),
+            },
         )
-        return IssuedDegree(signed, credential_id, management)
+        return IssuedDegree(
+            signed,
+            credential_id,
+            self._ctx.management_url(credential_id, claim.token),
+            claim_url=claim.url,
+            claim_expires_at=claim.link.expires_at,
+        )
 
     def reset_management_token(self, credential_id: str, *, actor: str, audit: bool = True) -> str:
-        """(Re)make the holder's management secret; returns the management URL (shown once).
-
-        Batch-issued credentials get none at issue time: the registrar hands them out with this.
+        """Make a new claim link (the old one stops working); returns the management URL
+        carrying its token (shown once). ``service.claims.new_link`` gives the claim URL.
         Raises NotFoundError for an unknown credential.
         """
-        token = new_token()
-        self._sharing.set_holder_secret(credential_id, token)
-        if audit:
-            self._ctx.audit(actor, "credential.management_token", credential_id, {})
-        return self._ctx.management_url(credential_id, token)
+        claim = self._claims.new_link(credential_id, actor=actor, send_mail=False, audit=audit)
+        return self._ctx.management_url(credential_id, claim.token)
 
     def get_credential(self, credential_id: str) -> Credential:
         """The stored credential. Raises NotFoundError."""

@@ -32,9 +32,19 @@ class StatusService:
         self.messages = MessageLists(ctx, status)
 
     def set_status(
-        self, credential_id: str, purpose: str, value: bool, reason: str, *, actor: str
+        self,
+        credential_id: str,
+        purpose: str,
+        value: bool,
+        reason: str,
+        *,
+        actor: str,
+        public_note: str | None = None,
     ) -> StatusChange:
         """Set or clear a credential's revocation or suspension bit (audited by the store).
+
+        ``reason`` is private (the audit log and the console); ``public_note``, when given
+        ("" clears it), is what the public share page shows.
 
         Revocation is final: clearing it raises IrreversibleStatusError (409). The status list
         is re-signed when it is next served. Raises NotFoundError for an unknown credential or
@@ -47,13 +57,18 @@ class StatusService:
         credential = self._credentials.get_credential(credential_id)
         if credential.issuer_id != self._ctx.issuer().id:
             raise NotFoundError(f"no credential {credential_id}")
-        return self._status.set_status(
+        change = self._status.set_status(
             credential_id,
             "revocation" if purpose == "revocation" else "suspension",
             value,
             reason.strip()[:1000],
             actor,
         )
+        if public_note is not None:
+            note = public_note.strip()[:1000] or None
+            self._credentials.set_public_note(credential_id, note)
+            self._ctx.audit(actor, "credential.public_note", credential_id, {"note": note})
+        return change
 
     def revoke(self, credential_id: str, reason: str, *, actor: str) -> StatusChange:
         return self.set_status(credential_id, "revocation", True, reason, actor=actor)

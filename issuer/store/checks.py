@@ -32,6 +32,10 @@ def check_new_credential(new: NewCredential) -> None:
     check_text(new.subject_name, "subject_name", 512)
     check_text(new.achievement_type, "achievement_type", 255)
     check_text(new.credential_json, "credential_json", None)
+    if new.student_number is not None:
+        check_text(new.student_number, "student_number", 255)
+    if new.programme_key is not None:
+        check_text(new.programme_key, "programme_key", 512)
 
 
 def check_row_number(value: object) -> int:

@@ -15,7 +15,13 @@ from issuer.errors import (
     NotFoundError,
 )
 from issuer.store.audit import write_audit  # noqa
-from issuer.store.checks import check_json, check_new_credential, check_page, check_row_number
+from issuer.store.checks import (
+    check_json,
+    check_new_credential,
+    check_page,
+    check_row_number,
+    check_text,
+)
 from issuer.store.database import Database
 from issuer.store.models import (
     BatchRecordRow,
@@ -87,6 +93,8 @@ class CredentialRepository:
                 status_changed_at=None,
                 batch_id=new.batch_id,
                 created_at=self._db.now(),
+                student_number=new.student_number,
+                programme_key=new.programme_key,
             )
             # A concurrent writer may have committed the same number since the check above.
             insert_row(s, row, lambda: credential_clash(s, new))
@@ -295,3 +303,56 @@ class CredentialRepository:
             .where(CredentialRow.issuer_id == issuer_id)
         )
         return self._db.read("counting credentials", lambda s: int(s.scalar(query) or 0))
+
+    def same_programme(
+        self, issuer_id: int, student_number: str, programme_key: str
+    ) -> list[Credential]:
+        """The issuer's credentials for this student number and programme, oldest first."""
+        query = (
+            select(CredentialRow)
+            .where(
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.student_number == student_number,
+                CredentialRow.programme_key == programme_key,
+            )
+            .order_by(CredentialRow.created_at, CredentialRow.id)
+        )
+        return self._db.read(
+            "reading credentials", lambda s: [credential_value(r) for r in s.scalars(query)]
+        )
+
+    def programmes_of_students(
+        self, issuer_id: int, student_numbers: Collection[str]
+    ) -> dict[tuple[str, str], list[str]]:
+        """(student number, programme key) -> the diploma numbers the issuer gave them."""
+        wanted = sorted({n for n in student_numbers if isinstance(n, str)})
+
+        def work(s: Session) -> dict[tuple[str, str], list[str]]:
+            found: dict[tuple[str, str], list[str]] = {}
+            for part in slices(wanted):
+                query = select(
+                    CredentialRow.student_number,
+                    CredentialRow.programme_key,
+                    CredentialRow.diploma_number,
+                ).where(
+                    CredentialRow.issuer_id == issuer_id,
+                    CredentialRow.student_number.in_(part),
+                    CredentialRow.programme_key.is_not(None),
+                )
+                for student, key, number in s.execute(query).tuples():
+                    found.setdefault((str(student), str(key)), []).append(number)
+            return found
+
+        return self._db.read("reading credentials", work)
+
+    def set_public_note(self, credential_id: str, note: str | None) -> Credential:
+        """Set (or clear, with None) the status note the public share page shows. NotFoundError."""
+        if note is not None:
+            check_text(note, "public_note", 1000)
+
+        def work(s: Session) -> Credential:
+            row = need_credential(s, credential_id, lock=True)
+            row.public_note = note
+            return credential_value(row)
+
+        return self._db.write("setting a public note", work)

@@ -8,10 +8,11 @@ uses, so a reader sees from its constructor what it may touch.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from issuer.store.allocation import RandomSource
+from issuer.store.outbox import Outcome
 from issuer.store.values import (
     Allocation,
     ApiToken,
@@ -20,10 +21,14 @@ from issuer.store.values import (
     BatchProgress,
     BatchRow,
     BatchState,
+    ClaimLink,
     Credential,
     Issuer,
     KeyStatus,
+    NewClaim,
     NewCredential,
+    OutboxMessage,
+    PendingClaim,
     Role,
     RowRecord,
     RowState,
@@ -99,6 +104,16 @@ class Credentials(Protocol):
     ) -> list[Credential]: ...
 
     def count_credentials(self, issuer_id: int) -> int: ...
+
+    def same_programme(
+        self, issuer_id: int, student_number: str, programme_key: str
+    ) -> list[Credential]: ...
+
+    def programmes_of_students(
+        self, issuer_id: int, student_numbers: Collection[str]
+    ) -> dict[tuple[str, str], list[str]]: ...
+
+    def set_public_note(self, credential_id: str, note: str | None) -> Credential: ...
 
 
 class StatusLists(Protocol):
@@ -204,9 +219,43 @@ class Sharing(Protocol):
 
     def list_share_links(self, credential_id: str) -> list[ShareLink]: ...
 
-    def set_holder_secret(self, credential_id: str, token: str) -> None: ...
+    def set_holder_secret(
+        self, credential_id: str, token: str, *, expires_at: datetime | None = None
+    ) -> None: ...
 
     def check_holder_secret(self, credential_id: str, token: str) -> None: ...
+
+
+class Claims(Protocol):
+    """Claim links and a batch's hand-over. Implemented by issuer.store.claims.ClaimRepository."""
+
+    def create_links(
+        self, claims: Sequence[NewClaim], *, resume: bool = False
+    ) -> list[ClaimLink]: ...
+
+    def open_link(self, token: str) -> ClaimLink: ...
+
+    def check_link(self, credential_id: str, token: str) -> ClaimLink: ...
+
+    def list_links(self, credential_id: str) -> list[ClaimLink]: ...
+
+    def batch_links(self, batch_id: int) -> list[ClaimLink]: ...
+
+    def pending_links(self, batch_id: int, *, take: bool) -> list[PendingClaim]: ...
+
+
+class Outbox(Protocol):
+    """The mail outbox. Implemented by issuer.store.outbox.OutboxRepository."""
+
+    def lease_due(self, limit: int, lease: timedelta) -> list[OutboxMessage]: ...
+
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[OutboxMessage]: ...
+
+    def batch_messages(self, batch_id: int) -> list[OutboxMessage]: ...
+
+    def credential_messages(self, credential_id: str) -> list[OutboxMessage]: ...
+
+    def counts(self, batch_id: int | None = None) -> dict[str, int]: ...
 
 
 class Accounts(Protocol):

@@ -126,6 +126,7 @@ class CredentialRow(Base):
     __table_args__ = (
         UniqueConstraint("issuer_id", "diploma_number"),
         Index("ix_credentials_issuer_id_created_at", "issuer_id", "created_at"),
+        Index("ix_credentials_issuer_id_student_number", "issuer_id", "student_number"),
     )
 
     id: Mapped[str] = mapped_column(String(512), primary_key=True)
@@ -140,6 +141,11 @@ class CredentialRow(Base):
     status_changed_at: Mapped[datetime | None]
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     created_at: Mapped[datetime]
+    # Migration 0002: who the degree is for (a second degree of one programme to one student
+    # number is confirmed before it is issued), and the status note the public may read.
+    student_number: Mapped[str | None] = mapped_column(String(255))
+    programme_key: Mapped[str | None] = mapped_column(String(512))
+    public_note: Mapped[str | None] = mapped_column(Text)
 
 
 class StatusListRow(Base):
@@ -205,11 +211,53 @@ class ShareLinkRow(Base):
     created_at: Mapped[datetime]
 
 
-class HolderSecretRow(Base):
-    __tablename__ = "holder_secrets"
+class ClaimLinkRow(Base):
+    """The graduate's claim link (their private page): only the token's SHA-256 is kept.
 
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64))
+    A credential has at most one live link; making a new one sets ``replaced_at`` on the old.
+    ``pending_token`` holds a batch link's token until the registrar takes the batch's links
+    (once), then it is cleared; ``email`` is where the link is sent, when given.
+    """
+
+    __tablename__ = "claim_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    email: Mapped[str | None] = mapped_column(String(320))
+    pending_token: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    replaced_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    taken_at: Mapped[datetime | None]
+
+
+class MailOutboxRow(Base):
+    """One message to one graduate. ``claim_url`` (a secret) is kept only until it is sent or
+    given up; ``last_error`` is the server's answer (or why it could not be reached)."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed')", name="state"),
+        Index("ix_mail_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    claim_link_id: Mapped[int] = mapped_column(ForeignKey("claim_links.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(320))
+    claim_url: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

@@ -8,6 +8,8 @@ small interface (issuer.store.interfaces) and each method one transaction:
     store.status        status-index allocation, status lists    (issuer.store.status)
     store.batches       batches and their rows                   (issuer.store.batches)
     store.sharing       share links, holder secrets              (issuer.store.sharing)
+    store.claims        claim links and their hand-over          (issuer.store.claims)
+    store.outbox        the mail outbox                          (issuer.store.outbox)
     store.accounts      console users, API tokens                (issuer.store.accounts)
     store.audit         the append-only audit log                (issuer.store.audit)
 """
@@ -20,10 +22,12 @@ from issuer.store.accounts import AccountRepository
 from issuer.store.allocation import RandomSource
 from issuer.store.audit import AuditRepository
 from issuer.store.batches import BatchRepository
+from issuer.store.claims import ClaimRepository
 from issuer.store.credentials import CredentialRepository
 from issuer.store.database import Database
 from issuer.store.issuers import IssuerRepository
 from issuer.store.models import DEFAULT_STATUS_LIST_LENGTH
+from issuer.store.outbox import OutboxRepository
 from issuer.store.sharing import SharingRepository
 from issuer.store.status import StatusRepository
 from vc.dates import Clock, utcnow
@@ -54,6 +58,8 @@ class Store:
         self.credentials = CredentialRepository(db)
         self.batches = BatchRepository(db)
         self.sharing = SharingRepository(db)
+        self.claims = ClaimRepository(db)
+        self.outbox = OutboxRepository(db)
         self.accounts = AccountRepository(db)
         self.audit = AuditRepository(db)
 

@@ -104,6 +104,9 @@ def credential_values(new: NewCredential, now: datetime) -> dict[str, Any]:
         "status_changed_at": None,
         "batch_id": new.batch_id,
         "created_at": now,
+        "student_number": new.student_number,
+        "programme_key": new.programme_key,
+        "public_note": None,
     }
 
 
@@ -260,6 +263,9 @@ def credential_value(r: CredentialRow) -> Credential:
         r.status_changed_at,
         r.batch_id,
         r.created_at,
+        r.student_number,
+        r.programme_key,
+        r.public_note,
     )
 
 

@@ -1,8 +1,10 @@
-"""The graduate's share links and holder management secrets (only token hashes are stored)."""
+"""The graduate's share links and holder management secrets (only token hashes are stored).
+
+The holder's management secret is the token of the credential's claim link (issuer.store.claims).
+"""
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -10,23 +12,18 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import (
     DuplicateError,
-    InvalidTokenError,
     NotFoundError,
     ShareLinkExpiredError,
     ShareLinkRevokedError,
 )
 from issuer.store.audit import write_audit  # noqa
 from issuer.store.checks import check_aware, lookup_hash
+from issuer.store.claims import ClaimRepository
 from issuer.store.database import Database
-from issuer.store.models import (
-    HolderSecretRow,
-    ShareLinkRow,
-)
+from issuer.store.models import ShareLinkRow
 from issuer.store.rows import insert_row, need_credential, share_link_value
 from issuer.store.tokens import hash_token
-from issuer.store.values import (
-    ShareLink,
-)
+from issuer.store.values import NewClaim, ShareLink
 from vc.errors import RangeValueError
 
 
@@ -137,34 +134,16 @@ class SharingRepository:
             "listing share links", lambda s: [share_link_value(r) for r in s.scalars(query)]
         )
 
-    def set_holder_secret(self, credential_id: str, token: str) -> None:
-        """Set (or replace) the holder's management token of a credential. NotFoundError."""
-        token_hash = hash_token(token)
-
-        def work(s: Session) -> None:
-            need_credential(s, credential_id)
-            row = s.get(HolderSecretRow, credential_id, with_for_update=True)
-            if row is None:
-                s.add(
-                    HolderSecretRow(
-                        credential_id=credential_id,
-                        token_hash=token_hash,
-                        created_at=self._db.now(),
-                    )
-                )
-            else:
-                row.token_hash = token_hash
-                row.created_at = self._db.now()
-
-        self._db.write("setting a holder secret", work)
+    def set_holder_secret(
+        self, credential_id: str, token: str, *, expires_at: datetime | None = None
+    ) -> None:
+        """Set (or replace) the holder's management token of a credential: its claim link
+        (issuer.store.claims), the old one dead. NotFoundError."""
+        ClaimRepository(self._db).create_links(
+            [NewClaim(credential_id, token, expires_at=expires_at)]
+        )
 
     def check_holder_secret(self, credential_id: str, token: str) -> None:
-        """Return if ``token`` is the credential's management token; else InvalidTokenError."""
-        token_hash = lookup_hash(token)
-
-        def work(s: Session) -> None:
-            row = s.get(HolderSecretRow, credential_id)
-            if row is None or not hmac.compare_digest(row.token_hash, token_hash):
-                raise InvalidTokenError("wrong management token for this credential")
-
-        self._db.read("checking a holder secret", work)
+        """Return if ``token`` opens the credential's live claim link; else InvalidTokenError
+        (401), or ClaimLinkReplacedError / ClaimLinkExpiredError (410) for a dead link."""
+        ClaimRepository(self._db).check_link(credential_id, token)

@@ -13,12 +13,15 @@ BatchState = Literal["queued", "running", "done", "failed"]
 RowState = Literal["issued", "error", "duplicate"]
 Role = Literal["registrar", "admin"]
 ShareLinkState = Literal["active", "expired", "revoked"]
+ClaimLinkState = Literal["active", "expired", "replaced"]
+MailState = Literal["queued", "sending", "sent", "failed"]
 
 STATUS_PURPOSES: tuple[str, ...] = get_args(StatusPurpose)
 KEY_STATUSES: tuple[str, ...] = get_args(KeyStatus)
 BATCH_STATES: tuple[str, ...] = get_args(BatchState)
 ROW_STATES: tuple[str, ...] = get_args(RowState)
 ROLES: tuple[str, ...] = get_args(Role)
+MAIL_STATES: tuple[str, ...] = get_args(MailState)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class NewCredential:
     achievement_type: str
     credential_json: str
     batch_id: int | None = None
+    student_number: str | None = None
+    programme_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,9 @@ class Credential:
     status_changed_at: datetime | None
     batch_id: int | None
     created_at: datetime
+    student_number: str | None = None
+    programme_key: str | None = None
+    public_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,77 @@ class ShareLink:
         if self.expires_at is not None and now >= self.expires_at:
             return "expired"
         return "active"
+
+
+@dataclass(frozen=True)
+class ClaimLink:
+    """A graduate's claim link (the token itself is never stored, only its SHA-256)."""
+
+    id: int
+    credential_id: str
+    batch_id: int | None
+    row_number: int | None
+    email: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    replaced_at: datetime | None
+    opened_at: datetime | None
+    taken_at: datetime | None
+
+    def state(self, now: datetime) -> ClaimLinkState:
+        """Replaced wins over expired; a link expires at ``expires_at`` itself."""
+        if self.replaced_at is not None:
+            return "replaced"
+        if self.expires_at is not None and now >= self.expires_at:
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    """A claim link to make for a credential (any live one is replaced). ``pending`` keeps the
+    token until the registrar takes the batch's links; ``mail_url`` (with ``email``) queues a
+    message carrying that URL in the same transaction."""
+
+    credential_id: str
+    token: str
+    expires_at: datetime | None
+    email: str | None = None
+    batch_id: int | None = None
+    row_number: int | None = None
+    pending: bool = False
+    mail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingClaim:
+    """A batch link handed to the registrar (once): the link, its token and the graduate."""
+
+    link: ClaimLink
+    token: str
+    diploma_number: str
+    subject_name: str
+    student_number: str | None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message of the mail outbox; ``claim_url`` is None once it was sent or given up."""
+
+    id: int
+    credential_id: str
+    claim_link_id: int
+    batch_id: int | None
+    row_number: int | None
+    recipient: str
+    claim_url: str | None
+    state: MailState
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+    created_at: datetime
+    claim_expires_at: datetime | None = None  # filled in when a sender leases it
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from issuer.service import IssuerService, open_service
 from issuer.web import api, console, diplomas, errors, ops, public, vcapi
 from issuer.web.auth import SESSION_LIFETIME, csrf_token
 from issuer.web.requests import RowIdConverter
-from issuer.web.state import EXTENSION, BatchRunner, WebState, state
+from issuer.web.state import EXTENSION, BatchRunner, MailWorker, WebState, state
 
 # Pages reference only this origin: no CDN, no inline script, no framing (clickjacking).
 CONTENT_SECURITY_POLICY = (
@@ -62,9 +62,16 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
         base_url=config.public_base_url,
     )
     metrics = ops.IssuerMetrics(installed.metrics.registry)
+    # The mail thread runs where mail is configured (setting mail_worker; else cron runs
+    # `diplomat mail send`). Issuance only queues messages and wakes it.
+    mailer = MailWorker(chosen) if config.mail_enabled and config.mail_worker else None
+    runner = BatchRunner(chosen, metrics, on_done=mailer.wake if mailer else None)
     app.extensions[EXTENSION] = WebState(
-        config=config, service=chosen, runner=BatchRunner(chosen, metrics), metrics=metrics
+        config=config, service=chosen, runner=runner, metrics=metrics, mailer=mailer
     )
+    if mailer is not None:
+        mailer.start()
+        mailer.wake()  # messages left queued by an earlier run
 
     errors.register(app)
     for blueprint in (vcapi.bp, api.bp, public.bp, console.bp, diplomas.bp):

@@ -14,13 +14,15 @@ from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from issuer.degree import CSV_COLUMNS, REQUIRED_COLUMNS, InputError, parse_csv_row
-from issuer.service import BatchFormat
+from issuer.errors import PossibleDuplicateDegreeError
+from issuer.service import BatchFormat, IssuedClaim
+from issuer.service.claims_csv import claim_links_csv
 from issuer.web.api import (
     batch_json,
+    batch_report,
     count_credentials,
     credential_status,
     find_credentials,
-    row_json,
 )
 from issuer.web.auth import (
     check_csrf,
@@ -71,7 +73,13 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
             Field("family_name", "Family name"),
             Field("full_name", "Full name as printed", hint="Or give the given name."),
             Field("student_number", "Student number"),
-            Field("email", "E-mail", "email", hint="Stored only as a salted hash."),
+            Field(
+                "email",
+                "E-mail",
+                "email",
+                hint="The claim link is e-mailed here (when mail is set up); the credential "
+                "holds only a salted hash.",
+            ),
             Field("subject_id", "Graduate's DID (optional)", hint="e.g. did:key:z6Mk…"),
         ),
     ),
@@ -178,23 +186,39 @@ def issue() -> Any:
         return _issue_form(values, list(exc.problems), status=400)
     web = state()
     service = web.service
+    allow = request.form.get("confirm_duplicate") == "yes"
     try:
-        issued = service.issuing.issue_degree(inp, actor=current_principal().actor)
+        issued = service.issuing.issue_degree(
+            inp, actor=current_principal().actor, allow_duplicate=allow
+        )
+    except PossibleDuplicateDegreeError as exc:
+        # Warn and ask: the form comes back filled in, with a confirming button.
+        return _issue_form(values, [], exc.status, duplicate=exc.detail)
     except DiplomatError as exc:
         field = (exc.pointer or "").lstrip("/")
         return _issue_form(values, [(field if field in LABELS else "", exc.detail)], exc.status)
     web.metrics.issued_one()
+    web.wake_mail()
     credential = service.issuing.get_credential(issued.credential_id)
     page = render_template(
         "issued.html",
         credential=credential,
         management_url=issued.management_url,
         share_url=issued.share_url,
+        claim_url=issued.claim_url,
+        claim_expires_at=issued.claim_expires_at,
+        mailed=bool(inp.email and web.config.mail_enabled),
     )
     return Response(page, status=201, mimetype="text/html")
 
 
-def _issue_form(values: dict[str, str], errors: list[tuple[str, str]], status: int = 200) -> Any:
+def _issue_form(
+    values: dict[str, str],
+    errors: list[tuple[str, str]],
+    status: int = 200,
+    *,
+    duplicate: str | None = None,
+) -> Any:
     page = render_template(
         "issue.html",
         sections=SECTIONS,
@@ -202,6 +226,7 @@ def _issue_form(values: dict[str, str], errors: list[tuple[str, str]], status: i
         errors=errors,
         error_fields={field for field, _reason in errors},
         labels=LABELS,
+        duplicate=duplicate,
     )
     return Response(page, status=status, mimetype="text/html")
 
@@ -223,10 +248,25 @@ def upload() -> Any:
         if not source.strip():
             raise MalformedValueError("the file is empty")
         batch = web.service.batches.create_batch(source, fmt, actor=current_principal().actor)
+        duplicates = web.service.batches.possible_duplicates(batch.id)
     except DiplomatError as exc:
         return _upload_form(f"{exc.title}: {exc.detail}", exc.status)
+    if duplicates:
+        # Nothing is issued yet: the registrar confirms these rows (or uploads a fixed file).
+        page = render_template("batch_confirm.html", batch=batch, duplicates=duplicates)
+        return Response(page, status=409, mimetype="text/html")
     web.runner.start(batch.id)
     return redirect_to(f"/console/batches/{batch.id}")
+
+
+@bp.post("/batches/<int:batch_id>/start")
+@require_login()
+def start_batch(batch_id: int) -> WerkzeugResponse:
+    """Start a batch the registrar confirmed despite possible duplicate degrees."""
+    web = state()
+    web.service.batches.get_batch(batch_id)
+    web.runner.start(batch_id)
+    return redirect_to(f"/console/batches/{batch_id}")
 
 
 def _upload_form(error: str | None, status: int = 200) -> Any:
@@ -245,11 +285,51 @@ def _upload_form(error: str | None, status: int = 200) -> Any:
 @bp.get("/batches/<int:batch_id>")
 @require_login()
 def batch(batch_id: int) -> str:
-    service = state().service
-    progress = service.batches.batch_progress(batch_id)
-    rows = [row_json(r) for r in service.batches.batch_rows(batch_id)]
+    web = state()
+    report = batch_report(batch_id)
+    progress = web.service.batches.batch_progress(batch_id)
     done = progress.state in ("done", "failed")
-    return render_template("batch.html", progress=progress, rows=rows, done=done)
+    rows = report["rows"]
+    pending = sum(1 for r in rows if r.get("claim") and not r["claim"]["handedOut"])
+    message = {"renewed": "New claim links made: the earlier ones no longer work."}.get(
+        request.args.get("claims", "")
+    )
+    return render_template(
+        "batch.html",
+        progress=progress,
+        rows=rows,
+        done=done,
+        mail=report["mail"],
+        mail_enabled=web.config.mail_enabled,
+        links_pending=pending,
+        links_total=sum(1 for r in rows if r.get("claim")),
+        message=message,
+    )
+
+
+@bp.post("/batches/<int:batch_id>/claim-links")
+@require_login()
+def batch_claim_links(batch_id: int) -> Response:
+    """The batch's claim links as CSV, handed out once (the issuer keeps only their hashes)."""
+    exports = state().service.claims.take_batch_links(batch_id, actor=current_principal().actor)
+    response = Response(claim_links_csv(exports), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="batch-{batch_id}-claim-links.csv"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/batches/<int:batch_id>/claim-links/renew")
+@require_login()
+def batch_renew_claim_links(batch_id: int) -> WerkzeugResponse:
+    """New claim links for the whole batch (a lost CSV): the old ones stop working."""
+    web = state()
+    send = request.form.get("send_mail") == "yes"
+    web.service.claims.renew_batch_links(batch_id, actor=current_principal().actor, send_mail=send)
+    if send:
+        web.wake_mail()
+    return redirect_to(url_for("console.batch", batch_id=batch_id, claims="renewed"))
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")
@@ -281,29 +361,43 @@ def credential(credential_id: str) -> str:
 
 
 def _credential_page(
-    credential_id: str, message: str | None, management_url: str | None = None
+    credential_id: str,
+    message: str | None,
+    claim: IssuedClaim | None = None,
 ) -> str:
-    found = state().service.issuing.get_credential(credential_id)
+    web = state()
+    service = web.service
+    found = service.issuing.get_credential(credential_id)
     return render_template(
         "credential.html",
         credential=found,
         view=diploma_view(found.credential_json),
         status=credential_status(found),
         message=message,
-        management_url=management_url,
+        claim_url=claim.url if claim else None,
+        management_url=service.context.management_url(credential_id, claim.token)
+        if claim
+        else None,
+        claim=service.claims.live_link(credential_id),
+        messages=service.store.outbox.credential_messages(credential_id),
+        mail_enabled=web.config.mail_enabled,
     )
 
 
 @bp.post("/credentials/<path:credential_id>/management-link")
 @require_login()
 def new_management_link(credential_id: str) -> str:
-    """Make (or replace) the holder's management link and show it once: batch-issued
-    credentials get theirs this way, and a graduate who lost theirs gets a new one."""
-    url = state().service.issuing.reset_management_token(
-        credential_id, actor=current_principal().actor
+    """Make a new claim link and show it once (the old one stops working): for a graduate who
+    lost theirs or let it expire; e-mailed too when asked and an address is known."""
+    web = state()
+    send = request.form.get("send_mail") == "yes"
+    claim = web.service.claims.new_link(
+        credential_id, actor=current_principal().actor, send_mail=send
     )
+    if send:
+        web.wake_mail()
     return _credential_page(
-        credential_id, "New management link made; any earlier one no longer works.", url
+        credential_id, "New claim link made; any earlier one no longer works.", claim
     )
 
 
@@ -316,7 +410,8 @@ _ACTIONS = {
 
 @bp.post("/credentials/<path:credential_id>/status")
 @require_login()
-def change_status(credential_id: str) -> WerkzeugResponse:
+def change_status(credential_id: str) -> Any:
+    """Suspend, reinstate or revoke; revoking asks first (a confirmation page, no script)."""
     action = request.form.get("action", "")
     if action not in _ACTIONS:
         raise MalformedValueError("action must be revoke, suspend or reinstate", pointer="/action")
@@ -325,9 +420,26 @@ def change_status(credential_id: str) -> WerkzeugResponse:
         raise MalformedValueError(
             f"give a reason of 1 to {MAX_REASON} characters", pointer="/reason"
         )
+    note = request.form.get("public_note", "").strip()
+    if len(note) > MAX_REASON:
+        raise MalformedValueError(
+            f"the public note is longer than {MAX_REASON} characters", pointer="/public_note"
+        )
+    service = state().service
+    if action == "revoke" and request.form.get("confirm") != "yes":
+        found = service.issuing.get_credential(credential_id)
+        page = render_template(
+            "confirm_revoke.html", credential=found, reason=reason, public_note=note
+        )
+        return Response(page, mimetype="text/html")
     purpose, value, _done = _ACTIONS[action]
-    state().service.status.set_status(
-        credential_id, purpose, value, reason, actor=current_principal().actor
+    service.status.set_status(
+        credential_id,
+        purpose,
+        value,
+        reason,
+        actor=current_principal().actor,
+        public_note=note if note or action == "reinstate" else None,
     )
     # Post/redirect/get: reloading the page must not repeat the change.
     return redirect_to(url_for("console.credential", credential_id=credential_id, updated=action))

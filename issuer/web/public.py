@@ -227,24 +227,45 @@ def _management_token() -> str:
     return token
 
 
-@bp.get("/manage/<path:credential_id>")
-def manage(credential_id: str) -> Response:
-    """The holder's page: share links (views, created, last viewed), create, revoke, download."""
+def graduate_page(
+    credential: Credential, token: str, *, new_link: str | None = None, status: int = 200
+) -> Response:
+    """The graduate's page (templates/manage.html), opened by a claim link or the management
+    address: the diploma and every way to take it. Each section is a partial template that
+    reads ``credential``, ``view``, ``token``, ``links``, ``claim`` and ``new_link``."""
     web = state()
-    token = _management_token()
-    credential, links = _holder_view(credential_id, token)
-    now = web.service.context.now()
+    service = web.service
+    links = service.sharing.list_share_links(credential.id, management_token=token)
+    now = service.context.now()
     page = render_template(
         "manage.html",
         view=diploma_view(credential.credential_json),
         credential=credential,
         links=[(link, link.state(now)) for link in links],
         token=token,
-        new_link=None,
+        new_link=new_link,
+        claim=service.claims.live_link(credential.id),
     )
-    response = Response(page, mimetype="text/html")
+    response = Response(page, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@bp.get("/claim/<token>")
+def claim(token: str) -> Response:
+    """A claim link: the graduate's page. 404 for an unknown link, 410 for a replaced or
+    expired one (an HTML page for browsers, problem details for machines)."""
+    credential, _link = state().service.claims.open_claim(token)
+    return graduate_page(credential, token)
+
+
+@bp.get("/manage/<path:credential_id>")
+def manage(credential_id: str) -> Response:
+    """The graduate's page at its older address (the same token as the claim link)."""
+    token = _management_token()
+    credential, _links = _holder_view(credential_id, token)
+    return graduate_page(credential, token)
 
 
 @bp.post("/manage/<path:credential_id>/links")
@@ -256,19 +277,8 @@ def manage_create_link(credential_id: str) -> Response:
     _link, _secret, share_url = web.service.sharing.create_share_link(
         credential_id, management_token=token, expires_at=expires_at
     )
-    credential, links = _holder_view(credential_id, token)
-    now = web.service.context.now()
-    page = render_template(
-        "manage.html",
-        view=diploma_view(credential.credential_json),
-        credential=credential,
-        links=[(link, link.state(now)) for link in links],
-        token=token,
-        new_link=share_url,
-    )
-    response = Response(page, status=201, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    credential, _links = _holder_view(credential_id, token)
+    return graduate_page(credential, token, new_link=share_url, status=201)
 
 
 @bp.post("/manage/<path:credential_id>/links/<int:link_id>/revoke")

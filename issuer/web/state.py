@@ -1,9 +1,11 @@
-"""Per-app state the blueprints share: the config, the service and the background batch runner."""
+"""Per-app state the blueprints share: the config, the service, the background batch runner and
+the mail sender thread."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,9 +28,15 @@ class BatchRunner:
     running here is a no-op. The rows each run records are counted in ``metrics``.
     """
 
-    def __init__(self, service: IssuerService, metrics: IssuerMetrics) -> None:
+    def __init__(
+        self,
+        service: IssuerService,
+        metrics: IssuerMetrics,
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
         self._service = service
         self._metrics = metrics
+        self._on_done = on_done
         self._lock = threading.Lock()
         self._threads: dict[int, threading.Thread] = {}
 
@@ -57,6 +65,44 @@ class BatchRunner:
             # The thread has no caller to raise to: the service marks the batch failed and the
             # progress endpoint reports it; the log keeps the details.
             _log.exception("batch %s stopped with an error", batch_id)
+        if self._on_done is not None:
+            self._on_done()
+
+
+class MailWorker:
+    """Sends the outbox in one daemon thread: when woken (after an issue) and every
+    ``interval`` seconds (for retries that come due). Several processes may each run one:
+    messages are leased, never sent by two senders at once. Mail never stops issuance: a
+    failure is logged and the thread carries on."""
+
+    def __init__(self, service: IssuerService, interval: float = 30.0) -> None:
+        self._service = service
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="diplomat-mail", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self._service.mail.send_due()
+            except Exception:
+                _log.exception("sending mail failed; the messages stay queued")
 
 
 @dataclass(frozen=True)
@@ -65,6 +111,12 @@ class WebState:
     service: IssuerService
     runner: BatchRunner
     metrics: IssuerMetrics
+    mailer: MailWorker | None = None
+
+    def wake_mail(self) -> None:
+        """Tell the mail thread (if this app runs one) that messages were queued."""
+        if self.mailer is not None:
+            self.mailer.wake()
 
     @property
     def base_url(self) -> str:

@@ -243,7 +243,7 @@ def test_batch_row_errors_name_row_field_and_reason(env: WebEnv) -> None:
 
 
 def test_json_batch(env: WebEnv) -> None:
-    items = [degree_input(diploma_number=f"J-{n}") for n in range(3)]
+    items = [degree_input(diploma_number=f"J-{n}", student_number=f"S-J-{n}") for n in range(3)]
     items.append(degree_input(diploma_number="J-bad", achievement_type="Knighthood"))
     done = run_batch(env, json.dumps(items).encode(), "application/json")
     assert (done["issued"], done["errors"]) == (3, 1)

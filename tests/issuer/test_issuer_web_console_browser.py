@@ -249,6 +249,12 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     browser.get(server.url + "/console/batches/new")
     browser.find_element(By.ID, "file").send_keys(str(SAMPLES / "degrees.csv"))
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]"))
+    # Its first graduate (KZ-2021-00417) was just given FORM-0001 of the same programme through
+    # the form: the console names the row and issues nothing until the registrar confirms.
+    warning = browser.find_element(By.ID, "duplicate-rows").text
+    assert "KZ-2021-00417" in warning and "FORM-0001" in warning
+    assert env.counts()["credentials"] == 1
+    submit(browser, browser.find_element(By.ID, "confirm-batch"))
     assert browser.find_elements(By.ID, "batch-progress"), "the batch page shows its progress bar"
     # The page polls, then reloads itself once the batch is done.
     wait_for(
@@ -279,6 +285,10 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     assert browser.find_element(By.ID, "credential-status").text.lower() == "active"
     browser.find_element(By.ID, "reason").send_keys("Issued in error: wrong programme")
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[value=revoke]"))
+    # Revoking is final: the console asks first, on a page of its own (no script needed).
+    assert browser.find_element(By.ID, "confirm-revoke").is_displayed()
+    assert env.service.issuing.get_credential(issued.id).revoked is False
+    submit(browser, browser.find_element(By.ID, "confirm-revoke-button"))
     assert browser.find_element(By.ID, "credential-status").text.lower() == "revoked"
     assert "Issued in error" in browser.find_element(By.ID, "status-reason").text
     browser.save_screenshot(str(SCREENSHOTS / "diplomat-console.png"))

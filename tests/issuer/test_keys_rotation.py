@@ -33,7 +33,7 @@ class FakeClock(Protocol):
 
 def degree(number: str) -> Any:
     data = json.loads((SAMPLES / "degree.json").read_text(encoding="utf-8"))
-    data.update(diploma_number=number, national_level=None)
+    data.update(diploma_number=number, student_number=f"S-{number}", national_level=None)
     return parse_input(data)
 
 

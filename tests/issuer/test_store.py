@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
 
 from issuer.errors import (
+    ClaimLinkReplacedError,
     ConflictError,
     DuplicateCredentialError,
     DuplicateError,
@@ -70,7 +71,8 @@ TABLES = {
     "batches",
     "batch_rows",
     "share_links",
-    "holder_secrets",
+    "claim_links",
+    "mail_outbox",
     "users",
     "api_tokens",
     "audit_log",
@@ -1024,7 +1026,7 @@ def test_holder_secret(store: Store, new_credential: NewCredentialFactory) -> No
     replacement = new_token()
     store.sharing.set_holder_secret(credential.id, replacement)
     store.sharing.check_holder_secret(credential.id, replacement)
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(ClaimLinkReplacedError):  # 410: a dead link says so, not "wrong token"
         store.sharing.check_holder_secret(credential.id, secret)
     with pytest.raises(NotFoundError):
         store.sharing.set_holder_secret("urn:uuid:ghost", new_token())

@@ -85,6 +85,13 @@ class WebEnv:
     def wait_for_batches(self, timeout: float = 60) -> None:
         self.runner_state.runner.join(timeout)
 
+    def close(self) -> None:
+        """Wait for the batches, stop the mail thread (if any), close the service."""
+        self.wait_for_batches()
+        if self.runner_state.mailer is not None:
+            self.runner_state.mailer.stop()
+        self.service.close()
+
 
 def degree_input(**overrides: Any) -> dict[str, Any]:
     """samples/degree.json with overrides (None removes a field)."""
@@ -107,9 +114,10 @@ def make_env(
     did_method: str = "web",
     extra_contexts_dir: Path | None = None,
     status_messages: bool = False,
+    **settings: Any,
 ) -> WebEnv:
     """A fresh issuer over a SQLite file in ``tmp_path`` with an identity, a registrar and an
-    admin user, and one API token per role."""
+    admin user, and one API token per role; ``settings`` are more IssuerConfig fields."""
     config = IssuerConfig(
         database_url=f"sqlite:///{tmp_path / 'issuer.sqlite3'}",
         keys_dir=tmp_path / "keys",
@@ -123,6 +131,7 @@ def make_env(
         nqf_url="https://enic-kazakhstan.edu.kz/en/national-qualifications-framework",
         extra_contexts_dir=extra_contexts_dir,
         status_messages=status_messages,
+        **settings,
     )
     clock = Clock()
     service = open_service(config, clock=clock)
@@ -177,7 +186,12 @@ PROBLEM = "application/problem+json"
 
 
 def issue(env: WebEnv, **overrides: Any) -> dict[str, Any]:
-    """Issue one degree through POST /api/degrees (201 expected); returns the response body."""
+    """Issue one degree through POST /api/degrees (201 expected); returns the response body.
+
+    Another diploma number is another graduate (their own student number), unless the test says
+    otherwise: the same student number and programme twice needs ``allowDuplicate``."""
+    if "diploma_number" in overrides and "student_number" not in overrides:
+        overrides["student_number"] = f"S-{overrides['diploma_number']}"
     response = env.client.post("/api/degrees", json=degree_input(**overrides), headers=env.auth())
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
