@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import transcripts
+from bench.timing import Figure, median_ms
 from vc import jsonld, proofs
 from vc.dids import DidResolver
 from vc.keys import KeyPair, KeyType, generate
@@ -115,7 +117,65 @@ class Row:
 def new_document() -> None:
     """Forget the cached JSON-LD expansions, so the next call sees its document for the first time
     (as an issuer signing a cohort or a verifier opening a new credential does)."""
-    jsonld.default_loader().forget_expansions()
+    forget = getattr(jsonld.default_loader(), "forget_expansions", None)
+    if forget is not None:
+        forget()
+
+
+# Course results of the transcripts measured by ``make bench``, and iterations of each (full run).
+COURSES: dict[int, int] = {1: 60, 50: 20, 200: 8}
+
+
+def transcript_figures(quick: bool = False) -> list[Figure]:
+    """eddsa-rdfc-2022 verify and sign of the degree with 1, 50 and 200 course results, by
+    Diplomat (vc.proofs) and by plain pyld on the same bytes (bench.transcripts.PlainPyld).
+
+    Raises RuntimeError when a credential does not verify or the two paths sign differently.
+    """
+    key = generate(KeyType.ED25519, SEED)
+    resolver = DidResolver()
+    plain = transcripts.PlainPyld()
+    figures: list[Figure] = []
+    plain_rows: list[Figure] = []
+    for courses, iterations in COURSES.items():
+        n = max(3, iterations // 6) if quick else iterations
+        document = transcripts.degree(key, courses)
+        signed = transcripts.sign(document, key)
+        if not proofs.verify(signed, resolver=resolver, now=transcripts.NOW).verified or not plain.verify(
+            signed, key
+        ):
+            raise RuntimeError(f"the {courses}-course transcript does not verify")
+        if plain.sign(document, key)["proof"] != signed["proof"]:
+            raise RuntimeError(f"plain pyld signs the {courses}-course transcript differently")
+        size = len(json.dumps(signed).encode())
+        note = f"{size / 1000:.1f} kB, n={n}"
+        pyld_verify = median_ms(lambda: plain.verify(signed, key), n)
+        figures.append(
+            Figure(
+                "core: eddsa-rdfc-2022 (vc.proofs)",
+                f"verify, {courses} course result{'s' if courses > 1 else ''}",
+                median_ms(lambda: proofs.verify(signed, resolver=resolver, now=transcripts.NOW), n),
+                pyld_verify,
+                note,
+            )
+        )
+        pyld_sign = median_ms(lambda: plain.sign(document, key), n)
+        figures.append(
+            Figure(
+                "core: eddsa-rdfc-2022 (vc.proofs)",
+                f"sign, {courses} course result{'s' if courses > 1 else ''}",
+                median_ms(lambda: transcripts.sign(document, key), n),
+                pyld_sign,
+                note,
+            )
+        )
+        plain_rows.append(
+            Figure("plain pyld, same bytes", f"verify, {courses} course results", pyld_verify)
+        )
+        plain_rows.append(
+            Figure("plain pyld, same bytes", f"sign, {courses} course results", pyld_sign)
+        )
+    return figures + plain_rows
 
 
 def measure(

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from vc import strictjson
@@ -56,3 +57,20 @@ def json_schema(name: str) -> dict[str, Any]:
 def schema_validator(name: str) -> Draft202012Validator:
     """A compiled Draft 2020-12 validator of ``schemas/<name>``. Raises MalformedValueError."""
     return Draft202012Validator(json_schema(name))
+
+
+@cache
+def _compiled(name: str) -> jsonschema_rs.Draft202012Validator:
+    # Formats are not asserted, as in the Python validator made above without a format checker.
+    return jsonschema_rs.Draft202012Validator(json_schema(name), validate_formats=False)
+
+
+def schema_matches(name: str, instance: Any) -> bool:
+    """Whether ``instance`` matches ``schemas/<name>``, decided by jsonschema-rs. False means
+    "ask the Python validator": its ``iter_errors`` (``schema_validator``) says why, or finds
+    nothing (a regular expression both read alike except at the edges: ``$`` before a final
+    newline). Raises MalformedValueError when the schema cannot be loaded."""
+    try:
+        return bool(_compiled(name).is_valid(instance))
+    except (ValueError, TypeError, jsonschema_rs.ValidationError):
+        return False  # not a JSON value jsonschema-rs takes: the Python validator decides
