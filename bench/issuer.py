@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.timing import Figure, floor_ms, format_figures
+from bench.timing import Figure, floor_ms, format_figures, median_ms
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS = (
@@ -111,7 +111,9 @@ class Cohort:
             f"CPU {self.cpu * 1000 / per:.2f} ms/credential"
         )
         return [
-            Figure(SECTION, f"{self.label}: wall per credential", self.wall * 1000 / per, None, note),
+            Figure(
+                SECTION, f"{self.label}: wall per credential", self.wall * 1000 / per, None, note
+            ),
             Figure(SECTION, f"{self.label}: CPU per credential", self.cpu * 1000 / per, None),
         ]
 
@@ -175,7 +177,9 @@ def bench_api(rows: int, workdir: Path) -> Cohort:
             "/api/batches", data=source, headers={**headers, "Content-Type": "text/csv"}
         )
         if posted.status_code != 202:
-            raise RuntimeError(f"API upload refused: {posted.status_code} {posted.get_data()[:300]!r}")
+            raise RuntimeError(
+                f"API upload refused: {posted.status_code} {posted.get_data()[:300]!r}"
+            )
         batch_id = posted.get_json()["batchId"]
         # Polled through the service (GET /api/batches/<id> lists all 10,000 rows: polling it
         # would load the machine it measures), then read once through the API.
@@ -187,6 +191,48 @@ def bench_api(rows: int, workdir: Path) -> Cohort:
         return Cohort("API POST /api/batches", rows, int(body["issued"]), seconds, cpu)
     finally:
         service.close()
+
+
+def validation_figures(quick: bool = False) -> list[Figure]:
+    """The degree credential JSON Schema check: the Python validator (``iter_errors``, what every
+    check cost before jsonschema-rs) and jsonschema-rs (``schema_matches``); the input schema too."""
+    from bench import transcripts
+    from issuer.degree import validate_credential
+    from vc.keys import generate
+    from vc.schemas import DEGREE_CREDENTIAL, DEGREE_INPUT, schema_matches, schema_validator
+
+    key = generate(seed=bytes(32))
+    document = transcripts.sign(transcripts.degree(key, 1), key)
+    row = dict(transcripts.ROW)
+    n = 20 if quick else 200
+    python = schema_validator(DEGREE_CREDENTIAL)
+    section = "checks: JSON Schema (degree credential, 1 course result)"
+    return [
+        Figure(
+            section,
+            "Python jsonschema iter_errors (before)",
+            median_ms(lambda: list(python.iter_errors(document)), n, before=None),
+        ),
+        Figure(
+            section,
+            "jsonschema-rs schema_matches (now)",
+            median_ms(lambda: schema_matches(DEGREE_CREDENTIAL, document), n, before=None),
+        ),
+        Figure(
+            section,
+            "issuer validate_credential (schema + dates)",
+            median_ms(lambda: validate_credential(document), n, before=None),
+        ),
+        Figure(
+            section,
+            "degree input: Python / jsonschema-rs",
+            median_ms(lambda: schema_matches(DEGREE_INPUT, row), n, before=None),
+            median_ms(
+                lambda: list(schema_validator(DEGREE_INPUT).iter_errors(row)), n, before=None
+            ),
+            "× pyld column = jsonschema-rs / Python here",
+        ),
+    ]
 
 
 def cohort_figures(rows: int, *, api: bool = True) -> list[Figure]:

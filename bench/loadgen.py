@@ -1,7 +1,8 @@
 """HTTP load for the benchmarks: ``wrk`` (Debian package, C, light on the CPU it shares with the
 server) when installed, else a client of threads in this process, each with its own keep-alive
-connection. Both POST one body for a fixed time with N concurrent connections and report the
-throughput and the latency percentiles."""
+connection. Both POST the given bodies in turn (distinct credentials: no cache of a verifier may
+serve a repeat) for a fixed time with N concurrent connections and report the throughput and the
+latency percentiles."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,9 +39,17 @@ class Load:
 _WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local f = io.open("{body}", "rb")
-wrk.body = f:read("*a")
-f:close()
+local bodies = {}
+for i = 0, {count} - 1 do
+  local f = io.open("{folder}/" .. i .. ".json", "rb")
+  bodies[#bodies + 1] = f:read("*a")
+  f:close()
+end
+local turn = math.random(#bodies)
+request = function()
+  turn = turn % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[turn])
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("DIPLOMAT-LOAD %d %d %d %d %d\\n", summary.requests, summary.duration,
@@ -49,19 +59,20 @@ end
 """
 
 
-def run(url: str, body: bytes, connections: int, seconds: float) -> Load:
-    """POST ``body`` to ``url`` from ``connections`` clients for ``seconds``."""
+def run(url: str, bodies: Sequence[bytes], connections: int, seconds: float) -> Load:
+    """POST ``bodies`` in turn to ``url`` from ``connections`` clients for ``seconds``."""
     if shutil.which("wrk"):
-        return _wrk(url, body, connections, seconds)
-    return _threads(url, body, connections, seconds)
+        return _wrk(url, bodies, connections, seconds)
+    return _threads(url, bodies, connections, seconds)
 
 
-def _wrk(url: str, body: bytes, connections: int, seconds: float) -> Load:
+def _wrk(url: str, bodies: Sequence[bytes], connections: int, seconds: float) -> Load:
     with tempfile.TemporaryDirectory(prefix="diplomat-bench-wrk-") as temp:
-        body_file = Path(temp) / "body.json"
-        body_file.write_bytes(body)
+        for number, body in enumerate(bodies):
+            (Path(temp) / f"{number}.json").write_bytes(body)
         script = Path(temp) / "post.lua"
-        script.write_text(_WRK_SCRIPT.replace("{body}", str(body_file)), encoding="utf-8")
+        text = _WRK_SCRIPT.replace("{folder}", temp).replace("{count}", str(len(bodies)))
+        script.write_text(text, encoding="utf-8")
         done = subprocess.run(
             [
                 "wrk",
@@ -91,7 +102,7 @@ def _wrk(url: str, body: bytes, connections: int, seconds: float) -> Load:
     )
 
 
-def _threads(url: str, body: bytes, connections: int, seconds: float) -> Load:
+def _threads(url: str, bodies: Sequence[bytes], connections: int, seconds: float) -> Load:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     latencies: list[float] = []
@@ -99,13 +110,15 @@ def _threads(url: str, body: bytes, connections: int, seconds: float) -> Load:
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
-    def client() -> None:
+    def client(turn: int) -> None:
         nonlocal failures
         mine: list[float] = []
         bad = 0
         connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
+            turn = (turn + 1) % len(bodies)
+            body = bodies[turn]
             try:
                 connection.request(
                     "POST", target, body=body, headers={"Content-Type": "application/json"}
@@ -126,7 +139,7 @@ def _threads(url: str, body: bytes, connections: int, seconds: float) -> Load:
             failures += bad
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(connections)]
+    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -107,11 +107,7 @@ def format_figures(figures: Sequence[Figure], floor: float) -> str:
             lines.append(f"  {figure.operation:<50} {'—':>10} {'':>9} {'':>7}  {figure.note}")
             continue
         ratio = f"{figure.median_ms / floor:9.1f}" if floor > 0 else f"{'?':>9}"
-        versus = (
-            f"{figure.median_ms / figure.pyld_ms:7.2f}"
-            if figure.pyld_ms
-            else f"{'':>7}"
-        )
+        versus = f"{figure.median_ms / figure.pyld_ms:7.2f}" if figure.pyld_ms else f"{'':>7}"
         lines.append(
             f"  {figure.operation:<50} {figure.median_ms:>10.3f} {ratio} {versus}  {figure.note}"
         )

@@ -60,7 +60,8 @@ def degree(
     list_base: str = STATUS_BASE,
     index: int = 42,
 ) -> dict[str, Any]:
-    """The unsigned degree credential of one graduate with ``courses`` course results."""
+    """The unsigned degree credential of one graduate with ``courses`` course results; ``index``
+    (status list index) also makes its id, student and diploma numbers."""
     profile = IssuerProfile(
         did=key.public.did_key,
         legal_name="Bench State University",
@@ -72,9 +73,15 @@ def degree(
         for purpose in ("revocation", "suspension")
     ]
     credential = build_credential(
-        parse_input(dict(ROW)),
+        parse_input(
+            {
+                **ROW,
+                "student_number": f"KZ-2021-{index:05d}",
+                "diploma_number": f"BENCH-{index:06d}",
+            }
+        ),
         profile,
-        credential_id="urn:uuid:51f4c2f8-98a1-4f5e-9e5d-2f0c4a1b7d10",
+        credential_id=f"urn:uuid:51f4c2f8-98a1-4f5e-9e5d-{index:012d}",
         valid_from=CREATED,
         status_entries=entries,
         salt="bench-salt",

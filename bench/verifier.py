@@ -57,6 +57,7 @@ from verifier.statuscache import StatusListCache
 REPO = Path(__file__).resolve().parents[1]
 NOW = transcripts.NOW
 SECTION = "verifier: full report (verify_credential)"
+SERVE = [sys.executable, "-m", "diplomat.cli", "serve", "verifier", "--workers", "2"]
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,11 @@ class Setup:
     list_base: str
     lists: dict[str, bytes]
 
-    def credential(self) -> dict[str, Any]:
+    def credential(self, index: int = 42) -> dict[str, Any]:
+        """The degree of graduate ``index`` (distinct ids, numbers and status index)."""
         return transcripts.sign(
-            transcripts.degree(self.university, 1, list_base=self.list_base), self.university
+            transcripts.degree(self.university, 1, list_base=self.list_base, index=index),
+            self.university,
         )
 
 
@@ -197,7 +200,7 @@ def serve_lists(lists: dict[str, bytes]) -> Iterator[int]:
     """Serve ``{path: body}`` on 127.0.0.1 (a port of its own, yielded) while in the block."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+        def do_GET(self) -> None:
             body = lists.get(self.path)
             self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "application/vc+ld+json")
@@ -246,8 +249,7 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[tuple[int, l
     """``diplomat serve verifier --workers 2`` until ready; yields (master pid, worker pids)."""
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "diplomat.cli", "serve", "verifier", "--workers", "2"]
-            + ["--port", str(port)],
+            [*SERVE, "--port", str(port)],
             cwd=REPO,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -299,7 +301,11 @@ def http_figures(quick: bool = False) -> tuple[list[Figure], list[str]]:
             )
             port = _free_port()
             url = f"http://127.0.0.1:{port}/api/verify?for=JP"
-            body = json.dumps(bench.credential()).encode()
+            # More distinct credentials than any cache of the verifier keeps (64 expansions).
+            bodies = [
+                json.dumps(bench.credential(n)).encode() for n in range(100 if quick else 200)
+            ]
+            body = bodies[0]
             with gunicorn(env, port, home / "gunicorn.log") as (_master, workers):
                 idle = [rss_mib(pid) for pid in workers]
                 request = urllib.request.Request(
@@ -310,7 +316,7 @@ def http_figures(quick: bool = False) -> tuple[list[Figure], list[str]]:
                 lines.append(f"HTTP report verdict: {verdict} (gunicorn workers {workers})")
                 total = 1
                 for clients in (8, 32):
-                    load = loadgen.run(url, body, clients, seconds)
+                    load = loadgen.run(url, bodies, clients, seconds)
                     total += load.requests
                     note = (
                         f"{load.per_second:.0f} verifications/s, p99 {load.p99_ms:.1f} ms, "
