@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures += core.transcript_figures(args.quick)
     figures += issuer.validation_figures(args.quick)
     figures += verifier.report_figures(args.quick)
+    figures += issuer.breakdown_figures(args.quick)
     figures += issuer.cohort_figures(rows)
     http, lines = verifier.http_figures(args.quick)
     figures += http

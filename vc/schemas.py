@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
+if TYPE_CHECKING:  # the Python validator is imported when an error must be worded
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from vc import strictjson
 from vc.errors import DiplomatError, MalformedValueError
@@ -55,7 +57,10 @@ def json_schema(name: str) -> dict[str, Any]:
 
 @cache
 def schema_validator(name: str) -> Draft202012Validator:
-    """A compiled Draft 2020-12 validator of ``schemas/<name>``. Raises MalformedValueError."""
+    """A compiled Draft 2020-12 validator of ``schemas/<name>`` (the Python jsonschema package,
+    imported on first use). Raises MalformedValueError."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json_schema(name))
 
 

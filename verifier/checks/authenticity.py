@@ -7,8 +7,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
-
 from vc import jsonld, strictjson
 from vc.datamodel import check_properties
 from vc.dates import format_datetime, parse_datetime
@@ -25,7 +23,7 @@ from vc.errors import (
     SignatureMismatchError,
 )
 from vc.multibase import b64url_decode
-from vc.schemas import DEGREE_CREDENTIAL, schema_matches, schema_validator
+from vc.schemas import DEGREE_CREDENTIAL, json_schema, schema_matches, schema_validator
 from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
 from verifier.checks.model import CheckOutcome, Evidence
 
@@ -188,19 +186,21 @@ def check_schema(facts: Facts) -> CheckOutcome:
             "was checked against the VC 1.1 data model only."
         )
     try:
-        validator = schema_validator(DEGREE_CREDENTIAL)
+        json_schema(DEGREE_CREDENTIAL)
     except MalformedValueError:
         return CheckOutcome.skipped(
             f"Not checked: the degree profile schema {DEGREE_CREDENTIAL} is not installed."
         )
     evidence = Evidence(kind="json-schema", source=DEGREE_CREDENTIAL)
     instance = dict(document)
-    # The fast check first; the Python validator only to say what is wrong.
-    error = (
-        None
-        if schema_matches(DEGREE_CREDENTIAL, instance)
-        else jsonschema.exceptions.best_match(validator.iter_errors(instance))
-    )
+    # The fast check first; the Python validator (imported then) only to say what is wrong.
+    error = None
+    if not schema_matches(DEGREE_CREDENTIAL, instance):
+        import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no type information
+
+        error = jsonschema.exceptions.best_match(
+            schema_validator(DEGREE_CREDENTIAL).iter_errors(instance)
+        )
     if error is not None:
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)
         detail = error.message if len(error.message) <= 300 else error.message[:297] + "..."
