@@ -112,12 +112,23 @@ class Cohort:
             f"{self.issued / self.wall if self.wall else 0:.0f} cred/s, "
             f"CPU {self.cpu * 1000 / per:.2f} ms/credential"
         )
-        return [
+        figures = [
             Figure(
                 SECTION, f"{self.label}: wall per credential", self.wall * 1000 / per, None, note
             ),
             Figure(SECTION, f"{self.label}: CPU per credential", self.cpu * 1000 / per, None),
         ]
+        if self.parent_cpu is not None:
+            figures.append(
+                Figure(
+                    SECTION,
+                    f"{self.label}: CPU of the parent (database)",
+                    self.parent_cpu * 1000 / per,
+                    None,
+                    "per credential; the rest is the signing workers'",
+                )
+            )
+        return figures
 
 
 SECTION = "issuer: cohort on a fresh SQLite file (eddsa-rdfc-2022)"

@@ -89,7 +89,7 @@ def _watch_parent(parent: int) -> None:
         time.sleep(0.5)
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Sign a throwaway degree: the modules, the JSON Schemas and the processed JSON-LD contexts
     are loaded before the first real row (and kept: the worker lives on)."""
     from issuer.degree import parse_input
@@ -116,6 +116,8 @@ def _warm_up() -> None:
             "full_name": "Warm Up",
             "achievement_type": "BachelorDegree",
             "degree_title": "Bachelor of Science",
+            "field_of_study": "Computer Science",
+            "isced_field": "0613",
             "awarded_date": "2025-06-27",
             "diploma_number": "WARM-UP",
             "ects_available": 240,
@@ -137,7 +139,7 @@ def _init_worker(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     # Warming is an optimisation: a failure here shows again, as a row error, on the real rows.
     with contextlib.suppress(Exception):
-        _warm_up()
+        warm_up()
 
 
 def _signer(spec: SignerSpec) -> Signer:
@@ -194,6 +196,11 @@ class SigningPool:
     @property
     def broken(self) -> bool:
         return bool(getattr(self._executor, "_broken", False))
+
+    def worker_pids(self) -> set[int]:
+        """The process ids of the workers started so far (ProcessPoolExecutor keeps them)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return {int(process.pid) for process in processes.values()}
 
     def start(self) -> None:
         """Start every worker now (they warm up while the caller does other work)."""
