@@ -54,8 +54,13 @@ test: lint typecheck unit
 demo: $(STAMP)
 	$(BIN)/diplomat demo
 
+# wrk (Debian) is the load generator of the HTTP figures (bench/loadgen.py falls back to threads).
+# BENCH_ARGS=--quick for a run of under a minute.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+	  || echo "wrk not installed: the HTTP load comes from threads"; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The W3C suites from ../shared/w3c-suites against our own issuers and verifier (needs node, npm).
 conformance: $(STAMP)

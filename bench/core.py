@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import transcripts
+from bench.timing import Figure, median_ms
 from vc import jsonld, proofs
 from vc.dids import DidResolver
 from vc.keys import KeyPair, KeyType, generate
@@ -115,7 +117,56 @@ class Row:
 def new_document() -> None:
     """Forget the cached JSON-LD expansions, so the next call sees its document for the first time
     (as an issuer signing a cohort or a verifier opening a new credential does)."""
-    jsonld.default_loader().forget_expansions()
+    forget = getattr(jsonld.default_loader(), "forget_expansions", None)
+    if forget is not None:
+        forget()
+
+
+# Course results of the transcripts measured by ``make bench``, and iterations of each (full run).
+COURSES: dict[int, int] = {1: 60, 50: 20, 200: 8}
+
+
+def transcript_figures(quick: bool = False) -> list[Figure]:
+    """eddsa-rdfc-2022 verify and sign of the degree with 1, 50 and 200 course results, by
+    Diplomat (vc.proofs) and by plain pyld on the same bytes (bench.transcripts.PlainPyld).
+
+    Raises RuntimeError when a credential does not verify or the two paths sign differently.
+    """
+    key = generate(KeyType.ED25519, SEED)
+    figures: list[Figure] = []
+    plain_rows: list[Figure] = []
+    for courses, iterations in COURSES.items():
+        n = max(3, iterations // 6) if quick else iterations
+        mine, plain = _transcript(key, courses, n)
+        figures += mine
+        plain_rows += plain
+    return figures + plain_rows
+
+
+def _transcript(key: KeyPair, courses: int, n: int) -> tuple[list[Figure], list[Figure]]:
+    resolver = DidResolver()
+    plain = transcripts.PlainPyld()
+    document = transcripts.degree(key, courses)
+    signed = transcripts.sign(document, key)
+    verified = proofs.verify(signed, resolver=resolver, now=transcripts.NOW).verified
+    if not verified or not plain.verify(signed, key):
+        raise RuntimeError(f"the {courses}-course transcript does not verify")
+    if plain.sign(document, key)["proof"] != signed["proof"]:
+        raise RuntimeError(f"plain pyld signs the {courses}-course transcript differently")
+    note = f"{len(json.dumps(signed).encode()) / 1000:.1f} kB, n={n}"
+    what = f"{courses} course result{'s' if courses > 1 else ''}"
+    section = "core: eddsa-rdfc-2022 (vc.proofs)"
+    pyld_verify = median_ms(lambda: plain.verify(signed, key), n)
+    pyld_sign = median_ms(lambda: plain.sign(document, key), n)
+    verify = median_ms(lambda: proofs.verify(signed, resolver=resolver, now=transcripts.NOW), n)
+    sign = median_ms(lambda: transcripts.sign(document, key), n)
+    return [
+        Figure(section, f"verify, {what}", verify, pyld_verify, note),
+        Figure(section, f"sign, {what}", sign, pyld_sign, note),
+    ], [
+        Figure("plain pyld, same bytes", f"verify, {what}", pyld_verify),
+        Figure("plain pyld, same bytes", f"sign, {what}", pyld_sign),
+    ]
 
 
 def measure(

@@ -1,36 +1,46 @@
-"""Benchmark of the verifier: the full report for a realistic signed degree, in process and over HTTP.
+"""Benchmark of the verifier: the full report of a realistic signed degree, in process and over
+HTTP under gunicorn.
 
-In process: ``verify_credential`` on an OB 3.0 Master's degree (eddsa-rdfc-2022, did:key issuer)
-with a revocation status list served from memory (StaticFetcher, cached by StatusListCache after
-the first call), a signed accreditation registry and the shipped conventions dataset.
-Over HTTP: ``POST /api/verify?for=JP`` to the real app on a 127.0.0.1 port with one keep-alive
-connection (http.client). Every timed report sees its credential for the first time (cached
-JSON-LD expansions are forgotten, untimed, before each), except the "again" line. Prints median,
-p90 and count; the target is well under a second.
+The credential is the issuer's degree of one graduate (bench.transcripts, one course result,
+eddsa-rdfc-2022, did:key issuer) with a revocation and a suspension entry; the university is
+listed in a signed accreditation registry; the shipped conventions dataset answers for Japan.
+
+In process: ``verify_credential`` with the status lists served from memory (StaticFetcher), first
+with an empty status-list cache, then cached (the steady state of a verifier). Every timed report
+sees its credential for the first time (cached JSON-LD expansions are forgotten before each).
+
+Over HTTP: ``diplomat serve verifier --workers 2`` (gunicorn) in development mode, the status lists
+served by a small HTTP server of this process on 127.0.0.1, the registry from a file; the load
+(bench.loadgen: wrk, or threads) POSTs the credential to ``/api/verify?for=JP`` at 8 and 32
+concurrent clients; then each worker's resident set size (VmRSS) after all those verifications.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import contextlib
+import http.server
 import json
-import shutil
-import statistics
+import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from vc import jsonld, proofs, strictjson
-from vc.contexts import OB_V3P0, VC_V2
+from bench import loadgen, transcripts
+from bench.timing import Figure, floor_ms, format_figures, median_ms
+from vc import strictjson
 from vc.dids import DidResolver
 from vc.fetch import StaticFetcher
 from vc.keys import KeyPair, generate
-from vc.status import Bitstring, status_entry, status_list_credential
-from verifier.config import VerifierConfig
+from vc.status import Bitstring, status_list_credential
 from verifier.context import VerifierContext
 from verifier.recognition import default_dataset
 from verifier.registry import (
@@ -44,94 +54,38 @@ from verifier.registryview import RegistriesLookup
 from verifier.report import verify_credential
 from verifier.statuscache import StatusListCache
 
-NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
-SIGNED = datetime(2024, 7, 1, 9, 0, tzinfo=UTC)
-LIST_URL = "https://university.bench.example/status/revocation/1"
+REPO = Path(__file__).resolve().parents[1]
+NOW = transcripts.NOW
+SECTION = "verifier: full report (verify_credential)"
+SERVE = [sys.executable, "-m", "diplomat.cli", "serve", "verifier", "--workers", "2"]
 
 
-def _vm(key: KeyPair) -> str:
-    return f"{key.public.did_key}#{key.public.multikey}"
+@dataclass(frozen=True)
+class Setup:
+    """Keys, the signed registry, and the signed status lists of one list base URL."""
+
+    university: KeyPair
+    operator: KeyPair
+    registry: dict[str, Any]
+    list_base: str
+    lists: dict[str, bytes]
+
+    def credential(self, index: int = 42) -> dict[str, Any]:
+        """The degree of graduate ``index`` (distinct ids, numbers and status index)."""
+        return transcripts.sign(
+            transcripts.degree(self.university, 1, list_base=self.list_base, index=index),
+            self.university,
+        )
 
 
-def _sign(document: dict[str, Any], key: KeyPair) -> dict[str, Any]:
-    return proofs.sign(document, key, verification_method=_vm(key), created=SIGNED)
-
-
-def _degree(university: KeyPair, holder: KeyPair) -> dict[str, Any]:
-    alignment = [
-        {
-            "type": ["Alignment"],
-            "targetName": "Master's or equivalent level",
-            "targetCode": "7",
-            "targetFramework": "ISCED 2011",
-            "targetType": "ext:ISCED2011Level",
-            "targetUrl": "https://uis.unesco.org/isced",
-        },
-        {
-            "type": ["Alignment"],
-            "targetName": "Software and applications development and analysis",
-            "targetCode": "0613",
-            "targetFramework": "ISCED-F 2013",
-            "targetType": "ext:ISCEDF2013Field",
-            "targetUrl": "https://uis.unesco.org/isced",
-        },
-    ]
-    return _sign(
-        {
-            "@context": [VC_V2, OB_V3P0],
-            "id": "urn:uuid:51f4c2f8-98a1-4f5e-9e5d-2f0c4a1b7d10",
-            "type": ["VerifiableCredential", "AchievementCredential"],
-            "issuer": {
-                "id": university.public.did_key,
-                "type": ["Profile"],
-                "name": "Bench State University",
-                "address": {"type": ["Address"], "addressCountryCode": "KZ"},
-            },
-            "validFrom": "2024-07-01T00:00:00Z",
-            "awardedDate": "2024-06-30T00:00:00Z",
-            "name": "Master of Science in Software Engineering",
-            "credentialStatus": status_entry(list_id=LIST_URL, index=42, purpose="revocation"),
-            "credentialSubject": {
-                "id": holder.public.did_key,
-                "type": ["AchievementSubject"],
-                "name": "Aigerim Sarsenbayeva",
-                "achievement": {
-                    "id": "urn:uuid:0b7c5d2e-1111-4a2b-9c3d-4e5f6a7b8c9d",
-                    "type": ["Achievement"],
-                    "achievementType": "MasterDegree",
-                    "name": "Master of Science in Software Engineering",
-                    "criteria": {"narrative": "Two-year programme, 120 ECTS, thesis defended."},
-                    "fieldOfStudy": "Software Engineering",
-                    "alignment": alignment,
-                },
-            },
-        },
-        university,
-    )
-
-
-def build() -> tuple[dict[str, Any], Callable[[], VerifierContext]]:
-    """The credential and a factory of fresh contexts (each with an empty status-list cache)."""
-    university, operator, holder = (generate(seed=bytes([n]) * 32) for n in (0xE1, 0xE2, 0xE3))
-    bits = Bitstring.new()
-    bits.set(3, True)
-    status_list = _sign(
-        status_list_credential(
-            list_id=LIST_URL,
-            issuer=university.public.did_key,
-            purpose="revocation",
-            bitstring=bits,
-            valid_from=SIGNED,
-        ),
-        university,
-    )
+def _registry(university: KeyPair, operator: KeyPair) -> dict[str, Any]:
     registry = new_registry(
         registry_id="https://nic.bench.example/registry",
         name="Bench registry",
         operator_did=operator.public.did_key,
         operator_name="Bench NIC",
         jurisdiction="KZ",
-        as_of=date(2026, 4, 1),
+        as_of=date(2025, 10, 1),
         description="Benchmark data.",
     )
     registry = add_institution(
@@ -141,7 +95,7 @@ def build() -> tuple[dict[str, Any], Callable[[], VerifierContext]]:
         country="KZ",
         source_url="https://nic.bench.example/i/1",
         source_title="Record",
-        retrieved=date(2026, 4, 1),
+        retrieved=date(2025, 10, 1),
         accreditations=[
             accreditation_entry(
                 accrediting_body="Bench Agency",
@@ -151,25 +105,52 @@ def build() -> tuple[dict[str, Any], Callable[[], VerifierContext]]:
                 isced_levels=["6", "7", "8"],
                 source_url="https://agency.bench.example/d/1",
                 source_title="Decision",
-                retrieved=date(2026, 4, 1),
+                retrieved=date(2025, 10, 1),
             )
         ],
     )
-    signed_registry = _sign(
+    return transcripts.proofs.sign(
         registry_credential(
             registry,
             operator_did=operator.public.did_key,
-            valid_from=datetime(2026, 4, 1, tzinfo=UTC),
+            valid_from=datetime(2025, 10, 1, tzinfo=UTC),
         ),
         operator,
+        verification_method=transcripts.verification_method(operator),
+        created=datetime(2025, 10, 1, tzinfo=UTC),
     )
+
+
+def setup(list_base: str = transcripts.STATUS_BASE) -> Setup:
+    university, operator = (generate(seed=bytes([n]) * 32) for n in (0xE1, 0xE2))
+    lists: dict[str, bytes] = {}
+    for purpose in ("revocation", "suspension"):
+        bits = Bitstring.new()
+        bits.set(3, True)
+        url = f"{list_base}/{purpose}/1"
+        signed = transcripts.sign(
+            status_list_credential(
+                list_id=url,
+                issuer=university.public.did_key,
+                purpose=purpose,
+                bitstring=bits,
+                valid_from=transcripts.CREATED,
+            ),
+            university,
+        )
+        lists[url] = strictjson.dumps(signed).encode()
+    return Setup(university, operator, _registry(university, operator), list_base, lists)
+
+
+def context_factory(bench: Setup) -> Callable[[], VerifierContext]:
+    """Fresh verifier contexts (each with an empty status-list cache)."""
     loaded = load_registry(
-        signed_registry,
+        bench.registry,
         resolver=DidResolver(),
         now=NOW,
-        trusted_operators=[operator.public.did_key],
+        trusted_operators=[bench.operator.public.did_key],
     )
-    lists = {LIST_URL: strictjson.dumps(status_list)}
+    lists = {url: body.decode() for url, body in bench.lists.items()}
 
     def context() -> VerifierContext:
         resolver = DidResolver()
@@ -184,106 +165,193 @@ def build() -> tuple[dict[str, Any], Callable[[], VerifierContext]]:
             now=NOW,
         )
 
-    return _degree(university, holder), context
+    return context
 
 
-def _figures(name: str, samples: Sequence[float]) -> str:
-    ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
-    return (
-        f"{name:<46} median {statistics.median(ordered) * 1000:8.2f} ms   "
-        f"p90 {p90 * 1000:8.2f} ms   n={len(ordered)}"
+def report_figures(quick: bool = False) -> list[Figure]:
+    """The full report in process: status lists not yet cached, then cached."""
+    bench = setup()
+    credential = bench.credential()
+    factory = context_factory(bench)
+    iterations = 10 if quick else 60
+    ctx = factory()
+    report = verify_credential(credential, ctx, destination="JP")
+    # Recognition for Japan is "indeterminate" (a warning): every other section must pass.
+    if report.verdict.value not in ("verified", "verified_with_warnings"):
+        raise RuntimeError(f"the bench credential does not verify: {report.verdict.value}")
+    plain = transcripts.PlainPyld()
+    pyld = median_ms(lambda: plain.verify(credential, bench.university), iterations)
+    cold = median_ms(
+        lambda: verify_credential(credential, factory(), destination="JP"),
+        max(3, iterations // 4),
     )
+    warm = median_ms(lambda: verify_credential(credential, ctx, destination="JP"), iterations)
+    return [
+        Figure(SECTION, "full report, status lists cached", warm, pyld, f"n={iterations}"),
+        Figure(SECTION, "full report, status lists fetched (memory)", cold, pyld),
+    ]
 
 
-def new_credential() -> None:
-    """Forget cached JSON-LD expansions: the next report sees its credential for the first time."""
-    jsonld.default_loader().forget_expansions()
+# ------------------------------------------------------------------------------ over HTTP
 
 
-def _timed(
-    operation: Callable[[], object],
-    count: int,
-    before: Callable[[], object] | None = new_credential,
-) -> list[float]:
-    """Seconds per call of ``operation``; ``before`` (untimed) runs ahead of every call."""
-    samples = []
-    for _ in range(count):
-        if before is not None:
-            before()
-        started = time.perf_counter()
-        operation()
-        samples.append(time.perf_counter() - started)
-    return samples
+@contextlib.contextmanager
+def serve_lists(lists: dict[str, bytes]) -> Iterator[int]:
+    """Serve ``{path: body}`` on 127.0.0.1 (a port of its own, yielded) while in the block."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = lists.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "application/vc+ld+json")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[tuple[int, list[int]]]:
+    """``diplomat serve verifier --workers 2`` until ready; yields (master pid, worker pids)."""
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*SERVE, "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5):
+                    pass
+                workers = _children(process.pid)
+                if len(workers) == 2:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {log.read_text()[-800:]}")
+            time.sleep(0.2)
+        yield process.pid, workers
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def http_figures(quick: bool = False) -> tuple[list[Figure], list[str]]:
+    """Throughput and latency at 8 and 32 clients, and the workers' RSS afterwards."""
+    seconds = 3.0 if quick else 12.0
+    figures: list[Figure] = []
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="diplomat-bench-http-") as temp:
+        home = Path(temp)
+        holder: dict[str, bytes] = {}
+        with serve_lists(holder) as list_port:
+            bench = setup(f"http://127.0.0.1:{list_port}/status")
+            holder.update({url.split(str(list_port), 1)[1]: b for url, b in bench.lists.items()})
+            registry = home / "registry.json"
+            registry.write_text(json.dumps(bench.registry), encoding="utf-8")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOMAT_")}
+            env.update(
+                DIPLOMAT_HOME=str(home),
+                DIPLOMAT_DEV="1",
+                DIPLOMAT_VERIFIER_COUNTRY="JP",
+                DIPLOMAT_REGISTRIES=str(registry),
+                DIPLOMAT_TRUSTED_OPERATORS=bench.operator.public.did_key,
+                DIPLOMAT_VERIFIER_DATABASE_URL=f"sqlite:///{home / 'verifier.sqlite3'}",
+            )
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}/api/verify?for=JP"
+            # More distinct credentials than any cache of the verifier keeps (64 expansions).
+            bodies = [
+                json.dumps(bench.credential(n)).encode() for n in range(100 if quick else 200)
+            ]
+            body = bodies[0]
+            with gunicorn(env, port, home / "gunicorn.log") as (_master, workers):
+                idle = [rss_mib(pid) for pid in workers]
+                request = urllib.request.Request(
+                    url, data=body, headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    verdict = json.loads(response.read())["verdict"]
+                lines.append(f"HTTP report verdict: {verdict} (gunicorn workers {workers})")
+                total = 1
+                for clients in (8, 32):
+                    load = loadgen.run(url, bodies, clients, seconds)
+                    total += load.requests
+                    note = (
+                        f"{load.per_second:.0f} verifications/s, p99 {load.p99_ms:.1f} ms, "
+                        f"{load.requests} requests, {load.failures} failed ({load.tool})"
+                    )
+                    figures.append(
+                        Figure(
+                            "HTTP: POST /api/verify under gunicorn, 2 workers",
+                            f"{clients} clients: p50 latency",
+                            load.p50_ms,
+                            None,
+                            note,
+                        )
+                    )
+                after = [rss_mib(pid) for pid in workers]
+        lines.append(
+            "verifier worker RSS: idle "
+            + ", ".join(f"{x:.1f}" for x in idle)
+            + " MiB; after "
+            + f"{total} verifications (both workers) "
+            + ", ".join(f"{x:.1f}" for x in after)
+            + " MiB"
+        )
+    return figures, lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.verifier", description=__doc__)
-    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    credential, factory = build()
-
-    cold: list[float] = []
-    for _ in range(max(3, args.iterations // 10)):
-        ctx = (
-            factory()
-        )  # empty cache: the status list is fetched (from memory) and its proof verified
-        new_credential()
-        started = time.perf_counter()
-        report = verify_credential(credential, ctx, destination="JP")
-        cold.append(time.perf_counter() - started)
-    ctx = factory()
-    verify_credential(credential, ctx, destination="JP")
-    warm = _timed(lambda: verify_credential(credential, ctx, destination="JP"), args.iterations)
-    again = _timed(
-        lambda: verify_credential(credential, ctx, destination="JP"), args.iterations, before=None
-    )
-    print(
-        f"verdict: {report.verdict.value} ({', '.join(f'{s.value}={v.status.value}' for s, v in report.sections.items())})"
-    )
-    print(_figures("in process, status list not yet cached", cold))
-    print(_figures("in process, status list cached", warm))
-    print(_figures("in process, the same credential again", again))
-
-    import logging
-
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-
-    from verifier.web import create_app
-
-    scratch = Path(tempfile.mkdtemp(prefix="diplomat-bench-verifier-"))
-    config = VerifierConfig(country="JP", database_url=f"sqlite:///{scratch / 'verifier.sqlite3'}")
-    app = create_app(config, context_factory=lambda: ctx)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    body = json.dumps(credential).encode()
-    connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
-    try:
-
-        def post() -> None:
-            connection.request(
-                "POST",
-                "/api/verify?for=JP",
-                body=body,
-                headers={"Content-Type": "application/json", "Connection": "keep-alive"},
-            )
-            response = connection.getresponse()
-            data = response.read()
-            if response.status != 200:
-                raise RuntimeError(f"HTTP {response.status}: {data[:200]!r}")
-
-        post()
-        http_samples = _timed(post, args.iterations)
-    finally:
-        connection.close()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        shutil.rmtree(scratch, ignore_errors=True)
-    print(_figures("HTTP POST /api/verify (keep-alive, 127.0.0.1)", http_samples))
+    floor = floor_ms()
+    figures = report_figures(args.quick)
+    http, lines = http_figures(args.quick)
+    print(format_figures([*figures, *http], floor))
+    print("\n".join(lines))
     return 0
 
 

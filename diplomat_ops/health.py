@@ -20,12 +20,13 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from diplomat_ops.dburl import sqlite_file
+
+if TYPE_CHECKING:  # SQLAlchemy is imported for PostgreSQL only: a SQLite probe needs none of it
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
 
 _log = logging.getLogger(__name__)
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
@@ -87,27 +88,35 @@ class DatabaseProbe:
     def __init__(self, url: str | URL, *, table: str, timeout: float = 3.0) -> None:
         if not _IDENTIFIER.match(table):
             raise ValueError(f"not a plain table name: {table!r}")
-        parsed = make_url(url)
-        if parsed.drivername in ("postgresql", "postgres"):
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        self._url = parsed
+        self._file = sqlite_file(url)
+        self._url: URL | None = None
+        if self._file is None:
+            from sqlalchemy.engine import make_url
+
+            parsed = make_url(url)
+            if parsed.drivername in ("postgresql", "postgres"):
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            self._url = parsed
         self._table = table
         self._timeout = timeout
         self._engine: Engine | None = None
 
     def __call__(self) -> str:
+        if self._url is None:
+            self._sqlite(self._file)
+            return "sqlite reachable"
         backend = self._url.get_backend_name()
         if backend == "sqlite":
-            self._sqlite()
+            self._sqlite(self._url.database)
         elif backend == "postgresql":
             self._postgresql()
         else:
             raise NotReadyError(f"unsupported database {backend!r}")
         return f"{backend} reachable"
 
-    def _sqlite(self) -> None:
-        path = Path(self._url.database or "")
-        if not self._url.database or not path.is_file():
+    def _sqlite(self, database: str | None) -> None:
+        path = Path(database or "")
+        if not database or not path.is_file():
             _log.warning("the SQLite database file %s is missing", path)
             raise NotReadyError("the database file is missing")
         try:
@@ -123,6 +132,11 @@ class DatabaseProbe:
             raise NotReadyError("the database cannot be queried") from exc
 
     def _postgresql(self) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.pool import NullPool
+
+        assert self._url is not None  # PostgreSQL URLs are parsed by SQLAlchemy
         if self._engine is None:
             self._engine = create_engine(
                 self._url,

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jwcrypto import jwk, jws
-from jwcrypto.common import JWException
-
 from vc import strictjson
 from vc.dates import CLOCK_SKEW
 from vc.dids import DidResolver
@@ -42,6 +39,8 @@ def looks_like_jwt(text: str) -> bool:
 def sign_vc_jwt(credential: Mapping[str, Any], key: KeyPair, kid: str) -> str:
     """Secure a VC 2.0 credential as a compact JWS (VC-JOSE-COSE §3.1.1): typ vc+jwt, kid."""
     header = {"alg": key.public.jws_alg, "kid": kid, "typ": "vc+jwt", "cty": "vc"}
+    from jwcrypto import jwk, jws  # imported when a JWT is made or checked, not by every worker
+
     token = jws.JWS(json.dumps(dict(credential), ensure_ascii=False).encode())
     token.add_signature(jwk.JWK(**key.private_jwk()), alg=None, protected=json.dumps(header))
     return str(token.serialize(compact=True))
@@ -201,6 +200,9 @@ def verify_vc_jwt(token: str, *, resolver: DidResolver, now: datetime) -> JwtRes
     expected = method.public_key.jws_alg
     if alg != expected:
         raise CryptographicSecurityError(f"JWT alg {alg} does not match the {expected} key {kid}")
+    from jwcrypto import jwk, jws
+    from jwcrypto.common import JWException
+
     checker = jws.JWS()
     try:
         checker.deserialize(token)

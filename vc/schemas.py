@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+import jsonschema_rs
+
+if TYPE_CHECKING:  # the Python validator is imported when an error must be worded
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from vc import strictjson
 from vc.errors import DiplomatError, MalformedValueError
@@ -54,5 +57,25 @@ def json_schema(name: str) -> dict[str, Any]:
 
 @cache
 def schema_validator(name: str) -> Draft202012Validator:
-    """A compiled Draft 2020-12 validator of ``schemas/<name>``. Raises MalformedValueError."""
+    """A compiled Draft 2020-12 validator of ``schemas/<name>`` (the Python jsonschema package,
+    imported on first use). Raises MalformedValueError."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json_schema(name))
+
+
+@cache
+def _compiled(name: str) -> jsonschema_rs.Draft202012Validator:
+    # Formats are not asserted, as in the Python validator made above without a format checker.
+    return jsonschema_rs.Draft202012Validator(json_schema(name), validate_formats=False)
+
+
+def schema_matches(name: str, instance: Any) -> bool:
+    """Whether ``instance`` matches ``schemas/<name>``, decided by jsonschema-rs. False means
+    "ask the Python validator": its ``iter_errors`` (``schema_validator``) says why, or finds
+    nothing (a regular expression both read alike except at the edges: ``$`` before a final
+    newline). Raises MalformedValueError when the schema cannot be loaded."""
+    try:
+        return bool(_compiled(name).is_valid(instance))
+    except (ValueError, TypeError, jsonschema_rs.ValidationError):
+        return False  # not a JSON value jsonschema-rs takes: the Python validator decides

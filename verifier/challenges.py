@@ -10,9 +10,15 @@ redeemer of a challenge wins, however many processes race for it:
         expires_at      Unix time in seconds (a number: both databases compare it the same way)
         used            set by the one redeemer that wins (``UPDATE ... WHERE NOT used``)
 
-The table is made with ``create_all`` at start-up, not by an Alembic migration: it is one table
-of rows that live for minutes, so a future change can replace it (a new table name) instead of
-migrating data, and it needs no version table beside the issuer's in a database both may share.
+The table is made at start-up (``CREATE TABLE IF NOT EXISTS``), not by an Alembic migration: it is
+one table of rows that live for minutes, so a future change can replace it (a new table name)
+instead of migrating data, and it needs no version table beside the issuer's in a database both
+may share.
+
+SQLAlchemy (verifier.challengedb) is imported on the first challenge issued or redeemed, or at
+start-up for PostgreSQL: on a SQLite file the table is made with the standard library's sqlite3
+(the same statements SQLAlchemy emits, tests/verifier/test_challenges.py compares them), so a
+verifier worker that only verifies credentials never loads SQLAlchemy (about 9 MiB).
 
 Errors, both RFC 9457 problem details with HTTP 503:
 
@@ -24,58 +30,60 @@ Errors, both RFC 9457 problem details with HTTP 503:
 from __future__ import annotations
 
 import hashlib
-import logging
-import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    Double,
-    Engine,
-    Index,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-    func,
-    not_,
-    select,
-    text,
-)
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from diplomat_ops.dburl import sqlite_file
+from vc.errors import DiplomatError
 
-from vc.errors import DiplomatError, MalformedValueError
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+
+    from verifier.challengedb import (
+        challenges,
+        create_challenge_engine,
+        create_table,
+        metadata,
+        parse_url,
+    )
 
 DEFAULT_MAX_ITEMS = 10_000
 # Below gunicorn's 30 s worker timeout: a worker waiting this long on the SQLite lock answers 503.
 BUSY_TIMEOUT_MS = 10_000
-# pg_advisory_xact_lock key serialising table creation and issuing ("VCHA" in ASCII): the count of
-# open challenges and the insert that follows it must not interleave with another process's.
-_LOCK = 0x56434841
-_SETTING = "DIPLOMAT_VERIFIER_DATABASE_URL"
-_log = logging.getLogger(__name__)
 
+TABLE = "verifier_challenges"
 ALREADY_USED = "the challenge was already used (challenges are single use)"
 NOT_ISSUED = "the challenge was not issued by this verifier, or has expired"
 EXPIRED = "the challenge has expired; ask for a new one"
 
-metadata = MetaData()
-challenges = Table(
-    "verifier_challenges",
-    metadata,
-    Column("challenge_hash", String(64), primary_key=True),
-    Column("expires_at", Double, nullable=False),
-    Column("used", Boolean, nullable=False, default=False),
-    Index("ix_verifier_challenges_expires_at", "expires_at"),
+# What SQLAlchemy's create_all emits for verifier.challengedb.challenges on SQLite.
+SQLITE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS verifier_challenges (\n"
+    "\tchallenge_hash VARCHAR(64) NOT NULL, \n"
+    "\texpires_at DOUBLE NOT NULL, \n"
+    "\tused BOOLEAN NOT NULL, \n"
+    "\tPRIMARY KEY (challenge_hash)\n"
+    ")",
+    "CREATE INDEX IF NOT EXISTS ix_verifier_challenges_expires_at "
+    "ON verifier_challenges (expires_at)",
 )
+_LAZY = frozenset(
+    {"challenges", "create_challenge_engine", "create_table", "metadata", "parse_url"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    # The SQLAlchemy names of this module, loaded when first asked for (verifier.challengedb).
+    if name in _LAZY:
+        from verifier import challengedb
+
+        return getattr(challengedb, name)
+    raise AttributeError(name)
 
 
 class ServiceBusyError(DiplomatError):
@@ -101,62 +109,6 @@ def challenge_hash(challenge: str) -> str:
     return hashlib.sha256(challenge.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def parse_url(url: str | URL) -> URL:
-    """Parse a database URL: a SQLite file, or PostgreSQL through psycopg 3.
-
-    Raises MalformedValueError for anything else, and for in-memory SQLite (each process, even
-    each pooled connection, would have its own database: challenges would not be shared).
-    """
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise MalformedValueError(f"{_SETTING}: not a database URL: {exc}") from exc
-    backend = parsed.get_backend_name()
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    elif backend == "postgresql" and parsed.get_driver_name() != "psycopg":
-        raise MalformedValueError(f"{_SETTING}: PostgreSQL URLs must use psycopg 3")
-    if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
-            raise MalformedValueError(
-                f"{_SETTING}: SQLite needs a file that every worker opens, not an in-memory database"
-            )
-    elif backend != "postgresql":
-        raise MalformedValueError(f"{_SETTING}: unsupported database {backend!r}")
-    return parsed
-
-
-def create_challenge_engine(url: str | URL) -> Engine:
-    """An engine for the challenge table. SQLite: WAL, a busy timeout, and every transaction
-    ``BEGIN IMMEDIATE`` (each one writes), so processes queue on the lock instead of failing with
-    "database is locked". Creates the directory of a SQLite file. Raises MalformedValueError."""
-    parsed = parse_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
-    if parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Transactions are begun by the "begin" listener below, not lazily by pysqlite.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _use_wal(cursor)
-            # A "used" mark lost to a power cut would let a presentation be replayed.
-            cursor.execute("PRAGMA synchronous = FULL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
 def _use_wal(cursor: Any) -> None:
     """Switch a SQLite file to WAL, once. Switching needs an exclusive lock, and SQLite answers
     "database is locked" at once, without waiting out the busy timeout, when another process
@@ -175,51 +127,80 @@ def _use_wal(cursor: Any) -> None:
             time.sleep(0.02)
 
 
-def _unavailable(exc: SQLAlchemyError, doing: str) -> ChallengeStoreUnavailableError:
-    # The cause is logged, not shown: it may name hosts and users of the database.
-    _log.error("challenge database failed while %s: %s", doing, exc)
-    return ChallengeStoreUnavailableError(
-        f"the challenge database failed while {doing}; try again shortly"
-    )
+def create_sqlite_table(path: str) -> None:
+    """Create the challenge table in the SQLite file ``path`` unless it exists, with sqlite3 and
+    the connection settings of create_challenge_engine (WAL, busy timeout, BEGIN IMMEDIATE, so
+    processes starting together queue). Raises ChallengeStoreUnavailableError."""
+    import logging
 
-
-def _serialise(conn: Connection) -> None:
-    # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-
-
-def create_table(engine: Engine) -> None:
-    """Create the challenge table unless it exists, serialised across processes starting at once.
-    Raises ChallengeStoreUnavailableError."""
     try:
-        with engine.begin() as conn:
-            _serialise(conn)
-            metadata.create_all(conn, checkfirst=True)
-    except SQLAlchemyError as exc:
-        raise _unavailable(exc, "creating the challenge table") from exc
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            cursor = connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("BEGIN IMMEDIATE")
+            for statement in SQLITE_SCHEMA:
+                cursor.execute(statement)
+            cursor.execute("COMMIT")
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error) as exc:
+        # The cause is logged, not shown: it may name files of the server.
+        logging.getLogger(__name__).error(
+            "challenge database failed while creating the challenge table: %s", exc
+        )
+        raise ChallengeStoreUnavailableError(
+            "the challenge database failed while creating the challenge table; try again shortly"
+        ) from exc
 
 
 class ChallengeStore:
     """Random, single-use, expiring challenges for presentations (VC Data Integrity 1.0 §2.1), shared by
     every process using the same database.
 
-    ``clock`` is wall-clock Unix time: the expiry of a challenge is compared by other processes,
-    perhaps on other hosts, so a per-process monotonic clock would not do.
+    ``engine`` is a SQLAlchemy engine, or a function making one on first use (the store's
+    SQLAlchemy is imported then). ``clock`` is wall-clock Unix time: the expiry of a challenge is
+    compared by other processes, perhaps on other hosts, so a per-process monotonic clock would
+    not do. ``url`` is where the store is (for the readiness probe).
     """
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Callable[[], Engine],
         ttl: float,
         *,
         max_items: int = DEFAULT_MAX_ITEMS,
         clock: Callable[[], float] = time.time,
+        url: str | URL | None = None,
     ) -> None:
-        self.engine = engine
+        self._engine: Engine | None = None
+        self._make_engine: Callable[[], Engine] | None = None
+        if callable(engine) and not hasattr(engine, "begin"):
+            self._make_engine = engine
+        else:
+            self._engine = engine  # type: ignore[assignment]  # an Engine (it has begin)
+        self._lock = threading.Lock()
         self.ttl = ttl
         self.clock = clock
         self._max = max_items
+        self._url = url
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (made, and SQLAlchemy imported, on first use)."""
+        with self._lock:
+            if self._engine is None:
+                assert self._make_engine is not None  # one of the two is always set
+                self._engine = self._make_engine()
+            return self._engine
+
+    @property
+    def url(self) -> str | URL:
+        """The database of this store."""
+        return self._url if self._url is not None else self.engine.url
 
     def issue(self) -> tuple[str, float]:
         """A fresh challenge and its lifetime in seconds; expired challenges are purged first.
@@ -227,61 +208,29 @@ class ChallengeStore:
         Raises ServiceBusyError when ``max_items`` unused challenges are open,
         ChallengeStoreUnavailableError when the database fails.
         """
+        import secrets
+
+        from verifier import challengedb
+
         now = self.clock()
         challenge = secrets.token_urlsafe(24)
-        try:
-            with self.engine.begin() as conn:
-                # Serialised (one issuer at a time) so the bound holds across processes, and so
-                # purges never run concurrently with each other.
-                _serialise(conn)
-                conn.execute(challenges.delete().where(challenges.c.expires_at <= now))
-                open_count = conn.execute(
-                    select(func.count()).select_from(challenges).where(not_(challenges.c.used))
-                ).scalar_one()
-                if open_count >= self._max:
-                    raise ServiceBusyError("too many outstanding challenges; try again in a minute")
-                conn.execute(
-                    challenges.insert().values(
-                        challenge_hash=challenge_hash(challenge),
-                        expires_at=now + self.ttl,
-                        used=False,
-                    )
-                )
-        except SQLAlchemyError as exc:
-            raise _unavailable(exc, "issuing a challenge") from exc
+        challengedb.issue(self.engine, challenge, now, self.ttl, self._max)
         return challenge, self.ttl
 
     def redeem(self, challenge: str) -> str | None:
         """Use up ``challenge``: None when it was issued here, unused and unexpired; otherwise why
         not. Of any number of concurrent redeemers of one challenge exactly one gets None: the
         conditional UPDATE is atomic on both databases. Raises ChallengeStoreUnavailableError."""
-        now = self.clock()
-        digest = challenge_hash(challenge)
-        try:
-            with self.engine.begin() as conn:
-                won = conn.execute(
-                    challenges.update()
-                    .where(
-                        challenges.c.challenge_hash == digest,
-                        not_(challenges.c.used),
-                        challenges.c.expires_at > now,
-                    )
-                    .values(used=True)
-                ).rowcount
-                if won == 1:
-                    return None
-                row = conn.execute(
-                    select(challenges.c.used).where(challenges.c.challenge_hash == digest)
-                ).first()
-        except SQLAlchemyError as exc:
-            raise _unavailable(exc, "redeeming a challenge") from exc
-        if row is None:
-            return NOT_ISSUED  # never issued, or expired and purged
-        return ALREADY_USED if row.used else EXPIRED
+        from verifier import challengedb
+
+        return challengedb.redeem(self.engine, challenge, self.clock())
 
     def close(self) -> None:
         """Close the database connections."""
-        self.engine.dispose()
+        with self._lock:
+            engine = self._engine
+        if engine is not None:
+            engine.dispose()
 
     def __enter__(self) -> ChallengeStore:
         return self
@@ -300,29 +249,46 @@ def open_challenge_store(
     """Open the challenge store at ``url`` (creating its table). Safe to call from many processes
     at once. Raises MalformedValueError for an unusable URL, ChallengeStoreUnavailableError when
     the database cannot be reached."""
-    engine = create_challenge_engine(url)
+    path = sqlite_file(url)
+    if path is not None:
+        # A plain SQLite file: the table with sqlite3; SQLAlchemy on the first challenge.
+        create_sqlite_table(path)
+
+        def engine() -> Engine:
+            from verifier.challengedb import create_challenge_engine
+
+            return create_challenge_engine(url)
+
+        return ChallengeStore(engine, ttl, max_items=max_items, clock=clock, url=url)
+    from verifier.challengedb import create_challenge_engine, create_table
+
+    made = create_challenge_engine(url)
     try:
-        create_table(engine)
+        create_table(made)
     except BaseException:
-        engine.dispose()
+        made.dispose()
         raise
     # No pooled connection may outlive the fork of a gunicorn worker (``--preload``): each worker
     # opens its own on first use.
-    engine.dispose()
-    return ChallengeStore(engine, ttl, max_items=max_items, clock=clock)
+    made.dispose()
+    return ChallengeStore(made, ttl, max_items=max_items, clock=clock, url=url)
 
 
 __all__ = [
     "ALREADY_USED",
     "EXPIRED",
     "NOT_ISSUED",
+    "SQLITE_SCHEMA",
+    "TABLE",
     "ChallengeStore",
     "ChallengeStoreUnavailableError",
     "ServiceBusyError",
     "challenge_hash",
     "challenges",
     "create_challenge_engine",
+    "create_sqlite_table",
     "create_table",
+    "metadata",
     "open_challenge_store",
     "parse_url",
 ]

@@ -16,8 +16,9 @@ directory is emptied at start-up and ``/metrics`` sums the samples of every work
 
 The app is built once in this process before gunicorn starts, then closed: a wrong setting, an
 unreachable database or an unreadable data set ends here with one message and exit code 2,
-instead of workers failing to boot. Each worker then builds its own app (no database connection
-crosses a fork). Only ``diplomat demo`` uses a development server.
+instead of workers failing to boot. Then this process becomes a small gunicorn master
+(diplomat.serving, exec'd: same pid, none of the command line's imports); each worker builds its
+own app (no database connection crosses a fork). Only ``diplomat demo`` uses a development server.
 """
 
 from __future__ import annotations
@@ -25,81 +26,21 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.config
-from collections.abc import Callable, Mapping
+import os
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-from gunicorn.app.base import BaseApplication
-from gunicorn.errors import AppImportError
 
 from diplomat.commands.common import environ
+from diplomat.serving import APPS
 from diplomat_ops import logging_config
 from vc import settings as settings_table
-from vc.errors import DiplomatError, MalformedValueError
-
-if TYPE_CHECKING:
-    from flask import Flask
+from vc.errors import MalformedValueError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
 _log = logging.getLogger("diplomat.serve")
-
-
-def _issuer_log_format(environ: Mapping[str, str]) -> str:
-    from issuer.config import IssuerConfig
-
-    return IssuerConfig.from_env(environ).log_format
-
-
-def _issuer_app(environ: Mapping[str, str]) -> Flask:
-    from issuer.config import IssuerConfig
-    from issuer.web import create_app
-
-    return create_app(IssuerConfig.from_env(environ))
-
-
-def _close_issuer(app: Flask) -> None:
-    from issuer.web.state import EXTENSION
-
-    app.extensions[EXTENSION].service.close()
-
-
-def _verifier_log_format(environ: Mapping[str, str]) -> str:
-    from verifier.config import VerifierConfig
-
-    return VerifierConfig.from_env(environ).log_format
-
-
-def _verifier_app(environ: Mapping[str, str]) -> Flask:
-    from verifier.wsgi import app_from_env
-
-    return app_from_env(environ)
-
-
-def _close_verifier(app: Flask) -> None:
-    from verifier.web.state import EXTENSION
-
-    app.extensions[EXTENSION].challenges.close()
-
-
-class ServedApp(NamedTuple):
-    """How to build one app from the environment, where it listens, how to release what it
-    holds, and how to read its log format (a tuple: ``APPS[name][0]`` builds, ``[1]`` is the
-    port)."""
-
-    build: Callable[[Mapping[str, str]], Flask]
-    port: int
-    close: Callable[[Flask], None]
-    log_format: Callable[[Mapping[str, str]], str]
-
-
-# name -> how to serve it. Adding an app is one row here.
-APPS: dict[str, ServedApp] = {
-    "issuer": ServedApp(_issuer_app, 8001, _close_issuer, _issuer_log_format),
-    "verifier": ServedApp(_verifier_app, 8002, _close_verifier, _verifier_log_format),
-}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -169,65 +110,10 @@ def _serve(args: argparse.Namespace) -> int:
     )
     app = served.build(env)  # an unusable database or data set stops here: exit 2
     served.close(app)
-    _Gunicorn(served, env, settings, log_format).run()  # returns only through SystemExit
+    # A fresh, small gunicorn master (diplomat.serving): same pid, same environment.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    command = [sys.executable, "-m", "diplomat.serving", args.app, settings.bind]
+    command += [str(settings.workers), str(settings.threads), log_format]
+    os.execve(sys.executable, command, dict(env))  # noqa: S606 - our own interpreter, fixed argv
     return 0  # pragma: no cover
-
-
-def _empty_multiprocess_dir(_arbiter: Any) -> None:
-    """gunicorn on_starting: samples of a previous run must not be counted again."""
-    from diplomat_ops.metrics import multiprocess_dir
-
-    directory = multiprocess_dir()
-    if directory is None:
-        return
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    for stale in path.glob("*.db"):
-        stale.unlink()
-
-
-def _worker_exited(_arbiter: Any, worker: Any) -> None:
-    """gunicorn child_exit: a dead worker's live gauges stop counting."""
-    from diplomat_ops.metrics import multiprocess_dir
-
-    if multiprocess_dir() is not None:
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # untyped upstream
-
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped: its base is Any
-    """gunicorn run in-process: the settings above, and each worker building its own app."""
-
-    def __init__(
-        self,
-        served: ServedApp,
-        env: Mapping[str, str],
-        settings: ServerSettings,
-        log_format: str,
-    ) -> None:
-        self._served = served
-        self._env = dict(env)
-        self._options: dict[str, Any] = {
-            "bind": [settings.bind],
-            "workers": settings.workers,
-            "threads": settings.threads,
-            "worker_class": "gthread",
-            "proc_name": "diplomat",
-            "accesslog": None,
-            "logconfig_dict": logging_config(log_format),
-            "on_starting": _empty_multiprocess_dir,
-            "child_exit": _worker_exited,
-        }
-        super().__init__()
-
-    def load_config(self) -> None:
-        for name, value in self._options.items():
-            self.cfg.set(name, value)
-
-    def load(self) -> Flask:
-        try:
-            return self._served.build(self._env)
-        except DiplomatError as exc:
-            # gunicorn prints the message (no traceback) and stops: exit code 4.
-            raise AppImportError(f"diplomat: {exc.title}: {exc.detail}") from exc

@@ -28,7 +28,13 @@ from vc.isced import ISCED_F_FIELD_UNKNOWN, ISCED_F_FIELDS
 from vc.ob3 import (
     DEGREE_TYPES,
 )
-from vc.schemas import DEGREE_CREDENTIAL, DEGREE_INPUT, json_schema, schema_validator
+from vc.schemas import (
+    DEGREE_CREDENTIAL,
+    DEGREE_INPUT,
+    json_schema,
+    schema_matches,
+    schema_validator,
+)
 
 # --- schemas -------------------------------------------------------------------------------------
 
@@ -176,8 +182,9 @@ def parse_input(obj: Mapping[str, Any]) -> DegreeInput:
         raise InputError([("", "degree input must be a JSON object")])
     cleaned = {key: value for key, value in obj.items() if value is not None}
     problems: list[tuple[str, str]] = []
-    for error in schema_validator(DEGREE_INPUT).iter_errors(cleaned):
-        problems.extend(_input_problems(error))
+    if not schema_matches(DEGREE_INPUT, cleaned):  # the Python validator says what is wrong
+        for error in schema_validator(DEGREE_INPUT).iter_errors(cleaned):
+            problems.extend(_input_problems(error))
     problems.extend(_semantic_problems(cleaned))
     if problems:
         raise InputError(_sort_problems(problems))

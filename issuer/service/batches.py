@@ -28,8 +28,15 @@ from issuer.errors import ConflictError, NotFoundError
 from issuer.service.base import IssuerContext
 from issuer.service.claims import ClaimService
 from issuer.service.errors import UploadTooLargeError
-from issuer.service.issuing import IssuingService, Signer, build_and_sign, programme_key
-from issuer.service.signing_pool import ROW_ERRORS, SigningPool, SignOutcome
+from issuer.service.issuing import IssuingService, Signer, programme_key
+from issuer.service.signing_pool import (
+    SignerSpec,
+    SigningPool,
+    SignJob,
+    SignOutcome,
+    shared_pool,
+    sign_job,
+)
 from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord
 from issuer.store.interfaces import Batches, Credentials
 from vc import strictjson
@@ -41,8 +48,14 @@ Progress = Callable[[BatchProgress], None]
 ParsedRow = tuple[int, DegreeInput | InputError]
 """(row number in the source, the validated input or why the row cannot be issued)"""
 
-# Fewer rows than this are signed in-process: spawning workers costs about a second.
+# Fewer rows than this are signed in-process: spawning workers costs about a second (once per
+# process: the workers are kept for later batches).
 POOL_MIN_ROWS = 64
+# Rows per task handed to a signing worker (one round trip each).
+SLICE_ROWS = 16
+# Parsed cohorts kept between create_batch and run_batch (by source digest), so that a cohort is
+# parsed once; a batch resumed in another process parses its spooled source again.
+PARSED_KEPT = 4
 # Chunk sizes: the first chunk is small so that progress shows (and a crash costs little work)
 # soon, then they double up to the largest, which a store transaction writes in one go.
 CHUNK_FIRST_ROWS = 16
@@ -132,7 +145,7 @@ class _Chunk:
     ordinals: list[int]
     records: list[RowRecord]
     jobs: list[tuple[int, int, _Job]]
-    futures: list[Future[SignOutcome]] | None
+    futures: list[Future[list[SignOutcome]]] | None
 
 
 def chunked(rows: list[T], first: int, largest: int) -> Iterator[list[T]]:
@@ -142,13 +155,6 @@ def chunked(rows: list[T], first: int, largest: int) -> Iterator[list[T]]:
         yield rows[start : start + size]
         start += size
         size = min(max(largest, 1), size * 2)
-
-
-def _sign_here(signer: Signer, job: _Job) -> SignOutcome:
-    try:
-        return True, build_and_sign(job.item, signer, job.credential_id, job.entries, job.now)
-    except ROW_ERRORS as exc:
-        return False, exc.detail
 
 
 def row_errors(error: DiplomatError, row: int) -> list[dict[str, Any]]:
@@ -174,6 +180,7 @@ class BatchService:
         self._credentials = credentials
         self._batches = batches
         self._claims = claims
+        self._parsed: dict[str, list[ParsedRow]] = {}
 
     def create_batch(self, source: bytes, fmt: BatchFormat, *, actor: str) -> Batch:
         """Check a cohort upload whole and queue it; nothing is stored when it is refused.
@@ -192,9 +199,15 @@ class BatchService:
             )
         source = bytes(source)
         rows = parse_source(source, fmt, max_rows=self._ctx.config.max_batch_rows)
+        workers = self._ctx.config.batch_workers
+        if len(rows) >= POOL_MIN_ROWS and workers > 1:
+            shared_pool(workers)  # the workers start (and warm up) while the rest goes on
         issuer = self._ctx.issuer()
         digest = hashlib.sha256(fmt.encode() + b"\n" + source).hexdigest()
         self._spool(digest, fmt, source)
+        self._parsed[digest] = rows
+        while len(self._parsed) > PARSED_KEPT:
+            del self._parsed[next(iter(self._parsed))]
         for earlier in reversed(self._batches.find_batches_by_digest(issuer.id, digest)):
             if earlier.state != "done":
                 return earlier
@@ -227,8 +240,10 @@ class BatchService:
         batch = self._own_batch(batch_id)
         if batch.state == "done":
             return self._batches.batch_progress(batch_id)
-        fmt, source = self._spooled(batch)
-        rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
+        rows = self._parsed.pop(batch.source_digest, None)
+        if rows is None:  # resumed by another process, or after a restart
+            fmt, source = self._spooled(batch)
+            rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
         if len(rows) != batch.total_rows:
             raise ConflictError(f"the spooled source of batch {batch_id} does not match it")
         self._batches.start_batch(batch_id)
@@ -239,7 +254,8 @@ class BatchService:
             progress(state)
         todo = [(n, line, item) for n, (line, item) in enumerate(rows, 1) if n not in recorded]
         workers = self._ctx.config.batch_workers if len(todo) >= POOL_MIN_ROWS else 1
-        pool = SigningPool(signer, self._ctx.keystore, workers) if workers > 1 else None
+        pool = shared_pool(workers) if workers > 1 else None
+        spec = SignerSpec.of(signer, self._ctx.keystore)
         pending: deque[_Chunk] = deque()
 
         def account(outcome: str | None) -> None:
@@ -263,7 +279,7 @@ class BatchService:
         try:
             for part in chunked(todo, CHUNK_FIRST_ROWS, CHUNK_MAX_ROWS):
                 # The next chunk is being signed while the one before it is stored.
-                pending.append(self._start_chunk(part, signer, pool))
+                pending.append(self._start_chunk(part, signer, spec, pool))
                 if len(pending) > 1:
                     finish_oldest()
             while pending:
@@ -279,9 +295,6 @@ class BatchService:
                     {"processed": state.processed, "error": type(exc).__name__},
                 )
             raise
-        finally:
-            if pool is not None:
-                pool.close()
         self._link_claims(batch_id, rows, send_mail)
         # A concurrent runner may have closed it already: the final progress says how it ended.
         with contextlib.suppress(ConflictError):
@@ -355,7 +368,9 @@ class BatchService:
         ]
         self._claims.link_batch(batch_id, issued, send_mail=send_mail)
 
-    def _start_chunk(self, part: list[TodoRow], signer: Signer, pool: SigningPool | None) -> _Chunk:
+    def _start_chunk(
+        self, part: list[TodoRow], signer: Signer, spec: SignerSpec, pool: SigningPool | None
+    ) -> _Chunk:
         """Sort a chunk's rows into those recorded without signing (input errors, numbers
         already issued) and signing jobs, reserve the jobs' status indexes (one transaction per
         purpose) and hand them to the pool."""
@@ -384,8 +399,12 @@ class BatchService:
         ]
         futures = None
         if pool is not None:
+            work: list[SignJob] = [
+                (job.item, job.credential_id, job.entries, job.now) for _, _, job in jobs
+            ]
             futures = [
-                pool.submit(job.item, job.credential_id, job.entries, job.now) for _, _, job in jobs
+                pool.submit(spec, work[start : start + SLICE_ROWS])
+                for start in range(0, len(work), SLICE_ROWS)
             ]
         return _Chunk([ordinal for ordinal, _, _ in part], records, jobs, futures)
 
@@ -394,11 +413,14 @@ class BatchService:
         row's recorded state in row order (None: recorded by a concurrent runner meanwhile)."""
         records = list(chunk.records)
         credentials: list[tuple[NewCredential, int]] = []
-        for position, (ordinal, line, job) in enumerate(chunk.jobs):
-            if chunk.futures is None:
-                ok, value = _sign_here(signer, job)
-            else:
-                ok, value = chunk.futures[position].result()
+        if chunk.futures is None:
+            outcomes = [
+                sign_job(signer, (job.item, job.credential_id, job.entries, job.now))
+                for _, _, job in chunk.jobs
+            ]
+        else:
+            outcomes = [outcome for future in chunk.futures for outcome in future.result()]
+        for (ordinal, line, job), (ok, value) in zip(chunk.jobs, outcomes, strict=True):
             if not ok:
                 problem = {"row": line, "field": "", "reason": str(value)}
                 records.append(
@@ -411,7 +433,7 @@ class BatchService:
                 diploma_number=job.item.diploma_number,
                 subject_name=job.item.display_name,
                 achievement_type=job.item.achievement_type,
-                credential_json=strictjson.dumps(value),
+                credential_json=value,  # JSON text, serialized by the signer
                 batch_id=batch_id,
                 student_number=job.item.student_number,
                 programme_key=programme_key(job.item),

@@ -1,20 +1,28 @@
 """Signing degree credentials in worker processes: the CPU-heavy half of a batch, in parallel.
 
-JSON-LD canonicalization (RDFC-1.0 in pyld) costs milliseconds per credential, so a batch keeps
-the database work (status allocation, storing) in its own process and hands building, validating
-and signing to spawned workers. Each worker loads the signing key from the key store once. A
-worker whose parent dies (even by SIGKILL) exits by itself.
+JSON-LD canonicalization costs milliseconds per credential, so a batch keeps the database work
+(status allocation, storing) in its own process and hands building, validating, signing and
+serializing to spawned workers, a slice of rows per task, each answered with the credentials'
+JSON text (ready to store: the parent serializes nothing).
+
+The workers start once per process (``shared_pool``) and live until it exits: a worker warms up
+when it starts (imports, a throwaway credential signed, so the processed JSON-LD contexts are in
+its caches before the first row) and loads each signing key from the key store once, keeping it
+for every later batch. A worker whose parent dies (even by SIGKILL) exits by itself.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +30,18 @@ from issuer.degree import DegreeInput, IssuerProfile
 from issuer.keystore import KeyStore
 from issuer.service.issuing import Signer, build_and_sign
 from issuer.store import SigningKey
+from vc import strictjson
 from vc.errors import MalformedValueError, ParsingError, RangeValueError
 
 SignOutcome = tuple[bool, Any]
-"""(True, signed credential) or (False, the reason the row cannot be issued)"""
+"""(True, the signed credential's JSON text) or (False, the reason the row cannot be issued)"""
+SignJob = tuple[DegreeInput, str, list[dict[str, Any]], datetime]
+"""(input, credential id, status entries, issue time)"""
 
 # Row failures: recorded as that row's error; anything else stops the batch.
 ROW_ERRORS = (MalformedValueError, RangeValueError, ParsingError)
 
-_worker: dict[str, Signer] = {}
+_signers: dict[tuple[object, ...], Signer] = {}
 
 
 @dataclass(frozen=True)
@@ -45,48 +56,10 @@ class SignerSpec:
     keys_dir: str
     passphrase: bytes | None
 
-
-def _watch_parent(parent: int) -> None:
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)  # orphaned: the batch runner is gone
-        time.sleep(0.5)
-
-
-def _init_worker(spec: SignerSpec, parent: int) -> None:
-    # ``parent`` comes from the pool's creator, not from os.getppid() here: a worker still starting
-    # up when the runner is killed would otherwise take its new parent (init) for the real one
-    # and never exit.
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    keystore = KeyStore(Path(spec.keys_dir), spec.passphrase)
-    _worker["signer"] = Signer(
-        issuer_id=spec.issuer_id,
-        profile=spec.profile,
-        key_record=spec.key_record,
-        key=keystore.load(spec.key_record.private_key_ref),
-        suite=spec.suite,
-        schema_url=spec.schema_url,
-    )
-
-
-def _sign(
-    inp: DegreeInput, credential_id: str, entries: list[dict[str, Any]], now: datetime
-) -> SignOutcome:
-    try:
-        return True, build_and_sign(inp, _worker["signer"], credential_id, entries, now)
-    except ROW_ERRORS as exc:
-        return False, exc.detail  # returned, not raised: not all of our errors unpickle
-    except Exception as exc:
-        # Anything else stops the batch; RuntimeError survives the trip back to the parent.
-        raise RuntimeError(f"signing worker failed: {type(exc).__name__}: {exc}") from None
-
-
-class SigningPool:
-    """A pool of ``workers`` spawned processes signing with ``signer``'s key."""
-
-    def __init__(self, signer: Signer, keystore: KeyStore, workers: int) -> None:
+    @classmethod
+    def of(cls, signer: Signer, keystore: KeyStore) -> SignerSpec:
         keys_dir, passphrase = keystore.worker_args()
-        spec = SignerSpec(
+        return cls(
             signer.issuer_id,
             signer.profile,
             signer.key_record,
@@ -95,17 +68,147 @@ class SigningPool:
             str(keys_dir),
             passphrase,
         )
+
+    def cache_key(self) -> tuple[object, ...]:
+        record = self.key_record
+        return (
+            self.issuer_id,
+            record.id,
+            record.private_key_ref,
+            self.suite,
+            self.schema_url,
+            repr(self.profile),
+            self.keys_dir,
+        )
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)  # orphaned: the batch runner is gone
+        time.sleep(0.5)
+
+
+def warm_up() -> None:
+    """Sign a throwaway degree: the modules, the JSON Schemas and the processed JSON-LD contexts
+    are loaded before the first real row (and kept: the worker lives on)."""
+    from issuer.degree import parse_input
+    from vc.keys import generate
+    from vc.status import status_entry
+
+    key = generate()
+    profile = IssuerProfile(
+        did=key.public.did_key, legal_name="Warm-up", url="https://warm-up.example", country="KZ"
+    )
+    created = datetime(2025, 1, 1, tzinfo=UTC)
+    vm = f"{key.public.did_key}#{key.public.multikey}"
+    record = SigningKey(0, 0, vm, "Ed25519", key.public.multikey, "", "active", created, None)
+    signer = Signer(
+        issuer_id=0,
+        profile=profile,
+        key_record=record,
+        key=key,
+        suite="eddsa-rdfc-2022",
+        schema_url="https://warm-up.example/schemas/degree-credential.schema.json",
+    )
+    inp = parse_input(
+        {
+            "full_name": "Warm Up",
+            "achievement_type": "BachelorDegree",
+            "degree_title": "Bachelor of Science",
+            "field_of_study": "Computer Science",
+            "isced_field": "0613",
+            "awarded_date": "2025-06-27",
+            "diploma_number": "WARM-UP",
+            "ects_available": 240,
+            "gpa": 3.5,
+            "gpa_scale": 4,
+        }
+    )
+    entries = [
+        status_entry(list_id="https://warm-up.example/status/1", index=0, purpose=purpose)
+        for purpose in ("revocation", "suspension")
+    ]
+    build_and_sign(inp, signer, "urn:uuid:00000000-0000-4000-8000-000000000000", entries, created)
+
+
+def _init_worker(parent: int) -> None:
+    # ``parent`` comes from the pool's creator, not from os.getppid() here: a worker still starting
+    # up when the runner is killed would otherwise take its new parent (init) for the real one
+    # and never exit.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # Warming is an optimisation: a failure here shows again, as a row error, on the real rows.
+    with contextlib.suppress(Exception):
+        warm_up()
+
+
+def _signer(spec: SignerSpec) -> Signer:
+    key = spec.cache_key()
+    signer = _signers.get(key)
+    if signer is None:
+        keystore = KeyStore(Path(spec.keys_dir), spec.passphrase)
+        signer = Signer(
+            issuer_id=spec.issuer_id,
+            profile=spec.profile,
+            key_record=spec.key_record,
+            key=keystore.load(spec.key_record.private_key_ref),
+            suite=spec.suite,
+            schema_url=spec.schema_url,
+        )
+        _signers[key] = signer
+    return signer
+
+
+def sign_job(signer: Signer, job: SignJob) -> SignOutcome:
+    """Build, validate, sign and serialize one row: (True, JSON text) or (False, reason)."""
+    inp, credential_id, entries, now = job
+    try:
+        return True, strictjson.dumps(build_and_sign(inp, signer, credential_id, entries, now))
+    except ROW_ERRORS as exc:
+        return False, exc.detail  # returned, not raised: not all of our errors unpickle
+
+
+def _sign_many(spec: SignerSpec, jobs: Sequence[SignJob]) -> list[SignOutcome]:
+    try:
+        signer = _signer(spec)
+        return [sign_job(signer, job) for job in jobs]
+    except Exception as exc:
+        # Anything else stops the batch; RuntimeError survives the trip back to the parent.
+        raise RuntimeError(f"signing worker failed: {type(exc).__name__}: {exc}") from None
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class SigningPool:
+    """``workers`` spawned processes signing slices of rows with any issuer's key."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(spec, os.getpid()),
+            initargs=(os.getpid(),),
         )
 
-    def submit(
-        self, inp: DegreeInput, credential_id: str, entries: list[dict[str, Any]], now: datetime
-    ) -> Future[SignOutcome]:
-        return self._executor.submit(_sign, inp, credential_id, entries, now)
+    @property
+    def broken(self) -> bool:
+        return bool(getattr(self._executor, "_broken", False))
+
+    def worker_pids(self) -> set[int]:
+        """The process ids of the workers started so far (ProcessPoolExecutor keeps them)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return {int(process.pid) for process in processes.values()}
+
+    def start(self) -> None:
+        """Start every worker now (they warm up while the caller does other work)."""
+        for _ in range(self.workers):
+            self._executor.submit(_ready)
+
+    def submit(self, spec: SignerSpec, jobs: Sequence[SignJob]) -> Future[list[SignOutcome]]:
+        return self._executor.submit(_sign_many, spec, list(jobs))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -115,3 +218,28 @@ class SigningPool:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+_shared: dict[int, SigningPool] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_pool(workers: int) -> SigningPool:
+    """The process's pool of ``workers`` signing workers, started on first use and kept (warm)
+    for every later batch until the process exits; a pool broken by a dead worker is replaced."""
+    with _shared_lock:
+        pool = _shared.get(workers)
+        if pool is None or pool.broken:
+            pool = SigningPool(workers)
+            pool.start()
+            _shared[workers] = pool
+        return pool
+
+
+@atexit.register
+def _close_shared() -> None:
+    with _shared_lock:
+        pools = list(_shared.values())
+        _shared.clear()
+    for pool in pools:
+        pool.close()

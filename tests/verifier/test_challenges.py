@@ -9,6 +9,8 @@ when the server cannot be reached.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from verifier.challenges import (
     ALREADY_USED,
     EXPIRED,
     NOT_ISSUED,
+    SQLITE_SCHEMA,
     ChallengeStore,
     ChallengeStoreUnavailableError,
     ServiceBusyError,
@@ -189,6 +192,57 @@ def test_sqlite_file_is_created_with_its_directory_in_wal_mode(tmp_path: Path) -
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         connection.close()
+
+
+def test_the_sqlite_table_is_the_one_sqlalchemy_makes(tmp_path: Path) -> None:
+    # SQLITE_SCHEMA (sqlite3, no SQLAlchemy at start-up) against SQLAlchemy's own statements.
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from verifier.challengedb import challenges
+
+    dialect = sqlite_dialect.dialect()
+    made = [str(CreateTable(challenges).compile(dialect=dialect)).strip()]
+    made += [str(CreateIndex(index).compile(dialect=dialect)) for index in challenges.indexes]
+    ours = [s.replace(" IF NOT EXISTS", "") for s in SQLITE_SCHEMA]
+    assert ours == made
+    # and the file it makes is the one SQLAlchemy's create_all would have found ready
+    path = tmp_path / "verifier.sqlite3"
+    open_challenge_store(f"sqlite:///{path}", ttl=TTL).close()
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        inspector = sa.inspect(engine)
+        assert [c["name"] for c in inspector.get_columns("verifier_challenges")] == [
+            "challenge_hash",
+            "expires_at",
+            "used",
+        ]
+        assert [i["name"] for i in inspector.get_indexes("verifier_challenges")] == [
+            "ix_verifier_challenges_expires_at"
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_a_verifier_on_sqlite_imports_sqlalchemy_only_for_a_challenge(tmp_path: Path) -> None:
+    # A worker that only verifies credentials never loads SQLAlchemy, the PDF and image
+    # libraries or jwcrypto; the first challenge loads SQLAlchemy, and it works.
+    script = f"""
+import sys
+from verifier.config import VerifierConfig
+from verifier.web import create_app
+app = create_app(VerifierConfig(database_url="sqlite:///{tmp_path / 'v.sqlite3'}"))
+client = app.test_client()
+assert client.get("/readyz").status_code == 200
+heavy = ("sqlalchemy", "fpdf", "PIL", "qrcode", "zxingcpp", "jwcrypto", "jsonschema")
+print(sorted(m for m in heavy if m in sys.modules))
+answer = client.post("/challenges")
+print(answer.status_code, "sqlalchemy" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.splitlines() == ["[]", "200 True"], done.stderr
 
 
 @pytest.mark.parametrize(

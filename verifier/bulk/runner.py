@@ -15,11 +15,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from vc.errors import DiplomatError
 from verifier.bulk.inputs import BulkItem
 from verifier.bulk.rows import BulkRow
-from verifier.bulk.store import RETRY_AFTER_SECONDS, BulkJobStore
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when the first bulk job needs it
+    from verifier.bulk.store import BulkJobStore
+
+RETRY_AFTER_SECONDS = 30
 
 FLUSH_ROWS = 25
 FLUSH_SECONDS = 0.5
@@ -41,14 +46,35 @@ class BulkBusyError(DiplomatError):
 class BulkRunner:
     """Runs jobs in the background (see the module docstring)."""
 
-    def __init__(self, store: BulkJobStore, *, workers: int, max_jobs: int) -> None:
+    def __init__(
+        self,
+        store: BulkJobStore | Callable[[], BulkJobStore],
+        *,
+        workers: int,
+        max_jobs: int,
+    ) -> None:
+        """``store``: the job store, or a function opening it on first use."""
         if workers < 1 or max_jobs < 1:
             raise ValueError("workers and max_jobs must be positive")
-        self.store = store
+        self._store: BulkJobStore | None = None
+        self._open: Callable[[], BulkJobStore] | None = None
+        if callable(store) and not hasattr(store, "create"):
+            self._open = store
+        else:
+            self._store = store  # type: ignore[assignment]  # a BulkJobStore (it has create)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk-row")
         self._slots = threading.BoundedSemaphore(max_jobs)
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
+
+    @property
+    def store(self) -> BulkJobStore:
+        """The job store (opened, with its tables made, on first use)."""
+        with self._lock:
+            if self._store is None:
+                assert self._open is not None  # one of the two is always set
+                self._store = self._open()
+            return self._store
 
     def reserve(self) -> None:
         """Take a job slot before the job is created; raises BulkBusyError when none is free.

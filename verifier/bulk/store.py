@@ -53,12 +53,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from vc.errors import DiplomatError
 from verifier.bulk.rows import BulkRow
-from verifier.challenges import ChallengeStoreUnavailableError, create_challenge_engine
+from verifier.bulk.runner import RETRY_AFTER_SECONDS
+from verifier.challengedb import create_challenge_engine
+from verifier.challenges import ChallengeStoreUnavailableError
 
 # pg_advisory_xact_lock key serialising job creation ("VBLK" in ASCII): the per-client count and
 # the insert that follows it must not interleave with another process's.
 _LOCK = 0x56424C4B
-RETRY_AFTER_SECONDS = 30
 _log = logging.getLogger(__name__)
 
 metadata = MetaData()

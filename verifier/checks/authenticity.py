@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
-
 from vc import jsonld, strictjson
 from vc.datamodel import check_properties
 from vc.dates import parse_datetime
@@ -27,7 +25,7 @@ from vc.errors import (
 )
 from vc.message import Message, english
 from vc.multibase import b64url_decode
-from vc.schemas import DEGREE_CREDENTIAL, schema_validator
+from vc.schemas import DEGREE_CREDENTIAL, json_schema, schema_matches, schema_validator
 from verifier.checks.facts import Facts, contexts_of, subjects_of, types_of
 from verifier.checks.model import NOT_A_CREDENTIAL, CheckOutcome, Evidence
 
@@ -232,7 +230,7 @@ def check_schema(facts: Facts) -> CheckOutcome:
             )
         )
     try:
-        validator = schema_validator(DEGREE_CREDENTIAL)
+        json_schema(DEGREE_CREDENTIAL)
     except MalformedValueError:
         return CheckOutcome.skipped(
             Message(
@@ -241,7 +239,15 @@ def check_schema(facts: Facts) -> CheckOutcome:
             )
         )
     evidence = Evidence(kind="json-schema", source=DEGREE_CREDENTIAL)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(dict(document)))
+    instance = dict(document)
+    # The fast check first; the Python validator (imported then) only to say what is wrong.
+    error = None
+    if not schema_matches(DEGREE_CREDENTIAL, instance):
+        import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no type information
+
+        error = jsonschema.exceptions.best_match(
+            schema_validator(DEGREE_CREDENTIAL).iter_errors(instance)
+        )
     if error is not None:
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)
         detail = error.message if len(error.message) <= 300 else error.message[:297] + "..."

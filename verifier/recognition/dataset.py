@@ -11,11 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]  # ships no type information
-
 from vc import strictjson
 from vc.errors import MalformedValueError, ParsingError
-from vc.schemas import CONVENTIONS, schema_validator
+from vc.schemas import CONVENTIONS, schema_matches, schema_validator
 from verifier.recognition.model import (
     Convention,
     ConventionsDataset,
@@ -42,7 +40,14 @@ def parse_dataset(data: Mapping[str, Any]) -> ConventionsDataset:
             f"conventions dataset must be a JSON object, not {type(data).__name__}"
         )
     document = dict(data)
-    error = jsonschema.exceptions.best_match(schema_validator(CONVENTIONS).iter_errors(document))
+    # The fast check first; the Python validator (imported then) only to say what is wrong.
+    error = None
+    if not schema_matches(CONVENTIONS, document):
+        import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no type information
+
+        error = jsonschema.exceptions.best_match(
+            schema_validator(CONVENTIONS).iter_errors(document)
+        )
     if error is not None:
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)
         detail = error.message if len(error.message) <= 300 else error.message[:297] + "..."

@@ -17,18 +17,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 
 import diplomat_ops
 from vc.fetch import Fetcher
 from verifier.bulk.runner import BulkRunner
-from verifier.bulk.store import open_job_store
 from verifier.challenges import ChallengeStore, open_challenge_store
 from verifier.config import VerifierConfig, build_context, make_fetcher
 from verifier.context import VerifierContext
 from verifier.web import api, bulk, errors, i18n, ops, pages, vcapi
 from verifier.web.state import EXTENSION, ContextProvider, WebState
+
+if TYPE_CHECKING:
+    from verifier.bulk.store import BulkJobStore
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
@@ -74,13 +77,20 @@ def create_app(
     diplomat_ops.install(
         app,
         service="verifier",
-        probes=ops.probes(config, challenges.engine.url, contexts.get),
+        probes=ops.probes(config, challenges.url, contexts.get),
         openapi=resources.files(__package__).joinpath("openapi.yaml"),
         base_url=config.base_url,
         metrics=registry,
     )
+
+    def job_store() -> BulkJobStore:
+        # Opened (SQLAlchemy imported, tables made) by the first bulk job of this process.
+        from verifier.bulk.store import open_job_store
+
+        return open_job_store(config.database_url, retention=config.bulk_retention)
+
     runner = BulkRunner(
-        open_job_store(config.database_url, retention=config.bulk_retention),
+        job_store,
         workers=config.bulk_workers,
         max_jobs=config.bulk_max_jobs,
     )

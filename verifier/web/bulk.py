@@ -24,7 +24,7 @@ labels in data- attributes). The JSON's fields and the CSV's columns stay fixed 
 from __future__ import annotations
 
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext
@@ -34,11 +34,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from vc.errors import ParsingError
 from verifier.bulk.inputs import BulkItem, Limits, parse_upload
 from verifier.bulk.rows import COLUMNS, INPUT_ERROR, to_csv, verify_item
-from verifier.bulk.store import JobProgress
 from verifier.web.bodies import destination
 from verifier.web.i18n import N_, catalogue_of, country_name
 from verifier.web.pages import page
 from verifier.web.state import state
+
+if TYPE_CHECKING:  # the job store (SQLAlchemy) is imported by the first bulk job
+    from verifier.bulk.store import JobProgress
 
 bp = Blueprint("bulk", __name__)
 R = TypeVar("R", bound=WerkzeugResponse)

@@ -20,18 +20,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy.engine import URL
 
 from diplomat_ops import DatabaseProbe, NotReadyError, Probe
-from verifier.challenges import challenges as challenge_table
+from verifier.challenges import TABLE as CHALLENGE_TABLE
 from verifier.config import ConfiguredRegistries, VerifierConfig
 from verifier.context import VerifierContext
 from verifier.registry import LoadedRegistry
 from verifier.report import Verdict
 from verifier.statuscache import StatusListCache
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 _log = logging.getLogger(__name__)
 VerificationKind = Literal["credential", "presentation"]
@@ -87,10 +89,10 @@ def _registry_state(loaded: LoadedRegistry, now: datetime) -> str | None:
 
 
 def probes(
-    config: VerifierConfig, database_url: URL, context: Callable[[], VerifierContext]
+    config: VerifierConfig, database_url: str | URL, context: Callable[[], VerifierContext]
 ) -> tuple[Probe, ...]:
     """The verifier's readiness probes; ``context`` gives the context verifications use now."""
-    database = DatabaseProbe(database_url, table=challenge_table.name)
+    database = DatabaseProbe(database_url, table=CHALLENGE_TABLE)
 
     def registries() -> str:
         current = context()

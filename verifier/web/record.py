@@ -16,13 +16,15 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
 from flask_babel import gettext, lazy_gettext
-from fpdf import FPDF
 
 from verifier.web.reportview import ReportView
+
+if TYPE_CHECKING:
+    from fpdf import FPDF  # imported when a record is rendered: 19 MiB a worker need not hold
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -139,6 +141,8 @@ def render_record(
 ) -> bytes:
     """The record as PDF bytes (one A4 page). Call with the record's language selected;
     ``wanted`` names the reader's language when the record had to fall back to English."""
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, 14)
