@@ -47,6 +47,8 @@ NOT_JSON: Mapping[str, Mapping[str, str]] = {
         "/manage/<path:credential_id>": "the graduate's management page (HTML)",
         "/manage/<path:credential_id>/links": "management page form action (HTML)",
         "/manage/<path:credential_id>/links/<int:link_id>/revoke": "management form (redirect)",
+        "/manage/<path:credential_id>/wallet/vc-api": "holder page form: wallet links (HTML)",
+        "/manage/<path:credential_id>/wallet/oid4vci": "holder page form: wallet offer (HTML)",
     },
     "verifier": {
         "/": "the employer's landing page (HTML)",
