@@ -59,12 +59,15 @@ NONCE_TTL = timedelta(minutes=5)
 TX_CODE_DIGITS = 6
 MAX_TX_CODE_FAILURES = 5
 OFFER_PATH = "/oid4vci/offers/"
-TOKEN_PATH = "/oid4vci/token"
+TOKEN_PATH = "/oid4vci/token"  # noqa: S105  # a URL path, not a secret
 NONCE_PATH = "/oid4vci/nonce"
 CREDENTIAL_PATH = "/oid4vci/credential"
 DEGREE_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 # credential_configuration_id -> format (OID4VCI 1.0 Appendix A.1.1 and A.1.3).
-CONFIGURATIONS = {"DiplomaCredential_ldp_vc": "ldp_vc", "DiplomaCredential_jwt_vc_json": "jwt_vc_json"}
+CONFIGURATIONS = {
+    "DiplomaCredential_ldp_vc": "ldp_vc",
+    "DiplomaCredential_jwt_vc_json": "jwt_vc_json",
+}
 
 
 class TxCodeNotifier(Protocol):
@@ -329,4 +332,3 @@ def _proof_jwt(body: Mapping[str, Any]) -> object:
     if isinstance(proof, dict) and proof.get("proof_type") == "jwt":
         return proof.get("jwt")
     raise InvalidProofError("a jwt key proof is required (proofs.jwt)")
-

@@ -7,7 +7,6 @@ verifies in the reference JS verifier (with status) and in Diplomat's verifier."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -65,8 +64,10 @@ def test_learner_credential_wallet_exchange(live: tuple[WebEnv, LiveServer]) -> 
     ("configuration", "binding"),
     [("DiplomaCredential_ldp_vc", "did"), ("DiplomaCredential_jwt_vc_json", "jwk")],
 )
-def test_openid4vci_wallet(live: tuple[WebEnv, LiveServer], configuration: str, binding: str) -> None:
-    env, server = live
+def test_openid4vci_wallet(
+    live: tuple[WebEnv, LiveServer], configuration: str, binding: str
+) -> None:
+    env, _server = live
     holder = Holder.issue(env)
     (offer_link,) = holder.wallet_links("oid4vci")
     assert offer_link.startswith("openid-credential-offer://?credential_offer_uri=")

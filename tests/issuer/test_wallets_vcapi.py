@@ -75,7 +75,9 @@ def test_exchange_reissues_the_diploma_to_the_wallet_did(env: WebEnv) -> None:
     number = original["credentialSubject"].get("licenseNumber")
     assert credential["credentialSubject"].get("licenseNumber") == number
     assert credential["proof"]["proofValue"] != original["proof"]["proofValue"]
-    result = verify(credential, resolver=DidResolver(), now=env.clock(), loader=env.service.context.loader)
+    result = verify(
+        credential, resolver=DidResolver(), now=env.clock(), loader=env.service.context.loader
+    )
     assert result.verified, result.errors
     with env.service.store.engine.connect() as conn:
         rows = conn.execute(

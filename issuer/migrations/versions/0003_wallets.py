@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("handle_hash", name="uq_wallet_grants_handle_hash"),
         sa.UniqueConstraint("code_hash", name="uq_wallet_grants_code_hash"),
         sa.UniqueConstraint("access_token_hash", name="uq_wallet_grants_access_token_hash"),
-        sa.CheckConstraint(
-            "protocol IN ('vc-api', 'oid4vci')", name="ck_wallet_grants_protocol"
-        ),
+        sa.CheckConstraint("protocol IN ('vc-api', 'oid4vci')", name="ck_wallet_grants_protocol"),
     )
     op.create_index("ix_wallet_grants_credential_id", "wallet_grants", ["credential_id"])
     op.create_table(
