@@ -10,8 +10,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from datetime import timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,11 +29,21 @@ def b64url(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    made = make_env(tmp_path, did_method="key")
+@pytest.fixture(scope="module")
+def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
+    """One issuer for the module (building one costs a second); each test issues its own
+    diploma, and the clock and notifier are put back after each test."""
+    made = make_env(tmp_path_factory.mktemp("wallets"), did_method="key")
     yield made
     made.service.close()
+
+
+@pytest.fixture
+def env(shared_env: WebEnv) -> Iterator[WebEnv]:
+    start = shared_env.clock.now
+    yield shared_env
+    shared_env.clock.now = max(start, datetime.now(UTC).replace(microsecond=0))
+    shared_env.service.oid4vci.notifier = None
 
 
 def offer(env: WebEnv, holder: Holder | None = None) -> dict[str, Any]:

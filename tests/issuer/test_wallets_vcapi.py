@@ -6,8 +6,7 @@ signed by its holder, a reused or expired exchange, a revoked diploma, a wrong h
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,11 +18,21 @@ from vc.dids import DidResolver
 from vc.proofs import verify
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    made = make_env(tmp_path, did_method="key")
+@pytest.fixture(scope="module")
+def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
+    """One issuer for the module (building one costs a second); each test issues its own
+    diploma, and the clock and notifier are put back after each test."""
+    made = make_env(tmp_path_factory.mktemp("wallets"), did_method="key")
     yield made
     made.service.close()
+
+
+@pytest.fixture
+def env(shared_env: WebEnv) -> Iterator[WebEnv]:
+    start = shared_env.clock.now
+    yield shared_env
+    shared_env.clock.now = max(start, datetime.now(UTC).replace(microsecond=0))
+    shared_env.service.oid4vci.notifier = None
 
 
 def exchange_path(env: WebEnv, holder: Holder) -> tuple[str, str]:
@@ -81,7 +90,9 @@ def test_exchange_reissues_the_diploma_to_the_wallet_did(env: WebEnv) -> None:
     assert result.verified, result.errors
     with env.service.store.engine.connect() as conn:
         rows = conn.execute(
-            AuditRow.__table__.select().where(AuditRow.action == "credential.reissue")
+            AuditRow.__table__.select().where(
+                AuditRow.action == "credential.reissue", AuditRow.target == original["id"]
+            )
         ).fetchall()
     assert len(rows) == 1
     assert rows[0].target == original["id"]
