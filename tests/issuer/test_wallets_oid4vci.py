@@ -297,3 +297,30 @@ def test_offer_page_and_code_lifetimes(env: WebEnv) -> None:
     env.clock.now += timedelta(days=1, seconds=1)
     assert env.client.get(body["_offer_path"]).status_code == 404
     assert env.client.get("/oid4vci/offers/" + "o" * 43).status_code == 404
+
+
+def test_the_draft_singular_proof_is_accepted_too(env: WebEnv) -> None:
+    """Drafts 13-15 sent one ``proof`` object; 1.0 sends ``proofs``. Both bind the key."""
+    wallet = Wallet()
+    response = env.client.post(
+        "/oid4vci/credential",
+        json={
+            "credential_configuration_id": LDP,
+            "proof": {
+                "proof_type": "jwt",
+                "jwt": wallet.proof_jwt(audience=env.base, nonce=nonce(env)),
+            },
+        },
+        headers={"Authorization": f"Bearer {access(env)}"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert (
+        response.get_json()["credentials"][0]["credential"]["credentialSubject"]["id"] == wallet.did
+    )
+    two = {"jwt": [wallet.proof_jwt(audience=env.base, nonce=nonce(env))] * 2}
+    response = env.client.post(
+        "/oid4vci/credential",
+        json={"credential_configuration_id": LDP, "proofs": two},
+        headers={"Authorization": f"Bearer {access(env)}"},
+    )
+    oauth_error(response, "invalid_proof")

@@ -1,7 +1,7 @@
 // An OpenID4VCI wallet built on @openid4vc/openid4vci (the OpenWallet Foundation's oid4vc-ts):
 // resolve a credential offer by reference, the issuer and authorisation-server metadata, redeem
 // the pre-authorised code (with a tx_code when given), fetch a c_nonce, sign a key proof
-// (openid4vci-proof+jwt) and retrieve the credential. The key proof names a did:key URL (kid)
+// (openid4vci-proof+jwt) and retrieve the credential, sending it as 1.0 `proofs.jwt`. The key proof names a did:key URL (kid)
 // or a public JWK (jwk). An ldp_vc credential is verified with the reference JS verifier.
 // Usage: node oid4vci_wallet.mjs '<openid-credential-offer://…>' <configuration id>
 //        <did|jwk> [tx_code]                                         Prints one JSON line.
@@ -59,7 +59,7 @@ const response = await client.retrieveCredentials({
   issuerMetadata,
   accessToken: accessTokenResponse.access_token,
   credentialConfigurationId: configurationId,
-  proof: {proof_type: 'jwt', jwt}
+  proofs: {jwt: [jwt]}
 });
 if(!response.ok) {
   throw new Error(`credential request failed: ${response.response.status} ` +
@@ -74,7 +74,7 @@ try {
     issuerMetadata,
     accessToken: accessTokenResponse.access_token,
     credentialConfigurationId: configurationId,
-    proof: {proof_type: 'jwt', jwt}
+    proofs: {jwt: [jwt]}
   });
   replay = again.ok ? {status: 200} : {
     status: again.response.status,
