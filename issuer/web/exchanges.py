@@ -33,13 +33,24 @@ def qr_svg(text: str) -> Markup:
     return Markup(svg[start:].replace("<svg ", '<svg class="qr" role="img" ', 1))  # noqa: S704  # our own SVG
 
 
+def allow_web_wallets(response: Response) -> Response:
+    """CORS for the wallet endpoints (not the holder's pages): a web wallet calls them from its
+    own origin, with a JSON body and a bearer token (so the browser sends a preflight first)."""
+    if request.endpoint and not request.endpoint.endswith(("start_exchange", "create_offer")):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    return response
+
+
+bp.after_request(allow_web_wallets)
+
+
 def json_response(value: Any, status: int = 200) -> Response:
     response = Response(
         json.dumps(value, ensure_ascii=False), status=status, content_type="application/json"
     )
     response.headers["Cache-Control"] = "no-store"
-    # Web wallets call these endpoints from their own origin.
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from issuer.web.exchanges import form_token, holder_page, json_response, qr_svg
+from issuer.web.exchanges import (
+    allow_web_wallets,
+    form_token,
+    holder_page,
+    json_response,
+    qr_svg,
+)
 from issuer.web.state import state
 from vc import strictjson
 from vc.errors import DiplomatError
 from vc.oid4vci import InvalidAccessTokenError, InvalidCredentialRequestError, OAuthError
 
 bp = Blueprint("oid4vci", __name__)
+bp.after_request(allow_web_wallets)
 
 MAX_BODY = 64 * 1024
 

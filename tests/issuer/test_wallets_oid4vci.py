@@ -324,3 +324,19 @@ def test_the_draft_singular_proof_is_accepted_too(env: WebEnv) -> None:
         headers={"Authorization": f"Bearer {access(env)}"},
     )
     oauth_error(response, "invalid_proof")
+
+
+def test_web_wallets_may_call_the_endpoints_cross_origin(env: WebEnv) -> None:
+    preflight = env.client.options(
+        "/oid4vci/credential",
+        headers={"Origin": "https://wallet.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    metadata = env.client.get("/.well-known/openid-credential-issuer")
+    assert metadata.headers["Access-Control-Allow-Origin"] == "*"
+    holder = Holder.issue(env)
+    path = urlsplit(holder.issued["managementUrl"]).path + "/wallet/oid4vci"
+    page = env.client.post(path, data={"token": holder.token})
+    assert "Access-Control-Allow-Origin" not in page.headers
