@@ -201,12 +201,20 @@ class WalletService:
         return grant.credential_id, grant.challenge
 
     def exchange_step(self, exchange_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """One POST to the exchange: ``{}`` -> the request; a presentation -> the credential.
+        """One POST to the exchange: ``{}`` -> the request; ``{verifiablePresentation}`` -> the
+        credential in a presentation; a bare presentation (the DCC deep-link flow, challenge from
+        the link) -> the credential itself.
 
         Raises NotFoundError, ExchangeGoneError (410), MalformedValueError (no presentation),
         CryptographicSecurityError (a presentation that does not authenticate its holder).
         """
         credential_id, challenge = self._open(exchange_id)
+        if _is_presentation(body):
+            # The DCC deep-link flow: the wallet POSTs its DID Auth presentation itself, signed
+            # with the link's challenge (it has seen no request, so no domain is required), and
+            # expects the credential itself back.
+            holder = self._authenticate(body, challenge, domain=None)
+            return self._complete(exchange_id, credential_id, holder)
         presentation = body.get("verifiablePresentation")
         if presentation is None:
             if body:
@@ -215,11 +223,8 @@ class WalletService:
                     pointer="/verifiablePresentation",
                 )
             return {"verifiablePresentationRequest": self._request(exchange_id, challenge)}
-        holder = self._authenticate(presentation, challenge)
-        spent = self._wallets.complete_grant(exchange_id)
-        if spent.outcome is not Outcome.OK:
-            raise ExchangeGoneError(f"this exchange is {spent.outcome.value}: start a new one")
-        credential = self.reissue(credential_id, holder, protocol="vc-api")
+        holder = self._authenticate(presentation, challenge, domain=self.domain())
+        credential = self._complete(exchange_id, credential_id, holder)
         return {
             "verifiablePresentation": {
                 "@context": [VC_V2],
@@ -227,6 +232,12 @@ class WalletService:
                 "verifiableCredential": [credential],
             }
         }
+
+    def _complete(self, exchange_id: str, credential_id: str, holder: str) -> dict[str, Any]:
+        spent = self._wallets.complete_grant(exchange_id)
+        if spent.outcome is not Outcome.OK:
+            raise ExchangeGoneError(f"this exchange is {spent.outcome.value}: start a new one")
+        return self.reissue(credential_id, holder, protocol="vc-api")
 
     def _request(self, exchange_id: str, challenge: str) -> dict[str, Any]:
         return {
@@ -243,9 +254,10 @@ class WalletService:
             },
         }
 
-    def _authenticate(self, presentation: object, challenge: str) -> str:
-        """The holder DID of a presentation signed (authentication) with our challenge and
-        domain by that holder's did:key. Raises MalformedValueError / CryptographicSecurityError.
+    def _authenticate(self, presentation: object, challenge: str, *, domain: str | None) -> str:
+        """The holder DID of a presentation signed (authentication) with our challenge (and
+        ``domain`` when given) by that holder's did:key. Raises MalformedValueError /
+        CryptographicSecurityError.
         """
         if not isinstance(presentation, dict):
             raise MalformedValueError(
@@ -270,7 +282,7 @@ class WalletService:
             presentation,
             resolver=DidResolver(),  # did:key only: resolved offline
             now=self._ctx.now(),
-            purpose=Authentication(challenge=challenge, domain=self.domain()),
+            purpose=Authentication(challenge=challenge, domain=domain),
             loader=self._ctx.loader,
         )
         if not result.verified:
@@ -280,3 +292,8 @@ class WalletService:
         if signers != {holder}:
             raise CryptographicSecurityError("the presentation is not signed by its holder")
         return holder
+
+
+def _is_presentation(body: Mapping[str, Any]) -> bool:
+    types = body.get("type")
+    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])

@@ -167,3 +167,20 @@ def test_exchange_window_is_thirty_minutes(env: WebEnv) -> None:
     assert env.client.post(path, json={}).status_code == 200
     env.clock.now += timedelta(minutes=2)
     assert_problem(env.client.post(path, json={}), 410)
+
+
+def test_a_bare_presentation_with_the_link_challenge_gets_the_bare_credential(env: WebEnv) -> None:
+    """The DCC deep-link flow: no request fetched, no domain; the challenge binds it."""
+    holder = Holder.issue(env)
+    path, challenge = exchange_path(env, holder)
+    wallet = Wallet()
+    assert_problem(
+        env.client.post(path, json=wallet.presentation("x" + challenge, None, env.clock())), 422
+    )
+    vp = wallet.presentation(challenge, None, env.clock())
+    response = env.client.post(path, json=vp)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    credential = response.get_json()
+    assert credential["credentialSubject"]["id"] == wallet.did
+    assert credential["id"] == holder.issued["credential"]["id"]
+    assert_problem(env.client.post(path, json=vp), 410)
