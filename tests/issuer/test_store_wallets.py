@@ -1,5 +1,8 @@
 """issuer.store.wallets on SQLite and PostgreSQL: every secret is spent once, wrong transaction
-codes are counted (and committed) until the code dies, nonces and grants expire."""
+codes are counted (and committed) until the code dies, nonces and grants expire.
+
+Spawned processes import this module, so it imports no conftest names (tests/conftest.py and
+tests/issuer/conftest.py would be ambiguous there); the clock fixture is the store's FakeClock."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 
 import pytest
-from conftest import FakeClock
 from prockit import PROCESSES, run_processes
 
 from issuer.errors import NotFoundError
@@ -28,7 +30,7 @@ def credential_id(store: Store, new_credential: Callable[..., NewCredential]) ->
 
 
 def test_an_exchange_completes_once_and_expires(
-    store: Store, clock: FakeClock, credential_id: str
+    store: Store, clock: Any, credential_id: str
 ) -> None:
     handle = new_token()
     grant = store.wallets.create_grant(
@@ -53,7 +55,7 @@ def test_an_exchange_completes_once_and_expires(
 
 
 def test_a_code_is_redeemed_once_and_its_token_spent_once(
-    store: Store, clock: FakeClock, credential_id: str
+    store: Store, clock: Any, credential_id: str
 ) -> None:
     code, access = new_token(), new_token()
     store.wallets.create_grant(
@@ -75,7 +77,7 @@ def test_a_code_is_redeemed_once_and_its_token_spent_once(
 
 
 def test_wrong_transaction_codes_are_counted_until_the_code_dies(
-    store: Store, clock: FakeClock, credential_id: str
+    store: Store, clock: Any, credential_id: str
 ) -> None:
     code = new_token()
     store.wallets.create_grant(
@@ -103,7 +105,7 @@ def test_wrong_transaction_codes_are_counted_until_the_code_dies(
     assert redeem("123456") is Outcome.EXPIRED
 
 
-def test_nonces_are_spent_once_and_expire(store: Store, clock: FakeClock) -> None:
+def test_nonces_are_spent_once_and_expire(store: Store, clock: Any) -> None:
     fresh, stale = new_token(), new_token()
     store.wallets.issue_nonce(fresh, expires_at=clock.now + timedelta(minutes=5))
     store.wallets.issue_nonce(stale, expires_at=clock.now + timedelta(minutes=5))
