@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 
 # Headless Chromium and its driver for the page tests, pdftotext and pdftoppm for the PDF tests,
 # DejaVu Sans and WenQuanYi Micro Hei (Chinese, Japanese, Korean) for the verification record and the
-# diploma PDF (Debian packages); axe-core for the accessibility test (npm).
+# diploma PDF (Debian packages); axe-core for the accessibility test and the wallet interop clients
+# (npm: @digitalbazaar/vc and suites, @openid4vc/openid4vci), installed again whenever
+# package-lock.json is newer than the stamp npm ci leaves.
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
 	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
@@ -23,9 +25,9 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver poppler-utils fonts-dejavu-core fonts-wqy-microhei >/dev/null; \
 	fi
-	@if ! test -f node_modules/axe-core/axe.min.js; then \
-	  echo "installing axe-core (npm, package-lock.json)"; \
-	  npm ci --no-audit --no-fund --silent; \
+	@if ! test -f node_modules/axe-core/axe.min.js || ! test node_modules/.diplomat-npm -nt package-lock.json; then \
+	  echo "installing the npm test tools (package-lock.json)"; \
+	  npm ci --no-audit --no-fund --silent && touch node_modules/.diplomat-npm; \
 	fi
 
 # The verifier's catalogues: re-extract the messages, merge them into every language's .po (new

@@ -155,6 +155,49 @@ def _issuer_catalog(t: IssuerTargets) -> dict[str, Callable[[random.Random], Req
                 "expires_days": query_value(r),
             },
         ),
+        "POST /manage/<id>/wallet/<protocol>": lambda r: Request(
+            "POST /manage/<id>/wallet/<protocol>",
+            "POST",
+            t.manage_path.split("?")[0] + "/wallet/" + r.choice(("vc-api", "oid4vci", "x")),
+            {},
+            form={"token": r.choice((t.manage_path.split("token=")[-1], query_value(r)))},
+        ),
+        "POST /exchanges/<id>": lambda r: json_request(
+            r,
+            "POST /exchanges/<id>",
+            "/exchanges/" + _segment(r, "e" * 43),
+            r.choice(({}, {"verifiablePresentation": {"@context": [VC2], "type": ["X"]}})),
+            {},
+        ),
+        "POST /oid4vci/token": lambda r: Request(
+            "POST /oid4vci/token",
+            "POST",
+            "/oid4vci/token",
+            {},
+            form={
+                "grant_type": r.choice(
+                    ("urn:ietf:params:oauth:grant-type:pre-authorized_code", query_value(r))
+                ),
+                "pre-authorized_code": query_value(r),
+                "tx_code": query_value(r),
+            },
+        ),
+        "POST /oid4vci/credential": lambda r: json_request(
+            r,
+            "POST /oid4vci/credential",
+            "/oid4vci/credential",
+            {
+                "credential_configuration_id": "DiplomaCredential_ldp_vc",
+                "proofs": {"jwt": ["eyJhbGciOiJFZERTQSJ9.eyJhdWQiOiJ4In0.c2ln"]},
+            },
+            _auth(r.choice(("t" * 43, query_value(r)))),
+        ),
+        "GET /oid4vci/offers/<id>": lambda r: Request(
+            "GET /oid4vci/offers/<id>",
+            "GET",
+            "/oid4vci/offers/" + _segment(r, "o" * 43),
+            headers(r, {}),
+        ),
         "GET /console/credentials": lambda r: Request(
             "GET /console/credentials",
             "GET",

@@ -17,7 +17,8 @@
     ├── ClaimLinkGoneError              claim-link-gone             410  (base of the two below)
     │   ├── ClaimLinkExpiredError       claim-link-expired          410
     │   └── ClaimLinkReplacedError      claim-link-replaced         410  a newer link was made
-    └── ClaimLinksTakenError            claim-links-taken           410  a batch's links, handed out once
+    ├── ClaimLinksTakenError            claim-links-taken           410  a batch's links, handed out once
+    └── MailUnavailableError            mail-unavailable            503  a message that must go now did not
 
 Bad arguments to the store (an unknown purpose, a raw private key where a reference belongs) raise
 ``vc.errors.MalformedValueError`` / ``vc.errors.RangeValueError`` like the rest of the code base.
@@ -142,3 +143,13 @@ class ClaimLinksTakenError(DiplomatError):
     code = -410
     status = 410
     title = "Claim links already handed out"
+
+
+class MailUnavailableError(DiplomatError):
+    """A message that must be delivered now (a wallet's transaction code) was not accepted by
+    the mail server; nothing that depended on it was made."""
+
+    problem_type = PROBLEMS + "mail-unavailable"
+    code = -503
+    status = 503
+    title = "Mail could not be sent"

@@ -53,6 +53,8 @@ NOT_JSON: Mapping[str, Mapping[str, str]] = {
         "/manage/<path:credential_id>/links/<int:link_id>/revoke": "management form (redirect)",
         "/manage/<path:credential_id>/diploma.pdf": "the graduate's diploma (a PDF download)",
         "/console/batches/<int:batch_id>/diplomas.zip": "a batch's diploma PDFs (a ZIP download)",
+        "/manage/<path:credential_id>/wallet/vc-api": "holder page form: wallet links (HTML)",
+        "/manage/<path:credential_id>/wallet/oid4vci": "holder page form: wallet offer (HTML)",
     },
     "verifier": {
         "/": "the employer's landing page (HTML)",

@@ -14,6 +14,8 @@ repositories it uses (issuer.store.interfaces) and the shared IssuerContext (iss
     service.status     set_status, revoke, suspend, reinstate, status_list_credential
     service.sharing    create_share_link, list_share_links, revoke_share_link, open_share, QR codes
     service.accounts   create_user, authenticate, create_api_token, authenticate_token, ...
+    service.wallets    reissue to a wallet's DID, the VC-API exchange (issuer.service.wallets)
+    service.oid4vci    OpenID4VCI offers, token, nonce, credential (issuer.service.oid4vci)
     service.context    now(), issuer(), issuer_profile(), active_key(), the URLs, audit()
 
 Every mutating method writes an audit entry (never a secret). Errors: vc.errors, issuer.errors,
@@ -59,8 +61,11 @@ from issuer.service.errors import UploadTooLargeError
 from issuer.service.identity import DidMethod, IdentityService
 from issuer.service.issuing import IssuedDegree, IssuingService, Signer
 from issuer.service.mail import MailReport, MailService
+from issuer.service.oid4vci import Oid4vciService, TxCodeNotifier
 from issuer.service.sharing import SharingService
 from issuer.service.status import StatusService
+from issuer.service.txcodemail import MailedTxCodes
+from issuer.service.wallets import WalletService
 from issuer.store import Store, open_store, parse_url
 from issuer.store.allocation import RandomSource
 from vc.dates import Clock, utcnow
@@ -78,6 +83,7 @@ class IssuerService:
         *,
         clock: Clock,
         rng: RandomSource | None = None,
+        tx_code_notifier: TxCodeNotifier | None = None,
     ) -> None:
         self.store = store
         self.keystore = keystore
@@ -98,6 +104,18 @@ class IssuerService:
         self.status = StatusService(ctx, store.credentials, store.status, store.issuers)
         self.sharing = SharingService(ctx, store.credentials, store.sharing)
         self.accounts = AccountService(ctx, store.accounts)
+        self.wallets = WalletService(
+            ctx, self.issuing, store.credentials, store.sharing, store.wallets
+        )
+        if tx_code_notifier is None and config.mail_enabled:
+            tx_code_notifier = MailedTxCodes(ctx, self.mail, store.claims)
+        self.oid4vci = Oid4vciService(
+            ctx,
+            self.wallets,
+            store.wallets,
+            secret_key=config.ensure_secret_key,
+            notifier=tx_code_notifier,
+        )
 
     def close(self) -> None:
         """Close the store's connections."""
@@ -142,10 +160,13 @@ __all__ = [
     "KeyStore",
     "MailReport",
     "MailService",
+    "Oid4vciService",
     "SharingService",
     "Signer",
     "StatusService",
+    "TxCodeNotifier",
     "UploadTooLargeError",
+    "WalletService",
     "open_service",
     "parse_source",
     "row_errors",

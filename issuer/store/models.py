@@ -261,6 +261,40 @@ class MailOutboxRow(Base):
     created_at: Mapped[datetime]
 
 
+class WalletGrantRow(Base):
+    """One wallet hand-over of a credential (migration 0003): a VC-API exchange or an OpenID4VCI
+    pre-authorised offer. Only hashes of its secrets are stored; each step is single-use."""
+
+    __tablename__ = "wallet_grants"
+    __table_args__ = (CheckConstraint("protocol IN ('vc-api', 'oid4vci')", name="protocol"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    protocol: Mapped[str] = mapped_column(String(16))
+    handle_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    challenge: Mapped[str | None] = mapped_column(String(128))
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    token_expires_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+
+class WalletNonceRow(Base):
+    """An OpenID4VCI c_nonce (its hash): single-use and expiring (migration 0003)."""
+
+    __tablename__ = "wallet_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None]
+
+
 class UserRow(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('registrar', 'admin')", name="role"),)

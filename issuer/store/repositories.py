@@ -12,6 +12,7 @@ small interface (issuer.store.interfaces) and each method one transaction:
     store.outbox        the mail outbox                          (issuer.store.outbox)
     store.accounts      console users, API tokens                (issuer.store.accounts)
     store.audit         the append-only audit log                (issuer.store.audit)
+    store.wallets       wallet hand-overs and nonces             (issuer.store.wallets)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from issuer.store.models import DEFAULT_STATUS_LIST_LENGTH
 from issuer.store.outbox import OutboxRepository
 from issuer.store.sharing import SharingRepository
 from issuer.store.status import StatusRepository
+from issuer.store.wallets import WalletRepository
 from vc.dates import Clock, utcnow
 
 
@@ -62,6 +64,7 @@ class Store:
         self.outbox = OutboxRepository(db)
         self.accounts = AccountRepository(db)
         self.audit = AuditRepository(db)
+        self.wallets = WalletRepository(db)
 
     def close(self) -> None:
         """Close every pooled connection. The repositories must not be used afterwards."""

@@ -2,7 +2,8 @@
 public documents and share pages, registrar console) around one IssuerService.
 
 Blueprints: vcapi (/credentials/*), api (/api/*), public (DID, status lists, schema, /share,
-/manage), console (/console/*), and diplomat_ops' /healthz, /readyz, /metrics, /openapi.json
+/manage), console (/console/*), exchanges (VC-API wallet exchanges), oid4vci (OpenID4VCI),
+and diplomat_ops' /healthz, /readyz, /metrics, /openapi.json
 (probes and counters in issuer.web.ops; the endpoints described in issuer/web/openapi.yaml).
 One error handler (issuer.web.errors) turns every failure into RFC 9457 problem details. No
 absolute URL is ever built from the request's Host header.
@@ -20,7 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 import diplomat_ops
 from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
-from issuer.web import api, console, diplomas, errors, ops, public, vcapi
+from issuer.web import api, console, diplomas, errors, exchanges, oid4vci, ops, public, vcapi
 from issuer.web.auth import SESSION_LIFETIME, csrf_token
 from issuer.web.requests import RowIdConverter
 from issuer.web.state import EXTENSION, BatchRunner, MailWorker, WebState, state
@@ -74,7 +75,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
         mailer.wake()  # messages left queued by an earlier run
 
     errors.register(app)
-    for blueprint in (vcapi.bp, api.bp, public.bp, console.bp, diplomas.bp):
+    for blueprint in (vcapi.bp, api.bp, public.bp, console.bp, diplomas.bp, exchanges.bp, oid4vci.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -76,6 +76,8 @@ TABLES = {
     "users",
     "api_tokens",
     "audit_log",
+    "wallet_grants",
+    "wallet_nonces",
 }
 
 NewCredentialFactory = Callable[..., NewCredential]
