@@ -75,7 +75,15 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
         mailer.wake()  # messages left queued by an earlier run
 
     errors.register(app)
-    for blueprint in (vcapi.bp, api.bp, public.bp, console.bp, diplomas.bp, exchanges.bp, oid4vci.bp):
+    for blueprint in (
+        vcapi.bp,
+        api.bp,
+        public.bp,
+        console.bp,
+        diplomas.bp,
+        exchanges.bp,
+        oid4vci.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.context_processor
