@@ -5,10 +5,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import sys
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -24,6 +23,8 @@ from vc.errors import (
     SafeModeError,
     WorkLimitError,
 )
+from vc.ldcontext import ContextCompiler, Unsupported
+from vc.ldquads import KEYWORD_LIKE, Walk, absolute, document_quads, to_dataset
 from vc.schemas import CONTEXTS_DIR
 
 DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
@@ -56,7 +57,32 @@ class StaticDocumentLoader:
         # Expansions made with this loader, by document text: a verification expands the
         # credential for the safe-mode check and again to canonicalize it; once is enough.
         self._expansions: OrderedDict[str, list[Any]] = OrderedDict()
+        # The quads of documents walked with the compiled contexts, by document text: the
+        # safe-mode check of a credential also yields the quads of its unsecured form, which
+        # the proof check canonicalizes (one expansion per verification).
+        self._quads: OrderedDict[str, frozenset[Any]] = OrderedDict()
+        self._compiler: ContextCompiler | None = None
         self._lock = threading.Lock()
+
+    def compiler(self) -> ContextCompiler:
+        """The compiled contexts this loader serves (made on first use, then kept)."""
+        with self._lock:
+            if self._compiler is None:
+                self._compiler = ContextCompiler(self)
+            return self._compiler
+
+    def cached_quads(self, key: str) -> frozenset[Any] | None:
+        with self._lock:
+            found = self._quads.get(key)
+            if found is not None:
+                self._quads.move_to_end(key)
+            return found
+
+    def remember_quads(self, key: str, quads: frozenset[Any]) -> None:
+        with self._lock:
+            self._quads[key] = quads
+            while len(self._quads) > EXPANSION_CACHE_SIZE:
+                self._quads.popitem(last=False)
 
     def cached_expansion(self, key: str) -> list[Any] | None:
         with self._lock:
@@ -76,6 +102,7 @@ class StaticDocumentLoader:
         """Drop the cached expansions (benchmarks measure a document seen for the first time)."""
         with self._lock:
             self._expansions.clear()
+            self._quads.clear()
 
     def __contains__(self, url: str) -> bool:
         return url in self._documents
@@ -99,9 +126,6 @@ _default_loader = StaticDocumentLoader()
 
 def default_loader() -> StaticDocumentLoader:
     return _default_loader
-
-
-_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+\Z")
 
 
 class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
@@ -152,9 +176,9 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if not isinstance(value, str) or not _called_from_expand_object():
             return result
         if result is None:
-            kind = "keyword-like term" if _KEYWORD_LIKE.match(value) else "term mapped to null"
+            kind = "keyword-like term" if KEYWORD_LIKE.match(value) else "term mapped to null"
             raise SafeModeError(f"{kind} {value!r} would be dropped by JSON-LD expansion")
-        if isinstance(result, str) and not result.startswith("@") and not _absolute(result):
+        if isinstance(result, str) and not result.startswith("@") and not absolute(result):
             what = "term" if vocab else "relative IRI"
             raise SafeModeError(
                 f"{what} {value!r} is not defined by the @context and would be "
@@ -168,10 +192,6 @@ def _called_from_expand_object() -> bool:
     if caller.f_code.co_name.startswith("<") and caller.f_back is not None:
         caller = caller.f_back  # a comprehension inside _expand_object (Python < 3.12)
     return caller.f_code.co_name == "_expand_object"
-
-
-def _absolute(iri: str) -> bool:
-    return iri.startswith("_:") or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri))
 
 
 def _options(loader: DocumentLoader | None) -> dict[str, Any]:
@@ -293,7 +313,7 @@ def _check_inline(
                 f"the inline term {key!r} at {where} uses {', '.join(map(str, extra))}: an inline "
                 "term may only give an @id, @type and @container"
             )
-        if not isinstance(iri, str) or iri.startswith("@") or not _absolute(iri):
+        if not isinstance(iri, str) or iri.startswith("@") or not absolute(iri):
             raise SafeModeError(
                 f"the inline term {key!r} at {where} must map to an absolute IRI, not {iri!r}"
             )
@@ -449,6 +469,99 @@ class _BoundedRdfc(URDNA2015):  # type: ignore[misc]
         return super().hash_n_degree_quads(id_, issuer)
 
 
+# --- the compiled path ------------------------------------------------------------------------
+#
+# Documents are turned into quads by vc.ldquads with contexts compiled once (vc.ldcontext); pyld
+# stays the oracle (tests/vc/test_compiled_differential.py) and the fallback for what the
+# compiled path does not implement. Every fallback is counted, by reason.
+_fallbacks: Counter[str] = Counter()
+_compiled_runs = 0
+_counter_lock = threading.Lock()
+
+
+def compiled_counts() -> dict[str, Any]:
+    """How many documents the compiled path handled, and the pyld fallbacks by reason (for the
+    operating metrics: a fallback is slower, never a different answer)."""
+    with _counter_lock:
+        return {"compiled": _compiled_runs, "fallbacks": dict(_fallbacks)}
+
+
+def _count(reason: str | None) -> None:
+    global _compiled_runs
+    with _counter_lock:
+        if reason is None:
+            _compiled_runs += 1
+        else:
+            _fallbacks[reason] += 1
+
+
+def _walk(document: Mapping[str, Any], loader: StaticDocumentLoader) -> Walk | None:
+    """The document's quads by the compiled path, under the context policy and in safe mode;
+    None when it must fall back to pyld (counted). Raises SafeModeError, ParsingError or
+    ContextNotAllowedError."""
+    context = document.get("@context")
+    if "@context" in document:
+        _check_context_value(context, loader, "/@context", urls_only=False, redefinitions=False)
+    proofs = document.get("proof")
+    for index, proof in enumerate(proofs if isinstance(proofs, list) else [proofs]):
+        if isinstance(proof, Mapping) and "@context" in proof:
+            where = f"/proof/{index}/@context"
+            _check_context_value(
+                proof["@context"], loader, where, urls_only=True, redefinitions=False
+            )
+    try:
+        walk = document_quads(loader.compiler().root, dict(document))
+    except Unsupported as exc:
+        _count(exc.reason)
+        return None
+    except DiplomatError:
+        raise
+    except RecursionError:
+        _count("nesting too deep for the compiled walk")
+        return None
+    except Exception as exc:  # pyld's context processing: JsonLdError and built-ins
+        raise _translate(exc) from exc
+    inline = context if isinstance(context, list) else [context]
+    if any(isinstance(item, Mapping) for item in inline):
+        _check_context_value(context, loader, "/@context", urls_only=False, redefinitions=True)
+    _count(None)
+    return walk
+
+
+def _quads(document: Mapping[str, Any], loader: DocumentLoader | None) -> frozenset[Any] | None:
+    """The document's quads (from the cache when this loader walked the same text before), or
+    None to fall back to pyld."""
+    chosen = loader or _default_loader
+    if not isinstance(chosen, StaticDocumentLoader):
+        _count("a document loader other than the static loader")
+        return None
+    key = _cache_key(document)
+    if key is None:
+        _count("a document that is not plain JSON")
+        return None
+    found = chosen.cached_quads(key)
+    if found is not None:
+        return found
+    walk = _walk(document, chosen)
+    if walk is None:
+        return None
+    quads = frozenset(walk.quads | walk.proof_quads)
+    chosen.remember_quads(key, quads)
+    if walk.proof_quads and walk.unsecured_ok:
+        unsecured_key = _cache_key({k: v for k, v in document.items() if k != "proof"})
+        if unsecured_key is not None:
+            chosen.remember_quads(unsecured_key, frozenset(walk.quads))
+    return quads
+
+
+def check_safe_mode(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> None:
+    """Safe mode and the context policy (as ``expand``) without keeping the expanded form; the
+    quads it makes are remembered for canonicalizing the document and its unsecured form.
+    Raises SafeModeError, ContextNotAllowedError or ParsingError."""
+    if _quads(document, loader) is None:
+        expand(document, loader)
+
+
 def canonize(
     document: Mapping[str, Any],
     loader: DocumentLoader | None = None,
@@ -461,10 +574,9 @@ def canonize(
     `hash_name` is RDFC-1.0's internal hash (SHA-384 for ecdsa-rdfc-2019 with P-384).
     Raises SafeModeError, ContextNotAllowedError, ParsingError or WorkLimitError.
     """
+    quads = _quads(document, loader)
     try:
-        # Expansion is idempotent: RDF is produced from the (possibly cached) expanded form.
-        expanded = expand(document, loader)
-        dataset = _SafeProcessor().to_rdf(expanded, _options(loader))
+        dataset = pyld_dataset(document, loader) if quads is None else to_dataset(quads)
         return str(
             _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
         )
@@ -472,3 +584,22 @@ def canonize(
         raise
     except Exception as exc:
         raise _translate(exc) from exc
+
+
+def pyld_dataset(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> Any:
+    """The document's RDF dataset by pyld (the oracle and the fallback), in safe mode."""
+    try:
+        # Expansion is idempotent: RDF is produced from the (possibly cached) expanded form.
+        expanded = expand(document, loader)
+        return _SafeProcessor().to_rdf(expanded, _options(loader))
+    except DiplomatError:
+        raise
+    except Exception as exc:
+        raise _translate(exc) from exc
+
+
+def canonize_dataset(
+    dataset: Any, *, hash_name: str = "sha256", work_limit: int = DEFAULT_WORK_LIMIT
+) -> str:
+    """RDFC-1.0 of a dataset in pyld's shape (the differential tests compare both paths)."""
+    return str(_BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"}))
