@@ -85,6 +85,8 @@ class CompiledContext:
         "_compiler",
         "_iri",
         "_vocab_iri",
+        "checked_keys",
+        "checked_types",
         "previous",
         "pyld",
         "terms",
@@ -104,6 +106,9 @@ class CompiledContext:
         self._children: dict[Any, CompiledContext] = {}
         self._vocab_iri: dict[str, str | None] = {}
         self._iri: dict[str, str | None] = {}
+        # Keys that passed the safe-mode checks of vc.ldquads, with their expansion.
+        self.checked_keys: dict[str, str] = {}
+        self.checked_types: dict[str, str] = {}
         if processed.get("processingMode", "json-ld-1.1") != "json-ld-1.1":
             raise Unsupported("JSON-LD 1.0 processing mode")
         if "@language" in processed or "@direction" in processed:

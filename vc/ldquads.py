@@ -45,6 +45,7 @@ KEYWORD_LIKE: Final = re.compile(r"^@[a-zA-Z]+\Z")
 _SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _NODE_KEYWORDS: Final = frozenset({"@id", "@type", "@value", "@language", "@list", "@set"})
 PROOF_KEY: Final = "proof"  # the key vc.proofs.unsecured removes
+_SCALARS: Final = (str, int, float)  # bool is an int
 
 
 def absolute(iri: str) -> bool:
@@ -66,17 +67,19 @@ def check_expanded(value: str, result: str | None, *, vocab: bool) -> None:
         )
 
 
+def _checked_type(ctx: CompiledContext, name: str) -> str:
+    """An @type value (or a term in @type position) expanded with vocab=true, safe-mode checked."""
+    found = ctx.checked_types.get(name)
+    if found is None:
+        iri = ctx.expand_vocab(name)
+        check_expanded(name, iri, vocab=True)
+        found = ctx.checked_types[name] = str(iri)
+    return found
+
+
 class _Node:
-    """An expanded node object (or a graph object's name): the RDF term that stands for it."""
-
-    __slots__ = ("term",)
-
-    def __init__(self, term: Term) -> None:
-        self.term = term
-
-
-class _Value:
-    """An expanded value object, already an RDF literal."""
+    """An expanded node object (or a graph object's name): the RDF term that stands for it.
+    (An expanded value object is its RDF literal, a plain tuple.)"""
 
     __slots__ = ("term",)
 
@@ -95,6 +98,11 @@ class _List:
 
 def _literal(value: Any, datatype: str | None, language: str | None) -> Term:
     # pyld's _object_to_rdf for a value object (JSON-LD 1.1 §8.6 "Object to RDF Conversion").
+    if type(value) is str and datatype != "@json" and datatype != XSD_DOUBLE:
+        # The common case first (pyld's number tests are False for a string).
+        if language is not None:
+            return ("L", value, datatype or RDF_LANGSTRING, language)
+        return ("L", value, datatype or XSD_STRING, None)
     if datatype == "@json":
         return ("L", canonicalize(value).decode("utf-8"), RDF_JSON_LITERAL, None)
     if isinstance(value, bool):
@@ -190,7 +198,7 @@ class Walk:
             return out
         if isinstance(element, dict):
             return self._node(ctx, prop, element, inside_list, inside_index, tsc, top, context_ok)
-        if not isinstance(element, str | int | float):  # bool is an int
+        if not isinstance(element, _SCALARS):
             raise Unsupported(f"a {type(element).__name__} in the document")
         if not inside_list and (prop is None or ctx.expand_vocab(prop) == "@graph"):
             return None
@@ -212,7 +220,7 @@ class Walk:
         if expanded_prop in KEYWORDS:
             raise Unsupported(f"a bare value under {expanded_prop}")
         datatype = kind if kind not in (None, "@id", "@vocab", "@none") else None
-        return _Value(_literal(value, datatype, None))
+        return _literal(value, datatype, None)
 
     def _reference(self, iri: str | None) -> _Node:
         if iri is None or iri in KEYWORDS:
@@ -230,9 +238,10 @@ class Walk:
         top: bool,
         context_ok: bool,
     ) -> Any:
+        keys = sorted(element) if all(type(key) is str for key in element) else None
+        if keys is None:
+            raise Unsupported("a key that is not a string")
         for key, value in element.items():
-            if not isinstance(key, str):
-                raise Unsupported("a key that is not a string")
             # JSON-LD 1.1 §5.1.2 step 13.4.7.1: @value is a scalar (or anything, for @json).
             if (
                 isinstance(value, list)
@@ -248,7 +257,7 @@ class Walk:
             tsc = ctx
         must_revert = not inside_index
         if must_revert and tsc is not None and len(element) <= 2 and "@context" not in element:
-            for key in sorted(element):
+            for key in keys:
                 found = tsc.expand_vocab(key)
                 if found == "@value":
                     must_revert = False
@@ -261,14 +270,14 @@ class Walk:
             ctx = ctx.previous
         if prop_term is not None and prop_term.context is not None:
             ctx = ctx.process(prop_term.context, override_protected=True, key=prop_term.context_key)
-        ctx, type_key, type_scoped = self._nested_context(ctx, element, top or context_ok)
+        ctx, type_key, type_scoped = self._nested_context(ctx, element, keys, top or context_ok)
         rval, type_was_list = self._object(
-            ctx, prop, expanded_prop, element, type_key, type_scoped, top
+            ctx, prop, expanded_prop, element, keys, type_key, type_scoped, top
         )
         return self._complete(rval, prop, expanded_prop, inside_list, type_was_list, top)
 
     def _nested_context(
-        self, ctx: CompiledContext, element: dict[str, Any], top: bool
+        self, ctx: CompiledContext, element: dict[str, Any], keys: list[str], top: bool
     ) -> tuple[CompiledContext, str | None, CompiledContext]:
         if "@context" in element:
             if self.policy and not top:
@@ -279,7 +288,7 @@ class Walk:
             ctx = ctx.process(local)
         type_scoped = ctx
         type_key = None
-        for key in sorted(element):
+        for key in keys:
             if ctx.expand_vocab(key) != "@type":
                 continue
             type_key = type_key or key
@@ -299,6 +308,7 @@ class Walk:
         prop: str | None,
         expanded_prop: str | None,
         element: dict[str, Any],
+        keys: list[str],
         type_key: str | None,
         type_scoped: CompiledContext,
         top: bool,
@@ -310,20 +320,21 @@ class Walk:
             value = element[type_key]
             first = value[0] if value and isinstance(value, list) else value
             if isinstance(first, str):
-                found = ctx.expand_vocab(first)
-                check_expanded(first, found, vocab=True)
-                is_json_type = found == "@json"
+                is_json_type = _checked_type(ctx, first) == "@json"
         unexpanded: Any = None
-        for key in sorted(element):
+        for key in keys:
             value = element[key]
             if key == "@context":
                 continue
-            expanded = ctx.expand_vocab(key)
-            check_expanded(key, expanded, vocab=True)
-            if expanded is None or not (ABSOLUTE_IRI.match(expanded) or expanded in KEYWORDS):
-                raise SafeModeError(
-                    f"property {expanded!r} is not defined by the @context and would be dropped"
-                )
+            expanded = ctx.checked_keys.get(key)
+            if expanded is None:
+                expanded = ctx.expand_vocab(key)
+                check_expanded(key, expanded, vocab=True)
+                if expanded is None or not (ABSOLUTE_IRI.match(expanded) or expanded in KEYWORDS):
+                    raise SafeModeError(
+                        f"property {expanded!r} is not defined by the @context and would be dropped"
+                    )
+                ctx.checked_keys[key] = expanded
             if expanded in KEYWORDS:
                 if expanded not in _NODE_KEYWORDS:
                     raise Unsupported(f"the keyword {expanded}")
@@ -344,9 +355,7 @@ class Walk:
                     raise Unsupported("an @type that is not a string or a list of strings")
                 type_was_list = type_was_list or isinstance(value, list)
                 for name in names:
-                    iri = type_scoped.expand_vocab(name)
-                    check_expanded(name, iri, vocab=True)
-                    rval.setdefault("@type", []).append(iri)
+                    rval.setdefault("@type", []).append(_checked_type(type_scoped, name))
                 continue
             if expanded == "@value":
                 unexpanded = value
@@ -394,13 +403,23 @@ class Walk:
         was_in_proof = self._in_proof
         if proof:
             self._in_proof = True
+        got: Any
         try:
-            if expanded in ("@list", "@set"):
+            if (
+                type(value) is str
+                and term_ctx is ctx
+                and "@list" not in container
+                and "@graph" not in container
+                and expanded not in KEYWORDS
+            ):
+                # A string under a term: _expand -> _value, without the detours.
+                got = self._value(ctx, key, value)
+            elif expanded in ("@list", "@set"):
                 is_list = expanded == "@list"
                 next_prop = None if is_list and expanded_prop == "@graph" else prop
-                got: Any = self._expand(term_ctx, next_prop, value, is_list, False, None)
+                got = self._expand(term_ctx, next_prop, value, is_list, False, None)
             elif term is not None and term.type == "@json":
-                got = _Value(_literal(value, "@json", None))
+                got = _literal(value, "@json", None)
             elif "@graph" in container:
                 got = self._graphs(term_ctx, key, value, context_ok=proof)
             else:
@@ -413,7 +432,9 @@ class Walk:
             got = _List(got if isinstance(got, list) else [got])
         values = got if isinstance(got, list) else [got]
         if proof:
-            self._proof_values.update(id(v) for v in values)
+            if not all(isinstance(v, _Node) for v in values):
+                self.unsecured_ok = False  # only node objects are told apart by identity
+            self._proof_values.update(id(v) for v in values if isinstance(v, _Node))
         rval.setdefault(expanded, []).extend(values)
 
     def _graphs(
@@ -474,7 +495,7 @@ class Walk:
                 raise Unsupported("a typed value whose type is not an absolute IRI")
             if free:
                 return None
-            return _Value(_literal(value, types[0] if types else None, rval.get("@language")))
+            return _literal(value, types[0] if types else None, rval.get("@language"))
         if "@list" in rval or "@set" in rval:
             if count > 1:
                 raise Unsupported("an invalid set or list object")
@@ -499,15 +520,14 @@ class Walk:
             if obj[0] == "B" or ABSOLUTE_IRI.match(obj[1]):
                 sink.append((subject, RDF_TYPE, obj))
         for predicate, values in rval.items():
+            # Every predicate here passed ABSOLUTE_IRI in _object (keys are checked there).
             if predicate in KEYWORDS or predicate.startswith("_:"):
-                continue
-            if not ABSOLUTE_IRI.match(predicate):
                 continue
             for value in values:
                 target = self._object_term(value)
                 if target is None:
                     continue
-                if top and id(value) in self._proof_values:
+                if top and type(value) is _Node and id(value) in self._proof_values:
                     self.proof_quads.add((subject, predicate, target, None))
                 else:
                     sink.append((subject, predicate, target))
@@ -519,8 +539,8 @@ class Walk:
             if term[0] == "I" and not ABSOLUTE_IRI.match(term[1]):
                 return None  # pyld drops a triple whose object is a relative IRI
             return term
-        if isinstance(value, _Value):
-            return value.term
+        if type(value) is tuple:  # a value object, already an RDF literal
+            return value
         if isinstance(value, _List):
             return self._list_term(value.items)
         raise Unsupported(f"an expanded {type(value).__name__}")
