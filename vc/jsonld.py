@@ -52,7 +52,7 @@ class StaticDocumentLoader:
         # The quads of documents walked with the compiled contexts, by document text: the
         # safe-mode check of a credential also yields the quads of its unsecured form, which
         # the proof check canonicalizes (one expansion per verification).
-        self._quads: OrderedDict[str, frozenset[Any]] = OrderedDict()
+        self._quads: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
         self._compiler: ContextCompiler | None = None
         self._accepted_contexts: set[tuple[str, ...] | None] = set()
         self._lock = threading.Lock()
@@ -76,14 +76,14 @@ class StaticDocumentLoader:
             with self._lock:
                 self._accepted_contexts.add(urls)
 
-    def cached_quads(self, key: str) -> frozenset[Any] | None:
+    def cached_quads(self, key: str) -> tuple[Any, ...] | None:
         with self._lock:
             found = self._quads.get(key)
             if found is not None:
                 self._quads.move_to_end(key)
             return found
 
-    def remember_quads(self, key: str, quads: frozenset[Any]) -> None:
+    def remember_quads(self, key: str, quads: tuple[Any, ...]) -> None:
         with self._lock:
             self._quads[key] = quads
             while len(self._quads) > EXPANSION_CACHE_SIZE:
@@ -361,9 +361,13 @@ def _walk(
     return walk
 
 
-def _quads(document: Mapping[str, Any], loader: DocumentLoader | None) -> frozenset[Any] | None:
+def _quads(
+    document: Mapping[str, Any], loader: DocumentLoader | None, *, for_rdf: bool = True
+) -> tuple[Any, ...] | None:
     """The document's quads (from the cache when this loader walked the same text before), or
-    None to fall back to pyld."""
+    None to fall back to pyld. ``for_rdf=False`` (safe mode alone, as ``expand``) accepts a
+    node reference that is a relative IRI, which canonicalization refuses (as pyld's toRdf
+    does: it expands the expanded form again); its quads are then not kept."""
     chosen = loader or _default_loader
     if not isinstance(chosen, StaticDocumentLoader):
         _count("a document loader other than the static loader")
@@ -378,12 +382,19 @@ def _quads(document: Mapping[str, Any], loader: DocumentLoader | None) -> frozen
     walk = _walk(document, chosen)
     if walk is None:
         return None
-    quads = frozenset(walk.quads | walk.proof_quads)
+    if walk.relative_reference is not None:
+        if not for_rdf:
+            return ()
+        raise SafeModeError(
+            f"relative IRI {walk.relative_reference!r} is not defined by the @context and would "
+            "be resolved against a base"
+        )
+    quads = tuple(walk.all_quads())
     chosen.remember_quads(key, quads)
     if walk.proof_quads and walk.unsecured_ok:
         unsecured_key = _cache_key({k: v for k, v in document.items() if k != "proof"})
         if unsecured_key is not None:
-            chosen.remember_quads(unsecured_key, frozenset(walk.quads))
+            chosen.remember_quads(unsecured_key, tuple(walk.main_quads()))
     return quads
 
 
@@ -391,7 +402,7 @@ def check_safe_mode(document: Mapping[str, Any], loader: DocumentLoader | None =
     """Safe mode and the context policy (as ``expand``) without keeping the expanded form; the
     quads it makes are remembered for canonicalizing the document and its unsecured form.
     Raises SafeModeError, ContextNotAllowedError or ParsingError."""
-    if _quads(document, loader) is None:
+    if _quads(document, loader, for_rdf=False) is None:
         expand(document, loader)
 
 
@@ -441,7 +452,9 @@ def compiled_canonize(
     walk = _walk(document, loader, policy=policy)
     if walk is None:
         return None
-    quads = walk.quads | walk.proof_quads
+    if walk.relative_reference is not None:
+        raise SafeModeError(f"relative IRI {walk.relative_reference!r} would be resolved")
+    quads = walk.all_quads()
     fast = rdfc.canonical(quads, hash_name)
     return fast if fast is not None else canonize_dataset(to_dataset(quads), hash_name=hash_name)
 

@@ -97,6 +97,16 @@ class _List:
 
 
 def _literal(value: Any, datatype: str | None, language: str | None) -> Term:
+    """The RDF literal of a JSON-LD value object, with the key pyld's node map compares value
+    objects by (@value with Python's ==, @type, @language) as a fifth member."""
+    term = _rdf_literal(value, datatype, language)
+    if datatype == "@json":
+        return (*term, ("@json", term[1]))
+    # pyld compares @value with ==, except that a boolean equals only a boolean (1 != true).
+    return (*term, ((bool, value) if type(value) is bool else value, datatype, language))
+
+
+def _rdf_literal(value: Any, datatype: str | None, language: str | None) -> Term:
     # pyld's _object_to_rdf for a value object (JSON-LD 1.1 §8.6 "Object to RDF Conversion").
     if type(value) is str and datatype != "@json" and datatype != XSD_DOUBLE:
         # The common case first (pyld's number tests are False for a string).
@@ -132,10 +142,19 @@ class Walk:
 
     def __init__(self, *, policy: bool = True) -> None:
         self.policy = policy
-        self.quads: set[Quad] = set()
-        self.proof_quads: set[Quad] = set()  # what the top node's "proof" key contributed
+        # Quads by (subject, predicate, graph, JSON-LD value): pyld's node map keeps one of each
+        # JSON-LD value per subject and property (the first), so two JSON-LD values that give the
+        # same RDF term (true and {"@value": true, "@type": xsd:boolean}) give the same quad
+        # twice, as pyld does; the canonical N-Quads then hold it twice too.
+        self.quads: dict[tuple[Any, ...], Term] = {}
+        self.proof_quads: dict[tuple[Any, ...], Term] = {}  # what the top "proof" key gave
+        # The first node reference that is a relative IRI: pyld's toRdf expands the expanded
+        # form again and safe mode refuses it then (an error of canonicalization, not of
+        # expansion).
+        self.relative_reference: str | None = None
+        self._json_values: set[tuple[Any, ...]] = set()
         self.unsecured_ok = False  # True when ``quads`` alone is the document without "proof"
-        self._sink: list[Triple] = []
+        self._sink: list[tuple[Term, str, Term, Any]] = []  # (s, p, o, JSON-LD value key)
         self._labels: dict[str, str] = {}
         self._count = 0
         self._in_proof = False
@@ -163,9 +182,27 @@ class Walk:
         self._commit(None)
 
     def _commit(self, graph: str | None) -> None:
-        target = self.proof_quads if self._in_proof else self.quads
-        target.update((s, p, o, graph) for s, p, o in self._sink)
+        self._store(self._sink, graph, self.proof_quads if self._in_proof else self.quads)
         self._sink = []
+
+    def _store(
+        self, triples: list[tuple[Term, str, Term, Any]], graph: str | None, target: dict[Any, Term]
+    ) -> None:
+        for s, p, o, key in triples:
+            if key[0] == "@json":
+                # pyld compares two @json values with ==, not by their JSON text: not mirrored.
+                if (s, p, graph) in self._json_values:
+                    raise Unsupported("two @json values of one property")
+                self._json_values.add((s, p, graph))
+            target.setdefault((s, p, graph, key), o)
+
+    def all_quads(self) -> list[Quad]:
+        """Every quad (a quad twice where pyld gives it twice)."""
+        return [*self.main_quads(), *_listed(self.proof_quads)]
+
+    def main_quads(self) -> list[Quad]:
+        """The quads of everything but the top node's "proof" key."""
+        return _listed(self.quads)
 
     # --- expansion (JSON-LD 1.1 §5.1.2, in pyld's order) -------------------------------------
     def _expand(
@@ -225,6 +262,8 @@ class Walk:
     def _reference(self, iri: str | None) -> _Node:
         if iri is None or iri in KEYWORDS:
             raise Unsupported("a node reference that expands to nothing")
+        if self.relative_reference is None and not iri.startswith("@") and not absolute(iri):
+            self.relative_reference = iri
         return _Node(self._resource(iri))
 
     def _node(
@@ -461,8 +500,7 @@ class Walk:
             if isinstance(got, _List):
                 raise Unsupported("a list object as a graph")
             graph = self._blank()
-            target = self.proof_quads if self._in_proof else self.quads
-            target.update((s, p, o, graph[1]) for s, p, o in inner)
+            self._store(inner, graph[1], self.proof_quads if self._in_proof else self.quads)
             out.append(_Node(graph))
         return out
 
@@ -518,31 +556,34 @@ class Walk:
         for name in rval.get("@type", ()):
             obj = self._resource(name)
             if obj[0] == "B" or ABSOLUTE_IRI.match(obj[1]):
-                sink.append((subject, RDF_TYPE, obj))
+                sink.append((subject, RDF_TYPE, obj, ("@type", obj)))
         for predicate, values in rval.items():
             # Every predicate here passed ABSOLUTE_IRI in _object (keys are checked there).
             if predicate in KEYWORDS or predicate.startswith("_:"):
                 continue
             for value in values:
-                target = self._object_term(value)
-                if target is None:
+                found = self._object_term(value)
+                if found is None:
                     continue
+                target, key = found
                 if top and type(value) is _Node and id(value) in self._proof_values:
-                    self.proof_quads.add((subject, predicate, target, None))
+                    self._store([(subject, predicate, target, key)], None, self.proof_quads)
                 else:
-                    sink.append((subject, predicate, target))
+                    sink.append((subject, predicate, target, key))
         return _Node(subject)
 
-    def _object_term(self, value: Any) -> Term | None:
+    def _object_term(self, value: Any) -> tuple[Term, Any] | None:
+        """The RDF term of an expanded value and the key pyld's node map compares it by."""
         if isinstance(value, _Node):
             term = value.term
             if term[0] == "I" and not ABSOLUTE_IRI.match(term[1]):
                 return None  # pyld drops a triple whose object is a relative IRI
-            return term
-        if type(value) is tuple:  # a value object, already an RDF literal
-            return value
+            return term, ("@id", term)
+        if type(value) is tuple:  # a value object: (RDF literal..., its JSON-LD value key)
+            return value[:4], value[4]
         if isinstance(value, _List):
-            return self._list_term(value.items)
+            self._count += 1
+            return self._list_term(value.items), ("@list", self._count)  # never equal
         raise Unsupported(f"an expanded {type(value).__name__}")
 
     def _list_term(self, items: list[Any]) -> Term:
@@ -551,12 +592,12 @@ class Walk:
             return ("I", RDF_NIL)
         head = subject = self._blank()
         for index, item in enumerate(items):
-            obj = self._object_term(item)
-            if obj is None:
+            found = self._object_term(item)
+            if found is None:
                 raise Unsupported("a relative IRI inside a list")
             following = self._blank() if index < len(items) - 1 else ("I", RDF_NIL)
-            self._sink.append((subject, RDF_FIRST, obj))
-            self._sink.append((subject, RDF_REST, following))
+            self._sink.append((subject, RDF_FIRST, found[0], ("@first", subject)))
+            self._sink.append((subject, RDF_REST, following, ("@rest", subject)))
             subject = following
         return head
 
@@ -570,6 +611,10 @@ def _term_dict(term: Term) -> dict[str, str]:
     if term[3] is not None:
         made["language"] = term[3]
     return made
+
+
+def _listed(quads: dict[tuple[Any, ...], Term]) -> list[Quad]:
+    return [(key[0], key[1], obj, key[2]) for key, obj in quads.items()]
 
 
 def to_dataset(quads: Any) -> dict[str, list[dict[str, Any]]]:
