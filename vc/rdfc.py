@@ -22,15 +22,14 @@ CANONICAL_PREFIX: Final = "_:c14n"
 Quad = tuple[Any, str, Any, str | None]  # vc.ldquads terms; graph: None, "_:label" or an IRI
 
 
+# N-Quads string escapes, as pyld.nquads.escape (RDFC-1.0 §4.3 canonical N-Quads), in one pass.
+_ESCAPES: Final = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"'}
+)
+
+
 def _escape(value: str) -> str:
-    # N-Quads string escapes, as pyld.nquads.escape (RDFC-1.0 §4.3 canonical N-Quads).
-    return (
-        value.replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace('"', '\\"')
-    )
+    return value.translate(_ESCAPES)
 
 
 def _literal(term: tuple[Any, ...]) -> str:
@@ -44,77 +43,69 @@ def _literal(term: tuple[Any, ...]) -> str:
     return text
 
 
-# A quad as pieces of its N-Quads line: (subject blank label or None, subject text, " <p> ",
-# object blank label or None, object text, graph blank label or None, graph text).
-_Pieces = tuple[str | None, str, str, str | None, str, str | None, str]
-
-
-def _pieces(quad: Quad) -> _Pieces:
-    subject, predicate, obj, graph = quad
-    s_blank = subject[1] if subject[0] == "B" else None
-    o_blank = obj[1] if obj[0] == "B" else None
-    o_text = ""
-    if obj[0] == "I":
-        o_text = "<" + obj[1] + ">"
-    elif o_blank is None:
-        o_text = _literal(obj)
-    g_blank = graph if graph is not None and graph.startswith("_:") else None
-    g_text = "" if graph is None or g_blank is not None else " <" + graph + ">"
-    return (
-        s_blank,
-        "" if s_blank is not None else "<" + subject[1] + ">",
-        " <" + predicate + "> ",
-        o_blank,
-        o_text,
-        g_blank,
-        g_text,
-    )
-
-
-def _line(pieces: _Pieces, labels: dict[str, str]) -> str:
-    s_blank, s_text, middle, o_blank, o_text, g_blank, g_text = pieces
-    return (
-        (s_text if s_blank is None else labels[s_blank])
-        + middle
-        + (o_text if o_blank is None else labels[o_blank])
-        + (g_text if g_blank is None else " " + labels[g_blank])
-        + " .\n"
-    )
-
-
-class _FirstDegree(dict[str, str]):
-    """Hash First Degree Quads labels (RDFC-1.0 §4.6): the reference blank node is _:a, any
-    other _:z."""
-
-    def __init__(self, reference: str) -> None:
-        super().__init__()
-        self.reference = reference
-
-    def __missing__(self, label: str) -> str:
-        return "_:a" if label == self.reference else "_:z"
-
-
 def canonical(quads: Collection[Quad], hash_name: str = "sha256") -> str | None:
     """The canonical N-Quads of a dataset whose blank nodes all have distinct first-degree
     hashes; None when some do not (the full algorithm is needed)."""
-    pieces = [_pieces(quad) for quad in quads]
-    mentions: dict[str, list[_Pieces]] = {}
-    for piece in pieces:
+    fixed: list[str] = []  # the lines of quads without blank nodes, final as they are
+    # Quads with blank nodes: (subject label or None, subject text, " <p> ", object label or
+    # None, object text, graph label or None, graph text + " .\n").
+    pieces: list[tuple[Any, ...]] = []
+    mentions: dict[str, list[int]] = {}
+    for subject, predicate, obj, graph in quads:
+        s_blank = subject[1] if subject[0] == "B" else None
+        kind = obj[0]
+        o_blank = obj[1] if kind == "B" else None
+        g_blank = graph if graph is not None and graph.startswith("_:") else None
+        middle = " <" + predicate + "> "
+        o_text = "<" + obj[1] + ">" if kind == "I" else "" if kind == "B" else _literal(obj)
+        g_text = " .\n" if graph is None or g_blank is not None else " <" + graph + "> .\n"
+        if s_blank is None and o_blank is None and g_blank is None:
+            fixed.append("<" + subject[1] + ">" + middle + o_text + g_text)
+            continue
+        index = len(pieces)
+        pieces.append(
+            (
+                s_blank,
+                "" if s_blank is not None else "<" + subject[1] + ">",
+                middle,
+                o_blank,
+                o_text,
+                g_blank,
+                g_text,
+            )
+        )
         # A quad is listed once per blank node position it holds (RDFC-1.0 §4.4.3 step 2).
-        for label in (piece[0], piece[3], piece[5]):
+        for label in (s_blank, o_blank, g_blank):
             if label is not None:
-                mentions.setdefault(label, []).append(piece)
+                mentions.setdefault(label, []).append(index)
     hashes: dict[str, str] = {}
     for label, listed in mentions.items():
-        digest = hashlib.new(hash_name)
-        first_degree = _FirstDegree(label)
-        for line in sorted(_line(piece, first_degree) for piece in listed):
-            digest.update(line.encode("utf-8"))
-        hashes[label] = digest.hexdigest()
+        # Hash First Degree Quads (§4.6): this blank node is _:a, every other one _:z.
+        lines = []
+        for index in listed:
+            s_blank, s_text, middle, o_blank, o_text, g_blank, g_text = pieces[index]
+            lines.append(
+                (s_text if s_blank is None else "_:a" if s_blank == label else "_:z")
+                + middle
+                + (o_text if o_blank is None else "_:a" if o_blank == label else "_:z")
+                + ("" if g_blank is None else " _:a" if g_blank == label else " _:z")
+                + g_text
+            )
+        lines.sort()
+        hashes[label] = hashlib.new(hash_name, "".join(lines).encode("utf-8")).hexdigest()
     if len(set(hashes.values())) != len(hashes):
         return None
     labels = {
         label: f"{CANONICAL_PREFIX}{index}"
         for index, label in enumerate(sorted(hashes, key=hashes.__getitem__))
     }
-    return "".join(sorted(_line(piece, labels) for piece in pieces))
+    for s_blank, s_text, middle, o_blank, o_text, g_blank, g_text in pieces:
+        fixed.append(
+            (s_text if s_blank is None else labels[s_blank])
+            + middle
+            + (o_text if o_blank is None else labels[o_blank])
+            + ("" if g_blank is None else " " + labels[g_blank])
+            + g_text
+        )
+    fixed.sort()
+    return "".join(fixed)
