@@ -46,6 +46,7 @@ _SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _NODE_KEYWORDS: Final = frozenset({"@id", "@type", "@value", "@language", "@list", "@set"})
 PROOF_KEY: Final = "proof"  # the key vc.proofs.unsecured removes
 _SCALARS: Final = (str, int, float)  # bool is an int
+_JSON: Final = object()  # marks the value key of an @json literal
 
 
 def absolute(iri: str) -> bool:
@@ -101,7 +102,7 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> Term:
     objects by (@value with Python's ==, @type, @language) as a fifth member."""
     term = _rdf_literal(value, datatype, language)
     if datatype == "@json":
-        return (*term, ("@json", term[1]))
+        return (*term, (_JSON, term[1]))
     # pyld compares @value with ==, except that a boolean equals only a boolean (1 != true).
     return (*term, ((bool, value) if type(value) is bool else value, datatype, language))
 
@@ -188,13 +189,14 @@ class Walk:
     def _store(
         self, triples: list[tuple[Term, str, Term, Any]], graph: str | None, target: dict[Any, Term]
     ) -> None:
+        setdefault = target.setdefault
         for s, p, o, key in triples:
-            if key[0] == "@json":
+            if key[0] is _JSON:
                 # pyld compares two @json values with ==, not by their JSON text: not mirrored.
                 if (s, p, graph) in self._json_values:
                     raise Unsupported("two @json values of one property")
                 self._json_values.add((s, p, graph))
-            target.setdefault((s, p, graph, key), o)
+            setdefault((s, p, graph, key), o)
 
     def all_quads(self) -> list[Quad]:
         """Every quad (a quad twice where pyld gives it twice)."""
@@ -277,19 +279,19 @@ class Walk:
         top: bool,
         context_ok: bool,
     ) -> Any:
-        keys = sorted(element) if all(type(key) is str for key in element) else None
-        if keys is None:
-            raise Unsupported("a key that is not a string")
         for key, value in element.items():
+            if type(key) is not str:
+                raise Unsupported("a key that is not a string")
             # JSON-LD 1.1 §5.1.2 step 13.4.7.1: @value is a scalar (or anything, for @json).
             if (
-                isinstance(value, list)
+                type(value) is list
                 and ctx.expand_vocab(key) == "@value"
                 and element.get("@type") != "@json"
             ):
                 raise SafeModeError(
                     "invalid value object: @value must be a string, number, boolean or null"
                 )
+        keys = sorted(element)
         expanded_prop = None if prop is None else ctx.expand_vocab(prop)
         prop_term = ctx.terms.get(prop) if prop is not None else None
         if tsc is None and ctx.previous is not None:
@@ -374,11 +376,13 @@ class Walk:
                         f"property {expanded!r} is not defined by the @context and would be dropped"
                     )
                 ctx.checked_keys[key] = expanded
-            if expanded in KEYWORDS:
-                if expanded not in _NODE_KEYWORDS:
-                    raise Unsupported(f"the keyword {expanded}")
-                if expanded in rval and expanded != "@type":
-                    raise Unsupported("colliding keywords")
+            if expanded not in KEYWORDS:
+                self._property(ctx, prop, key, expanded, expanded_prop, value, rval, top)
+                continue
+            if expanded not in _NODE_KEYWORDS:
+                raise Unsupported(f"the keyword {expanded}")
+            if expanded in rval and expanded != "@type":
+                raise Unsupported("colliding keywords")
             if expanded == "@id":
                 if not isinstance(value, str):
                     raise Unsupported("an @id that is not a string")

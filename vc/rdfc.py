@@ -23,9 +23,7 @@ Quad = tuple[Any, str, Any, str | None]  # vc.ldquads terms; graph: None, "_:lab
 
 
 # N-Quads string escapes, as pyld.nquads.escape (RDFC-1.0 §4.3 canonical N-Quads), in one pass.
-_ESCAPES: Final = str.maketrans(
-    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"'}
-)
+_ESCAPES: Final = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"'})
 
 
 def _escape(value: str) -> str:
