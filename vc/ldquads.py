@@ -12,60 +12,34 @@ gives the exact answer or error, and counts the fallback.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pyld.jsonld import (
-    RDF_FIRST,
-    RDF_JSON_LITERAL,
-    RDF_LANGSTRING,
-    RDF_NIL,
-    RDF_REST,
-    RDF_TYPE,
-    XSD_BOOLEAN,
-    XSD_DOUBLE,
-    XSD_INTEGER,
-    XSD_STRING,
-    _canonicalize_double,
-    _is_double,
-    _is_integer,
-    canonicalize,
-)
+from pyld.jsonld import RDF_TYPE
 
 from vc.errors import SafeModeError
 from vc.ldcontext import ABSOLUTE_IRI, KEYWORDS, CompiledContext, Unsupported
+from vc.ldterms import (
+    KEYWORD_LIKE,
+    ListObject,
+    Node,
+    Quad,
+    QuadStore,
+    Sink,
+    Term,
+    absolute,
+    check_expanded,
+    listed,
+    literal,
+    to_dataset,
+)
 
-# RDF terms as tuples: ("I", iri), ("B", label), ("L", lexical form, datatype, language or None).
-Term = tuple[Any, ...]
-Triple = tuple[Term, str, Term]
-Quad = tuple[Term, str, Term, str | None]  # graph: None (default) or a blank node label
+__all__ = ["KEYWORD_LIKE", "Quad", "absolute", "check_expanded", "to_dataset"]  # re-exported
 
-KEYWORD_LIKE: Final = re.compile(r"^@[a-zA-Z]+\Z")
-_SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
 _NODE_KEYWORDS: Final = frozenset({"@id", "@type", "@value", "@language", "@list", "@set"})
 PROOF_KEY: Final = "proof"  # the key vc.proofs.unsecured removes
 _SCALARS: Final = (str, int, float)  # bool is an int
-_JSON: Final = object()  # marks the value key of an @json literal
-
-
-def absolute(iri: str) -> bool:
-    """Safe mode's notion of absolute: a blank node or a scheme."""
-    return iri.startswith("_:") or bool(_SCHEME.match(iri))
-
-
-def check_expanded(value: str, result: str | None, *, vocab: bool) -> None:
-    """Safe mode for one expanded key, @id or @type: raise SafeModeError for what JSON-LD would
-    drop or leave relative."""
-    if result is None:
-        kind = "keyword-like term" if KEYWORD_LIKE.match(value) else "term mapped to null"
-        raise SafeModeError(f"{kind} {value!r} would be dropped by JSON-LD expansion")
-    if not result.startswith("@") and not absolute(result):
-        what = "term" if vocab else "relative IRI"
-        raise SafeModeError(
-            f"{what} {value!r} is not defined by the @context and would be "
-            + ("dropped" if vocab else "resolved against a base")
-        )
 
 
 def _checked_type(ctx: CompiledContext, name: str) -> str:
@@ -78,63 +52,26 @@ def _checked_type(ctx: CompiledContext, name: str) -> str:
     return found
 
 
-class _Node:
-    """An expanded node object (or a graph object's name): the RDF term that stands for it.
-    (An expanded value object is its RDF literal, a plain tuple.)"""
-
-    __slots__ = ("term",)
-
-    def __init__(self, term: Term) -> None:
-        self.term = term
-
-
-class _List:
-    """An expanded list object; its RDF collection is made where it is referenced."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-
-def _literal(value: Any, datatype: str | None, language: str | None) -> Term:
-    """The RDF literal of a JSON-LD value object, with the key pyld's node map compares value
-    objects by (@value with Python's ==, @type, @language) as a fifth member."""
-    term = _rdf_literal(value, datatype, language)
-    if datatype == "@json":
-        return (*term, (_JSON, term[1]))
-    # pyld compares @value with ==, except that a boolean equals only a boolean (1 != true).
-    return (*term, ((bool, value) if type(value) is bool else value, datatype, language))
-
-
-def _rdf_literal(value: Any, datatype: str | None, language: str | None) -> Term:
-    # pyld's _object_to_rdf for a value object (JSON-LD 1.1 §8.6 "Object to RDF Conversion").
-    if type(value) is str and datatype != "@json" and datatype != XSD_DOUBLE:
-        # The common case first (pyld's number tests are False for a string).
-        if language is not None:
-            return ("L", value, datatype or RDF_LANGSTRING, language)
-        return ("L", value, datatype or XSD_STRING, None)
-    if datatype == "@json":
-        return ("L", canonicalize(value).decode("utf-8"), RDF_JSON_LITERAL, None)
-    if isinstance(value, bool):
-        return ("L", "true" if value else "false", datatype or XSD_BOOLEAN, None)
-    if _is_double(value):
-        return ("L", _canonicalize_double(value), datatype or XSD_DOUBLE, None)
-    if datatype == XSD_DOUBLE:
-        try:
-            number = float(value)
-        except (ValueError, TypeError):
-            return ("L", value, XSD_DOUBLE, None)
-        return ("L", _canonicalize_double(number), XSD_DOUBLE, None)
-    if _is_integer(value) and abs(value) >= 1e21:
-        return ("L", _canonicalize_double(value), datatype or XSD_DOUBLE, None)
-    if _is_integer(value):
-        return ("L", str(int(value)), datatype or XSD_INTEGER, None)
-    if not isinstance(value, str):
-        raise Unsupported(f"a {type(value).__name__} value")
-    if language is not None:
-        return ("L", value, datatype or RDF_LANGSTRING, language)
-    return ("L", value, datatype or XSD_STRING, None)
+def _value_object(rval: dict[str, Any], type_was_list: bool, free: bool) -> Term | None:
+    """An expanded value object's literal (the checks of JSON-LD 1.1 §5.1.2 step 15, as pyld
+    makes them), or None where pyld drops it. Raises Unsupported for what pyld refuses."""
+    if set(rval) - {"@value", "@type", "@language"}:
+        raise Unsupported("an invalid value object")
+    types: list[str] = rval.get("@type", [])
+    if types and ("@language" in rval or type_was_list or len(types) > 1):
+        raise Unsupported("an invalid typed value")
+    value = rval["@value"]
+    if types == ["@json"]:
+        pass
+    elif value is None:
+        return None
+    elif "@language" in rval and not isinstance(value, str):
+        raise Unsupported("a language-tagged value that is not a string")
+    elif not all(ABSOLUTE_IRI.match(t) and not t.startswith("_:") for t in types):
+        raise Unsupported("a typed value whose type is not an absolute IRI")
+    if free:
+        return None
+    return literal(value, types[0] if types else None, rval.get("@language"))
 
 
 class Walk:
@@ -143,38 +80,15 @@ class Walk:
 
     def __init__(self, *, policy: bool = True) -> None:
         self.policy = policy
-        # Quads by (subject, predicate, graph, JSON-LD value): pyld's node map keeps one of each
-        # JSON-LD value per subject and property (the first), so two JSON-LD values that give the
-        # same RDF term (true and {"@value": true, "@type": xsd:boolean}) give the same quad
-        # twice, as pyld does; the canonical N-Quads then hold it twice too.
-        self.quads: dict[tuple[Any, ...], Term] = {}
-        self.proof_quads: dict[tuple[Any, ...], Term] = {}  # what the top "proof" key gave
+        self.out = QuadStore()
         # The first node reference that is a relative IRI: pyld's toRdf expands the expanded
         # form again and safe mode refuses it then (an error of canonicalization, not of
         # expansion).
         self.relative_reference: str | None = None
-        self._json_values: set[tuple[Any, ...]] = set()
         self.unsecured_ok = False  # True when ``quads`` alone is the document without "proof"
-        self._sink: list[tuple[Term, str, Term, Any]] = []  # (s, p, o, JSON-LD value key)
-        self._labels: dict[str, str] = {}
-        self._count = 0
+        self._sink: Sink = []
         self._in_proof = False
         self._proof_values: set[int] = set()
-
-    # --- blank nodes -----------------------------------------------------------------------
-    def _blank(self, label: str | None = None) -> Term:
-        if label is not None:
-            found = self._labels.get(label)
-            if found is not None:
-                return ("B", found)
-        made = f"_:b{self._count}"
-        self._count += 1
-        if label is not None:
-            self._labels[label] = made
-        return ("B", made)
-
-    def _resource(self, iri: str) -> Term:
-        return self._blank(iri) if iri.startswith("_:") else ("I", iri)
 
     # --- the whole document ------------------------------------------------------------------
     def run(self, root: CompiledContext, document: Any) -> None:
@@ -183,28 +97,21 @@ class Walk:
         self._commit(None)
 
     def _commit(self, graph: str | None) -> None:
-        self._store(self._sink, graph, self.proof_quads if self._in_proof else self.quads)
+        out = self.out
+        out.store(self._sink, graph, out.proof_quads if self._in_proof else out.quads)
         self._sink = []
 
-    def _store(
-        self, triples: list[tuple[Term, str, Term, Any]], graph: str | None, target: dict[Any, Term]
-    ) -> None:
-        setdefault = target.setdefault
-        for s, p, o, key in triples:
-            if key[0] is _JSON:
-                # pyld compares two @json values with ==, not by their JSON text: not mirrored.
-                if (s, p, graph) in self._json_values:
-                    raise Unsupported("two @json values of one property")
-                self._json_values.add((s, p, graph))
-            setdefault((s, p, graph, key), o)
+    @property
+    def proof_quads(self) -> dict[tuple[Any, ...], Term]:
+        return self.out.proof_quads
 
     def all_quads(self) -> list[Quad]:
         """Every quad (a quad twice where pyld gives it twice)."""
-        return [*self.main_quads(), *_listed(self.proof_quads)]
+        return [*listed(self.out.quads), *listed(self.out.proof_quads)]
 
     def main_quads(self) -> list[Quad]:
         """The quads of everything but the top node's "proof" key."""
-        return _listed(self.quads)
+        return listed(self.out.quads)
 
     # --- expansion (JSON-LD 1.1 §5.1.2, in pyld's order) -------------------------------------
     def _expand(
@@ -227,7 +134,7 @@ class Walk:
             for item in element:
                 got = self._expand(ctx, prop, item, inside_list, inside_index, tsc)
                 if inside_list and isinstance(got, list):
-                    got = _List(got)
+                    got = ListObject(got)
                 if got is None:
                     continue
                 if isinstance(got, list):
@@ -259,14 +166,14 @@ class Walk:
         if expanded_prop in KEYWORDS:
             raise Unsupported(f"a bare value under {expanded_prop}")
         datatype = kind if kind not in (None, "@id", "@vocab", "@none") else None
-        return _literal(value, datatype, None)
+        return literal(value, datatype, None)
 
-    def _reference(self, iri: str | None) -> _Node:
+    def _reference(self, iri: str | None) -> Node:
         if iri is None or iri in KEYWORDS:
             raise Unsupported("a node reference that expands to nothing")
         if self.relative_reference is None and not iri.startswith("@") and not absolute(iri):
             self.relative_reference = iri
-        return _Node(self._resource(iri))
+        return Node(self.out.resource(iri))
 
     def _node(
         self,
@@ -462,7 +369,7 @@ class Walk:
                 next_prop = None if is_list and expanded_prop == "@graph" else prop
                 got = self._expand(term_ctx, next_prop, value, is_list, False, None)
             elif term is not None and term.type == "@json":
-                got = _literal(value, "@json", None)
+                got = literal(value, "@json", None)
             elif "@graph" in container:
                 got = self._graphs(term_ctx, key, value, context_ok=proof)
             else:
@@ -471,21 +378,21 @@ class Walk:
             self._in_proof = was_in_proof
         if got is None:
             return
-        if "@list" in container and not isinstance(got, _List):
-            got = _List(got if isinstance(got, list) else [got])
+        if "@list" in container and not isinstance(got, ListObject):
+            got = ListObject(got if isinstance(got, list) else [got])
         values = got if isinstance(got, list) else [got]
         if proof:
-            if not all(isinstance(v, _Node) for v in values):
+            if not all(isinstance(v, Node) for v in values):
                 self.unsecured_ok = False  # only node objects are told apart by identity
-            self._proof_values.update(id(v) for v in values if isinstance(v, _Node))
+            self._proof_values.update(id(v) for v in values if isinstance(v, Node))
         rval.setdefault(expanded, []).extend(values)
 
     def _graphs(
         self, ctx: CompiledContext, key: str, value: Any, *, context_ok: bool
-    ) -> list[_Node]:
+    ) -> list[Node]:
         # An @graph container (JSON-LD 1.1 §5.1.2 step 13.8.3): each value becomes a graph object,
         # named by a fresh blank node, holding that value's triples.
-        out: list[_Node] = []
+        out: list[Node] = []
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, list):
                 raise Unsupported("an array inside an @graph container value")
@@ -501,11 +408,12 @@ class Walk:
                 if inner:
                     raise Unsupported("a dropped value with triples in an @graph container")
                 continue
-            if isinstance(got, _List):
+            if isinstance(got, ListObject):
                 raise Unsupported("a list object as a graph")
-            graph = self._blank()
-            self._store(inner, graph[1], self.proof_quads if self._in_proof else self.quads)
-            out.append(_Node(graph))
+            graph = self.out.blank()
+            store = self.out
+            store.store(inner, graph[1], store.proof_quads if self._in_proof else store.quads)
+            out.append(Node(graph))
         return out
 
     # --- completing a node (the rest of §5.1.2, then §7.2 and §8.1) -------------------------
@@ -521,23 +429,7 @@ class Walk:
         count = len(rval)
         free = not inside_list and (prop is None or expanded_prop == "@graph")
         if "@value" in rval:
-            if set(rval) - {"@value", "@type", "@language"}:
-                raise Unsupported("an invalid value object")
-            types: list[str] = rval.get("@type", [])
-            if types and ("@language" in rval or type_was_list or len(types) > 1):
-                raise Unsupported("an invalid typed value")
-            value = rval["@value"]
-            if types == ["@json"]:
-                pass
-            elif value is None:
-                return None
-            elif "@language" in rval and not isinstance(value, str):
-                raise Unsupported("a language-tagged value that is not a string")
-            elif not all(ABSOLUTE_IRI.match(t) and not t.startswith("_:") for t in types):
-                raise Unsupported("a typed value whose type is not an absolute IRI")
-            if free:
-                return None
-            return _literal(value, types[0] if types else None, rval.get("@language"))
+            return _value_object(rval, type_was_list, free)
         if "@list" in rval or "@set" in rval:
             if count > 1:
                 raise Unsupported("an invalid set or list object")
@@ -545,7 +437,7 @@ class Walk:
                 return rval["@set"]
             if free:
                 raise Unsupported("a free-floating list object")
-            return _List(rval["@list"])
+            return ListObject(rval["@list"])
         if "@language" in rval:
             if count == 1:
                 return None
@@ -553,12 +445,12 @@ class Walk:
         if free and (count == 0 or (count == 1 and "@id" in rval)):
             return None
         iri = rval.get("@id")
-        subject = self._blank() if iri is None else self._resource(iri)
+        subject = self.out.blank() if iri is None else self.out.resource(iri)
         if subject[0] == "I" and not ABSOLUTE_IRI.match(subject[1]):
-            return _Node(subject)  # pyld skips the triples of a subject that is not absolute
+            return Node(subject)  # pyld skips the triples of a subject that is not absolute
         sink = self._sink
         for name in rval.get("@type", ()):
-            obj = self._resource(name)
+            obj = self.out.resource(name)
             if obj[0] == "B" or ABSOLUTE_IRI.match(obj[1]):
                 sink.append((subject, RDF_TYPE, obj, ("@type", obj)))
         for predicate, values in rval.items():
@@ -566,73 +458,15 @@ class Walk:
             if predicate in KEYWORDS or predicate.startswith("_:"):
                 continue
             for value in values:
-                found = self._object_term(value)
+                found = self.out.object_term(value, sink)
                 if found is None:
                     continue
                 target, key = found
-                if top and type(value) is _Node and id(value) in self._proof_values:
-                    self._store([(subject, predicate, target, key)], None, self.proof_quads)
+                if top and type(value) is Node and id(value) in self._proof_values:
+                    self.out.store([(subject, predicate, target, key)], None, self.out.proof_quads)
                 else:
                     sink.append((subject, predicate, target, key))
-        return _Node(subject)
-
-    def _object_term(self, value: Any) -> tuple[Term, Any] | None:
-        """The RDF term of an expanded value and the key pyld's node map compares it by."""
-        if isinstance(value, _Node):
-            term = value.term
-            if term[0] == "I" and not ABSOLUTE_IRI.match(term[1]):
-                return None  # pyld drops a triple whose object is a relative IRI
-            return term, ("@id", term)
-        if type(value) is tuple:  # a value object: (RDF literal..., its JSON-LD value key)
-            return value[:4], value[4]
-        if isinstance(value, _List):
-            self._count += 1
-            return self._list_term(value.items), ("@list", self._count)  # never equal
-        raise Unsupported(f"an expanded {type(value).__name__}")
-
-    def _list_term(self, items: list[Any]) -> Term:
-        # JSON-LD 1.1 §8.2 "List to RDF Conversion".
-        if not items:
-            return ("I", RDF_NIL)
-        head = subject = self._blank()
-        for index, item in enumerate(items):
-            found = self._object_term(item)
-            if found is None:
-                raise Unsupported("a relative IRI inside a list")
-            following = self._blank() if index < len(items) - 1 else ("I", RDF_NIL)
-            self._sink.append((subject, RDF_FIRST, found[0], ("@first", subject)))
-            self._sink.append((subject, RDF_REST, following, ("@rest", subject)))
-            subject = following
-        return head
-
-
-def _term_dict(term: Term) -> dict[str, str]:
-    if term[0] == "I":
-        return {"type": "IRI", "value": term[1]}
-    if term[0] == "B":
-        return {"type": "blank node", "value": term[1]}
-    made = {"type": "literal", "value": term[1], "datatype": term[2]}
-    if term[3] is not None:
-        made["language"] = term[3]
-    return made
-
-
-def _listed(quads: dict[tuple[Any, ...], Term]) -> list[Quad]:
-    return [(key[0], key[1], obj, key[2]) for key, obj in quads.items()]
-
-
-def to_dataset(quads: Any) -> dict[str, list[dict[str, Any]]]:
-    """The quads in pyld's dataset shape (graph name -> triples), for RDFC-1.0."""
-    dataset: dict[str, list[dict[str, Any]]] = {"@default": []}
-    for subject, predicate, obj, graph in quads:
-        dataset.setdefault("@default" if graph is None else graph, []).append(
-            {
-                "subject": _term_dict(subject),
-                "predicate": {"type": "IRI", "value": predicate},
-                "object": _term_dict(obj),
-            }
-        )
-    return dataset
+        return Node(subject)
 
 
 def document_quads(
