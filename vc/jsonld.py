@@ -328,8 +328,9 @@ def _walk(
             return None
         except DiplomatError:
             raise
-        except Exception as exc:
-            raise _translate(exc) from exc
+        except Exception as exc:  # as below: pyld gives the answer
+            _count(f"{type(exc).__name__} in the compiled walk")
+            return None
     assert isinstance(document, Mapping)
     context = document.get("@context")
     if "@context" in document and not loader.context_accepted(context):
@@ -349,11 +350,10 @@ def _walk(
         return None
     except DiplomatError:
         raise
-    except RecursionError:
-        _count("nesting too deep for the compiled walk")
+    except Exception as exc:  # pyld's context processing refused a context, or
+        # the walk met what it did not expect: pyld, run on the same document, gives the answer.
+        _count(f"{type(exc).__name__} in the compiled walk")
         return None
-    except Exception as exc:  # pyld's context processing: JsonLdError and built-ins
-        raise _translate(exc) from exc
     inline = context if isinstance(context, list) else [context]
     if any(isinstance(item, Mapping) for item in inline):
         _check_context_value(context, loader, "/@context", urls_only=False, redefinitions=True)

@@ -417,3 +417,66 @@ def test_rdfc_entry(entry: dict[str, Any]) -> None:
         # declines (and the full algorithm above is what runs).
         return
     assert fast == full
+
+
+# --- mutated credentials: odd keys and values in every place ------------------------------------
+KEYS = st.sampled_from(
+    [
+        "name", "description", "id", "type", "achievement", "result", "value", "creditsEarned",
+        "identifier", "alignment", "evidence", "proof", "undefinedTerm", "schema:name",
+        "https://example.org/p", "_:bnodeKey", "@id", "@type", "@value", "@language", "@list",
+        "@set", "@graph", "@json", "@foo", "@context", "@index", "@reverse", "@included",
+    ]
+)  # fmt: skip
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        [
+            "relative/iri", "urn:x", "urn:has space", "_:b0", "_:other", "@id", "@json",
+            "https://example.org/x", "Achievement", "Result", "xsd:date", "en", "",
+            "Achievement\n", "A\"quoted\\\\", "schema:Thing",
+        ]
+    ),
+    TEXT,
+)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> dict[str, Any]:
+    document = draw(degrees(draw(st.integers(0, 2))))
+    for _ in range(draw(st.integers(1, 3))):
+        # Somewhere in the credential: a node object reached by a path of keys.
+        node: Any = document
+        for _ in range(draw(st.integers(0, 3))):
+            children = (
+                [v for v in node.values() if isinstance(v, dict)] if isinstance(node, dict) else []
+            )
+            if not children:
+                break
+            node = draw(st.sampled_from(children))
+        node[draw(KEYS.filter(lambda k: k != "@context"))] = draw(VALUES)
+    return document
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated())
+def test_mutated_credentials(document: dict[str, Any]) -> None:
+    loader = StaticDocumentLoader()
+    compiled = outcome(lambda: jsonld.compiled_canonize(document, loader))
+    if compiled == ("ok", None):
+        return  # handed to pyld: the public path is pyld's own answer
+    assert compiled == outcome(lambda: jsonld.pyld_canonize(document, loader)), document
+    checked = outcome(lambda: jsonld.check_safe_mode(document, loader))
+    expanded = outcome(lambda: jsonld.expand(document, loader))
+    assert (checked[0], checked[1] if checked[0] == "error" else None) == (
+        expanded[0],
+        expanded[1] if expanded[0] == "error" else None,
+    )
