@@ -313,6 +313,17 @@ def _count(reason: str | None) -> None:
             _fallbacks[reason] += 1
 
 
+def _fallback_or_cause(exc: Exception) -> None:
+    """A loader's refusal inside pyld's context processing is the answer (pyld would give the
+    same); anything else is counted and left to pyld."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DiplomatError):
+            raise cause from exc
+        cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
+    _count(f"{type(exc).__name__} in the compiled walk")
+
+
 def _walk(
     document: Mapping[str, Any] | list[Any], loader: StaticDocumentLoader, *, policy: bool = True
 ) -> Walk | None:
@@ -329,7 +340,7 @@ def _walk(
         except DiplomatError:
             raise
         except Exception as exc:  # as below: pyld gives the answer
-            _count(f"{type(exc).__name__} in the compiled walk")
+            _fallback_or_cause(exc)
             return None
     assert isinstance(document, Mapping)
     context = document.get("@context")
@@ -352,7 +363,7 @@ def _walk(
         raise
     except Exception as exc:  # pyld's context processing refused a context, or
         # the walk met what it did not expect: pyld, run on the same document, gives the answer.
-        _count(f"{type(exc).__name__} in the compiled walk")
+        _fallback_or_cause(exc)
         return None
     inline = context if isinstance(context, list) else [context]
     if any(isinstance(item, Mapping) for item in inline):

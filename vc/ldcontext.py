@@ -89,6 +89,7 @@ class CompiledContext:
         "checked_types",
         "previous",
         "pyld",
+        "string_plans",
         "terms",
         "vocab",
     )
@@ -109,6 +110,7 @@ class CompiledContext:
         # Keys that passed the safe-mode checks of vc.ldquads, with their expansion.
         self.checked_keys: dict[str, str] = {}
         self.checked_types: dict[str, str] = {}
+        self.string_plans: dict[str, Any] = {}  # vc.ldquads: how a string under a key expands
         if processed.get("processingMode", "json-ld-1.1") != "json-ld-1.1":
             raise Unsupported("JSON-LD 1.0 processing mode")
         if "@language" in processed or "@direction" in processed:

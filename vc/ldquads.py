@@ -52,6 +52,22 @@ def _checked_type(ctx: CompiledContext, name: str) -> str:
     return found
 
 
+def _string_plan(ctx: CompiledContext, key: str) -> tuple[str, str | None] | None:
+    """How a string under ``key`` expands when nothing about the term needs the general path:
+    ("literal", datatype), ("@id", None) or ("@vocab", None) (JSON-LD 1.1 §5.3.2); None when
+    the term has a scoped context, a list or graph container, @json or an unsupported feature."""
+    term = ctx.terms.get(key)
+    if term is None:
+        return ("literal", None)
+    if term.unsupported or term.context is not None or term.type == "@json":
+        return None
+    if "@list" in term.container or "@graph" in term.container:
+        return None
+    if term.type in ("@id", "@vocab"):
+        return (term.type, None)
+    return ("literal", None if term.type == "@none" else term.type)
+
+
 def _value_object(rval: dict[str, Any], type_was_list: bool, free: bool) -> Term | None:
     """An expanded value object's literal (the checks of JSON-LD 1.1 §5.1.2 step 15, as pyld
     makes them), or None where pyld drops it. Raises Unsupported for what pyld refuses."""
@@ -284,6 +300,22 @@ class Walk:
                     )
                 ctx.checked_keys[key] = expanded
             if expanded not in KEYWORDS:
+                if type(value) is str and not top:
+                    # A string under a plain term: what _property -> _expand -> _value would
+                    # do, decided once per context and key (_string_plan).
+                    plan = ctx.string_plans.get(key, False)
+                    if plan is False:
+                        plan = ctx.string_plans[key] = _string_plan(ctx, key)
+                    if plan is not None:
+                        mode, datatype = plan
+                        if mode == "literal":
+                            item: Any = literal(value, datatype, None)
+                        elif mode == "@id":
+                            item = self._reference(ctx.expand_id(value))
+                        else:
+                            item = self._reference(ctx.expand_vocab(value))
+                        rval.setdefault(expanded, []).append(item)
+                        continue
                 self._property(ctx, prop, key, expanded, expanded_prop, value, rval, top)
                 continue
             if expanded not in _NODE_KEYWORDS:
