@@ -351,9 +351,15 @@ def _walk(
     for index, proof in enumerate(proofs if isinstance(proofs, list) else [proofs]):
         if isinstance(proof, Mapping) and "@context" in proof:
             where = f"/proof/{index}/@context"
-            _check_context_value(
-                proof["@context"], loader, where, urls_only=True, redefinitions=False
-            )
+            try:
+                _check_context_value(
+                    proof["@context"], loader, where, urls_only=True, redefinitions=False
+                )
+            except DiplomatError:
+                # The policy meets the document's keys in order and may refuse another part
+                # first: let it say which (pyld's path applies the whole policy).
+                _count("a proof @context the context policy refuses")
+                return None
     try:
         walk = document_quads(loader.compiler().root, dict(document))
     except Unsupported as exc:

@@ -466,6 +466,21 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     return document
 
 
+def test_the_policy_refuses_in_the_order_it_meets_the_keys() -> None:
+    # Found by test_mutated_credentials: an embedded @context before a proof with a null one.
+    document = {
+        "@context": [V2, OB],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:x",
+        "credentialSubject": {"id": "did:example:y", "achievement": {"@context": None}},
+        "proof": [{"name": None, "@context": None}],
+    }
+    loader = StaticDocumentLoader()
+    expected = outcome(lambda: jsonld.pyld_canonize(document, loader))
+    assert expected == ("error", "SafeModeError")
+    assert outcome(lambda: jsonld.canonize(document, loader)) == expected
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated())
 def test_mutated_credentials(document: dict[str, Any]) -> None:
