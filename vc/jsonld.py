@@ -314,12 +314,14 @@ def _count(reason: str | None) -> None:
 
 
 def _fallback_or_cause(exc: Exception) -> None:
-    """A loader's refusal inside pyld's context processing is the answer (pyld would give the
-    same); anything else is counted and left to pyld."""
+    """Count what the compiled walk could not finish, for pyld's path to answer: a context the
+    loader refuses (that path applies the whole context policy first, in document order, and may
+    refuse another part before) or anything pyld's context processing or the walk met."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, DiplomatError):
-            raise cause from exc
+            _count(f"{type(cause).__name__} in context processing")
+            return
         cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
     _count(f"{type(exc).__name__} in the compiled walk")
 

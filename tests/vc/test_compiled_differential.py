@@ -479,6 +479,11 @@ def test_the_policy_refuses_in_the_order_it_meets_the_keys() -> None:
     expected = outcome(lambda: jsonld.pyld_canonize(document, loader))
     assert expected == ("error", "SafeModeError")
     assert outcome(lambda: jsonld.canonize(document, loader)) == expected
+    # The same with a context URL nobody serves: the embedded @context is still what is refused.
+    document = {**document, "@context": [V2, "https://unknown.example/ctx"], "proof": []}
+    expected = outcome(lambda: jsonld.pyld_canonize(document, loader))
+    assert expected == ("error", "SafeModeError")
+    assert outcome(lambda: jsonld.canonize(document, loader)) == expected
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
