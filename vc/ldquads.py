@@ -68,6 +68,20 @@ def _string_plan(ctx: CompiledContext, key: str) -> tuple[str, str | None] | Non
     return ("literal", None if term.type == "@none" else term.type)
 
 
+def _plain_string(walk: Walk, ctx: CompiledContext, key: str, value: str) -> Any:
+    """A string under a plain term: what Walk._property -> _expand -> _value would make of it,
+    decided once per context and key (_string_plan); None when the general path must run."""
+    plan = ctx.string_plans.get(key, False)
+    if plan is False:
+        plan = ctx.string_plans[key] = _string_plan(ctx, key)
+    if plan is None:
+        return None
+    mode, datatype = plan
+    if mode == "literal":
+        return literal(value, datatype, None)
+    return walk._reference(ctx.expand_id(value) if mode == "@id" else ctx.expand_vocab(value))
+
+
 def _value_object(rval: dict[str, Any], type_was_list: bool, free: bool) -> Term | None:
     """An expanded value object's literal (the checks of JSON-LD 1.1 §5.1.2 step 15, as pyld
     makes them), or None where pyld drops it. Raises Unsupported for what pyld refuses."""
@@ -301,19 +315,8 @@ class Walk:
                 ctx.checked_keys[key] = expanded
             if expanded not in KEYWORDS:
                 if type(value) is str and not top:
-                    # A string under a plain term: what _property -> _expand -> _value would
-                    # do, decided once per context and key (_string_plan).
-                    plan = ctx.string_plans.get(key, False)
-                    if plan is False:
-                        plan = ctx.string_plans[key] = _string_plan(ctx, key)
-                    if plan is not None:
-                        mode, datatype = plan
-                        if mode == "literal":
-                            item: Any = literal(value, datatype, None)
-                        elif mode == "@id":
-                            item = self._reference(ctx.expand_id(value))
-                        else:
-                            item = self._reference(ctx.expand_vocab(value))
+                    item = _plain_string(self, ctx, key, value)
+                    if item is not None:
                         rval.setdefault(expanded, []).append(item)
                         continue
                 self._property(ctx, prop, key, expanded, expanded_prop, value, rval, top)

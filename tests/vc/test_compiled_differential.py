@@ -449,9 +449,26 @@ VALUES = st.recursive(
 )
 
 
+INLINE_CONTEXTS = st.sampled_from(
+    [
+        {"thesis": "https://x.example/t"}, {"name": None}, {"@vocab": "https://evil.example/#"},
+        {"x": {"@id": "https://x.example/x", "@type": "@id"}}, "https://unknown.example/c", 42,
+        None, "https://www.w3.org/ns/credentials/undefined-terms/v2",
+        {"@protected": True, "thesisTitle": "https://u.example/v#t"},
+        {"@context": {"y": "https://y.example/y"}}, {"@version": 1.1},
+        {"undefinedTerm": "https://u.example/undefinedTerm"}, {"Result": "https://evil.example/#R"},
+        {"lst": {"@id": "https://l.example/l", "@container": "@list"}},
+        "https://w3id.org/security/data-integrity/v2", "https://www.w3.org/2018/credentials/v1",
+    ]
+)  # fmt: skip
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> dict[str, Any]:
     document = draw(degrees(draw(st.integers(0, 2))))
+    extra = draw(st.lists(INLINE_CONTEXTS, max_size=2))
+    if extra:
+        document["@context"] = extra if draw(st.booleans()) else [*document["@context"], *extra]
     for _ in range(draw(st.integers(1, 3))):
         # Somewhere in the credential: a node object reached by a path of keys.
         node: Any = document
