@@ -76,6 +76,10 @@ class StaticDocumentLoader:
             with self._lock:
                 self._accepted_contexts.add(urls)
 
+    def has_quads(self) -> bool:
+        """Are any quads remembered (is a look-up worth its key)?"""
+        return bool(self._quads)
+
     def cached_quads(self, key: str) -> tuple[Any, ...] | None:
         with self._lock:
             found = self._quads.get(key)
@@ -391,11 +395,13 @@ def _quads(
     if not isinstance(chosen, StaticDocumentLoader):
         _count("a document loader other than the static loader")
         return None
-    key = _cache_key(document)
-    if key is None:
+    # Only the safe-mode check remembers quads (for the proof check that follows it): a
+    # canonicalization looks them up when some are kept, and spares the key otherwise.
+    key = _cache_key(document) if not for_rdf or chosen.has_quads() else None
+    if key is None and (not for_rdf or chosen.has_quads()):
         _count("a document that is not plain JSON")
         return None
-    found = chosen.cached_quads(key)
+    found = None if key is None else chosen.cached_quads(key)
     if found is not None:
         return found
     walk = _walk(document, chosen)
@@ -409,7 +415,10 @@ def _quads(
             "be resolved against a base"
         )
     quads = tuple(walk.all_quads())
-    chosen.remember_quads(key, quads)
+    if for_rdf:
+        return quads
+    if key is not None:
+        chosen.remember_quads(key, quads)
     if walk.proof_quads and walk.unsecured_ok:
         unsecured_key = _cache_key({k: v for k, v in document.items() if k != "proof"})
         if unsecured_key is not None:
