@@ -9,6 +9,11 @@ HTTP metrics, labelled by ``endpoint`` (the URL rule, so one series per route wh
     diplomat_http_requests_total                 counter
     diplomat_http_request_duration_seconds       histogram
 
+The JSON-LD path (``vc.jsonld.compiled_counts``), of the process that answers ``/metrics``:
+
+    diplomat_jsonld_compiled_total               counter  documents the compiled contexts turned into quads
+    diplomat_jsonld_fallback_total               counter  documents handed to pyld, by ``reason``
+
 Several worker processes (gunicorn): set ``PROMETHEUS_MULTIPROC_DIR`` to a directory writable
 by the workers, empty when they start (``diplomat serve`` creates and empties it at start-up;
 under a bare ``gunicorn`` empty it yourself before starting). Each
@@ -20,6 +25,7 @@ the process that answers.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -30,7 +36,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from vc.jsonld import compiled_counts
 
 MULTIPROC_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
 # Seconds; from a cached status list (milliseconds) to a large batch upload or a slow remote fetch.
@@ -41,6 +51,27 @@ HTTP_LABELS: Final = ("endpoint", "method", "status")
 def multiprocess_dir() -> str | None:
     """The multiprocess directory when prometheus_client's multiprocess mode is on."""
     return os.environ.get(MULTIPROC_DIR) or None
+
+
+class JsonLdCollector(Collector):
+    """The compiled JSON-LD path's counts: a fallback to pyld is slower, never a different
+    answer, and should be rare (an unusual inline context, a feature not compiled)."""
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = compiled_counts()
+        yield CounterMetricFamily(
+            "diplomat_jsonld_compiled",
+            "JSON-LD documents turned into quads with the compiled contexts.",
+            value=counts["compiled"],
+        )
+        fallbacks = CounterMetricFamily(
+            "diplomat_jsonld_fallback",
+            "JSON-LD documents handed to pyld instead, by reason.",
+            labels=("reason",),
+        )
+        for reason, count in sorted(counts["fallbacks"].items()):
+            fallbacks.add_metric((reason,), count)
+        yield fallbacks
 
 
 class Metrics:
@@ -65,6 +96,7 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.registry.register(JsonLdCollector())
 
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its duration."""
@@ -80,4 +112,5 @@ class Metrics:
             return generate_latest(self.registry), CONTENT_TYPE_LATEST
         combined = CollectorRegistry()
         MultiProcessCollector(combined, path=directory)  # type: ignore[no-untyped-call]  # untyped upstream
+        combined.register(JsonLdCollector())  # this process's counts (not summed across workers)
         return generate_latest(combined), CONTENT_TYPE_LATEST

@@ -5,18 +5,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import sys
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any
 
 from pyld import jsonld
 from pyld.canon import URDNA2015
 
-from vc.contexts import UNDEFINED_TERMS_V2
+from vc import ldpolicy, rdfc
 from vc.errors import (
     ContextNotAllowedError,
     DiplomatError,
@@ -24,7 +22,12 @@ from vc.errors import (
     SafeModeError,
     WorkLimitError,
 )
+from vc.ldcontext import ContextCompiler, Unsupported
+from vc.ldpolicy import _check_context_value, vendored_contexts
+from vc.ldquads import KEYWORD_LIKE, Walk, absolute, document_quads, to_dataset
 from vc.schemas import CONTEXTS_DIR
+
+__all__ = ["CONTEXTS_DIR", "vendored_contexts"]  # re-exported: their callers import them here
 
 DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
 
@@ -32,16 +35,6 @@ DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
 # A degree credential needs no Hash N-Degree Quads call at all; 2,000 is far above any real VC.
 DEFAULT_WORK_LIMIT = 2_000
 EXPANSION_CACHE_SIZE = 64
-
-
-@cache
-def vendored_contexts() -> Mapping[str, Mapping[str, Any]]:
-    """The context documents vendored under schemas/contexts, by URL (read once, never fetched)."""
-    manifest = json.loads((CONTEXTS_DIR / "manifest.json").read_text(encoding="utf-8"))
-    return {
-        entry["url"]: json.loads((CONTEXTS_DIR / entry["file"]).read_text(encoding="utf-8"))
-        for entry in manifest["contexts"]
-    }
 
 
 class StaticDocumentLoader:
@@ -56,7 +49,49 @@ class StaticDocumentLoader:
         # Expansions made with this loader, by document text: a verification expands the
         # credential for the safe-mode check and again to canonicalize it; once is enough.
         self._expansions: OrderedDict[str, list[Any]] = OrderedDict()
+        # The quads of documents walked with the compiled contexts, by document text: the
+        # safe-mode check of a credential also yields the quads of its unsecured form, which
+        # the proof check canonicalizes (one expansion per verification).
+        self._quads: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+        self._compiler: ContextCompiler | None = None
+        self._accepted_contexts: set[tuple[str, ...] | None] = set()
         self._lock = threading.Lock()
+
+    def compiler(self) -> ContextCompiler:
+        """The compiled contexts this loader serves (made on first use, then kept)."""
+        with self._lock:
+            if self._compiler is None:
+                self._compiler = ContextCompiler(self)
+            return self._compiler
+
+    def context_accepted(self, context: Any) -> bool:
+        """Was this @context (a URL or a list of URLs) found acceptable before?"""
+        return _urls(context) in self._accepted_contexts
+
+    def accept_context(self, context: Any) -> None:
+        """Remember a URL-only @context that passed the context policy (its verdict depends on
+        the URLs and the loader alone, which never changes)."""
+        urls = _urls(context)
+        if urls is not None and len(self._accepted_contexts) < EXPANSION_CACHE_SIZE:
+            with self._lock:
+                self._accepted_contexts.add(urls)
+
+    def has_quads(self) -> bool:
+        """Are any quads remembered (is a look-up worth its key)?"""
+        return bool(self._quads)
+
+    def cached_quads(self, key: str) -> tuple[Any, ...] | None:
+        with self._lock:
+            found = self._quads.get(key)
+            if found is not None:
+                self._quads.move_to_end(key)
+            return found
+
+    def remember_quads(self, key: str, quads: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._quads[key] = quads
+            while len(self._quads) > EXPANSION_CACHE_SIZE:
+                self._quads.popitem(last=False)
 
     def cached_expansion(self, key: str) -> list[Any] | None:
         with self._lock:
@@ -76,6 +111,7 @@ class StaticDocumentLoader:
         """Drop the cached expansions (benchmarks measure a document seen for the first time)."""
         with self._lock:
             self._expansions.clear()
+            self._quads.clear()
 
     def __contains__(self, url: str) -> bool:
         return url in self._documents
@@ -94,14 +130,19 @@ class StaticDocumentLoader:
         return {"contextUrl": None, "documentUrl": url, "document": document, "tag": tag}
 
 
+def _urls(context: Any) -> tuple[str, ...] | None:
+    if isinstance(context, str):
+        return (context,)
+    if isinstance(context, list) and all(isinstance(item, str) for item in context):
+        return tuple(context)
+    return None
+
+
 _default_loader = StaticDocumentLoader()
 
 
 def default_loader() -> StaticDocumentLoader:
     return _default_loader
-
-
-_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+\Z")
 
 
 class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
@@ -152,9 +193,9 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if not isinstance(value, str) or not _called_from_expand_object():
             return result
         if result is None:
-            kind = "keyword-like term" if _KEYWORD_LIKE.match(value) else "term mapped to null"
+            kind = "keyword-like term" if KEYWORD_LIKE.match(value) else "term mapped to null"
             raise SafeModeError(f"{kind} {value!r} would be dropped by JSON-LD expansion")
-        if isinstance(result, str) and not result.startswith("@") and not _absolute(result):
+        if isinstance(result, str) and not result.startswith("@") and not absolute(result):
             what = "term" if vocab else "relative IRI"
             raise SafeModeError(
                 f"{what} {value!r} is not defined by the @context and would be "
@@ -168,10 +209,6 @@ def _called_from_expand_object() -> bool:
     if caller.f_code.co_name.startswith("<") and caller.f_back is not None:
         caller = caller.f_back  # a comprehension inside _expand_object (Python < 3.12)
     return caller.f_code.co_name == "_expand_object"
-
-
-def _absolute(iri: str) -> bool:
-    return iri.startswith("_:") or bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri))
 
 
 def _options(loader: DocumentLoader | None) -> dict[str, Any]:
@@ -188,210 +225,15 @@ def _translate(exc: Exception) -> DiplomatError:
     return ParsingError(f"JSON-LD processing failed: {exc}")
 
 
-# --- the context policy of safe mode ------------------------------------------------------------
-#
-# What a degree verifier accepts as @context (README "JSON-LD context policy"):
-# 1. URLs the loader serves (vendored, or pinned by the operator), in the document's top-level
-#    @context, except UNDEFINED_TERMS_V2: its only content is a catch-all @vocab that declares
-#    every undefined term defined, which is exactly what safe mode exists to refuse.
-# 2. Inline context objects in that top-level @context only when they are purely additive: new
-#    terms mapped to absolute IRIs (or {"@id", "@type", "@container"} objects); no @vocab, @base,
-#    @import, @propagate, @language, @direction, no scoped @context, no keyword aliases, and no
-#    term that a context before it already defines (VC-DM 2.0 §4.3: a term's meaning may not be
-#    changed by the document that uses it; protected terms aside, pyld would let it happen).
-#    A term definition identical to the one a vendored context gives that term is accepted as
-#    it stands (it adds no meaning: a VC 1.1 credential's BitstringStatusListEntry, vc.status).
-# 3. No @context anywhere else, except where one document embeds another: a Data Integrity
-#    proof's own @context (jcs suites, URLs only) and the credentials of a presentation (the
-#    same rules, recursively). A scoped @context inside credentialSubject would give the same
-#    words another meaning in one part of the credential.
-_INLINE_FORBIDDEN = frozenset(
-    {"@vocab", "@base", "@import", "@propagate", "@language", "@direction", "@context"}
-)
-_INLINE_ALLOWED_KEYWORDS = frozenset({"@version", "@protected"})
-_TERM_DEFINITION_KEYS = frozenset({"@id", "@type", "@container"})
-_EMBEDDED_DOCUMENTS = frozenset({"verifiableCredential"})
-
-
-def _defined_terms(context: Any, loader: DocumentLoader, depth: int = 0) -> set[str]:
-    """The terms a context (a URL, an object or a list of them) defines at its top level."""
-    if depth > 4:
-        return set()
-    if isinstance(context, list):
-        return {t for item in context for t in _defined_terms(item, loader, depth + 1)}
-    if isinstance(context, str):
-        try:
-            document = loader(context, None).get("document", {})
-        except DiplomatError:
-            return set()  # the loader refuses it again, with the reason, during expansion
-        inner = document.get("@context") if isinstance(document, Mapping) else None
-        return _defined_terms(inner, loader, depth + 1)
-    if isinstance(context, Mapping):
-        if set(context) == {"@context"}:  # an embedded context document (see above)
-            return _defined_terms(context["@context"], loader, depth + 1)
-        return {k for k in context if isinstance(k, str) and not k.startswith("@")}
-    return set()
-
-
-def _load_urls(context: Any, loader: DocumentLoader) -> None:
-    """Ask the loader for every context URL in ``context``: ContextNotAllowedError for one that
-    is neither vendored nor pinned."""
-    for item in context if isinstance(context, list) else [context]:
-        if isinstance(item, str):
-            loader(item, None)
-
-
-@cache
-def _pinned_definitions() -> Mapping[str, tuple[Any, ...]]:
-    """Every term definition of the vendored contexts, by term (a term may have several)."""
-    found: dict[str, list[Any]] = {}
-    for document in vendored_contexts().values():
-        context = document.get("@context")
-        if isinstance(context, Mapping):
-            for term, definition in context.items():
-                if isinstance(term, str) and not term.startswith("@"):
-                    found.setdefault(term, []).append(definition)
-    return {term: tuple(definitions) for term, definitions in found.items()}
-
-
-def _is_pinned_definition(term: str, value: Any) -> bool:
-    """The inline definition is, exactly, the definition a vendored context gives the term: it
-    adds no meaning of its own (a VC 1.1 credential carries the VC 2.0 context's definition of
-    BitstringStatusListEntry this way, as no context URL was assigned for VC 1.x)."""
-    return any(value == pinned for pinned in _pinned_definitions().get(term, ()))
-
-
-def _check_inline(
-    item: Mapping[str, Any], earlier: set[str] | None, where: str, loader: DocumentLoader
-) -> None:
-    for key, value in item.items():
-        if not isinstance(key, str):
-            raise SafeModeError(f"an inline @context key at {where} is not a string")
-        if key in _INLINE_FORBIDDEN:
-            raise SafeModeError(
-                f"an inline @context at {where} sets {key}: it would change how the rest of the "
-                "credential is read, so it is refused (context policy)"
-            )
-        if key.startswith("@"):
-            if key not in _INLINE_ALLOWED_KEYWORDS or (key == "@protected" and value is not True):
-                raise SafeModeError(f"an inline @context at {where} sets {key!r}: refused")
-            continue
-        if earlier is not None and key in earlier:
-            raise SafeModeError(
-                f"an inline @context at {where} redefines the term {key!r}, which an earlier "
-                "context already defines: a credential may add terms, not change them"
-            )
-        if value is None:
-            continue  # un-defining a term: pyld refuses it for a protected term, safe mode on use
-        if isinstance(value, Mapping) and _is_pinned_definition(key, value):
-            continue
-        iri = value.get("@id") if isinstance(value, Mapping) else value
-        if isinstance(value, Mapping) and not set(value) <= _TERM_DEFINITION_KEYS:
-            _load_urls(value.get("@context"), loader)  # a URL nobody serves: say that first
-            extra = sorted(set(value) - _TERM_DEFINITION_KEYS)
-            raise SafeModeError(
-                f"the inline term {key!r} at {where} uses {', '.join(map(str, extra))}: an inline "
-                "term may only give an @id, @type and @container"
-            )
-        if not isinstance(iri, str) or iri.startswith("@") or not _absolute(iri):
-            raise SafeModeError(
-                f"the inline term {key!r} at {where} must map to an absolute IRI, not {iri!r}"
-            )
-
-
-def _check_context_value(
-    context: Any, loader: DocumentLoader, where: str, *, urls_only: bool, redefinitions: bool
-) -> None:
-    items = context if isinstance(context, list) else [context]
-    earlier: set[str] = set()
-    for index, item in enumerate(items):
-        here = f"{where}/{index}" if isinstance(context, list) else where
-        if isinstance(item, Mapping) and set(item) == {"@context"}:
-            # {"@context": {...}}: an embedded context document, read as the object it wraps
-            # (pyld and jsonld.js unwrap it), under the same rules.
-            item = item["@context"]
-            here += "/@context"
-        if isinstance(item, str):
-            if item == UNDEFINED_TERMS_V2:
-                raise SafeModeError(
-                    f"{UNDEFINED_TERMS_V2} declares every undefined term defined (a catch-all "
-                    "@vocab): it defeats safe mode, so a degree verifier refuses it"
-                )
-            earlier |= _defined_terms(item, loader)
-        elif isinstance(item, Mapping) and not urls_only:
-            _check_inline(item, earlier if redefinitions else None, here, loader)
-            earlier |= _defined_terms(item, loader)
-        elif isinstance(item, Mapping):
-            raise SafeModeError(f"@context entry at {here} is an inline object: refused here")
-        else:  # not JSON-LD at all (JSON-LD 1.1 §9.15: a context is a string, object or null)
-            raise ParsingError(f"@context entry at {here} is a {type(item).__name__}")
-
-
-def _check_nested(value: Any, loader: DocumentLoader, where: str, depth: int = 0) -> None:
-    if depth > 64:
-        return  # strictjson and pyld bound nesting; nothing legitimate is this deep
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_nested(item, loader, f"{where}/{index}", depth + 1)
-        return
-    if not isinstance(value, Mapping):
-        return
-    if "@context" in value:
-        raise SafeModeError(
-            f"an embedded @context at {where or '/'} is refused: a scoped context would give "
-            "the same words another meaning in one part of the credential (context policy)"
-        )
-    for key, item in value.items():
-        _check_nested(item, loader, f"{where}/{key}", depth + 1)
-
-
 def check_context_policy(
     document: Mapping[str, Any],
     loader: DocumentLoader | None = None,
     *,
     redefinitions: bool = True,
 ) -> None:
-    """Enforce the context policy above. Raises SafeModeError (ParsingError for an @context
-    entry that is not JSON-LD at all). ``redefinitions=False`` leaves the check that an inline
-    term is new to the caller (``expand`` makes it after pyld, which reports a protected term
-    redefined as the syntax error it is)."""
-    chosen = loader or _default_loader
-    if "@context" in document:
-        _check_context_value(
-            document["@context"],
-            chosen,
-            "/@context",
-            urls_only=False,
-            redefinitions=redefinitions,
-        )
-    for key, value in document.items():
-        if key == "@context":
-            continue
-        if key == "proof":
-            for index, proof in enumerate(value if isinstance(value, list) else [value]):
-                if isinstance(proof, Mapping):
-                    if "@context" in proof:
-                        _check_context_value(
-                            proof["@context"],
-                            chosen,
-                            f"/proof/{index}/@context",
-                            urls_only=True,
-                            redefinitions=redefinitions,
-                        )
-                    _check_nested(
-                        {k: v for k, v in proof.items() if k != "@context"},
-                        chosen,
-                        f"/proof/{index}",
-                    )
-            continue
-        if key in _EMBEDDED_DOCUMENTS:
-            for index, item in enumerate(value if isinstance(value, list) else [value]):
-                if isinstance(item, Mapping):
-                    check_context_policy(item, chosen, redefinitions=redefinitions)
-                else:
-                    _check_nested(item, chosen, f"/{key}/{index}")
-            continue
-        _check_nested(value, chosen, f"/{key}")
+    """The context policy (vc.ldpolicy) with this module's default loader. Raises SafeModeError
+    (ParsingError for an @context entry that is not JSON-LD at all)."""
+    ldpolicy.check_context_policy(document, loader or _default_loader, redefinitions=redefinitions)
 
 
 def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
@@ -449,6 +291,149 @@ class _BoundedRdfc(URDNA2015):  # type: ignore[misc]
         return super().hash_n_degree_quads(id_, issuer)
 
 
+# --- the compiled path ------------------------------------------------------------------------
+#
+# Documents are turned into quads by vc.ldquads with contexts compiled once (vc.ldcontext); pyld
+# stays the oracle (tests/vc/test_compiled_differential.py) and the fallback for what the
+# compiled path does not implement. Every fallback is counted, by reason.
+_fallbacks: Counter[str] = Counter()
+_compiled_runs = 0
+_counter_lock = threading.Lock()
+
+
+def compiled_counts() -> dict[str, Any]:
+    """How many documents the compiled path handled, and the pyld fallbacks by reason (for the
+    operating metrics: a fallback is slower, never a different answer)."""
+    with _counter_lock:
+        return {"compiled": _compiled_runs, "fallbacks": dict(_fallbacks)}
+
+
+def _count(reason: str | None) -> None:
+    global _compiled_runs
+    with _counter_lock:
+        if reason is None:
+            _compiled_runs += 1
+        else:
+            _fallbacks[reason] += 1
+
+
+def _fallback_or_cause(exc: Exception) -> None:
+    """Count what the compiled walk could not finish, for pyld's path to answer: a context the
+    loader refuses (that path applies the whole context policy first, in document order, and may
+    refuse another part before) or anything pyld's context processing or the walk met."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DiplomatError):
+            _count(f"{type(cause).__name__} in context processing")
+            return
+        cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
+    _count(f"{type(exc).__name__} in the compiled walk")
+
+
+def _walk(
+    document: Mapping[str, Any] | list[Any], loader: StaticDocumentLoader, *, policy: bool = True
+) -> Walk | None:
+    """The document's quads by the compiled path, under the context policy and in safe mode;
+    None when it must fall back to pyld (counted). Raises SafeModeError, ParsingError or
+    ContextNotAllowedError. (``policy=False``: safe mode without the context policy, for the
+    differential tests on W3C test documents.)"""
+    if not policy:
+        try:
+            return document_quads(loader.compiler().root, document, policy=False)
+        except Unsupported as exc:
+            _count(exc.reason)
+            return None
+        except DiplomatError:
+            raise
+        except Exception as exc:  # as below: pyld gives the answer
+            _fallback_or_cause(exc)
+            return None
+    assert isinstance(document, Mapping)
+    context = document.get("@context")
+    if "@context" in document and not loader.context_accepted(context):
+        _check_context_value(context, loader, "/@context", urls_only=False, redefinitions=False)
+        loader.accept_context(context)
+    proofs = document.get("proof")
+    for index, proof in enumerate(proofs if isinstance(proofs, list) else [proofs]):
+        if isinstance(proof, Mapping) and "@context" in proof:
+            where = f"/proof/{index}/@context"
+            try:
+                _check_context_value(
+                    proof["@context"], loader, where, urls_only=True, redefinitions=False
+                )
+            except DiplomatError:
+                # The policy meets the document's keys in order and may refuse another part
+                # first: let it say which (pyld's path applies the whole policy).
+                _count("a proof @context the context policy refuses")
+                return None
+    try:
+        walk = document_quads(loader.compiler().root, dict(document))
+    except Unsupported as exc:
+        _count(exc.reason)
+        return None
+    except DiplomatError:
+        raise
+    except Exception as exc:  # pyld's context processing refused a context, or
+        # the walk met what it did not expect: pyld, run on the same document, gives the answer.
+        _fallback_or_cause(exc)
+        return None
+    inline = context if isinstance(context, list) else [context]
+    if any(isinstance(item, Mapping) for item in inline):
+        _check_context_value(context, loader, "/@context", urls_only=False, redefinitions=True)
+    _count(None)
+    return walk
+
+
+def _quads(
+    document: Mapping[str, Any], loader: DocumentLoader | None, *, for_rdf: bool = True
+) -> tuple[Any, ...] | None:
+    """The document's quads (from the cache when this loader walked the same text before), or
+    None to fall back to pyld. ``for_rdf=False`` (safe mode alone, as ``expand``) accepts a
+    node reference that is a relative IRI, which canonicalization refuses (as pyld's toRdf
+    does: it expands the expanded form again); its quads are then not kept."""
+    chosen = loader or _default_loader
+    if not isinstance(chosen, StaticDocumentLoader):
+        _count("a document loader other than the static loader")
+        return None
+    # Only the safe-mode check remembers quads (for the proof check that follows it): a
+    # canonicalization looks them up when some are kept, and spares the key otherwise.
+    key = _cache_key(document) if not for_rdf or chosen.has_quads() else None
+    if key is None and (not for_rdf or chosen.has_quads()):
+        _count("a document that is not plain JSON")
+        return None
+    found = None if key is None else chosen.cached_quads(key)
+    if found is not None:
+        return found
+    walk = _walk(document, chosen)
+    if walk is None:
+        return None
+    if walk.relative_reference is not None:
+        if not for_rdf:
+            return ()
+        raise SafeModeError(
+            f"relative IRI {walk.relative_reference!r} is not defined by the @context and would "
+            "be resolved against a base"
+        )
+    quads = tuple(walk.all_quads())
+    if for_rdf:
+        return quads
+    if key is not None:
+        chosen.remember_quads(key, quads)
+    if walk.proof_quads and walk.unsecured_ok:
+        unsecured_key = _cache_key({k: v for k, v in document.items() if k != "proof"})
+        if unsecured_key is not None:
+            chosen.remember_quads(unsecured_key, tuple(walk.main_quads()))
+    return quads
+
+
+def check_safe_mode(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> None:
+    """Safe mode and the context policy (as ``expand``) without keeping the expanded form; the
+    quads it makes are remembered for canonicalizing the document and its unsecured form.
+    Raises SafeModeError, ContextNotAllowedError or ParsingError."""
+    if _quads(document, loader, for_rdf=False) is None:
+        expand(document, loader)
+
+
 def canonize(
     document: Mapping[str, Any],
     loader: DocumentLoader | None = None,
@@ -461,10 +446,77 @@ def canonize(
     `hash_name` is RDFC-1.0's internal hash (SHA-384 for ecdsa-rdfc-2019 with P-384).
     Raises SafeModeError, ContextNotAllowedError, ParsingError or WorkLimitError.
     """
+    quads = _quads(document, loader)
+    if quads is not None and (fast := rdfc.canonical(quads, hash_name)) is not None:
+        return fast
+    try:
+        dataset = pyld_dataset(document, loader) if quads is None else to_dataset(quads)
+        return str(
+            _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
+        )
+    except DiplomatError:
+        raise
+    except Exception as exc:
+        raise _translate(exc) from exc
+
+
+def pyld_dataset(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> Any:
+    """The document's RDF dataset by pyld (the oracle and the fallback), in safe mode."""
     try:
         # Expansion is idempotent: RDF is produced from the (possibly cached) expanded form.
         expanded = expand(document, loader)
-        dataset = _SafeProcessor().to_rdf(expanded, _options(loader))
+        return _SafeProcessor().to_rdf(expanded, _options(loader))
+    except DiplomatError:
+        raise
+    except Exception as exc:
+        raise _translate(exc) from exc
+
+
+def compiled_canonize(
+    document: Any, loader: StaticDocumentLoader, *, hash_name: str = "sha256", policy: bool = True
+) -> str | None:
+    """The compiled path alone, uncached: canonical N-Quads, or None where it would fall back
+    to pyld (the differential tests' subject). Raises as ``canonize``."""
+    walk = _walk(document, loader, policy=policy)
+    if walk is None:
+        return None
+    if walk.relative_reference is not None:
+        raise SafeModeError(f"relative IRI {walk.relative_reference!r} would be resolved")
+    quads = walk.all_quads()
+    fast = rdfc.canonical(quads, hash_name)
+    return fast if fast is not None else canonize_dataset(to_dataset(quads), hash_name=hash_name)
+
+
+def pyld_canonize(
+    document: Any,
+    loader: DocumentLoader,
+    *,
+    hash_name: str = "sha256",
+    work_limit: int = DEFAULT_WORK_LIMIT,
+    policy: bool = True,
+) -> str:
+    """pyld alone (the oracle): safe-mode expansion, toRdf and RDFC-1.0, under the context
+    policy unless ``policy=False``. Raises as ``canonize``."""
+    if policy:
+        dataset = pyld_dataset(document, loader)
+    else:
+        try:
+            copied = copy.deepcopy(document)
+            expanded = _SafeProcessor().expand(copied, _options(loader))
+            dataset = _SafeProcessor().to_rdf(expanded, _options(loader))
+        except DiplomatError:
+            raise
+        except Exception as exc:
+            raise _translate(exc) from exc
+    return canonize_dataset(dataset, hash_name=hash_name, work_limit=work_limit)
+
+
+def canonize_dataset(
+    dataset: Any, *, hash_name: str = "sha256", work_limit: int = DEFAULT_WORK_LIMIT
+) -> str:
+    """RDFC-1.0 of a dataset in pyld's shape (the differential tests compare both paths).
+    Raises WorkLimitError, or ParsingError for a dataset it cannot read."""
+    try:
         return str(
             _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
         )

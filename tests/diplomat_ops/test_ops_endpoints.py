@@ -248,3 +248,27 @@ def test_configure_logging_installs_one_handler_and_refuses_unknown_formats() ->
             if handler not in before:
                 root.removeHandler(handler)
         root.setLevel(level)
+
+
+def test_the_jsonld_path_counts_are_exposed() -> None:
+    from diplomat_ops.metrics import Metrics
+    from vc import jsonld
+
+    loader = jsonld.StaticDocumentLoader()
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "VerifiableCredential",
+        "name": "metrics probe",
+    }
+    jsonld.canonize(document, loader)
+    jsonld.canonize(document, lambda url, options=None: loader(url, options))  # pyld's path
+    body, _ = Metrics().exposition()
+    text = body.decode()
+    compiled = [
+        line for line in text.splitlines() if line.startswith("diplomat_jsonld_compiled_total")
+    ]
+    assert compiled and float(compiled[0].split()[-1]) >= 1
+    assert (
+        'diplomat_jsonld_fallback_total{reason="a document loader other than the static loader"}'
+        in text
+    )

@@ -869,3 +869,30 @@ def test_a_null_issuer_is_a_data_model_error(kit: ModuleType) -> None:
     check = report.check("data_model")
     assert check.status is F and "§4.7 Issuer" in check.message
     assert not report.verified
+
+
+def test_a_verification_expands_the_credential_once(
+    kit: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vc import jsonld
+
+    walked: list[Any] = []
+    original = jsonld.document_quads
+
+    def counting(root: Any, document: Any, **kwargs: Any) -> Any:
+        walked.append(document)
+        return original(root, document, **kwargs)
+
+    monkeypatch.setattr(jsonld, "document_quads", counting)
+    ctx = kit.context(destination="JP", lists={kit.LIST_URL: kit.status_list(set_indexes=[9])})
+    credential = kit.signed_degree(status=[("revocation", kit.LIST_URL, 5)])
+    ctx.loader.forget_expansions()
+    walked.clear()  # signing walked the credential too
+    assert verify_credential(credential, ctx).verdict is Verdict.VERIFIED
+    # The credential (safe mode, whose quads of the unsecured form the proof check reuses) and
+    # the proof configuration: nothing is expanded twice.
+    degree = [d for d in walked if "AchievementCredential" in d.get("type", ())]
+    configs = [d for d in walked if d.get("type") == "DataIntegrityProof"]
+    assert len(degree) == 1, [sorted(d) for d in walked]
+    assert degree[0]["proof"] == credential["proof"]  # walked with its proof, once
+    assert len(configs) >= 1

@@ -192,7 +192,9 @@ def check_safe_mode(facts: Facts) -> CheckOutcome:
     if document is None or facts.version is None:
         return CheckOutcome.skipped(NOT_A_CREDENTIAL)
     try:
-        jsonld.expand(document, facts.ctx.loader)
+        # The quads this makes are kept for the proof check, which canonicalizes the same
+        # credential without its proof: one expansion per verification.
+        jsonld.check_safe_mode(document, facts.ctx.loader)
     except DiplomatError as exc:
         return CheckOutcome.failed(
             Message(
