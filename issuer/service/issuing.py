@@ -299,7 +299,7 @@ class IssuingService:
             # context URL was assigned for it for VC 1.x.
             extra: list[Any] = [] if DATA_INTEGRITY_V2 in contexts else [DATA_INTEGRITY_V2]
             doc["@context"] = [*contexts, *extra, vc1_status_context()]
-        jsonld.expand(doc, self._ctx.loader)  # safe mode: undefined terms, relative IRIs refused
+        jsonld.check_safe_mode(doc, self._ctx.loader)  # undefined terms, relative IRIs refused
         diploma_number = _diploma_number(doc, credential_id)
         existing = self._credentials.get_by_diploma_number(signer.issuer_id, diploma_number)
         if existing is not None:
