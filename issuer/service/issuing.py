@@ -180,6 +180,11 @@ class IssuingService:
         key = programme_key(inp)
         if inp.student_number and not allow_duplicate:
             earlier = self._credentials.same_programme(signer.issuer_id, inp.student_number, key)
+            for same in earlier:
+                # Issued meanwhile under this very number (a concurrent request): the diploma
+                # exists, which is the duplicate to report, not a second degree.
+                if same.diploma_number == inp.diploma_number:
+                    raise _duplicate(same)
             if earlier:
                 numbers = ", ".join(c.diploma_number for c in earlier)
                 raise PossibleDuplicateDegreeError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ def create_store_engine(url: str | URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = FULL")  # an issued index must survive power loss
         finally:
@@ -77,6 +79,29 @@ def create_store_engine(url: str | URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the database in WAL mode (persistent: done once per file).
+
+    Changing the journal mode needs the database to itself, and SQLite answers SQLITE_BUSY at
+    once, without its busy handler, while another process holds a lock (a fresh database being
+    migrated by a second process). Reading the mode needs no such lock, so a file already in WAL
+    is left alone; otherwise the change is retried until the busy timeout has passed.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)  # another process holds the lock: wait for it to let go
+        pause = min(pause * 2, 0.2)
 
 
 def migration_config(connection: Connection | None = None, url: str | None = None) -> Config:

@@ -82,7 +82,12 @@ def test_secrets_are_masked(tmp_path: Path) -> None:
     resolved = load({"DIPLOMAT_KEY_PASSPHRASE": "hunter2"}, cwd=tmp_path)
     assert resolved["key_passphrase"] == "hunter2"
     assert resolved.values["key_passphrase"].shown() == "********"
-    assert {s.name for s in SETTINGS if s.secret} == {"key_passphrase", "secret_key", "password"}
+    assert {s.name for s in SETTINGS if s.secret} == {
+        "key_passphrase",
+        "secret_key",
+        "password",
+        "smtp_password",
+    }
 
 
 @pytest.mark.parametrize(
