@@ -239,6 +239,31 @@ def test_generated_transcripts_with_200_results(document: dict[str, Any]) -> Non
     _same_on_both_paths(document)
 
 
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(degrees(1), st.integers(min_value=2, max_value=40), st.integers(min_value=2, max_value=6))
+def test_transcripts_with_alike_grade_lists(
+    document: dict[str, Any], courses: int, grades: int
+) -> None:
+    # Each result description lists the same allowed grades (an RDF list): the inner list nodes
+    # are alike at first degree, so RDFC-1.0 needs Hash N-Degree Quads, which the compiled path
+    # runs itself (vc.rdfc) and must answer as pyld's URDNA2015 does.
+    achievement = document["credentialSubject"]["achievement"]
+    achievement["resultDescription"] = [
+        {
+            "id": f"https://uni.example/achievements/course-{n}",
+            "type": ["ResultDescription"],
+            "name": f"Course {n}",
+            "resultType": "LetterGrade",
+            "allowedValue": ["A", "B", "C", "D", "E", "F"][:grades],
+        }
+        for n in range(courses)
+    ]
+    walk = jsonld._walk(document, StaticDocumentLoader())
+    assert walk is not None
+    assert rdfc.canonical(walk.all_quads()) is None  # the first-degree labelling is not enough
+    _same_on_both_paths(document)
+
+
 # --- the W3C JSON-LD test suite: entries that use only what the credential contexts use ---------
 # Why an entry does not apply (the first that matches is its reason). Everything else runs: the
 # compiled path (safe mode, no context policy: the entries bring their own contexts) against
