@@ -24,7 +24,7 @@ from vc.errors import (
 )
 from vc.ldcontext import ContextCompiler, Unsupported
 from vc.ldpolicy import _check_context_value, vendored_contexts
-from vc.ldquads import KEYWORD_LIKE, Walk, absolute, document_quads, to_dataset
+from vc.ldquads import KEYWORD_LIKE, Walk, absolute, document_quads
 from vc.schemas import CONTEXTS_DIR
 
 __all__ = ["CONTEXTS_DIR", "vendored_contexts"]  # re-exported: their callers import them here
@@ -447,10 +447,10 @@ def canonize(
     Raises SafeModeError, ContextNotAllowedError, ParsingError or WorkLimitError.
     """
     quads = _quads(document, loader)
-    if quads is not None and (fast := rdfc.canonical(quads, hash_name)) is not None:
-        return fast
+    if quads is not None:
+        return str(rdfc.canonical(quads, hash_name, work_limit))
     try:
-        dataset = pyld_dataset(document, loader) if quads is None else to_dataset(quads)
+        dataset = pyld_dataset(document, loader)
         return str(
             _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
         )
@@ -482,9 +482,7 @@ def compiled_canonize(
         return None
     if walk.relative_reference is not None:
         raise SafeModeError(f"relative IRI {walk.relative_reference!r} would be resolved")
-    quads = walk.all_quads()
-    fast = rdfc.canonical(quads, hash_name)
-    return fast if fast is not None else canonize_dataset(to_dataset(quads), hash_name=hash_name)
+    return str(rdfc.canonical(walk.all_quads(), hash_name, DEFAULT_WORK_LIMIT))
 
 
 def pyld_canonize(

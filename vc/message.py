@@ -26,7 +26,14 @@ class Message(str):
     params: Mapping[str, object]
 
     def __new__(cls, template: str, /, **params: object) -> Message:
-        self = super().__new__(cls, render_with(template, params, _same, english_value))
+        # render_with(template, params, _same, english_value), without rendering a nested
+        # Message again: it already is its English sentence.
+        english = (
+            template % {name: _english_param(item) for name, item in params.items()}
+            if params
+            else template
+        )
+        self = super().__new__(cls, english)
         self.template = template
         self.params = MappingProxyType(dict(params))
         return self
@@ -72,6 +79,10 @@ def clauses(parts: Sequence[str]) -> str:
     for part in present[1:]:
         text = Message("%(first)s; %(then)s", first=text, then=part)
     return text
+
+
+def _english_param(value: object) -> str:
+    return str(value) if isinstance(value, str) else english_value(value)
 
 
 def _same(template: str) -> str:

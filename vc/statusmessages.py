@@ -27,6 +27,8 @@ _URL_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:", re.ASCII)
 # "0x" and hexadecimal digits; no sign, no whitespace. Upper- and lower-case digits are the same
 # value; a leading zero ("0x01") is accepted, the value decides (each value listed once).
 _HEX_STATUS: Final = re.compile(r"0x[0-9a-fA-F]{1,2}", re.ASCII)
+# Whitespace (str.isspace: re's \s without re.ASCII is the same test) or a C0 control or DEL.
+_SPACE_OR_CONTROL: Final = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def absolute_url(value: object, where: str) -> str:
     URL with a host); raises MalformedValueError naming ``where`` otherwise."""
     if not isinstance(value, str) or not _URL_SCHEME.match(value):
         raise MalformedValueError(f"{where} must be an absolute URL")
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+    if _SPACE_OR_CONTROL.search(value):
         raise MalformedValueError(f"{where} must not contain whitespace or control characters")
     scheme = value.split(":", 1)[0].lower()
     if scheme in {"http", "https"} and not value[len(scheme) + 1 :].startswith("//"):

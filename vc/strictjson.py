@@ -15,6 +15,7 @@ MAX_SAFE_INTEGER = (
 _MAX_INT_DIGITS = len(str(MAX_SAFE_INTEGER))
 _MAX_NUMBER_CHARS = 400  # a float literal longer than this is no measurement a credential holds
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -67,6 +68,8 @@ def _check(value: Any, depth: int) -> None:
 
 def _quick_depth_check(text: str) -> None:
     """Refuse deep nesting before json recursion does (a 1 MB '[[[[...' would hit RecursionError)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return  # not that many openings at all
     depth = 0
     in_string = False
     escaped = False
@@ -119,7 +122,10 @@ def loads(data: str | bytes) -> Any:
         raise ParsingError(f"not JSON: {exc}") from exc
     except RecursionError as exc:  # pragma: no cover - _quick_depth_check stops this first
         raise ParsingError("JSON nested too deeply") from exc
-    _check(value, 0)
+    # Parsed strings hold a lone surrogate only if the text has one or escapes one (\\uD800-
+    # \\uDFFF); nesting was bounded above: otherwise the walk over the value finds nothing.
+    if _LONE_SURROGATE.search(text) or _SURROGATE_ESCAPE.search(text):
+        _check(value, 0)
     return value
 
 

@@ -60,6 +60,9 @@ def safe_text(value: str | None) -> SafeText | None:
     kept but named. None stays None."""
     if value is None:
         return None
+    if value.isascii() and value.isprintable():
+        # No bidi, zero-width, format or control character, and only Latin letters: as it is.
+        return SafeText(str(value))
     problems: list[str] = []
     kept: list[str] = []
     bidi = invisible = control = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from vc.message import Message
 from verifier.checks.model import Evidence, Status
@@ -130,6 +131,9 @@ def standing_of(assessment: RegistryAssessment) -> IssuerStanding:
     )
 
 
+_ANSWERS_KEPT = 1024
+
+
 class RegistriesLookup:
     """A ``verifier.context.RegistryLookup`` over loaded registries (most authoritative first)."""
 
@@ -141,6 +145,9 @@ class RegistriesLookup:
     ) -> None:
         self._registries = tuple(registries)
         self._known_issuers = tuple(known_issuers)
+        # The registries are loaded once and immutable: the same question has the same answer
+        # (a verifier asks about the same few issuers on the same day). Bounded.
+        self._answers: dict[tuple[Any, ...], IssuerStanding] = {}
 
     def __call__(
         self,
@@ -152,7 +159,11 @@ class RegistriesLookup:
         today: date,
     ) -> IssuerStanding:
         """Raises MalformedValueError for a level or field that is not an ISCED code."""
-        return standing_of(
+        key = (issuer_did, level, field, award_date, today)
+        found = self._answers.get(key)
+        if found is not None:
+            return found
+        answer = standing_of(
             evaluate_all(
                 self._registries,
                 issuer_did,
@@ -163,3 +174,7 @@ class RegistriesLookup:
                 known_issuers=self._known_issuers,
             )
         )
+        if len(self._answers) >= _ANSWERS_KEPT:
+            self._answers.clear()
+        self._answers[key] = answer
+        return answer

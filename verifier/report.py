@@ -50,6 +50,7 @@ apply.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -266,8 +267,10 @@ class Report:
                 return result
         raise KeyError(check_id)
 
-    @property
+    @functools.cached_property
     def sections(self) -> Mapping[Section, SectionVerdict]:
+        # Cached: the verdict, headline and JSON each ask for it several times (the report is
+        # frozen, so the answer never changes).
         return {
             section: SectionVerdict(section, tuple(c for c in self.checks if c.section is section))
             for section in Section

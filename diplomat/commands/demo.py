@@ -24,22 +24,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
-
-from werkzeug.serving import BaseWSGIServer, make_server
+from typing import TYPE_CHECKING, Any
 
 from diplomat.commands.common import settings
 from issuer.config import IssuerConfig
 from issuer.degree import parse_input
 from issuer.service import IssuerService, open_service
-from issuer.web import create_app as create_issuer_app
 from vc import proofs, strictjson
 from vc.dates import utcnow
 from vc.keys import KeyType, generate
 from verifier.config import VerifierConfig
 from verifier.registry import accreditation_entry, add_institution, new_registry
 from verifier.registry.signed import registry_credential
-from verifier.web import create_app as create_verifier_app
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
 
 _INSTALLED_SAMPLES = Path(__file__).resolve().parents[1] / "_samples"  # setup.py maps samples/ here
 SAMPLES_DIR = (
@@ -162,10 +161,16 @@ def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
 def _listen(port: int) -> BaseWSGIServer:
     """A threaded server on 127.0.0.1:port (0: a free port), its app set once it is built: the
     apps need their own URL, which is known only once the port is bound."""
+    from werkzeug.serving import make_server
+
     return make_server("127.0.0.1", port, _not_ready, threaded=True)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    # The web apps are imported here, not at the top: every other command starts without them.
+    from issuer.web import create_app as create_issuer_app
+    from verifier.web import create_app as create_verifier_app
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log over the story
     home = settings(args).home.resolve() / "demo"
     if home.exists():

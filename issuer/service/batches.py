@@ -319,8 +319,11 @@ class BatchService:
         batch = self._own_batch(batch_id)
         if batch.state == "done":
             return []
-        fmt, source = self._spooled(batch)
-        rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
+        # The rows create_batch parsed (kept for run_batch) when this process made the batch.
+        rows = self._parsed.get(batch.source_digest)
+        if rows is None:
+            fmt, source = self._spooled(batch)
+            rows = parse_source(source, fmt, max_rows=max(batch.total_rows, 1))
         valid = [(line, item) for line, item in rows if isinstance(item, DegreeInput)]
         students = [item.student_number for _, item in valid if item.student_number]
         held = self._credentials.programmes_of_students(batch.issuer_id, students)

@@ -121,7 +121,7 @@ class ClaimRepository:
                     .values(replaced_at=now, pending_token=None)
                     .execution_options(synchronize_session=False)
                 )
-            made: list[ClaimLink] = []
+            rows: list[ClaimLinkRow] = []
             for claim, token_hash in todo:
                 row = ClaimLinkRow(
                     credential_id=claim.credential_id,
@@ -137,7 +137,10 @@ class ClaimRepository:
                     taken_at=None,
                 )
                 s.add(row)
-                s.flush()
+                rows.append(row)
+            s.flush()  # once (a batched insert): the messages below need the links' ids
+            made: list[ClaimLink] = []
+            for (claim, _token_hash), row in zip(todo, rows, strict=True):
                 if claim.mail_url is not None and claim.email is not None:
                     s.add(
                         MailOutboxRow(

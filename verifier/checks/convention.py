@@ -5,6 +5,7 @@ claims) in the destination country?"""
 from __future__ import annotations
 
 import functools
+from datetime import date
 
 from vc.errors import DiplomatError
 from vc.message import Message, english
@@ -13,7 +14,7 @@ from verifier.checks.facts import Facts
 from verifier.checks.legitimacy import not_a_degree
 from verifier.checks.model import NOT_A_CREDENTIAL, CheckOutcome, Evidence, NotCoveredError
 from verifier.recognition import Coverage, RecognitionAssessment
-from verifier.recognition.model import CHECK_NIC
+from verifier.recognition.model import CHECK_NIC, ConventionsDataset
 
 
 @functools.cache
@@ -25,6 +26,27 @@ def _dataset_evidence(as_of: str, version: str) -> Evidence:
     )
 
 
+# recognition.assess is pure and its answer frozen: a verifier asks the same few questions
+# (issuer country, destination, today) again and again. Keyed by the dataset's identity (hashing
+# the whole dataset would cost more than the answer); bounded.
+_ASSESSED: dict[tuple[int, str, str, date], tuple[ConventionsDataset, RecognitionAssessment]] = {}
+_ASSESSED_MAX = 512
+
+
+def _assess(
+    dataset: ConventionsDataset, country: str, destination: str, on: date
+) -> RecognitionAssessment:
+    key = (id(dataset), country, destination, on)
+    found = _ASSESSED.get(key)
+    if found is not None and found[0] is dataset:
+        return found[1]
+    result = recognition.assess(dataset, country, destination, on)  # raises: nothing kept
+    if len(_ASSESSED) >= _ASSESSED_MAX:
+        _ASSESSED.clear()
+    _ASSESSED[key] = (dataset, result)
+    return result
+
+
 def assessment(facts: Facts) -> RecognitionAssessment | None:
     """The recognition assessment, when it can be made (dataset, destination and issuer country
     are all known); None otherwise."""
@@ -33,7 +55,7 @@ def assessment(facts: Facts) -> RecognitionAssessment | None:
     if dataset is None or facts.destination is None or standing is None or not standing.country:
         return None
     try:
-        return recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
+        return _assess(dataset, standing.country, facts.destination, facts.now.date())
     except DiplomatError:
         return None
 
@@ -74,7 +96,7 @@ def check_recognition(facts: Facts) -> CheckOutcome:
             evidence,
         )
     try:
-        result = recognition.assess(dataset, standing.country, facts.destination, facts.now.date())
+        result = _assess(dataset, standing.country, facts.destination, facts.now.date())
     except DiplomatError as exc:
         return CheckOutcome.unknown(
             Message("Recognition could not be assessed: %(detail)s.", detail=english(exc.detail)),
