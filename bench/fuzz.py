@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from bench.fuzzcatalog import (
     ISSUER_ENDPOINTS,
@@ -248,9 +248,15 @@ def _send(port: int, request: Request, cookie: str | None) -> tuple[int, str, by
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     if cookie:
         headers["Cookie"] = cookie
+    # What a raw client can send: header values as UTF-8 bytes when Latin-1 cannot carry them
+    # (http.client would refuse them), the path's non-ASCII characters percent-encoded.
+    wire: dict[str, str | bytes] = {
+        name: value if value.isascii() else value.encode("utf-8") for name, value in headers.items()
+    }
+    path = quote(request.path, safe="".join(chr(c) for c in range(0x21, 0x7F)))
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request(request.method, request.path, body=body, headers=headers)
+        connection.request(request.method, path, body=body, headers=wire)  # type: ignore[arg-type]
         response = connection.getresponse()
         return (
             response.status,
@@ -314,6 +320,8 @@ def _worker(
             wrong = well_formed_problem(status, content_type, body)
         except (OSError, http.client.HTTPException) as exc:
             status, wrong = 0, f"no answer: {exc}"
+        except Exception as exc:  # the client's own failure: counted, never a silent dead thread
+            status, wrong = 0, f"fuzz client error: {exc!r}"
         with tally.lock:
             if endpoint in BULK_STARTS and status in (202, 303) and "/verify/bulk/" in location:
                 tally.jobs.append((label, location, seed))

@@ -435,3 +435,16 @@ def test_the_recognition_line_says_what_the_data_allows(
         line = recognition_line(result)
     for word in words:
         assert word in line, (word, line)
+
+
+@pytest.mark.parametrize("credits", ["1e400", "-1e999", "nan", "inf", "9" * 400])
+def test_credits_no_number_format_can_carry_are_shown_as_written(
+    world: World, credits: str
+) -> None:
+    """Found by make fuzz: an out-of-range creditsEarned made the record page answer 500."""
+    from verifier.report import CredentialSummary
+    from verifier.web.reportview import degree_card
+
+    with world.app.test_request_context("/?lang=fr"):
+        card = degree_card(CredentialSummary(credits_earned=credits))
+    assert card.credits == credits

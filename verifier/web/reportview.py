@@ -13,6 +13,7 @@ good news.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -346,12 +347,16 @@ def degree_card(summary: CredentialSummary) -> DegreeCard:
     institution = s.registry_institution_name or s.issuer_name
     credits = None
     if s.credits_earned:
+        credits = s.credits_earned  # as written, unless it is a number CLDR can format
         try:
-            credits = _("%(number)s ECTS credits") % {
-                "number": format_decimal(float(s.credits_earned))
-            }
+            number = float(s.credits_earned)
         except ValueError:
-            credits = s.credits_earned
+            number = math.nan
+        if math.isfinite(number):
+            try:
+                credits = _("%(number)s ECTS credits") % {"number": format_decimal(number)}
+            except ArithmeticError:  # decimal.InvalidOperation: beyond the pattern's precision
+                credits = s.credits_earned
     level = ISCED_LEVELS.get(s.isced_level or "")
     return DegreeCard(
         holder=_in_readers_language(s.holder_names, s.holder_name),
