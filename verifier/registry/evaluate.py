@@ -208,24 +208,19 @@ def _on(
         )
     covering = [a for a in institution.accreditations if a.covers(day)]
     if not covering:
+        tense = dict(name=name, day=day, hint=_nearest(institution, day), per=per)
         return DateFinding(
             day,
             AccreditationOutcome.NOT_ACCREDITED,
             (
                 Message(
                     "%(name)s had no accreditation in force on %(day)s%(hint)s, %(per)s",
-                    name=name,
-                    day=day,
-                    hint=_nearest(institution, day),
-                    per=per,
+                    **tense,
                 )
                 if past
                 else Message(
                     "%(name)s has no accreditation in force on %(day)s%(hint)s, %(per)s",
-                    name=name,
-                    day=day,
-                    hint=_nearest(institution, day),
-                    per=per,
+                    **tense,
                 )
             ),
             _closest(institution, day),
@@ -241,6 +236,15 @@ def _on(
     ok = (AccreditationStatus.ACCREDITED,)
     record = first(ok, (_Match.IN,))
     if record is not None:
+        tense = dict(
+            name=name,
+            day=day,
+            degree=_degree(level, field),
+            body=record.accrediting_body.name,
+            scope=record.scope.describe(),
+            period=record.period(),
+            per=per,
+        )
         return DateFinding(
             day,
             AccreditationOutcome.ACCREDITED,
@@ -248,25 +252,13 @@ def _on(
                 Message(
                     "%(name)s was accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
                     "%(period)s), %(per)s",
-                    name=name,
-                    day=day,
-                    degree=_degree(level, field),
-                    body=record.accrediting_body.name,
-                    scope=record.scope.describe(),
-                    period=record.period(),
-                    per=per,
+                    **tense,
                 )
                 if past
                 else Message(
                     "%(name)s is accredited on %(day)s for %(degree)s by %(body)s (%(scope)s; "
                     "%(period)s), %(per)s",
-                    name=name,
-                    day=day,
-                    degree=_degree(level, field),
-                    body=record.accrediting_body.name,
-                    scope=record.scope.describe(),
-                    period=record.period(),
-                    per=per,
+                    **tense,
                 )
             ),
             record,
@@ -274,6 +266,13 @@ def _on(
         )
     record = first(ok, (_Match.UNDECIDABLE,))
     if record is not None:
+        tense = dict(
+            name=name,
+            day=day,
+            scope=record.scope.describe(),
+            reason=_undecidable_reason(level, field),
+            per=per,
+        )
         return DateFinding(
             day,
             AccreditationOutcome.UNKNOWN,
@@ -281,21 +280,13 @@ def _on(
                 Message(
                     "%(name)s was accredited on %(day)s for %(scope)s, but %(reason)s, so it "
                     "cannot be told whether the degree is covered, %(per)s",
-                    name=name,
-                    day=day,
-                    scope=record.scope.describe(),
-                    reason=_undecidable_reason(level, field),
-                    per=per,
+                    **tense,
                 )
                 if past
                 else Message(
                     "%(name)s is accredited on %(day)s for %(scope)s, but %(reason)s, so it "
                     "cannot be told whether the degree is covered, %(per)s",
-                    name=name,
-                    day=day,
-                    scope=record.scope.describe(),
-                    reason=_undecidable_reason(level, field),
-                    per=per,
+                    **tense,
                 )
             ),
             record,
@@ -313,6 +304,15 @@ def _on(
                 if record.status_since
                 else Message("for its whole period")
             )
+            tense = dict(
+                name=name,
+                body=record.accrediting_body.name,
+                period=record.period(),
+                status=STATUS_WORDS[status],
+                day=day,
+                since=since,
+                per=per,
+            )
             return DateFinding(
                 day,
                 outcome,
@@ -320,25 +320,13 @@ def _on(
                     Message(
                         "%(name)s's accreditation by %(body)s (%(period)s) was %(status)s on "
                         "%(day)s (%(since)s), %(per)s",
-                        name=name,
-                        body=record.accrediting_body.name,
-                        period=record.period(),
-                        status=STATUS_WORDS[status],
-                        day=day,
-                        since=since,
-                        per=per,
+                        **tense,
                     )
                     if past
                     else Message(
                         "%(name)s's accreditation by %(body)s (%(period)s) is %(status)s on "
                         "%(day)s (%(since)s), %(per)s",
-                        name=name,
-                        body=record.accrediting_body.name,
-                        period=record.period(),
-                        status=STATUS_WORDS[status],
-                        day=day,
-                        since=since,
-                        per=per,
+                        **tense,
                     )
                 ),
                 record,
@@ -346,27 +334,20 @@ def _on(
             )
     record = covering[0]
     scopes = "; ".join(sorted({str(a.scope.describe()) for a in covering}))
+    tense = dict(name=name, day=day, scopes=scopes, degree=_degree(level, field), per=per)
     return DateFinding(
         day,
         AccreditationOutcome.OUT_OF_SCOPE,
         (
             Message(
                 "%(name)s was accredited on %(day)s only for (%(scopes)s), not for %(degree)s, %(per)s",
-                name=name,
-                day=day,
-                scopes=scopes,
-                degree=_degree(level, field),
-                per=per,
+                **tense,
             )
             if past
             else Message(
                 "%(name)s is accredited on %(day)s only for (%(scopes)s), not for %(degree)s, "
                 "%(per)s",
-                name=name,
-                day=day,
-                scopes=scopes,
-                degree=_degree(level, field),
-                per=per,
+                **tense,
             )
         ),
         record,
