@@ -17,27 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.transcripts import ROW
 from issuer.degree import IssuerProfile, build_credential, parse_input
 from vc.schemas import DEGREE_CREDENTIAL, DEGREE_INPUT, schema_matches, schema_validator
 from vc.status import status_entry
 
-INPUT: dict[str, Any] = {
-    "full_name": "Aigerim Sarsenbayeva",
-    "student_number": "KZ-2021-00042",
-    "email": "aigerim@student.university.example.kz",
-    "achievement_type": "MasterDegree",
-    "degree_title": "Master of Science in Software Engineering",
-    "field_of_study": "Software Engineering",
-    "ects_available": 120,
-    "ects_earned": 120,
-    "awarded_date": "2025-06-27",
-    "gpa": 3.71,
-    "gpa_scale": 4,
-    "language_of_instruction": "en",
-    "diploma_number": "BENCH-000042",
-    "isced_field": "0613",
-    "eqf_level": "7",
-}
+INPUT: dict[str, Any] = dict(ROW)  # the benchmark's degree row (bench.transcripts)
 
 
 def credential() -> dict[str, Any]:
