@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import re
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -206,26 +208,69 @@ class Bitstring:
         shorter than 131,072 bits (STATUS_LIST_LENGTH_ERROR)."""
         if not isinstance(encoded, str):
             raise StatusListError(f"encodedList must be a string, not {type(encoded).__name__}")
-        # §2.1: "a Multibase-encoded base64url (with no padding) [RFC4648] representation".
-        # The older StatusList2021 had no prefix; we do not accept that form.
-        if not encoded.startswith("u"):
-            raise StatusListError("encodedList must be multibase base64url (prefix 'u')")
-        if len(encoded) > _encoded_limit(max_bytes):
-            raise StatusListError(f"encodedList is longer than any list of {max_bytes} bytes")
-        body = encoded[1:]
-        if not _B64URL.fullmatch(body) or len(body) % 4 == 1:
-            raise StatusListError("encodedList is not base64url without padding")
-        try:
-            compressed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        except ValueError as exc:  # binascii.Error is a ValueError
-            raise StatusListError(f"encodedList is not base64url: {exc}") from exc
-        data = _gunzip(compressed, max_bytes)
-        if len(data) * 8 < MIN_LENGTH:
-            raise StatusListError(
-                f"STATUS_LIST_LENGTH_ERROR: the list has {len(data) * 8} entries, "
-                f"fewer than the minimum {MIN_LENGTH}"
-            )
+        data = _decoded.get(encoded, max_bytes)
+        if data is None:
+            data = _decode(encoded, max_bytes)
+            _decoded.put(encoded, max_bytes, data)
         return cls(data)
+
+
+class _DecodedLists:
+    """The last lists decoded, by their encodedList text (bounded in bytes): a verifier reads
+    the same cached list for every credential of a university, and inflating 16 KiB each time
+    was a tenth of a report. The key is the text itself, so an edited list is decoded again."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._held = 0
+        self._entries: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, encoded: str, max_bytes: int) -> bytes | None:
+        with self._lock:
+            found = self._entries.get((encoded, max_bytes))
+            if found is not None:
+                self._entries.move_to_end((encoded, max_bytes))
+            return found
+
+    def put(self, encoded: str, max_bytes: int, data: bytes) -> None:
+        if len(data) + len(encoded) > self._max_bytes // 4:
+            return  # a list this large would push out every other one
+        with self._lock:
+            if (encoded, max_bytes) in self._entries:
+                return
+            self._entries[(encoded, max_bytes)] = data
+            self._held += len(data) + len(encoded)
+            while self._held > self._max_bytes:
+                (old, _), dropped = self._entries.popitem(last=False)
+                self._held -= len(dropped) + len(old)
+
+
+_decoded: Final = _DecodedLists(max_bytes=1024 * 1024)
+
+
+def _decode(encoded: str, max_bytes: int) -> bytes:
+    """Decode the text of an encodedList (a str); see ``Bitstring.decode``."""
+    # §2.1: "a Multibase-encoded base64url (with no padding) [RFC4648] representation".
+    # The older StatusList2021 had no prefix; we do not accept that form.
+    if not encoded.startswith("u"):
+        raise StatusListError("encodedList must be multibase base64url (prefix 'u')")
+    if len(encoded) > _encoded_limit(max_bytes):
+        raise StatusListError(f"encodedList is longer than any list of {max_bytes} bytes")
+    body = encoded[1:]
+    if not _B64URL.fullmatch(body) or len(body) % 4 == 1:
+        raise StatusListError("encodedList is not base64url without padding")
+    try:
+        compressed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except ValueError as exc:  # binascii.Error is a ValueError
+        raise StatusListError(f"encodedList is not base64url: {exc}") from exc
+    data = _gunzip(compressed, max_bytes)
+    if len(data) * 8 < MIN_LENGTH:
+        raise StatusListError(
+            f"STATUS_LIST_LENGTH_ERROR: the list has {len(data) * 8} entries, "
+            f"fewer than the minimum {MIN_LENGTH}"
+        )
+    return data
 
 
 def _gunzip(compressed: bytes, max_bytes: int) -> bytes:

@@ -50,7 +50,6 @@ apply.
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -80,6 +79,7 @@ from verifier.checks.model import (
 from verifier.checks.pipeline import CREDENTIAL_CHECKS, run_checks
 from verifier.context import VerifierContext, check_country
 from verifier.display import shown
+from verifier.lazy import cached_property
 from verifier.recognition import RecognitionAssessment
 
 __all__ = [
@@ -267,7 +267,7 @@ class Report:
                 return result
         raise KeyError(check_id)
 
-    @functools.cached_property
+    @cached_property
     def sections(self) -> Mapping[Section, SectionVerdict]:
         # Cached: the verdict, headline and JSON each ask for it several times (the report is
         # frozen, so the answer never changes).

@@ -19,6 +19,7 @@ from flask import Flask, Response, redirect
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import diplomat_ops
+from diplomat_ops.jsonout import JSONProvider
 from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
 from issuer.web import api, console, diplomas, errors, exchanges, oid4vci, ops, public, vcapi
@@ -52,8 +53,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME + timedelta(minutes=5),
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider attribute
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = JSONProvider(app)  # orjson; UTF-8, keys in the order written
     chosen = service if service is not None else open_service(config)
     installed = diplomat_ops.install(
         app,

@@ -302,3 +302,17 @@ def test_an_embedded_context_document_is_read_under_the_same_policy() -> None:
     }
     with pytest.raises(SafeModeError):
         jsonld.expand(hostile)
+
+
+def test_cache_keys_are_the_sorted_json_and_never_confuse_two_documents() -> None:
+    key = jsonld._cache_key
+    assert key({"b": 1, "a": "x"}) == key({"a": "x", "b": 1})
+    assert key({"a": 1}) != key({"a": 1.0}) != key({"a": True})
+    # orjson writes NaN and infinities as null: json.dumps decides, and refuses them.
+    assert key({"a": None}) is not None
+    assert key({"a": float("nan")}) is None
+    assert key({"a": float("inf")}) is None
+    # Beyond orjson's 64 bits, and text no JSON can carry (a lone surrogate).
+    assert key({"a": 2**70}) == b'{"a": 1180591620717411303424}'
+    assert key({"a": "\ud800"}) is None
+    assert key({"a": object()}) is None

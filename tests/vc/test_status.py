@@ -638,3 +638,20 @@ def test_check_status_refuses(path: tuple[str, ...], value: Any, message: str) -
 def test_check_status_refuses_non_object() -> None:
     with pytest.raises(StatusListError):
         check_status(parse_entry(entry_dict()), [], expected_issuer=None)  # type: ignore[arg-type]
+
+
+def test_a_decoded_list_is_remembered_by_its_text_and_each_caller_gets_its_own_copy() -> None:
+    bits = Bitstring.new()
+    bits.set(7, True)
+    encoded = bits.encode()
+    first = Bitstring.decode(encoded)
+    first.set(8, True)  # a caller changing its copy changes nothing for the next one
+    again = Bitstring.decode(encoded)
+    assert (again.get(7), again.get(8)) == (True, False)
+    bits.set(9, True)  # another text: decoded afresh
+    assert Bitstring.decode(bits.encode()).get(9) is True
+    # A list remembered under the default cap is still refused under a smaller one.
+    large = gzipped(bytes(32768))
+    assert Bitstring.decode(large).length == 32768 * 8
+    with pytest.raises(StatusListError, match="more than"):
+        Bitstring.decode(large, max_bytes=16384)

@@ -3,7 +3,6 @@ degree's level, field and award date, and the registries' answer."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from vc.ob3 import (
 )
 from vc.purposes import AssertionMethod, issuer_id
 from verifier.context import IssuerStanding, VerifierContext
+from verifier.lazy import cached_property
 
 DEGREE_CREDENTIAL_TYPES = ("AchievementCredential", "OpenBadgeCredential")
 
@@ -214,7 +214,7 @@ class Facts:
         self.jwt_controller = jwt_controller
         self.recipient = recipient
 
-    @functools.cached_property
+    @cached_property
     def issuer(self) -> str | None:
         if self.document is None:
             return None
@@ -223,15 +223,15 @@ class Facts:
         except MalformedValueError:
             return None
 
-    @functools.cached_property
+    @cached_property
     def version(self) -> str | None:
         return None if self.document is None else vc_version(self.document)
 
-    @functools.cached_property
+    @cached_property
     def degree(self) -> Degree:
         return degree_of(self.document or {})
 
-    @functools.cached_property
+    @cached_property
     def not_a_degree(self) -> str | None:
         """Why this credential is not a degree by Diplomat's degree profile, or None when it is.
 
@@ -261,7 +261,7 @@ class Facts:
             )
         return None
 
-    @functools.cached_property
+    @cached_property
     def proofs(self) -> proofs.ProofsResult:
         """Every embedded proof, verified with ``assertionMethod`` but *not* bound to the issuer:
         the binding is its own check (``proof.issuer_binding``) so the report can say which of
@@ -276,7 +276,7 @@ class Facts:
             loader=self.ctx.loader,
         )
 
-    @functools.cached_property
+    @cached_property
     def _standing(self) -> tuple[IssuerStanding | None, DiplomatError | None]:
         lookup = self.ctx.registries
         if lookup is None or self.issuer is None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response
 
 import diplomat_ops
+from diplomat_ops.jsonout import JSONProvider
 from vc.fetch import Fetcher
 from verifier.bulk.runner import BulkRunner
 from verifier.challenges import ChallengeStore, open_challenge_store
@@ -63,8 +64,7 @@ def create_app(
         MAX_FORM_MEMORY_SIZE=config.max_body_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider attribute
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = JSONProvider(app)  # orjson; UTF-8, keys in the order written
     chosen = fetcher if fetcher is not None else make_fetcher(config)
     factory = context_factory or (lambda: build_context(config, fetcher=chosen))
     # The HTTP metrics' registry first: the verifier's own counters join it, and the status-list
