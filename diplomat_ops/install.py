@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from flask import Blueprint, Flask, Response, current_app
 
 from diplomat_ops.health import Probe, run_probes
 from diplomat_ops.metrics import Metrics
-from diplomat_ops.openapi import load_document
+from diplomat_ops.openapi import OpenApiDocumentError, load_document
 from diplomat_ops.requestlog import elapsed, install_request_log, method, route
 
 EXTENSION: Final = "diplomat.ops"
@@ -30,7 +31,17 @@ class Ops:
     service: str
     probes: tuple[Probe, ...]
     metrics: Metrics
-    openapi: dict[str, Any]
+    openapi_source: Traversable
+    base_url: str
+
+    @functools.cached_property
+    def openapi(self) -> dict[str, Any]:
+        """The service's OpenAPI document, read when first asked for (PyYAML and the parsed
+        document are a megabyte and a half that a verifier worker otherwise never uses; the
+        tests read both documents). Raises OpenApiDocumentError."""
+        document = load_document(self.openapi_source, version=_version())
+        document["servers"] = [{"url": self.base_url}]
+        return document
 
 
 def ops(app: Flask | None = None) -> Ops:
@@ -60,14 +71,15 @@ def install(
     """Add /healthz, /readyz, /metrics, /openapi.json, request ids, the access line and the
     HTTP metrics to ``app``; ``metrics`` when the service made its registry beforehand. Call it
     before the app's own request hooks. Raises OpenApiDocumentError when the service's OpenAPI
-    file is unreadable."""
-    document = load_document(openapi, version=_version())
-    document["servers"] = [{"url": base_url}]
+    file is missing (it is read when first served)."""
+    if not openapi.is_file():
+        raise OpenApiDocumentError(f"no OpenAPI document at {openapi}")
     installed = Ops(
         service=service,
         probes=tuple(probes),
         metrics=metrics if metrics is not None else Metrics(),
-        openapi=document,
+        openapi_source=openapi,
+        base_url=base_url,
     )
     app.extensions[EXTENSION] = installed
     install_request_log(app)

@@ -22,8 +22,6 @@ from importlib import resources
 from importlib.abc import Traversable
 from typing import Any
 
-import yaml
-
 COMMON = "openapi-common.yaml"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([A-Za-z_][A-Za-z0-9_]*)>")
 
@@ -34,6 +32,8 @@ class OpenApiDocumentError(ValueError):
 
 def read_yaml(source: Traversable) -> dict[str, Any]:
     """Parse one YAML file into a mapping. Raises OpenApiDocumentError."""
+    import yaml  # here: a worker that is never asked for /openapi.json never holds PyYAML
+
     try:
         loaded = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
