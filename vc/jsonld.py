@@ -36,6 +36,9 @@ DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
 # A degree credential needs no Hash N-Degree Quads call at all; 2,000 is far above any real VC.
 DEFAULT_WORK_LIMIT = 2_000
 EXPANSION_CACHE_SIZE = 64
+# Quads are kept from a report's safe-mode check to its proof check, moments later: a few per
+# thread of a worker are enough.
+QUADS_CACHE_SIZE = 16
 
 
 class StaticDocumentLoader:
@@ -91,7 +94,7 @@ class StaticDocumentLoader:
     def remember_quads(self, key: bytes, quads: tuple[Any, ...]) -> None:
         with self._lock:
             self._quads[key] = quads
-            while len(self._quads) > EXPANSION_CACHE_SIZE:
+            while len(self._quads) > QUADS_CACHE_SIZE:
                 self._quads.popitem(last=False)
 
     def cached_expansion(self, key: bytes) -> list[Any] | None:
@@ -265,20 +268,23 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
 
 
 def _cache_key(document: Mapping[str, Any]) -> bytes | None:
-    """The document's JSON text with sorted keys, or None when it is not plain JSON. orjson
-    writes it ten times faster than json.dumps; where orjson would make two documents look alike
-    (a NaN or infinity written as null) or cannot write one (integers beyond 64 bits), json.dumps
-    decides, refusing what JSON cannot carry."""
+    """The SHA-256 of the document's JSON text with sorted keys, or None when it is not plain
+    JSON. orjson writes the text ten times faster than json.dumps; where orjson would make two
+    documents look alike (a NaN or infinity written as null) or cannot write one (integers
+    beyond 64 bits), json.dumps decides, refusing what JSON cannot carry. The digest, not the
+    text, is kept: a cache of 8 kB texts was half a megabyte of every worker."""
     try:
-        key = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        key = b"null"  # beyond 64 bits, or not JSON at all: json.dumps says which
-    if b"null" not in key:
-        return key
-    try:
-        return json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False).encode()
-    except (TypeError, ValueError):
-        return None  # not plain JSON: let pyld judge it, uncached
+        text = b"null"  # beyond 64 bits, or not JSON at all: json.dumps says which
+    if b"null" in text:
+        try:
+            text = json.dumps(
+                document, sort_keys=True, ensure_ascii=False, allow_nan=False
+            ).encode()
+        except (TypeError, ValueError):
+            return None  # not plain JSON: let pyld judge it, uncached
+    return hashlib.sha256(text).digest()
 
 
 class _BoundedRdfc(URDNA2015):  # type: ignore[misc]

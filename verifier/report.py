@@ -120,7 +120,7 @@ class SectionVerdict:
             return check.severity is Severity.ERROR
         return check.severity is not Severity.INFO
 
-    @property
+    @cached_property  # asked for by the verdict, the headline and each part of the JSON
     def status(self) -> Status:
         if any(c.counts_as_failure and self.decides(c) for c in self.checks):
             return Status.FAIL
@@ -130,7 +130,7 @@ class SectionVerdict:
             return Status.NOT_APPLICABLE
         return Status.PASS
 
-    @property
+    @cached_property
     def message(self) -> str:
         """The messages of the checks that decided the verdict."""
         status = self.status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -313,6 +314,7 @@ def test_cache_keys_are_the_sorted_json_and_never_confuse_two_documents() -> Non
     assert key({"a": float("nan")}) is None
     assert key({"a": float("inf")}) is None
     # Beyond orjson's 64 bits, and text no JSON can carry (a lone surrogate).
-    assert key({"a": 2**70}) == b'{"a": 1180591620717411303424}'
+    big = hashlib.sha256(b'{"a": 1180591620717411303424}').digest()
+    assert key({"a": 2**70}) == big
     assert key({"a": "\ud800"}) is None
     assert key({"a": object()}) is None
