@@ -237,11 +237,21 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in text.split()]
 
 
-def rss_mib(pid: int) -> float:
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident set (VmRSS), or one part of it: RssAnon (its own heap, private
+    after the fork's copy-on-write) or RssFile (pages of mapped files: shared libraries' code,
+    the same pages in every worker)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _rss_parts(pid: int) -> str:
+    return (
+        f"{rss_mib(pid):.1f} (heap {rss_mib(pid, 'RssAnon'):.1f}, "
+        f"mapped files {rss_mib(pid, 'RssFile'):.1f})"
+    )
 
 
 @contextlib.contextmanager
@@ -331,13 +341,13 @@ def http_figures(quick: bool = False) -> tuple[list[Figure], list[str]]:
                             note,
                         )
                     )
-                after = [rss_mib(pid) for pid in workers]
+                after = [_rss_parts(pid) for pid in workers]
         lines.append(
             "verifier worker RSS: idle "
             + ", ".join(f"{x:.1f}" for x in idle)
             + " MiB; after "
             + f"{total} verifications (both workers) "
-            + ", ".join(f"{x:.1f}" for x in after)
+            + ", ".join(after)
             + " MiB"
         )
     return figures, lines
