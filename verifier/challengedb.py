@@ -26,10 +26,10 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 
-from vc.errors import MalformedValueError
+from diplomat_ops import dburl
 from verifier.challenges import (
     ALREADY_USED,
     BUSY_TIMEOUT_MS,
@@ -60,28 +60,9 @@ challenges = Table(
 
 
 def parse_url(url: str | URL) -> URL:
-    """Parse a database URL: a SQLite file, or PostgreSQL through psycopg 3.
-
-    Raises MalformedValueError for anything else, and for in-memory SQLite (each process, even
-    each pooled connection, would have its own database: challenges would not be shared).
-    """
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise MalformedValueError(f"{_SETTING}: not a database URL: {exc}") from exc
-    backend = parsed.get_backend_name()
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    elif backend == "postgresql" and parsed.get_driver_name() != "psycopg":
-        raise MalformedValueError(f"{_SETTING}: PostgreSQL URLs must use psycopg 3")
-    if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
-            raise MalformedValueError(
-                f"{_SETTING}: SQLite needs a file that every worker opens, not an in-memory database"
-            )
-    elif backend != "postgresql":
-        raise MalformedValueError(f"{_SETTING}: unsupported database {backend!r}")
-    return parsed
+    """The challenge database's URL, parsed and normalised (diplomat_ops.dburl.parse_url): a
+    SQLite file every worker opens, or PostgreSQL. Raises MalformedValueError."""
+    return dburl.parse_url(url, _SETTING)
 
 
 def create_challenge_engine(url: str | URL) -> Engine:

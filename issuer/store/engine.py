@@ -10,11 +10,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 
+from diplomat_ops import dburl
 from issuer.errors import StoreError, StoreUnavailableError
-from vc.errors import MalformedValueError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 WRITE = "diplomat_write"  # execution option: this connection's transactions will write
@@ -24,28 +24,9 @@ _MIGRATION_LOCK = 0x4449504C
 
 
 def parse_url(url: str | URL) -> URL:
-    """Parse and normalise a database URL; raise MalformedValueError for unsupported ones.
-
-    ``postgresql://`` and ``postgres://`` mean psycopg 3 (the driver we ship); SQLite needs a file,
-    since an in-memory database would be a different database on every pooled connection.
-    """
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise MalformedValueError(f"not a database URL: {exc}") from exc
-    backend = parsed.get_backend_name()
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    elif backend == "postgresql" and parsed.get_driver_name() != "psycopg":
-        raise MalformedValueError(f"PostgreSQL URLs must use psycopg 3, not {parsed.drivername}")
-    if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
-            raise MalformedValueError(
-                "the SQLite store needs a file path, not an in-memory database"
-            )
-    elif backend != "postgresql":
-        raise MalformedValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
-    return parsed
+    """The store's database URL, parsed and normalised (diplomat_ops.dburl.parse_url).
+    Raises MalformedValueError."""
+    return dburl.parse_url(url, "DIPLOMAT_DATABASE_URL")
 
 
 def create_store_engine(url: str | URL) -> Engine:
