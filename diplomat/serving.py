@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
 
@@ -103,6 +104,15 @@ def _worker_exited(_arbiter: Any, worker: Any) -> None:
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # untyped upstream
 
 
+class _Logger(glogging.Logger):  # type: ignore[misc]  # gunicorn is untyped
+    """gunicorn's logger without its access log. Each app writes its own access line (without
+    the path: diplomat_ops.requestlog); gunicorn, seeing a logconfig_dict, would format its
+    access atoms for every request only to hand them to a logger with no handler."""
+
+    def access(self, *_args: object) -> None:
+        return None
+
+
 class Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped: its base is Any
     """gunicorn run in-process: the settings above, and each worker building its own app."""
 
@@ -116,6 +126,9 @@ class Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped: i
         log_format: str,
     ) -> None:
         from diplomat_ops import logging_config
+        from diplomat_ops.requestlog import lean_log_records
+
+        lean_log_records()  # in the master, so in every worker it forks
 
         self._served = served
         self._env = dict(env)
@@ -127,6 +140,7 @@ class Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped: i
             "proc_name": "diplomat",
             "accesslog": None,
             "logconfig_dict": logging_config(log_format),
+            "logger_class": _Logger,
             "on_starting": _empty_multiprocess_dir,
             "child_exit": _worker_exited,
         }

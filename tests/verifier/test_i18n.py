@@ -116,3 +116,29 @@ def test_compiled_catalogues_are_those_of_the_sources(language: str) -> None:
 )
 def test_tags_map_to_catalogues(tag: str, catalogue: str | None) -> None:
     assert catalogue_of(tag) == catalogue
+
+
+def test_vary_names_accept_language_once_beside_what_a_view_set() -> None:
+    from flask import Flask, Response
+
+    from verifier.web import i18n
+
+    app = Flask(__name__)
+    i18n.install(app)
+
+    @app.get("/plain")
+    def plain() -> Response:
+        return Response("x")
+
+    @app.get("/cookie")
+    def cookie() -> Response:
+        return Response("x", headers={"Vary": "Cookie"})
+
+    @app.get("/already")
+    def already() -> Response:
+        return Response("x", headers={"Vary": "cookie, accept-language"})
+
+    client = app.test_client()
+    assert client.get("/plain").headers["Vary"] == "Accept-Language"
+    assert client.get("/cookie").headers["Vary"] == "Cookie, Accept-Language"
+    assert client.get("/already").headers["Vary"] == "cookie, accept-language"

@@ -100,7 +100,12 @@ def install(app: Flask) -> None:
     @app.after_request
     def _vary(response: Response) -> Response:
         # The same URL answers in the language the header asks for: caches must know.
-        response.vary.add("Accept-Language")
+        # (The header text itself: response.vary parses and rewrites a HeaderSet each time.)
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept-Language"
+        elif "accept-language" not in {item.strip().lower() for item in vary.split(",")}:
+            response.headers["Vary"] = f"{vary}, Accept-Language"
         return response
 
     @app.context_processor
