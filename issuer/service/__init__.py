@@ -59,13 +59,14 @@ from issuer.service.batches import BatchFormat, BatchService, parse_source, row_
 from issuer.service.claims import ClaimExport, ClaimService, IssuedClaim
 from issuer.service.errors import UploadTooLargeError
 from issuer.service.identity import DidMethod, IdentityService
-from issuer.service.issuing import IssuedDegree, IssuingService, Signer
+from issuer.service.issuing import IssuedDegree, IssuingService
 from issuer.service.mail import MailReport, MailService
 from issuer.service.oid4vci import Oid4vciService, TxCodeNotifier
 from issuer.service.sharing import SharingService
 from issuer.service.status import StatusService
 from issuer.service.txcodemail import MailedTxCodes
 from issuer.service.wallets import WalletService
+from issuer.signing import Signer
 from issuer.store import Store, open_store, parse_url
 from issuer.store.allocation import RandomSource
 from vc.dates import Clock, utcnow

@@ -28,15 +28,10 @@ from issuer.errors import ConflictError, NotFoundError
 from issuer.service.base import IssuerContext
 from issuer.service.claims import ClaimService
 from issuer.service.errors import UploadTooLargeError
-from issuer.service.issuing import IssuingService, Signer, programme_key
-from issuer.service.signing_pool import (
-    SignerSpec,
-    SigningPool,
-    SignJob,
-    SignOutcome,
-    shared_pool,
-    sign_job,
-)
+from issuer.service.issuing import IssuingService, programme_key
+from issuer.service.signing_pool import SigningPool, shared_pool
+from issuer.signing import Signer
+from issuer.signworker import SignerSpec, SignJob, SignOutcome, sign_job
 from issuer.store import Batch, BatchProgress, BatchRow, NewCredential, RowRecord
 from issuer.store.interfaces import Batches, Credentials
 from vc import strictjson

@@ -8,20 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from issuer.degree import DegreeInput, IssuerProfile, build_credential, validate_credential
+from issuer.degree import DegreeInput
 from issuer.errors import DuplicateCredentialError, PossibleDuplicateDegreeError
 from issuer.service.base import SCHEMA_PATH, IssuerContext
 from issuer.service.claims import ClaimService
 from issuer.service.identity import SUITE_FOR_KEY
 from issuer.service.statusmessages import message_status_entry
-from issuer.store import Credential, NewCredential, SigningKey
+from issuer.signing import Signer, build_and_sign
+from issuer.store import Credential, NewCredential
 from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
 from vc.contexts import DATA_INTEGRITY_V2, VC_V1, VC_V2
 from vc.datamodel import check_properties
 from vc.dates import format_datetime, parse_datetime
 from vc.errors import MalformedValueError
-from vc.keys import KeyPair, KeyType
+from vc.keys import KeyType
 from vc.proofs import sign
 from vc.status import parse_entry, status_entry, vc1_status_context
 from vc.suites import SUITES
@@ -47,47 +48,6 @@ def programme_key(inp: DegreeInput) -> str:
         return "code:" + " ".join(inp.programme_code.split()).casefold()[:500]
     title = " ".join(inp.degree_title.split()).casefold()
     return f"title:{inp.achievement_type}:{title}"[:512]
-
-
-@dataclass(frozen=True)
-class Signer:
-    """What signing needs, read once (per batch, or per single issue): never re-read per row."""
-
-    issuer_id: int
-    profile: IssuerProfile
-    key_record: SigningKey
-    key: KeyPair
-    suite: str
-    schema_url: str
-
-
-def build_and_sign(
-    inp: DegreeInput,
-    signer: Signer,
-    credential_id: str,
-    status_entries: list[dict[str, Any]],
-    now: datetime,
-) -> dict[str, Any]:
-    """Build, validate and sign one degree credential (pure CPU: no database, no files).
-
-    Raises MalformedValueError when the input cannot make a valid credential.
-    """
-    unsigned = build_credential(
-        inp,
-        signer.profile,
-        credential_id=credential_id,
-        valid_from=now,
-        status_entries=status_entries,
-        schema_url=signer.schema_url,
-    )
-    validate_credential(unsigned)
-    return sign(
-        unsigned,
-        signer.key,
-        verification_method=signer.key_record.key_id,
-        created=now,
-        suite=signer.suite,
-    )
 
 
 class IssuingService:

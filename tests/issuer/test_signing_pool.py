@@ -4,6 +4,8 @@ serialized by the workers exactly as the parent would."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +93,17 @@ def test_signing_workers_start_once_and_serve_every_later_batch(
 def test_the_warm_up_of_a_worker_signs_its_throwaway_degree() -> None:
     # A worker swallows a failed warm-up (the real rows would report it): it must not fail.
     warm_up()
+
+
+def test_a_signing_worker_imports_neither_the_store_nor_the_service_layer() -> None:
+    # What a spawned worker imports: the module of the functions it unpickles, and warm-up.
+    code = (
+        "import sys, issuer.signworker as w\n"
+        "w.warm_up()\n"
+        "heavy = ('sqlalchemy', 'alembic', 'flask', 'PIL', 'issuer.service', 'issuer.store')\n"
+        "print([name for name in heavy if name in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
