@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -114,3 +115,31 @@ def test_any_bytes_give_a_value_or_a_parsing_error(data: bytes) -> None:
 )
 def test_round_trip(value: object) -> None:
     assert strictjson.loads(strictjson.dumps(value)) == value
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([0.0, -0.0, 1e-4, 9.99e-5, 1e15, 1e16, 9.999999999999998e15, 3.5, 240.0])
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_dumps_is_exactly_the_text_json_writes(value: Any) -> None:
+    # orjson writes it when it can be sure of the same text; anything else goes to json.
+    assert strictjson.dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def test_dumps_of_a_degree_is_json_text_and_other_shapes_still_work() -> None:
+    degree = {"name": "Bachelor", "gpa": 3.5, "credits": 240.0, "list": [], "map": {}, "n": None}
+    assert strictjson.dumps(degree) == json.dumps(degree, ensure_ascii=False, indent=2)
+    assert strictjson.dumps(("a", 1)) == '[\n  "a",\n  1\n]'  # a tuple, as json writes it
+    assert strictjson.dumps({1: "x"}) == '{\n  "1": "x"\n}'  # a non-str key, likewise
