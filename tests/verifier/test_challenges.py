@@ -231,7 +231,7 @@ def test_a_verifier_on_sqlite_imports_sqlalchemy_only_for_a_challenge(tmp_path: 
 import sys
 from verifier.config import VerifierConfig
 from verifier.web import create_app
-app = create_app(VerifierConfig(database_url="sqlite:///{tmp_path / 'v.sqlite3'}"))
+app = create_app(VerifierConfig(database_url="sqlite:///{tmp_path / "v.sqlite3"}"))
 client = app.test_client()
 assert client.get("/readyz").status_code == 200
 heavy = ("sqlalchemy", "fpdf", "PIL", "qrcode", "zxingcpp", "jwcrypto", "jsonschema")

@@ -36,7 +36,6 @@ from verifier.pdfinput import (
 )
 from verifier.web import create_app
 
-PROBLEM = "application/problem+json"
 NOW = "2026-05-10T12:00:00Z"
 
 
@@ -101,16 +100,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(app, app.test_client(), good, diploma(good), tmp, registry)
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.content_type == PROBLEM
-    problem: dict[str, Any] = response.get_json()
-    assert problem["status"] == status
-    assert problem["title"] and problem["detail"]
-    assert "Traceback" not in response.get_data(as_text=True)
-    return problem
-
-
 # ------------------------------------------------------------------ extraction
 
 
@@ -166,7 +155,9 @@ def test_a_compressed_50_mb_attachment_is_413_in_a_small_pdf(world: World) -> No
     assert len(bomb) < 1024 * 1024  # under the body limit: the attachment's own limit applies
     with pytest.raises(PdfTooLargeError):
         credential_from_pdf(bomb)
-    _problem(world.client.post("/api/verify", data=bomb, content_type="application/pdf"), 413)
+    kit.assert_problem(
+        world.client.post("/api/verify", data=bomb, content_type="application/pdf"), 413
+    )
 
 
 # ------------------------------------------------------------------ POST /api/verify
@@ -249,14 +240,14 @@ def test_a_credential_of_another_issuer_in_the_pdf_is_reported_as_that_issuers(
     ],
 )
 def test_api_bad_pdfs_are_400_problems(world: World, body: bytes, words: str) -> None:
-    problem = _problem(
+    problem = kit.assert_problem(
         world.client.post("/api/verify", data=body, content_type="application/pdf"), 400
     )
     assert words in problem["detail"]
 
 
 def test_api_multipart_without_the_file_field(world: World) -> None:
-    problem = _problem(
+    problem = kit.assert_problem(
         world.client.post(
             "/api/verify",
             data={"other": (io.BytesIO(world.pdf), "diploma.pdf")},
@@ -269,13 +260,15 @@ def test_api_multipart_without_the_file_field(world: World) -> None:
 
 def test_a_50_mb_pdf_is_413(world: World) -> None:
     big = world.pdf + b"\n%" + b"x" * (50 * 1024 * 1024)
-    _problem(world.client.post("/api/verify", data=big, content_type="application/pdf"), 413)
+    kit.assert_problem(
+        world.client.post("/api/verify", data=big, content_type="application/pdf"), 413
+    )
     # The multipart body written out (the test client would spool a dict's file to disk).
     multipart = (
         b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
         b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--B--\r\n"
     )
-    _problem(
+    kit.assert_problem(
         world.client.post(
             "/api/verify", data=multipart, content_type="multipart/form-data; boundary=B"
         ),

@@ -20,8 +20,6 @@ from vc.keys import KeyPair
 from verifier.web import create_app
 from verifier.web.state import EXTENSION
 
-PROBLEM = "application/problem+json"
-
 
 @dataclass
 class World:
@@ -46,16 +44,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         cfg = kit.config(registry, database_url=f"sqlite:///{tmp / 'verifier.sqlite3'}")
         app = create_app(cfg, context_factory=kit.context_factory(cfg))
         yield World(app, app.test_client(), server, good, revoked, share_url)
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.content_type == PROBLEM
-    problem: dict[str, Any] = response.get_json()
-    assert problem["status"] == status
-    assert problem["title"] and problem["detail"]
-    assert "Traceback" not in response.get_data(as_text=True)
-    return problem
 
 
 # --- VC API: POST /credentials/verify -----------------------------------------------------------
@@ -129,7 +117,7 @@ def test_vcapi_honours_options_checks(world: World) -> None:
     "checks", [["proof", "teleportation"], [], "proof", [7]], ids=["unknown", "empty", "str", "int"]
 )
 def test_vcapi_refuses_unknown_or_malformed_checks(world: World, checks: Any) -> None:
-    problem = _problem(
+    problem = kit.assert_problem(
         world.client.post(
             "/credentials/verify",
             json={"verifiableCredential": world.good, "options": {"checks": checks}},
@@ -180,7 +168,7 @@ def test_vcapi_accepts_a_vc_jwt_string_and_an_enveloped_credential(world: World)
     ],
 )
 def test_vcapi_rejects_malformed_requests(world: World, payload: Any, pointer: str) -> None:
-    problem = _problem(world.client.post("/credentials/verify", json=payload), 400)
+    problem = kit.assert_problem(world.client.post("/credentials/verify", json=payload), 400)
     assert problem["pointer"] == pointer
 
 
@@ -237,8 +225,8 @@ def test_api_verify_accepts_a_jwt_body(world: World) -> None:
 
 
 @pytest.mark.parametrize("path", ["/api/verify", "/credentials/verify", "/presentations/verify"])
-def test_not_json_is_a_400_problem(world: World, path: str) -> None:
-    problem = _problem(
+def test_not_json_is_a_400assert_problem(world: World, path: str) -> None:
+    problem = kit.assert_problem(
         world.client.post(path, data=b"{this is not json", content_type="application/json"), 400
     )
     assert "JSON" in problem["detail"] or "json" in problem["detail"]
@@ -246,14 +234,18 @@ def test_not_json_is_a_400_problem(world: World, path: str) -> None:
 
 @pytest.mark.parametrize("path", ["/api/verify", "/credentials/verify"])
 def test_empty_body_and_json_array_are_400(world: World, path: str) -> None:
-    _problem(world.client.post(path, data=b"", content_type="application/json"), 400)
-    _problem(world.client.post(path, data=b"[1, 2]", content_type="application/json"), 400)
+    kit.assert_problem(world.client.post(path, data=b"", content_type="application/json"), 400)
+    kit.assert_problem(
+        world.client.post(path, data=b"[1, 2]", content_type="application/json"), 400
+    )
 
 
 @pytest.mark.parametrize("path", ["/api/verify", "/credentials/verify", "/presentations/verify"])
 def test_a_50_mb_body_is_413(world: World, path: str) -> None:
     body = b"{" + b" " * (50 * 1024 * 1024) + b"}"
-    problem = _problem(world.client.post(path, data=body, content_type="application/json"), 413)
+    problem = kit.assert_problem(
+        world.client.post(path, data=body, content_type="application/json"), 413
+    )
     assert str(1024 * 1024) in problem["detail"]
 
 
@@ -279,14 +271,16 @@ def test_a_50_mb_upload_is_a_413_page(world: World) -> None:
 @pytest.mark.parametrize("path", ["/api/verify", "/credentials/verify"])
 def test_deeply_nested_json_is_400(world: World, path: str) -> None:
     body = b'{"verifiableCredential": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
-    problem = _problem(world.client.post(path, data=body, content_type="application/json"), 400)
+    problem = kit.assert_problem(
+        world.client.post(path, data=body, content_type="application/json"), 400
+    )
     assert "nested" in problem["detail"]
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1/x", "http://169.254.169.254/latest/meta-data/"])
 def test_share_urls_to_private_addresses_are_refused(world: World, url: str) -> None:
     # The safe fetcher refuses them before any connection (dev mode allows only 127.0.0.1).
-    problem = _problem(world.client.post("/api/verify", json={"url": url}), 400)
+    problem = kit.assert_problem(world.client.post("/api/verify", json={"url": url}), 400)
     assert "address" in problem["detail"]
     page = world.client.get(f"/verify?url={url}", headers={"Accept": "text/html"})
     assert page.status_code == 400
@@ -295,24 +289,24 @@ def test_share_urls_to_private_addresses_are_refused(world: World, url: str) -> 
 
 
 def test_bad_destination_country_is_400(world: World) -> None:
-    problem = _problem(world.client.post("/api/verify?for=Japan", json=world.good), 400)
+    problem = kit.assert_problem(world.client.post("/api/verify?for=Japan", json=world.good), 400)
     assert "ISO 3166-1" in problem["detail"]
 
 
 @pytest.mark.parametrize("code", ["XX", "xx", "ZZ", "EU"])
 def test_unknown_country_code_is_refused_naming_the_list(world: World, code: str) -> None:
-    problem = _problem(world.client.post(f"/api/verify?for={code}", json=world.good), 400)
+    problem = kit.assert_problem(world.client.post(f"/api/verify?for={code}", json=world.good), 400)
     assert f"'{code.upper()}' is not a country code in ISO 3166-1 alpha-2" in problem["detail"]
     vcapi = world.client.post(
         f"/credentials/verify?for={code}", json={"verifiableCredential": world.good}
     )
-    assert "ISO 3166-1 alpha-2" in _problem(vcapi, 400)["detail"]
+    assert "ISO 3166-1 alpha-2" in kit.assert_problem(vcapi, 400)["detail"]
 
 
 def test_unknown_route_and_method_are_problems(world: World) -> None:
-    _problem(world.client.get("/nothing-here"), 404)
+    kit.assert_problem(world.client.get("/nothing-here"), 404)
     response = world.client.get("/api/verify")
-    _problem(response, 405)
+    kit.assert_problem(response, 405)
     assert "POST" in response.headers["Allow"]
 
 
@@ -325,7 +319,7 @@ def test_an_unexpected_exception_is_a_500_problem_without_traceback(tmp_path: Pa
 
     app.add_url_rule("/boom", "boom", boom)
     response = app.test_client().get("/boom")
-    problem = _problem(response, 500)
+    problem = kit.assert_problem(response, 500)
     assert "secret internal detail" not in response.get_data(as_text=True)
     assert problem["title"] == "Internal Server Error"
 
@@ -480,13 +474,13 @@ def test_presentation_by_someone_who_is_not_the_graduate_is_a_named_warning(
 def test_malformed_presentation_requests_are_400(
     world: World, payload: dict[str, Any], pointer: str
 ) -> None:
-    problem = _problem(world.client.post("/presentations/verify", json=payload), 400)
+    problem = kit.assert_problem(world.client.post("/presentations/verify", json=payload), 400)
     assert problem["pointer"] == pointer
 
 
 def test_a_document_that_is_not_a_presentation_is_400(world: World) -> None:
     challenge = _challenge(world.client)
-    problem = _problem(
+    problem = kit.assert_problem(
         world.client.post(
             "/presentations/verify",
             data=json.dumps(

@@ -18,7 +18,6 @@ from flask.testing import FlaskClient
 from vc.jose import sign_vc_jwt
 from verifier.web import create_app
 
-PROBLEM = "application/problem+json"
 HUGE = "9" * 5000
 
 
@@ -37,24 +36,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield World(app.test_client(), kit.signed_degree())
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    assert response.content_type == PROBLEM
-    problem: dict[str, Any] = response.get_json()
-    assert problem["status"] == status and problem["title"] and problem["detail"]
-    return problem
-
-
 @pytest.mark.parametrize("path", ["/credentials/verify", "/api/verify", "/presentations/verify"])
 def test_a_number_of_thousands_of_digits_is_a_400(world: World, path: str) -> None:
     body = '{"verifiableCredential": {"n": ' + HUGE + "}}"
     response = world.client.post(path, data=body, content_type="application/json")
-    _problem(response, 400)
+    kit.assert_problem(response, 400)
 
 
 def test_a_huge_number_inside_a_credential_is_a_400_everywhere(world: World) -> None:
     text = json.dumps(world.good)[:-1] + ', "n": -' + HUGE + "}"
-    _problem(world.client.post("/api/verify", data=text, content_type="application/json"), 400)
+    kit.assert_problem(
+        world.client.post("/api/verify", data=text, content_type="application/json"), 400
+    )
     for path, data in (
         ("/verify/paste", {"credential": text}),
         ("/verify/upload", {"file": (io.BytesIO(text.encode()), "vc.json")}),
@@ -100,7 +93,7 @@ def test_an_envelope_of_another_media_type_is_a_400(world: World, media: str) ->
         "id": f"data:{media},{token}",
     }
     response = world.client.post("/credentials/verify", json={"verifiableCredential": envelope})
-    assert _problem(response, 400)["pointer"] == "/verifiableCredential/id"
+    assert kit.assert_problem(response, 400)["pointer"] == "/verifiableCredential/id"
 
 
 def test_the_report_labels_a_self_asserted_issuer_name(world: World, tmp_path: Path) -> None:

@@ -333,3 +333,17 @@ class AppServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """``response`` is RFC 9457 problem details with ``status``, a title, a detail, no traceback."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.content_type == PROBLEM
+    problem: dict[str, Any] = response.get_json()
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return problem
