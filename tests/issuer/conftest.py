@@ -124,3 +124,21 @@ def env(tmp_path: Path) -> Iterator[WebEnv]:
     yield made
     made.wait_for_batches()
     made.service.close()
+
+
+@pytest.fixture(scope="module")
+def shared_key_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
+    """One did:key issuer per test module (building one costs a second), for modules whose
+    tests each issue their own diploma (the wallet protocols)."""
+    made = make_env(tmp_path_factory.mktemp("wallets"), did_method="key")
+    yield made
+    made.service.close()
+
+
+@pytest.fixture
+def key_env(shared_key_env: WebEnv) -> Iterator[WebEnv]:
+    """``shared_key_env`` with the clock and the OID4VCI notifier put back after each test."""
+    start = shared_key_env.clock.now
+    yield shared_key_env
+    shared_key_env.clock.now = max(start, datetime.now(UTC).replace(microsecond=0))
+    shared_key_env.service.oid4vci.notifier = None

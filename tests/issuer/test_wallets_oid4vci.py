@@ -9,14 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from walletkit import Holder, RecordingNotifier, Wallet, path_of
-from webfixtures import WebEnv, make_env
+from webfixtures import WebEnv
 
 from vc.dids import DidResolver
 from vc.proofs import verify
@@ -29,21 +28,10 @@ def b64url(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
-@pytest.fixture(scope="module")
-def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
-    """One issuer for the module (building one costs a second); each test issues its own
-    diploma, and the clock and notifier are put back after each test."""
-    made = make_env(tmp_path_factory.mktemp("wallets"), did_method="key")
-    yield made
-    made.service.close()
-
-
 @pytest.fixture
-def env(shared_env: WebEnv) -> Iterator[WebEnv]:
-    start = shared_env.clock.now
-    yield shared_env
-    shared_env.clock.now = max(start, datetime.now(UTC).replace(microsecond=0))
-    shared_env.service.oid4vci.notifier = None
+def env(key_env: WebEnv) -> WebEnv:
+    """The module's shared did:key issuer (conftest.key_env), reset after each test."""
+    return key_env
 
 
 def offer(env: WebEnv, holder: Holder | None = None) -> dict[str, Any]:

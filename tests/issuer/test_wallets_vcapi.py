@@ -5,34 +5,22 @@ signed by its holder, a reused or expired exchange, a revoked diploma, a wrong h
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from walletkit import Holder, Wallet, path_of
-from webfixtures import WebEnv, assert_problem, make_env
+from webfixtures import WebEnv, assert_problem
 
 from issuer.store.models import AuditRow
 from vc.dids import DidResolver
 from vc.proofs import verify
 
 
-@pytest.fixture(scope="module")
-def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
-    """One issuer for the module (building one costs a second); each test issues its own
-    diploma, and the clock and notifier are put back after each test."""
-    made = make_env(tmp_path_factory.mktemp("wallets"), did_method="key")
-    yield made
-    made.service.close()
-
-
 @pytest.fixture
-def env(shared_env: WebEnv) -> Iterator[WebEnv]:
-    start = shared_env.clock.now
-    yield shared_env
-    shared_env.clock.now = max(start, datetime.now(UTC).replace(microsecond=0))
-    shared_env.service.oid4vci.notifier = None
+def env(key_env: WebEnv) -> WebEnv:
+    """The module's shared did:key issuer (conftest.key_env), reset after each test."""
+    return key_env
 
 
 def exchange_path(env: WebEnv, holder: Holder) -> tuple[str, str]:
