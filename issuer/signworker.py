@@ -140,7 +140,7 @@ def warm_up() -> None:
     build_and_sign(inp, signer, "urn:uuid:00000000-0000-4000-8000-000000000000", entries, created)
 
 
-def _init_worker(parent: int) -> None:
+def init_worker(parent: int) -> None:
     # ``parent`` comes from the pool's creator, not from os.getppid() here: a worker still starting
     # up when the runner is killed would otherwise take its new parent (init) for the real one
     # and never exit.
@@ -176,7 +176,7 @@ def sign_job(signer: Signer, job: SignJob) -> SignOutcome:
         return False, exc.detail  # returned, not raised: not all of our errors unpickle
 
 
-def _sign_many(spec: SignerSpec, jobs: Sequence[SignJob]) -> list[SignOutcome]:
+def sign_many(spec: SignerSpec, jobs: Sequence[SignJob]) -> list[SignOutcome]:
     try:
         signer = _signer(spec)
         return [sign_job(signer, job) for job in jobs]
@@ -185,5 +185,5 @@ def _sign_many(spec: SignerSpec, jobs: Sequence[SignJob]) -> list[SignOutcome]:
         raise RuntimeError(f"signing worker failed: {type(exc).__name__}: {exc}") from None
 
 
-def _ready() -> int:
+def ready() -> int:
     return os.getpid()

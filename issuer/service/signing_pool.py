@@ -21,28 +21,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from issuer.signworker import (
-    ROW_ERRORS,
-    SignerSpec,
-    SignJob,
-    SignOutcome,
-    _init_worker,
-    _ready,
-    _sign_many,
-    sign_job,
-    warm_up,
-)
-
-__all__ = [
-    "ROW_ERRORS",
-    "SignJob",
-    "SignOutcome",
-    "SignerSpec",
-    "SigningPool",
-    "shared_pool",
-    "sign_job",
-    "warm_up",
-]
+from issuer.signworker import SignerSpec, SignJob, SignOutcome, init_worker, ready, sign_many
 
 
 class SigningPool:
@@ -53,7 +32,7 @@ class SigningPool:
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
+            initializer=init_worker,
             initargs=(os.getpid(),),
         )
 
@@ -69,10 +48,10 @@ class SigningPool:
     def start(self) -> None:
         """Start every worker now (they warm up while the caller does other work)."""
         for _ in range(self.workers):
-            self._executor.submit(_ready)
+            self._executor.submit(ready)
 
     def submit(self, spec: SignerSpec, jobs: Sequence[SignJob]) -> Future[list[SignOutcome]]:
-        return self._executor.submit(_sign_many, spec, list(jobs))
+        return self._executor.submit(sign_many, spec, list(jobs))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -13,7 +13,8 @@ import pytest
 from test_batches import FakeClock, build, cohort
 
 from issuer.service import batches as batches_module
-from issuer.service.signing_pool import shared_pool, warm_up
+from issuer.service.signing_pool import shared_pool
+from issuer.signworker import warm_up
 from vc import strictjson
 from vc.dids import DidResolver
 from vc.proofs import verify
