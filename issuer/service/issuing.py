@@ -15,7 +15,7 @@ from issuer.service.claims import ClaimService
 from issuer.service.identity import SUITE_FOR_KEY
 from issuer.service.statusmessages import message_status_entry
 from issuer.signing import Signer, build_and_sign
-from issuer.store import Credential, NewCredential
+from issuer.store import Credential, NewCredential, StatusPurpose
 from issuer.store.interfaces import Credentials, Sharing, StatusLists
 from vc import jsonld, strictjson
 from vc.contexts import DATA_INTEGRITY_V2, VC_V1, VC_V2
@@ -89,14 +89,16 @@ class IssuingService:
         return self.status_entries_for([credential_id])[0]
 
     def status_entries_for(self, credential_ids: Sequence[str]) -> list[list[dict[str, Any]]]:
-        """``status_entries`` for many credentials at once: one transaction per purpose."""
+        """``status_entries`` for many credentials at once, in one transaction."""
         issuer_id = self._ctx.issuer().id
         entries: list[list[dict[str, Any]]] = [[] for _ in credential_ids]
         messages: list[tuple[int, int]] = []
-        for purpose in ("revocation", "suspension"):
-            allocations = self._status.allocate_status_indexes(
-                issuer_id, purpose, credential_ids, self._ctx.rng
-            )
+        purposes: tuple[StatusPurpose, ...] = ("revocation", "suspension")
+        allocated = self._status.allocate_for_purposes(
+            issuer_id, purposes, credential_ids, self._ctx.rng
+        )
+        for purpose in purposes:
+            allocations = allocated[purpose]
             for mine, allocation in zip(entries, allocations, strict=True):
                 mine.append(
                     status_entry(

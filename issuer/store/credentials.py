@@ -42,6 +42,7 @@ from issuer.store.rows import (
     record_row,
     row_values,
     slices,
+    table_of,
 )
 from issuer.store.values import (
     ROW_STATES,
@@ -222,14 +223,15 @@ class CredentialRepository:
                 )
         written.sort(key=lambda values: int(values["row_number"]))
         try:
+            # Core inserts (the ORM's bulk insert adds per-row bookkeeping and nothing we use).
             with s.begin_nested():
                 if stored:
                     # Sorted by diploma number: concurrent chunks take unique-index locks in one
                     # order (PostgreSQL), so they queue instead of deadlocking.
                     stored.sort(key=lambda values: str(values["diploma_number"]))
-                    s.execute(insert(CredentialRow), stored)
+                    s.execute(insert(table_of(CredentialRow)), stored)
                 if written:
-                    s.execute(insert(BatchRowRow), written)
+                    s.execute(insert(table_of(BatchRowRow)), written)
         except IntegrityError:
             return None  # a number issued (or a row recorded) concurrently: check again
         if written:

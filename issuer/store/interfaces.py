@@ -135,6 +135,14 @@ class StatusLists(Protocol):
         rng: RandomSource | None = None,
     ) -> list[Allocation]: ...
 
+    def allocate_for_purposes(
+        self,
+        issuer_id: int,
+        purposes: Sequence[StatusPurpose],
+        credential_ids: Sequence[str],
+        rng: RandomSource | None = None,
+    ) -> dict[StatusPurpose, list[Allocation]]: ...
+
     def set_status(
         self,
         credential_id: str,

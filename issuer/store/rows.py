@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,15 @@ IN_SLICE = 500  # values per IN (...): far below SQLite's and PostgreSQL's param
 
 
 # -------------------------------------------------------------------- helpers (in a transaction)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for Core inserts (the ORM's bulk insert adds per-row bookkeeping
+    that a cohort's thousands of rows pay for and nothing here uses)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
 
 
 def slices(values: Sequence[T], size: int = IN_SLICE) -> list[Sequence[T]]:

@@ -567,6 +567,32 @@ def test_bulk_allocation_arguments_are_checked_and_change_nothing(
     assert snapshot(store) == before
 
 
+def test_allocation_for_several_purposes_is_one_transaction_and_follows_the_rng(
+    make_store: Callable[..., Store], issuer: Issuer
+) -> None:
+    ids = ["urn:p1", "urn:p2", "urn:p1"]
+    store = make_store(status_list_length=64)
+    with transactions(store) as seen:
+        got = store.status.allocate_for_purposes(
+            issuer.id, ("revocation", "suspension"), ids, ScriptedRandom([3, 3, 17, 40, 3, 8])
+        )
+    assert len(seen) == 1
+    # Each purpose draws a round of 16 candidates, in the order given: revocation takes draws
+    # 0-15 (3, 3 again: skipped, 17), suspension draws 16-31 (3, 8); urn:p1 twice is one index.
+    assert [a.index for a in got["revocation"]] == [3, 17, 3]
+    assert [a.index for a in got["suspension"]] == [3, 8, 3]
+    assert got["revocation"][0].list_id != got["suspension"][0].list_id
+    assert {e.purpose: e.index for e in store.status.status_entries("urn:p2")} == {
+        "revocation": 17,
+        "suspension": 8,
+    }
+    before = snapshot(store)
+    for purposes in (("revocation", "revocation"), ("revocation", "expiry")):
+        with pytest.raises(MalformedValueError):
+            store.status.allocate_for_purposes(issuer.id, purposes, ["urn:new"])  # type: ignore[arg-type]
+    assert snapshot(store) == before
+
+
 def test_set_status_records_change_audit_and_version(
     make_store: Callable[..., Store], new_credential: NewCredentialFactory, clock: FakeClock
 ) -> None:
