@@ -256,7 +256,8 @@ def _rss_parts(pid: int) -> str:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[tuple[int, list[int]]]:
-    """``diplomat serve verifier --workers 2`` until ready; yields (master pid, worker pids)."""
+    """``diplomat serve verifier --workers 2`` until both workers are ready; yields (master pid,
+    worker pids)."""
     with log.open("wb") as stderr:
         process = subprocess.Popen(
             [*SERVE, "--port", str(port)],
@@ -272,7 +273,10 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[tuple[int, l
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5):
                     pass
                 workers = _children(process.pid)
-                if len(workers) == 2:
+                # Both workers built (diplomat.serving logs "Worker ready: <pid>"): measured
+                # before that, a worker's memory is that of one still importing.
+                text = log.read_text(encoding="utf-8", errors="replace")
+                if len(workers) == 2 and all(f"Worker ready: {pid} " in text for pid in workers):
                     break
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start: {log.read_text()[-800:]}")

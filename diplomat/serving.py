@@ -94,6 +94,13 @@ def _empty_multiprocess_dir(_arbiter: Any) -> None:
         stale.unlink()
 
 
+def _worker_ready(worker: Any) -> None:
+    """gunicorn post_worker_init: the worker has built its app and is about to serve. gunicorn
+    logs "Booting worker" when the process starts; this line says when it can answer (and lets
+    a benchmark measure a worker once it is whole)."""
+    worker.log.info("Worker ready: %s (app built)", worker.pid)
+
+
 def _worker_exited(_arbiter: Any, worker: Any) -> None:
     """gunicorn child_exit: a dead worker's live gauges stop counting."""
     from diplomat_ops.metrics import multiprocess_dir
@@ -142,6 +149,7 @@ class Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped: i
             "logconfig_dict": logging_config(log_format),
             "logger_class": _Logger,
             "on_starting": _empty_multiprocess_dir,
+            "post_worker_init": _worker_ready,
             "child_exit": _worker_exited,
         }
         super().__init__()

@@ -128,12 +128,24 @@ def test_serve_verifier_runs_gunicorn_with_json_logs_and_shared_metrics(
     # Whichever worker answered each request, /metrics sums every worker's samples.
     assert counted == [ok]
 
-    lines = errors.read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    # Each worker logs "Worker ready" once its app is built: wait for both (the second worker
+    # may still be building while the first answers).
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        lines = errors.read_text(encoding="utf-8").splitlines()
+        records = [json.loads(line) for line in lines]  # every line is one JSON object
+        if sum(1 for r in records if r["message"].startswith("Worker ready")) >= 2:
+            break
+        assert time.monotonic() < deadline, "a worker never logged that it was ready"
+        time.sleep(0.1)
     loggers = {record["logger"] for record in records}
     assert {"diplomat.serve", "gunicorn.error", "diplomat.access"} <= loggers
     booted = [r for r in records if r["message"].startswith("Booting worker")]
     assert len(booted) == 2
+    ready = [r["message"] for r in records if r["message"].startswith("Worker ready")]
+    assert sorted(ready) == sorted(
+        f"Worker ready: {r['message'].split('pid: ')[1]} (app built)" for r in booted
+    )
     access = [r for r in records if r["logger"] == "diplomat.access"]
     assert sum(1 for r in access if r["route"] == "/healthz") == ok
 
