@@ -3,22 +3,26 @@
 CLI: a generated CSV, `diplomat issue --csv` as a subprocess on a fresh SQLite file (start-up,
 parsing, status allocation, signing with eddsa-rdfc-2022, storing). API: the same cohort POSTed
 to /api/batches with a bearer token until the batch is done. Each: wall time and CPU time (the
-process and its signing workers) per credential.
+process and its signing workers) per credential. The API run again on PostgreSQL (the machine's
+server at 127.0.0.1:5432, a database made for the run and dropped after; skipped, saying why,
+when there is none), with the server's CPU for the run (its processes read from /proc).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ from typing import Any
 from bench.timing import Figure, floor_ms, format_figures, median_ms
 
 REPO = Path(__file__).resolve().parents[1]
+PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 COLUMNS = (
     "full_name",
     "student_number",
@@ -104,6 +109,7 @@ class Cohort:
     wall: float
     cpu: float
     parent_cpu: float | None = None  # the process doing the database (when measured apart)
+    server_cpu: float | None = None  # the database server's processes (PostgreSQL)
 
     def figures(self) -> list[Figure]:
         per = self.issued or 1
@@ -128,10 +134,20 @@ class Cohort:
                     "per credential; the rest is the signing workers'",
                 )
             )
+        if self.server_cpu is not None:
+            figures.append(
+                Figure(
+                    SECTION,
+                    f"{self.label}: CPU of the server",
+                    self.server_cpu * 1000 / per,
+                    None,
+                    "per credential, not in the CPU above",
+                )
+            )
         return figures
 
 
-SECTION = "issuer: cohort on a fresh SQLite file (eddsa-rdfc-2022)"
+SECTION = "issuer: cohort on a fresh database, SQLite unless named (eddsa-rdfc-2022)"
 
 
 def _cpu(who: int) -> float:
@@ -185,17 +201,21 @@ def bench_cli(rows: int, workdir: Path) -> Cohort:
     return Cohort("CLI diplomat issue --csv", rows, int(summary["issued"]), seconds, cpu)
 
 
-def bench_api(rows: int, workdir: Path) -> Cohort:
+def bench_api(rows: int, workdir: Path, database_url: str | None = None) -> Cohort:
     """POST /api/batches through the Flask app (test client; the batch runs in the app's
-    background runner thread, joined), then its progress through GET /api/batches."""
+    background runner thread, joined), then its progress through GET /api/batches. On a fresh
+    SQLite file, or on ``database_url`` (an empty PostgreSQL database)."""
     from issuer.config import IssuerConfig
     from issuer.service import open_service
     from issuer.web import create_app
     from issuer.web.state import EXTENSION
 
-    home = workdir / "api"
+    home = workdir / ("api" if database_url is None else "api-postgres")
     home.mkdir()
-    config = IssuerConfig.from_env(_env(home))
+    env = _env(home)
+    if database_url is not None:
+        env["DIPLOMAT_DATABASE_URL"] = database_url
+    config = IssuerConfig.from_env(env)
     service = open_service(config)
     try:
         service.identity.init_identity("Bench University", "u.example.kz", "KZ")
@@ -206,6 +226,7 @@ def bench_api(rows: int, workdir: Path) -> Cohort:
         source = cohort_csv(rows, "API")
         own = _cpu(resource.RUSAGE_SELF)
         children = _cpu(resource.RUSAGE_CHILDREN) + _living_children_cpu()
+        server = _postgres_cpu() if database_url is not None else None
         start = time.perf_counter()
         posted = client.post(
             "/api/batches", data=source, headers={**headers, "Content-Type": "text/csv"}
@@ -221,11 +242,52 @@ def bench_api(rows: int, workdir: Path) -> Cohort:
         seconds = time.perf_counter() - start
         own = _cpu(resource.RUSAGE_SELF) - own
         children = _cpu(resource.RUSAGE_CHILDREN) + _living_children_cpu() - children
+        if server is not None:
+            server = _postgres_cpu() - server
         body = client.get(f"/api/batches/{batch_id}", headers=headers).get_json()
         issued = int(body["issued"])
-        return Cohort("API POST /api/batches", rows, issued, seconds, own + children, own)
+        label = "API POST /api/batches" if database_url is None else "API on PostgreSQL"
+        return Cohort(label, rows, issued, seconds, own + children, own, server)
     finally:
         service.close()
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of the machine's postgres processes (user and system, their children's too)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            text = stat.read_text()
+            if text[text.index("(") + 1 : text.rindex(")")] != "postgres":
+                continue
+            fields = text.rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15]) / ticks
+    return total
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """An empty database on the machine's PostgreSQL server for one run (dropped after), or
+    None (with the reason printed) when there is no server to use."""
+    try:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            name = f"diplomat_bench_{secrets.token_hex(4)}"
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except Exception as exc:  # any reason means: no PostgreSQL figure
+        print(f"cohort on PostgreSQL skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def validation_figures(quick: bool = False) -> list[Figure]:
@@ -323,12 +385,16 @@ def breakdown_figures(quick: bool = False) -> list[Figure]:
 
 
 def cohort_figures(rows: int, *, api: bool = True) -> list[Figure]:
-    """The cohort through the CLI and the API, each on its own fresh SQLite file."""
+    """The cohort through the CLI and the API, each on its own fresh SQLite file, and through
+    the API on a fresh PostgreSQL database when the machine has a server."""
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="diplomat-bench-") as temp:
         figures += bench_cli(rows, Path(temp)).figures()
         if api:
             figures += bench_api(rows, Path(temp)).figures()
+            with postgres_database() as url:
+                if url is not None:
+                    figures += bench_api(rows, Path(temp), url).figures()
     return figures
 
 

@@ -19,6 +19,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
+from pgkit import fresh_postgres_database
 
 from issuer.errors import (
     ClaimLinkReplacedError,
@@ -201,6 +202,23 @@ def test_unreachable_postgres_is_reported_as_unavailable() -> None:
     with pytest.raises(StoreUnavailableError) as caught:
         open_store("postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=2")
     assert caught.value.status == 503
+
+
+@pytest.mark.postgres
+def test_postgres_sessions_plan_each_statement_and_keep_url_options() -> None:
+    # A generic plan cached while a table was empty stays a sequential scan as a cohort fills it
+    # (issuer.store.engine.PG_SESSION_OPTIONS); options given in the URL still apply.
+    with fresh_postgres_database() as url:
+        for query, timeout in (("", "0"), ("?options=-c%20statement_timeout%3D4321", "4321ms")):
+            store = open_store(url + query)
+            try:
+                with store.engine.connect() as conn:
+                    assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == (
+                        "force_custom_plan"
+                    )
+                    assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == timeout
+            finally:
+                store.close()
 
 
 # ------------------------------------------------------------------------------------ audit log
