@@ -71,7 +71,8 @@ def create_challenge_engine(url: str | URL) -> Engine:
     "database is locked". Creates the directory of a SQLite file. Raises MalformedValueError."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        plain, connect_args = dburl.postgres_connect(parsed)
+        return create_engine(plain, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})

@@ -21,12 +21,6 @@ WRITE = "diplomat_write"  # execution option: this connection's transactions wil
 BUSY_TIMEOUT_MS = 30_000
 # pg_advisory_xact_lock key serialising concurrent migrations (any constant; "DIPL" in ASCII).
 _MIGRATION_LOCK = 0x4449504C
-# PostgreSQL sessions plan every statement for its own parameters. psycopg prepares a statement
-# on its fifth execution, and PostgreSQL may then keep one generic plan for it: a plan chosen
-# while a table was empty (a new issuer's first cohort) stays a sequential scan as the table
-# grows, until autovacuum analyses it. A 10,000-row cohort spent 8.4 s of server CPU so instead
-# of 3.5 s, and 12.9 s instead of 8.4 s in all (bench.issuer, PostgreSQL 15, two cores).
-PG_SESSION_OPTIONS = "-c plan_cache_mode=force_custom_plan"
 
 
 def parse_url(url: str | URL) -> URL:
@@ -37,21 +31,15 @@ def parse_url(url: str | URL) -> URL:
 
 def create_store_engine(url: str | URL) -> Engine:
     """Build an engine; on SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE writes;
-    on PostgreSQL: custom plans (PG_SESSION_OPTIONS).
+    on PostgreSQL: custom plans (diplomat_ops.dburl.PG_SESSION_OPTIONS).
 
     Writers on SQLite take the write lock at BEGIN (not at their first write) so concurrent
     read-then-write transactions queue on the busy timeout instead of failing with SQLITE_BUSY.
     """
     parsed = parse_url(url)
     if parsed.get_backend_name() == "postgresql":
-        # Options given in the URL (?options=...) are kept, ours follow.
-        given = parsed.query.get("options")
-        mine = [*([given] if isinstance(given, str) else given or ()), PG_SESSION_OPTIONS]
-        return create_engine(
-            parsed.difference_update_query(["options"]),
-            pool_pre_ping=True,
-            connect_args={"options": " ".join(mine)},
-        )
+        plain, connect_args = dburl.postgres_connect(parsed)
+        return create_engine(plain, pool_pre_ping=True, connect_args=connect_args)
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diplomat_ops.dburl import parse_url, sqlite_file
+from diplomat_ops.dburl import PG_SESSION_OPTIONS, parse_url, postgres_connect, sqlite_file
 from vc.errors import MalformedValueError
 
 
@@ -43,3 +43,22 @@ def test_sqlite_file_agrees_with_parse_url() -> None:
     for url in ("sqlite:////tmp/a b/x.db", "sqlite+pysqlite:///rel/x.db"):
         assert sqlite_file(url) == parse_url(url, "X").database
     assert sqlite_file("postgresql://u@h/db") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("postgresql://u@h/db", PG_SESSION_OPTIONS),
+        ("postgres://u@h/db?options=-c%20work_mem%3D8MB", f"-c work_mem=8MB {PG_SESSION_OPTIONS}"),
+        ("postgresql://u@h/db?connect_timeout=3", PG_SESSION_OPTIONS),
+    ],
+)
+def test_postgres_sessions_keep_the_url_options_and_add_custom_plans(
+    url: str, options: str
+) -> None:
+    plain, connect_args = postgres_connect(parse_url(url, "X"))
+    assert connect_args == {"options": options}
+    assert "options" not in plain.query
+    # Everything else in the URL is left as it was.
+    assert plain.query.get("connect_timeout") == ("3" if "connect_timeout" in url else None)
+    assert (plain.drivername, plain.host, plain.database) == ("postgresql+psycopg", "h", "db")

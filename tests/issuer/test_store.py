@@ -207,7 +207,7 @@ def test_unreachable_postgres_is_reported_as_unavailable() -> None:
 @pytest.mark.postgres
 def test_postgres_sessions_plan_each_statement_and_keep_url_options() -> None:
     # A generic plan cached while a table was empty stays a sequential scan as a cohort fills it
-    # (issuer.store.engine.PG_SESSION_OPTIONS); options given in the URL still apply.
+    # (diplomat_ops.dburl.PG_SESSION_OPTIONS); options given in the URL still apply.
     with fresh_postgres_database() as url:
         for query, timeout in (("", "0"), ("?options=-c%20statement_timeout%3D4321", "4321ms")):
             store = open_store(url + query)
