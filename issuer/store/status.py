@@ -115,10 +115,11 @@ class StatusRepository:
         credential_ids: Sequence[str],
         rng: RandomSource | None = None,
     ) -> dict[StatusPurpose, list[Allocation]]:
-        """``allocate_status_indexes`` for each of ``purposes`` in turn, all in ONE transaction
-        (an issuer's chunk needs a revocation and a suspension index per credential: one commit,
-        one fsync on SQLite, instead of one per purpose). The draws are made in the order of
-        ``purposes``, so a seeded ``rng`` gives what one call per purpose would give."""
+        """``allocate_status_indexes`` for each of ``purposes``, all in ONE transaction (an
+        issuer's chunk needs a revocation and a suspension index per credential: one commit, one
+        fsync on SQLite, instead of one per purpose). The purposes are served in the order of
+        their names whatever the order given ("revocation" first), so a seeded ``rng`` gives
+        what one call per purpose in that order would give."""
         for purpose in purposes:
             check_purpose(purpose)
         if len(set(purposes)) != len(purposes):
@@ -133,11 +134,11 @@ class StatusRepository:
 
         def work(s: Session) -> dict[StatusPurpose, list[Allocation]]:
             need_issuer(s, issuer_id)
-            # Purposes in a fixed order: concurrent allocators lock the lists' rows in one order
-            # (PostgreSQL), so they queue instead of deadlocking.
+            # One order for every caller: concurrent allocators lock the lists' rows in the same
+            # order (PostgreSQL), so they queue instead of deadlocking.
             return {
                 purpose: self._allocate(s, issuer_id, purpose, ids, unique, chooser)
-                for purpose in purposes
+                for purpose in sorted(purposes)
             }
 
         return self._db.write("allocating status indexes", work)

@@ -592,11 +592,12 @@ def test_allocation_for_several_purposes_is_one_transaction_and_follows_the_rng(
     store = make_store(status_list_length=64)
     with transactions(store) as seen:
         got = store.status.allocate_for_purposes(
-            issuer.id, ("revocation", "suspension"), ids, ScriptedRandom([3, 3, 17, 40, 3, 8])
+            issuer.id, ("suspension", "revocation"), ids, ScriptedRandom([3, 3, 17, 40, 3, 8])
         )
     assert len(seen) == 1
-    # Each purpose draws a round of 16 candidates, in the order given: revocation takes draws
-    # 0-15 (3, 3 again: skipped, 17), suspension draws 16-31 (3, 8); urn:p1 twice is one index.
+    # Each purpose draws a round of 16 candidates, in the order of their names whatever the
+    # order given (one lock order for every caller): revocation takes draws 0-15 (3, 3 again:
+    # skipped, 17), suspension draws 16-31 (3, 8); urn:p1 twice is one index.
     assert [a.index for a in got["revocation"]] == [3, 17, 3]
     assert [a.index for a in got["suspension"]] == [3, 8, 3]
     assert got["revocation"][0].list_id != got["suspension"][0].list_id
