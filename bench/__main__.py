@@ -7,7 +7,8 @@ same run) and, where plain pyld can do the same work on the same bytes, to plain
     checks     the degree JSON Schema: the Python validator and jsonschema-rs
     verifier   the full report (status lists cached, and fetched from memory)
     cohort     10,000 graduates through `diplomat issue --csv` and `POST /api/batches`: wall and
-               CPU per credential
+               CPU per credential; the API again on PostgreSQL (127.0.0.1:5432, when there is
+               one), with the server's CPU
     HTTP       POST /api/verify under gunicorn (2 workers) at 8 and 32 concurrent clients (wrk when
                installed, else threads): p50, p99, verifications per second; then each worker's RSS
 
