@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import insert, or_, select
@@ -136,149 +138,14 @@ class StatusRepository:
             need_issuer(s, issuer_id)
             # One order for every caller: concurrent allocators lock the lists' rows in the same
             # order (PostgreSQL), so they queue instead of deadlocking.
+            allocator = _Allocator(
+                s, issuer_id, self.status_list_length, self.fill_ratio, self._db.now, chooser
+            )
             return {
-                purpose: self._allocate(s, issuer_id, purpose, ids, unique, chooser)
-                for purpose in sorted(purposes)
+                purpose: allocator.allocate(purpose, ids, unique) for purpose in sorted(purposes)
             }
 
         return self._db.write("allocating status indexes", work)
-
-    def _allocate(
-        self,
-        s: Session,
-        issuer_id: int,
-        purpose: StatusPurpose,
-        ids: list[str],
-        unique: list[str],
-        chooser: RandomSource,
-    ) -> list[Allocation]:
-        found: dict[str, Allocation] = {}
-        for part in slices(unique):
-            rows = s.execute(
-                select(
-                    StatusAllocationRow.credential_id,
-                    StatusListRow.id,
-                    StatusListRow.list_number,
-                    StatusAllocationRow.status_index,
-                )
-                .join(StatusListRow, StatusListRow.id == StatusAllocationRow.list_id)
-                .where(
-                    StatusAllocationRow.credential_id.in_(part),
-                    StatusListRow.issuer_id == issuer_id,
-                    StatusListRow.purpose == purpose,
-                )
-            ).tuples()
-            for credential_id, list_id, list_number, index in rows:
-                found.setdefault(credential_id, Allocation(list_id, list_number, index))
-        remaining = [cid for cid in unique if cid not in found]
-        failures = 0
-        while remaining:
-            if failures >= _LIST_ATTEMPTS:
-                raise StoreError(f"could not allocate a {purpose} index for issuer {issuer_id}")
-            made = self._try_allocate(s, issuer_id, purpose, remaining, chooser)
-            if not made:
-                failures += 1  # a list opened or filled meanwhile, or an index clash
-                continue
-            found.update(zip(remaining, made, strict=False))
-            remaining = remaining[len(made) :]
-        return [found[cid] for cid in ids]
-
-    def _try_allocate(
-        self,
-        s: Session,
-        issuer_id: int,
-        purpose: str,
-        credential_ids: Sequence[str],
-        rng: RandomSource,
-    ) -> list[Allocation] | None:
-        """Allocate indexes for the first of ``credential_ids`` the current list has room for.
-
-        Returns them in order (possibly fewer than asked: the rest go to the next list), or None
-        when this attempt lost a race and must be retried.
-        """
-        # Lock the current list row: allocators of one list queue here (PostgreSQL; SQLite
-        # writers are serialised by BEGIN IMMEDIATE), so counts and fill checks are exact.
-        current = s.scalars(
-            select(StatusListRow)
-            .where(StatusListRow.issuer_id == issuer_id, StatusListRow.purpose == purpose)
-            .order_by(StatusListRow.list_number.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
-        if current is None or current.allocated >= capacity(current.length, self.fill_ratio):
-            number = 0 if current is None else current.list_number + 1
-            now = self._db.now()
-            opened = StatusListRow(
-                issuer_id=issuer_id,
-                purpose=purpose,
-                list_number=number,
-                length=self.status_list_length,
-                allocated=0,
-                version=0,
-                created_at=now,
-                updated_at=now,
-            )
-            try:
-                with s.begin_nested():
-                    s.add(opened)
-            except IntegrityError:
-                return None  # another process opened list `number` first: look again
-            current = opened
-        list_id = current.id
-        room = capacity(current.length, self.fill_ratio) - current.allocated
-        wanted = max(1, min(room, len(credential_ids)))
-
-        def taken_among(candidates: Sequence[int]) -> Collection[int]:
-            taken: set[int] = set()
-            for part in slices(sorted(set(candidates))):
-                taken.update(
-                    s.scalars(
-                        select(StatusAllocationRow.status_index).where(
-                            StatusAllocationRow.list_id == list_id,
-                            StatusAllocationRow.status_index.in_(part),
-                        )
-                    )
-                )
-            return taken
-
-        def all_taken() -> Collection[int]:
-            return set(
-                s.scalars(
-                    select(StatusAllocationRow.status_index).where(
-                        StatusAllocationRow.list_id == list_id
-                    )
-                )
-            )
-
-        indexes = choose_free_indexes(current.length, wanted, taken_among, all_taken, rng)
-        now = self._db.now()
-        try:
-            with s.begin_nested():
-                if indexes:
-                    # Core, not the ORM's bulk insert: the same statement, without its per-row
-                    # bookkeeping (a cohort inserts two rows per credential here).
-                    s.execute(
-                        insert(table_of(StatusAllocationRow)),
-                        [
-                            {
-                                "list_id": list_id,
-                                "status_index": index,
-                                "credential_id": credential_id,
-                                "is_set": False,
-                                "allocated_at": now,
-                                "changed_at": None,
-                            }
-                            for index, credential_id in zip(indexes, credential_ids, strict=False)
-                        ],
-                    )
-        except IntegrityError:
-            return None  # an index was taken meanwhile: draw again
-        if len(indexes) < wanted:
-            current.allocated = current.length  # full: the next attempt opens the next list
-        else:
-            current.allocated += len(indexes)
-        s.flush()
-        return [Allocation(list_id, current.list_number, index) for index in indexes]
 
     def set_status(
         self,
@@ -495,3 +362,144 @@ def _flagged(s: Session, list_id: int) -> dict[int, tuple[bool, bool]]:
         )
     ).tuples()
     return {index: (bool(revoked), bool(suspended)) for index, revoked, suspended in rows}
+
+
+@dataclass(frozen=True)
+class _Allocator:
+    """Status-index allocation inside one write transaction of StatusRepository: ``s`` its
+    session, lists opened with ``status_list_length`` and filled to ``fill_ratio``."""
+
+    s: Session
+    issuer_id: int
+    status_list_length: int
+    fill_ratio: float
+    now: Callable[[], datetime]
+    rng: RandomSource
+
+    def allocate(
+        self, purpose: StatusPurpose, ids: list[str], unique: list[str]
+    ) -> list[Allocation]:
+        """Each of ``ids`` (``unique``: the same without repeats) its ``purpose`` index: the one it
+        has, or a new one."""
+        s, issuer_id = self.s, self.issuer_id
+        found: dict[str, Allocation] = {}
+        for part in slices(unique):
+            rows = s.execute(
+                select(
+                    StatusAllocationRow.credential_id,
+                    StatusListRow.id,
+                    StatusListRow.list_number,
+                    StatusAllocationRow.status_index,
+                )
+                .join(StatusListRow, StatusListRow.id == StatusAllocationRow.list_id)
+                .where(
+                    StatusAllocationRow.credential_id.in_(part),
+                    StatusListRow.issuer_id == issuer_id,
+                    StatusListRow.purpose == purpose,
+                )
+            ).tuples()
+            for credential_id, list_id, list_number, index in rows:
+                found.setdefault(credential_id, Allocation(list_id, list_number, index))
+        remaining = [cid for cid in unique if cid not in found]
+        failures = 0
+        while remaining:
+            if failures >= _LIST_ATTEMPTS:
+                raise StoreError(f"could not allocate a {purpose} index for issuer {issuer_id}")
+            made = self._try_allocate(purpose, remaining)
+            if not made:
+                failures += 1  # a list opened or filled meanwhile, or an index clash
+                continue
+            found.update(zip(remaining, made, strict=False))
+            remaining = remaining[len(made) :]
+        return [found[cid] for cid in ids]
+
+    def _try_allocate(self, purpose: str, credential_ids: Sequence[str]) -> list[Allocation] | None:
+        """Allocate indexes for the first of ``credential_ids`` the current list has room for.
+
+        Returns them in order (possibly fewer than asked: the rest go to the next list), or None
+        when this attempt lost a race and must be retried.
+        """
+        s, issuer_id, rng = self.s, self.issuer_id, self.rng
+        # Lock the current list row: allocators of one list queue here (PostgreSQL; SQLite
+        # writers are serialised by BEGIN IMMEDIATE), so counts and fill checks are exact.
+        current = s.scalars(
+            select(StatusListRow)
+            .where(StatusListRow.issuer_id == issuer_id, StatusListRow.purpose == purpose)
+            .order_by(StatusListRow.list_number.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if current is None or current.allocated >= capacity(current.length, self.fill_ratio):
+            number = 0 if current is None else current.list_number + 1
+            now = self.now()
+            opened = StatusListRow(
+                issuer_id=issuer_id,
+                purpose=purpose,
+                list_number=number,
+                length=self.status_list_length,
+                allocated=0,
+                version=0,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                with s.begin_nested():
+                    s.add(opened)
+            except IntegrityError:
+                return None  # another process opened list `number` first: look again
+            current = opened
+        list_id = current.id
+        room = capacity(current.length, self.fill_ratio) - current.allocated
+        wanted = max(1, min(room, len(credential_ids)))
+
+        def taken_among(candidates: Sequence[int]) -> Collection[int]:
+            taken: set[int] = set()
+            for part in slices(sorted(set(candidates))):
+                taken.update(
+                    s.scalars(
+                        select(StatusAllocationRow.status_index).where(
+                            StatusAllocationRow.list_id == list_id,
+                            StatusAllocationRow.status_index.in_(part),
+                        )
+                    )
+                )
+            return taken
+
+        def all_taken() -> Collection[int]:
+            return set(
+                s.scalars(
+                    select(StatusAllocationRow.status_index).where(
+                        StatusAllocationRow.list_id == list_id
+                    )
+                )
+            )
+
+        indexes = choose_free_indexes(current.length, wanted, taken_among, all_taken, rng)
+        now = self.now()
+        try:
+            with s.begin_nested():
+                if indexes:
+                    # Core, not the ORM's bulk insert: the same statement, without its per-row
+                    # bookkeeping (a cohort inserts two rows per credential here).
+                    s.execute(
+                        insert(table_of(StatusAllocationRow)),
+                        [
+                            {
+                                "list_id": list_id,
+                                "status_index": index,
+                                "credential_id": credential_id,
+                                "is_set": False,
+                                "allocated_at": now,
+                                "changed_at": None,
+                            }
+                            for index, credential_id in zip(indexes, credential_ids, strict=False)
+                        ],
+                    )
+        except IntegrityError:
+            return None  # an index was taken meanwhile: draw again
+        if len(indexes) < wanted:
+            current.allocated = current.length  # full: the next attempt opens the next list
+        else:
+            current.allocated += len(indexes)
+        s.flush()
+        return [Allocation(list_id, current.list_number, index) for index in indexes]
