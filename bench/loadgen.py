@@ -156,3 +156,41 @@ def _threads(url: str, bodies: Sequence[bytes], connections: int, seconds: float
         statistics.median(ordered),
         p99,
     )
+
+
+def send(url: str, bodies: Sequence[bytes], connections: int, total: int) -> int:
+    """POST ``total`` requests (``bodies`` in turn) over ``connections`` keep-alive connections,
+    untimed; returns how many failed. For bringing servers to a known number of requests."""
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    failures = 0
+    lock = threading.Lock()
+
+    def client(turn: int) -> None:
+        nonlocal failures
+        bad = 0
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        for n in range(turn, total, connections):
+            try:
+                connection.request(
+                    "POST",
+                    target,
+                    body=bodies[n % len(bodies)],
+                    headers={"Content-Type": "application/json"},
+                )
+                response = connection.getresponse()
+                response.read()
+                bad += not 200 <= response.status < 300
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                connection.close()
+        connection.close()
+        with lock:
+            failures += bad
+
+    threads = [threading.Thread(target=client, args=(turn,)) for turn in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures

@@ -12,7 +12,8 @@ sees its credential for the first time (cached JSON-LD expansions are forgotten 
 Over HTTP: ``diplomat serve verifier --workers 2`` (gunicorn) in development mode, the status lists
 served by a small HTTP server of this process on 127.0.0.1, the registry from a file; the load
 (bench.loadgen: wrk, or threads) POSTs the credential to ``/api/verify?for=JP`` at 8 and 32
-concurrent clients; then each worker's resident set size (VmRSS) after all those verifications.
+concurrent clients, after 2,000 untimed verifications (about 1,000 per worker: each worker's
+resident set size, VmRSS, is taken then), and each worker's VmRSS again after all of them.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOW = transcripts.NOW
 SECTION = "verifier: full report (verify_credential)"
 SERVE = [sys.executable, "-m", "diplomat.cli", "serve", "verifier", "--workers", "2"]
+WARM_REQUESTS = 2000  # before the timed load: about 1,000 verifications per worker
 
 
 @dataclass(frozen=True)
@@ -328,7 +330,13 @@ def http_figures(quick: bool = False) -> tuple[list[Figure], list[str]]:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     verdict = json.loads(response.read())["verdict"]
                 lines.append(f"HTTP report verdict: {verdict} (gunicorn workers {workers})")
-                total = 1
+                # The issue's memory figure: a worker after 1,000 verifications (2,000 spread
+                # over the two workers, untimed; they also bring both to a steady state).
+                failed = loadgen.send(url, bodies, 8, WARM_REQUESTS)
+                if failed:
+                    raise RuntimeError(f"{failed} of {WARM_REQUESTS} verifications failed")
+                warm = [_rss_parts(pid) for pid in workers]
+                total = 1 + WARM_REQUESTS
                 for clients in (8, 32):
                     load = loadgen.run(url, bodies, clients, seconds)
                     total += load.requests
@@ -349,8 +357,9 @@ def http_figures(quick: bool = False) -> tuple[list[Figure], list[str]]:
         lines.append(
             "verifier worker RSS: idle "
             + ", ".join(f"{x:.1f}" for x in idle)
-            + " MiB; after "
-            + f"{total} verifications (both workers) "
+            + f" MiB; after {1 + WARM_REQUESTS} verifications (both workers) "
+            + ", ".join(warm)
+            + f" MiB; after {total} "
             + ", ".join(after)
             + " MiB"
         )
