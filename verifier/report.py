@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from types import ModuleType
@@ -80,6 +80,7 @@ from verifier.checks.pipeline import CREDENTIAL_CHECKS, run_checks
 from verifier.context import VerifierContext, check_country
 from verifier.display import shown
 from verifier.lazy import cached_property
+from verifier.prefetch import prefetched
 from verifier.recognition import RecognitionAssessment
 
 __all__ = [
@@ -551,6 +552,10 @@ def _summary(facts: Facts) -> CredentialSummary:
 
 
 def _report(facts: Facts, input_kind: str) -> Report:
+    # The status lists the checks will read, fetched side by side while the proof is checked.
+    view = prefetched(facts.ctx.status_lists, facts.document, facts.now)
+    if view is not None:
+        facts.ctx = replace(facts.ctx, status_lists=view)
     results = run_checks(facts, CREDENTIAL_CHECKS)
     dataset = facts.ctx.conventions
     return Report(

@@ -140,6 +140,11 @@ class StatusListCache:
                 if not fetching.locked():
                     self._fetching.pop(key, None)
 
+    def is_fresh(self, url: str, *, now: datetime) -> bool:
+        """Whether ``get(url, now=now)`` would be served from the cache without a fetch."""
+        entry = self._cached(url.split("#", 1)[0])
+        return entry is not None and now < entry.fresh_until
+
     def _cached(self, key: str) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
