@@ -222,6 +222,8 @@ class SafeHttpFetcher:
     vetted addresses). ``ssl_context`` must verify certificates and host names.
     """
 
+    remote = True  # each fetch waits on the network: callers may ask for several at once
+
     def __init__(
         self,
         *,
@@ -496,6 +498,8 @@ class StaticFetcher:
     FetchError as the network fetcher would. Unknown URLs raise FetchError. Every URL asked for is
     appended to ``requests``.
     """
+
+    remote = False  # answers from memory: nothing to gain by asking for several at once
 
     def __init__(
         self,

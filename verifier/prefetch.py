@@ -83,9 +83,10 @@ def prefetched(
     lists: object, document: Mapping[str, Any] | None, now: datetime
 ) -> PrefetchedStatusLists | None:
     """A view of ``lists`` with this document's status lists being fetched side by side, or
-    None when there is nothing to overlap (fewer than two lists to fetch, or a status-list
-    source that is not the cache)."""
-    if not isinstance(lists, StatusListCache) or document is None:
+    None when there is nothing to overlap: fewer than two lists to fetch, a fetcher that does
+    not wait on the network (in memory: threads would only add their overhead), or a
+    status-list source that is not the cache."""
+    if not isinstance(lists, StatusListCache) or not lists.remote or document is None:
         return None
     stale = [url for url in list_urls(document) if not lists.is_fresh(url, now=now)]
     if len(stale) < 2:

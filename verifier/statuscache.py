@@ -140,6 +140,12 @@ class StatusListCache:
                 if not fetching.locked():
                     self._fetching.pop(key, None)
 
+    @property
+    def remote(self) -> bool:
+        """Whether a fetch waits on the network (the fetcher's ``remote``; True if it does not
+        say): then a report fetches its lists side by side (verifier.prefetch)."""
+        return bool(getattr(self._fetcher, "remote", True))
+
     def is_fresh(self, url: str, *, now: datetime) -> bool:
         """Whether ``get(url, now=now)`` would be served from the cache without a fetch."""
         entry = self._cached(url.split("#", 1)[0])
