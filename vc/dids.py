@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,7 +243,13 @@ def _absolute(ref: object, did: str) -> str:
 
 # --- resolver ----------------------------------------------------------------------------------
 class DidResolver:
-    """Resolves did:key locally and did:web through `fetch`; caches documents per instance."""
+    """Resolves did:key locally and did:web through `fetch`; caches documents per instance.
+
+    Thread-safe. Concurrent resolutions of one did:web share one fetch: the others wait for its
+    document, or its error (a verifier checks a credential's proof while its status lists,
+    signed by the same issuer, are verified in other threads: verifier.prefetch). Failures are
+    not cached: the next resolution after one tries again.
+    """
 
     def __init__(
         self, fetch: Fetch | None = None, *, insecure_http_localhost: bool = False
@@ -249,21 +257,43 @@ class DidResolver:
         self._fetch = fetch
         self._insecure = insecure_http_localhost
         self._cache: dict[str, DidDocument] = {}
+        self._lock = threading.Lock()
+        self._fetching: dict[str, Future[DidDocument]] = {}
 
     def resolve(self, did: str) -> DidDocument:
         """Resolve a DID. Raises ResolutionError, FetchError, or MalformedValueError."""
-        if did in self._cache:
-            return self._cache[did]
+        found = self._cache.get(did)
+        if found is not None:
+            return found
         if did.startswith("did:key:"):
-            document = did_key_document(did)
-        elif did.startswith("did:web:"):
-            if self._fetch is None:
-                raise ResolutionError(f"cannot resolve {did}: no fetcher configured (offline)")
+            document = self._cache[did] = did_key_document(did)
+            return document
+        if not did.startswith("did:web:"):
+            raise ResolutionError(f"unsupported DID method: {did.split(':')[:2]}")
+        if self._fetch is None:
+            raise ResolutionError(f"cannot resolve {did}: no fetcher configured (offline)")
+        with self._lock:
+            found = self._cache.get(did)
+            if found is not None:
+                return found
+            waiting = self._fetching.get(did)
+            if waiting is None:
+                pending: Future[DidDocument] = Future()
+                self._fetching[did] = pending
+        if waiting is not None:
+            return waiting.result()  # the same document, or the same error
+        try:
             body = self._fetch(did_web_url(did, insecure_http=self._insecure))
             document = parse_did_document(strictjson.loads_object(body, "DID document"), did)
-        else:
-            raise ResolutionError(f"unsupported DID method: {did.split(':')[:2]}")
-        self._cache[did] = document
+        except BaseException as exc:
+            with self._lock:
+                del self._fetching[did]
+            pending.set_exception(exc)
+            raise
+        with self._lock:
+            self._cache[did] = document
+            del self._fetching[did]
+        pending.set_result(document)
         return document
 
     def resolve_method(self, vm_url: str) -> tuple[VerificationMethod, DidDocument]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -231,6 +233,69 @@ def test_did_web_resolution_through_injected_fetch() -> None:
     assert document.authorizes(UNIVERSITY + "#key-1", "assertionMethod")
     resolver.resolve(UNIVERSITY)
     assert calls == [UNIVERSITY_URL]  # cached per resolver
+
+
+def _resolve_concurrently(
+    fetch: Callable[[str], bytes], release: threading.Event
+) -> tuple[DidResolver, list[object]]:
+    """Three threads resolve UNIVERSITY with one resolver: the first is held inside ``fetch``
+    (until ``release``) while the two others ask, and released once both wait for it.
+    Returns the resolver and what each thread got (a document or the exception)."""
+    entered = threading.Event()
+
+    def held(url: str) -> bytes:
+        entered.set()
+        assert release.wait(30), "never released"
+        return fetch(url)
+
+    resolver = DidResolver(held)
+    got: list[object] = [None, None, None]
+
+    def run(slot: int) -> None:
+        try:
+            got[slot] = resolver.resolve(UNIVERSITY)
+        except Exception as exc:  # the test compares what each thread got
+            got[slot] = exc
+
+    first = threading.Thread(target=run, args=(0,))
+    first.start()
+    assert entered.wait(30)
+    others = [threading.Thread(target=run, args=(n,)) for n in (1, 2)]
+    for thread in others:
+        thread.start()
+    # Both others wait on the fetch in flight (threading.Condition keeps its waiters), unless
+    # the resolver let them fetch too: then they are held in ``held`` and never wait here.
+    pending = resolver._fetching[UNIVERSITY]
+    deadline = time.monotonic() + 30
+    while len(pending._condition._waiters) < 2:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the other resolutions did not wait for the first"
+        time.sleep(0.01)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(30)
+    return resolver, got
+
+
+def test_concurrent_did_web_resolutions_share_one_fetch() -> None:
+    key = generate(KeyType.ED25519, SEED)
+    calls: list[str] = []
+    body = json.dumps(did_web_document(UNIVERSITY, key)).encode()
+    resolver, got = _resolve_concurrently(fetcher({UNIVERSITY_URL: body}, calls), threading.Event())
+    assert calls == [UNIVERSITY_URL]
+    assert got[0] is got[1] is got[2]  # one document
+    assert resolver.resolve(UNIVERSITY) is got[0]  # cached
+    assert calls == [UNIVERSITY_URL]
+
+
+def test_a_failed_did_web_fetch_is_shared_then_tried_again() -> None:
+    calls: list[str] = []
+    resolver, got = _resolve_concurrently(fetcher({}, calls), threading.Event())
+    assert calls == [UNIVERSITY_URL]
+    assert all(isinstance(outcome, FetchError) for outcome in got)
+    assert got[0] is got[1] is got[2]  # the same error
+    with pytest.raises(FetchError):
+        resolver.resolve(UNIVERSITY)  # failures are not cached: asked again
+    assert calls == [UNIVERSITY_URL, UNIVERSITY_URL]
 
 
 def test_did_web_without_fetcher_is_offline() -> None:
