@@ -2,9 +2,9 @@
 
 ``parse_url``: the one reading of a database URL (SQLAlchemy's, imported when called): a SQLite
 file, or PostgreSQL through psycopg 3. ``postgres_connect``: how both services connect to
-PostgreSQL (the URL's own ``?options=`` kept, PG_SESSION_OPTIONS added). ``sqlite_file``: SQLite file URLs read without SQLAlchemy,
-so that a process that only needs a SQLite file (a verifier worker: challenges, readiness) does not
-import it (about 9 MiB a worker).
+PostgreSQL (the URL's own ``?options=`` kept, PG_SESSION_OPTIONS added). ``sqlite_file``: SQLite
+file URLs read without SQLAlchemy, so that a process that only needs a SQLite file (a verifier
+worker: challenges, readiness) does not import it (about 9 MiB a worker).
 
 Only the plain form is read here, ``sqlite:///<path>`` (or ``sqlite+pysqlite:///<path>``) with no
 query; it gives the path exactly as SQLAlchemy's ``make_url(url).database`` does. Anything else
@@ -25,8 +25,9 @@ _PLAIN_SQLITE = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#]+)\Z")
 # PostgreSQL sessions plan every statement for its own parameters. psycopg prepares a statement
 # on its fifth execution, and PostgreSQL may then keep one generic plan for it: a plan chosen
 # while a table was empty (a new issuer's first cohort) stays a sequential scan as the table
-# grows, until autovacuum analyses it. A 10,000-row cohort spent 8.4 s of server CPU so instead
-# of 3.5 s, and 12.9 s instead of 8.4 s in all (bench.issuer, PostgreSQL 15, two cores).
+# grows, until autovacuum analyses it. With generic plans a 10,000-row cohort took 12.9 s instead
+# of 8.4 s, the server spending 8.4 s of CPU instead of 3.5 s (bench.issuer, PostgreSQL 15, two
+# cores).
 PG_SESSION_OPTIONS = "-c plan_cache_mode=force_custom_plan"
 
 
