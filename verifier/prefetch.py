@@ -25,10 +25,13 @@ from typing import Any
 
 from vc import status as bitstring
 from vc.errors import DiplomatError
+from verifier.checks.facts import Facts
 from verifier.context import VerifiedStatusList
 from verifier.statuscache import StatusListCache
 
 POOL_THREADS = 8
+# The purposes whose checks fetch their list (verifier.checks.validity): not "refresh".
+CHECKED_PURPOSES = frozenset({"revocation", "suspension", "message"})
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -41,9 +44,12 @@ def _shared_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def list_urls(document: Mapping[str, Any]) -> list[str]:
-    """The status list URLs of the document's well-formed Bitstring Status List entries, each
-    once (without fragment), in order. Malformed entries are the checks' business."""
+def list_urls(document: Mapping[str, Any]) -> list[str] | None:
+    """The status list URLs the checks will fetch for ``document``, each once (without fragment),
+    in order: those of its revocation, suspension and message entries (the purposes
+    verifier.checks.validity reads). None when an entry is not a well-formed Bitstring Status
+    List entry: the checks may then stop before fetching (an unreadable purpose fails the
+    revocation check at once), so nothing is fetched ahead of them."""
     status = document.get("credentialStatus")
     entries = status if isinstance(status, list) else [] if status is None else [status]
     urls: list[str] = []
@@ -51,9 +57,9 @@ def list_urls(document: Mapping[str, Any]) -> list[str]:
         try:
             entry = bitstring.parse_entry(raw)
         except DiplomatError:
-            continue
+            return None
         url = entry.list_credential.split("#", 1)[0]
-        if url not in urls:
+        if entry.purpose in CHECKED_PURPOSES and url not in urls:
             urls.append(url)
     return urls
 
@@ -79,16 +85,18 @@ class PrefetchedStatusLists:
         return pending.result()  # the list, or the very error cache.get raised
 
 
-def prefetched(
-    lists: object, document: Mapping[str, Any] | None, now: datetime
-) -> PrefetchedStatusLists | None:
-    """A view of ``lists`` with this document's status lists being fetched side by side, or
-    None when there is nothing to overlap: fewer than two lists to fetch, a fetcher that does
-    not wait on the network (in memory: threads would only add their overhead), or a
-    status-list source that is not the cache."""
-    if not isinstance(lists, StatusListCache) or not lists.remote or document is None:
+def prefetched(facts: Facts) -> PrefetchedStatusLists | None:
+    """A view of the report's status lists with the credential's lists being fetched side by
+    side, or None when there is nothing to overlap: not a credential the status checks read,
+    fewer than two lists to fetch, a fetcher that does not wait on the network (in memory:
+    threads would only add their overhead), or a status-list source that is not the cache."""
+    lists = facts.ctx.status_lists
+    if not isinstance(lists, StatusListCache) or not lists.remote:
         return None
-    stale = [url for url in list_urls(document) if not lists.is_fresh(url, now=now)]
+    if facts.document is None or facts.version is None:
+        return None  # the status checks are skipped: they fetch nothing
+    urls = list_urls(facts.document)
+    stale = [url for url in urls or () if not lists.is_fresh(url, now=facts.now)]
     if len(stale) < 2:
         return None
-    return PrefetchedStatusLists(lists, stale, now)
+    return PrefetchedStatusLists(lists, stale, facts.now)

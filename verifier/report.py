@@ -553,7 +553,7 @@ def _summary(facts: Facts) -> CredentialSummary:
 
 def _report(facts: Facts, input_kind: str) -> Report:
     # The status lists the checks will read, fetched side by side while the proof is checked.
-    view = prefetched(facts.ctx.status_lists, facts.document, facts.now)
+    view = prefetched(facts)
     if view is not None:
         facts.ctx = replace(facts.ctx, status_lists=view)
     results = run_checks(facts, CREDENTIAL_CHECKS)

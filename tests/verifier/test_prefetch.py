@@ -14,6 +14,7 @@ import pytest
 from vc.dids import DidResolver
 from vc.fetch import SafeHttpFetcher, StaticFetcher
 from verifier import prefetch
+from verifier.checks.facts import Facts
 from verifier.checks.model import Status
 from verifier.context import VerifierContext
 from verifier.report import verify_credential
@@ -140,7 +141,7 @@ def test_lists_fresh_in_the_cache_are_read_from_it(
     first = verify_credential(credential, ctx)
     assert cache.is_fresh(revocation, now=kit.NOW)
     assert cache.is_fresh(suspension + "#x", now=kit.NOW)
-    assert prefetch.prefetched(cache, credential, kit.NOW) is None  # nothing left to fetch
+    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=credential)) is None  # all fresh
     again = verify_credential(credential, ctx)
     assert [c.status for c in again.checks] == [c.status for c in first.checks]
     assert sorted(server.requests) == ["/status/r/1", "/status/s/1"]
@@ -172,16 +173,32 @@ def test_lists_answered_from_memory_are_not_prefetched(kit: ModuleType) -> None:
     resolver = DidResolver()
     in_memory = StatusListCache(StaticFetcher({a: b"", b: b""}), resolver=resolver)
     assert not in_memory.remote
-    assert prefetch.prefetched(in_memory, credential, kit.NOW) is None
+    ctx = VerifierContext(resolver=resolver, status_lists=in_memory, now=kit.NOW)
+    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=credential)) is None
     assert StatusListCache(SafeHttpFetcher(), resolver=resolver).remote
 
 
-def test_list_urls_are_the_well_formed_entries_once_each(kit: ModuleType) -> None:
-    a, b = "https://u.example/status/1", "https://u.example/status/2"
+def test_list_urls_are_those_the_checks_fetch_once_each(kit: ModuleType) -> None:
+    a, b, c = (f"https://u.example/status/{n}" for n in (1, 2, 3))
     credential = kit.signed_degree(
-        status=[("revocation", a, 1), ("suspension", b + "#frag", 2), ("refresh", a, 3)]
+        status=[("revocation", a, 1), ("suspension", b + "#frag", 2), ("refresh", c, 3)]
     )
+    # No check reads a refresh list; each list once, without its fragment.
     assert prefetch.list_urls(credential) == [a, b]
     credential["credentialStatus"].append({"type": "BitstringStatusListEntry"})  # malformed
-    assert prefetch.list_urls(credential) == [a, b]
+    assert prefetch.list_urls(credential) is None  # the checks may stop before fetching
     assert prefetch.list_urls({}) == []
+
+
+def test_nothing_is_fetched_ahead_for_what_the_status_checks_skip(
+    kit: ModuleType, plain: tuple[PairedServer, str, str]
+) -> None:
+    server, revocation, suspension = plain
+    ctx, _cache = _context(kit)
+    credential = kit.signed_degree(
+        status=[("revocation", revocation, 6), ("suspension", suspension, 7)]
+    )
+    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=None)) is None
+    not_a_credential = {k: v for k, v in credential.items() if k != "@context"}
+    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=not_a_credential)) is None
+    assert server.requests == []
