@@ -32,6 +32,8 @@ from verifier.statuscache import StatusListCache
 POOL_THREADS = 8
 # The purposes whose checks fetch their list (verifier.checks.validity): not "refresh".
 CHECKED_PURPOSES = frozenset({"revocation", "suspension", "message"})
+# A degree names two or three lists.
+MAX_LISTS = 4
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -88,15 +90,36 @@ class PrefetchedStatusLists:
 def prefetched(facts: Facts) -> PrefetchedStatusLists | None:
     """A view of the report's status lists with the credential's lists being fetched side by
     side, or None when there is nothing to overlap: not a credential the status checks read,
-    fewer than two lists to fetch, a fetcher that does not wait on the network (in memory:
-    threads would only add their overhead), or a status-list source that is not the cache."""
+    fewer than two lists to fetch or more than MAX_LISTS (read one by one, as before: a
+    credential naming dozens of lists gets no fan-out), a fetcher that does not wait on the
+    network (in memory: threads would only add their overhead), or a status-list source that is
+    not the cache. Freshness is looked up on the URLs as written first, so a report whose lists
+    are cached (the steady state) never parses its entries here."""
     lists = facts.ctx.status_lists
     if not isinstance(lists, StatusListCache) or not lists.remote:
         return None
     if facts.document is None or facts.version is None:
         return None  # the status checks are skipped: they fetch nothing
+    if (
+        sum(1 for url in _written_urls(facts.document) if not lists.is_fresh(url, now=facts.now))
+        < 2
+    ):
+        return None
     urls = list_urls(facts.document)
-    stale = [url for url in urls or () if not lists.is_fresh(url, now=facts.now)]
+    if urls is None or len(urls) > MAX_LISTS:
+        return None
+    stale = [url for url in urls if not lists.is_fresh(url, now=facts.now)]
     if len(stale) < 2:
         return None
     return PrefetchedStatusLists(lists, stale, facts.now)
+
+
+def _written_urls(document: Mapping[str, Any]) -> set[str]:
+    """The statusListCredential strings of the document's entries, without fragment, unchecked."""
+    status = document.get("credentialStatus")
+    entries = status if isinstance(status, list) else [status]
+    return {
+        raw["statusListCredential"].split("#", 1)[0]
+        for raw in entries
+        if isinstance(raw, Mapping) and isinstance(raw.get("statusListCredential"), str)
+    }

@@ -260,17 +260,28 @@ def context(
 
 
 class StatusServer:
-    """Serves status lists on 127.0.0.1 with an ETag and Cache-Control; counts requests."""
+    """Serves status lists on 127.0.0.1 with an ETag and Cache-Control; counts requests. With a
+    ``barrier``, each request is answered only once the barrier's other parties have arrived
+    too (requests in flight at once), and with 503 when it breaks."""
 
     def __init__(self) -> None:
         self.documents: dict[str, bytes] = {}
         self.cache_control = "max-age=60"
         self.requests: list[tuple[str, str | None]] = []
+        self.barrier: threading.Barrier | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # http.server's naming
                 server.requests.append((self.path, self.headers.get("If-None-Match")))
+                if server.barrier is not None:
+                    try:
+                        server.barrier.wait()
+                    except threading.BrokenBarrierError:
+                        self.send_response(503)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
                 body = server.documents.get(self.path)
                 if body is None:
                     self.send_response(404)
@@ -307,6 +318,8 @@ class StatusServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.barrier is not None:
+            self.barrier.abort()  # a request still waiting gives up at once
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

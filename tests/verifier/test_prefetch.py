@@ -1,11 +1,9 @@
 """verifier.prefetch: a report's status lists fetched side by side from a real HTTP server on
-127.0.0.1, each once, with the same outcomes as one after the other."""
+127.0.0.1 (conftest's StatusServer), each once, with the same outcomes as one after the other."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any
 
@@ -23,71 +21,20 @@ from verifier.statuscache import StatusListCache
 WAIT = 20.0  # seconds a request waits for the other one before the server gives up (503)
 
 
-class PairedServer:
-    """Serves documents; with ``paired``, answers a request only once another request has
-    arrived too (both in flight at once), else 503 after WAIT seconds."""
-
-    def __init__(self, paired: bool) -> None:
-        self.documents: dict[str, bytes] = {}
-        self.requests: list[str] = []
-        self.barrier = threading.Barrier(2, timeout=WAIT) if paired else None
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # http.server's naming
-                server.requests.append(self.path)
-                status, body = 200, server.documents.get(self.path)
-                if server.barrier is not None:
-                    try:
-                        server.barrier.wait()
-                    except threading.BrokenBarrierError:
-                        status, body = 503, b""
-                if body is None:
-                    status, body = 404, b""
-                self.send_response(status)
-                self.send_header("Content-Type", "application/vc+ld+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "max-age=60")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}{path}"
-
-    def __enter__(self) -> PairedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.barrier is not None:
-            self.barrier.abort()  # a request still waiting gives up at once
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-
-def _serve(kit: ModuleType, paired: bool) -> Iterator[tuple[PairedServer, str, str]]:
-    with PairedServer(paired) as server:
-        revocation, suspension = server.url("/status/r/1"), server.url("/status/s/1")
-        server.documents["/status/r/1"] = kit.status_list(url=revocation, set_indexes=[5])
-        server.documents["/status/s/1"] = kit.status_list(url=suspension, purpose="suspension")
-        yield server, revocation, suspension
-
-
 @pytest.fixture
-def paired(kit: ModuleType) -> Iterator[tuple[PairedServer, str, str]]:
-    yield from _serve(kit, paired=True)
+def lists(kit: ModuleType, status_server: Any) -> tuple[Any, str, str]:
+    """The server with a revocation list (bit 5 set) and a suspension list; their URLs."""
+    revocation, suspension = status_server.url("/status/r/1"), status_server.url("/status/s/1")
+    status_server.documents["/status/r/1"] = kit.status_list(url=revocation, set_indexes=[5])
+    status_server.documents["/status/s/1"] = kit.status_list(url=suspension, purpose="suspension")
+    return status_server, revocation, suspension
 
 
-@pytest.fixture
-def plain(kit: ModuleType) -> Iterator[tuple[PairedServer, str, str]]:
-    yield from _serve(kit, paired=False)
+def _degree(kit: ModuleType, revocation: str, suspension: str, index: int = 6) -> dict[str, Any]:
+    """A degree with a revocation entry at ``index`` and a suspension entry at 7."""
+    return kit.signed_degree(
+        status=[("revocation", revocation, index), ("suspension", suspension, 7)]
+    )
 
 
 def _context(kit: ModuleType) -> tuple[VerifierContext, StatusListCache]:
@@ -97,46 +44,42 @@ def _context(kit: ModuleType) -> tuple[VerifierContext, StatusListCache]:
     return VerifierContext(resolver=resolver, status_lists=cache, now=kit.NOW), cache
 
 
+def _paths(server: Any) -> list[str]:
+    return sorted(path for path, _etag in server.requests)
+
+
 def test_the_two_status_lists_are_in_flight_at_once(
-    kit: ModuleType, paired: tuple[PairedServer, str, str]
+    kit: ModuleType, lists: tuple[Any, str, str]
 ) -> None:
-    server, revocation, suspension = paired
+    server, revocation, suspension = lists
+    server.barrier = threading.Barrier(2, timeout=WAIT)
     ctx, cache = _context(kit)
-    credential = kit.signed_degree(
-        status=[("revocation", revocation, 5), ("suspension", suspension, 7)]
-    )
-    report = verify_credential(credential, ctx)
+    report = verify_credential(_degree(kit, revocation, suspension, index=5), ctx)
     # Each list answered only because the other request was in flight too (else 503).
     assert report.check("status.revocation").status is Status.FAIL  # bit 5 is set
     assert report.check("status.suspension").status is Status.PASS
-    assert sorted(server.requests) == ["/status/r/1", "/status/s/1"]
+    assert _paths(server) == ["/status/r/1", "/status/s/1"]
     assert cache.fetches == 2
 
 
 def test_a_list_that_cannot_be_had_is_asked_once_and_reported_as_before(
-    kit: ModuleType, plain: tuple[PairedServer, str, str]
+    kit: ModuleType, lists: tuple[Any, str, str]
 ) -> None:
-    server, revocation, _suspension = plain
-    missing = server.url("/status/gone/1")
+    server, revocation, _suspension = lists
     ctx, _cache = _context(kit)
-    credential = kit.signed_degree(
-        status=[("revocation", revocation, 6), ("suspension", missing, 7)]
-    )
-    report = verify_credential(credential, ctx)
+    report = verify_credential(_degree(kit, revocation, server.url("/status/gone/1")), ctx)
     assert report.check("status.revocation").status is Status.PASS
     check = report.check("status.suspension")
     assert check.status is Status.INDETERMINATE and "could not be fetched" in check.message
-    assert sorted(server.requests) == ["/status/gone/1", "/status/r/1"]  # no second try
+    assert _paths(server) == ["/status/gone/1", "/status/r/1"]  # no second try
 
 
 def test_lists_fresh_in_the_cache_are_read_from_it(
-    kit: ModuleType, plain: tuple[PairedServer, str, str]
+    kit: ModuleType, lists: tuple[Any, str, str]
 ) -> None:
-    server, revocation, suspension = plain
+    server, revocation, suspension = lists
     ctx, cache = _context(kit)
-    credential = kit.signed_degree(
-        status=[("revocation", revocation, 6), ("suspension", suspension, 7)]
-    )
+    credential = _degree(kit, revocation, suspension)
     assert not cache.is_fresh(revocation, now=kit.NOW)
     first = verify_credential(credential, ctx)
     assert cache.is_fresh(revocation, now=kit.NOW)
@@ -144,13 +87,13 @@ def test_lists_fresh_in_the_cache_are_read_from_it(
     assert prefetch.prefetched(Facts(ctx, kit.NOW, document=credential)) is None  # all fresh
     again = verify_credential(credential, ctx)
     assert [c.status for c in again.checks] == [c.status for c in first.checks]
-    assert sorted(server.requests) == ["/status/r/1", "/status/s/1"]
+    assert _paths(server) == ["/status/r/1", "/status/s/1"]
 
 
 def test_a_fetch_the_busy_pool_has_not_started_is_made_by_the_asking_thread(
-    kit: ModuleType, plain: tuple[PairedServer, str, str]
+    kit: ModuleType, lists: tuple[Any, str, str]
 ) -> None:
-    server, revocation, suspension = plain
+    server, revocation, suspension = lists
     _ctx, cache = _context(kit)
     release = threading.Event()
     pool = prefetch._shared_pool()
@@ -160,7 +103,7 @@ def test_a_fetch_the_busy_pool_has_not_started_is_made_by_the_asking_thread(
         # Every pool thread is held: the fetches wait in the queue, so get() takes them back.
         assert view.get(revocation, now=kit.NOW).url == revocation
         assert view.get(suspension, now=kit.NOW).url == suspension
-        assert sorted(server.requests) == ["/status/r/1", "/status/s/1"]
+        assert _paths(server) == ["/status/r/1", "/status/s/1"]
     finally:
         release.set()
         for future in busy:
@@ -169,13 +112,20 @@ def test_a_fetch_the_busy_pool_has_not_started_is_made_by_the_asking_thread(
 
 def test_lists_answered_from_memory_are_not_prefetched(kit: ModuleType) -> None:
     a, b = "https://u.example/status/1", "https://u.example/status/2"
-    credential = kit.signed_degree(status=[("revocation", a, 1), ("suspension", b, 2)])
     resolver = DidResolver()
     in_memory = StatusListCache(StaticFetcher({a: b"", b: b""}), resolver=resolver)
     assert not in_memory.remote
     ctx = VerifierContext(resolver=resolver, status_lists=in_memory, now=kit.NOW)
-    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=credential)) is None
+    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=_degree(kit, a, b))) is None
     assert StatusListCache(SafeHttpFetcher(), resolver=resolver).remote
+
+
+def test_a_credential_naming_many_lists_gets_no_fan_out(kit: ModuleType) -> None:
+    urls = [f"https://u.example/status/{n}" for n in range(prefetch.MAX_LISTS + 1)]
+    credential = kit.signed_degree(status=[("revocation", url, 1) for url in urls])
+    assert prefetch.list_urls(credential) == urls
+    ctx, _cache = _context(kit)  # network fetcher, nothing cached: only the count says no
+    assert prefetch.prefetched(Facts(ctx, kit.NOW, document=credential)) is None
 
 
 def test_list_urls_are_those_the_checks_fetch_once_each(kit: ModuleType) -> None:
@@ -191,13 +141,11 @@ def test_list_urls_are_those_the_checks_fetch_once_each(kit: ModuleType) -> None
 
 
 def test_nothing_is_fetched_ahead_for_what_the_status_checks_skip(
-    kit: ModuleType, plain: tuple[PairedServer, str, str]
+    kit: ModuleType, lists: tuple[Any, str, str]
 ) -> None:
-    server, revocation, suspension = plain
+    server, revocation, suspension = lists
     ctx, _cache = _context(kit)
-    credential = kit.signed_degree(
-        status=[("revocation", revocation, 6), ("suspension", suspension, 7)]
-    )
+    credential = _degree(kit, revocation, suspension)
     assert prefetch.prefetched(Facts(ctx, kit.NOW, document=None)) is None
     not_a_credential = {k: v for k, v in credential.items() if k != "@context"}
     assert prefetch.prefetched(Facts(ctx, kit.NOW, document=not_a_credential)) is None
