@@ -124,26 +124,21 @@ class Cohort:
             ),
             Figure(SECTION, f"{self.label}: CPU per credential", self.cpu * 1000 / per, None),
         ]
-        if self.parent_cpu is not None:
-            figures.append(
-                Figure(
-                    SECTION,
-                    f"{self.label}: CPU of the parent (database)",
-                    self.parent_cpu * 1000 / per,
-                    None,
-                    "per credential; the rest is the signing workers'",
+        parts = (
+            (self.parent_cpu, "CPU of the parent (database)", "the rest is the signing workers'"),
+            (self.server_cpu, "CPU of the server", "not in the CPU above"),
+        )
+        for seconds, what, says in parts:
+            if seconds is not None:
+                figures.append(
+                    Figure(
+                        SECTION,
+                        f"{self.label}: {what}",
+                        seconds * 1000 / per,
+                        None,
+                        f"per credential; {says}",
+                    )
                 )
-            )
-        if self.server_cpu is not None:
-            figures.append(
-                Figure(
-                    SECTION,
-                    f"{self.label}: CPU of the server",
-                    self.server_cpu * 1000 / per,
-                    None,
-                    "per credential, not in the CPU above",
-                )
-            )
         return figures
 
 
@@ -155,6 +150,13 @@ def _cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _stat_cpu(stat: str, *, children: bool = False) -> float:
+    """CPU seconds in the text of a /proc/<pid>/stat: utime and stime, and with ``children``
+    also cutime and cstime (its waited-for children's)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11 : 15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
 def _living_children_cpu() -> float:
     """CPU seconds of this process's living child processes (the signing workers it keeps)."""
     me = os.getpid()
@@ -162,14 +164,10 @@ def _living_children_cpu() -> float:
         children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
     except OSError:
         return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in children:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        with contextlib.suppress(OSError):
+            total += _stat_cpu(Path(f"/proc/{pid}/stat").read_text())
     return total
 
 
@@ -253,16 +251,13 @@ def bench_api(rows: int, workdir: Path, database_url: str | None = None) -> Coho
 
 
 def _postgres_cpu() -> float:
-    """CPU seconds of the machine's postgres processes (user and system, their children's too)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the machine's postgres processes (theirs and their exited children's)."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
             text = stat.read_text()
-            if text[text.index("(") + 1 : text.rindex(")")] != "postgres":
-                continue
-            fields = text.rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15]) / ticks
+            if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+                total += _stat_cpu(text, children=True)
     return total
 
 

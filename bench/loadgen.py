@@ -102,6 +102,21 @@ def _wrk(url: str, bodies: Sequence[bytes], connections: int, seconds: float) ->
     )
 
 
+def _post(connection: http.client.HTTPConnection, target: str, body: bytes) -> bool:
+    """POST one JSON body on a keep-alive connection (reopened after an error or a "Connection:
+    close"); whether the answer was 2xx."""
+    try:
+        connection.request("POST", target, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+        return 200 <= response.status < 300
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return False
+
+
 def _threads(url: str, bodies: Sequence[bytes], connections: int, seconds: float) -> Load:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -119,18 +134,7 @@ def _threads(url: str, bodies: Sequence[bytes], connections: int, seconds: float
             started = time.perf_counter()
             turn = (turn + 1) % len(bodies)
             body = bodies[turn]
-            try:
-                connection.request(
-                    "POST", target, body=body, headers={"Content-Type": "application/json"}
-                )
-                response = connection.getresponse()
-                response.read()
-                ok = 200 <= response.status < 300
-                if response.getheader("Connection", "").lower() == "close":
-                    connection.close()
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
+            ok = _post(connection, target, body)
             mine.append((time.perf_counter() - started) * 1000)
             bad += not ok
         connection.close()
@@ -171,19 +175,7 @@ def send(url: str, bodies: Sequence[bytes], connections: int, total: int) -> int
         bad = 0
         connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
         for n in range(turn, total, connections):
-            try:
-                connection.request(
-                    "POST",
-                    target,
-                    body=bodies[n % len(bodies)],
-                    headers={"Content-Type": "application/json"},
-                )
-                response = connection.getresponse()
-                response.read()
-                bad += not 200 <= response.status < 300
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                connection.close()
+            bad += not _post(connection, target, bodies[n % len(bodies)])
         connection.close()
         with lock:
             failures += bad
