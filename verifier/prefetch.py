@@ -52,10 +52,8 @@ def list_urls(document: Mapping[str, Any]) -> list[str] | None:
     verifier.checks.validity reads). None when an entry is not a well-formed Bitstring Status
     List entry: the checks may then stop before fetching (an unreadable purpose fails the
     revocation check at once), so nothing is fetched ahead of them."""
-    status = document.get("credentialStatus")
-    entries = status if isinstance(status, list) else [] if status is None else [status]
     urls: list[str] = []
-    for raw in entries:
+    for raw in _entries(document):
         try:
             entry = bitstring.parse_entry(raw)
         except DiplomatError:
@@ -100,10 +98,8 @@ def prefetched(facts: Facts) -> PrefetchedStatusLists | None:
         return None
     if facts.document is None or facts.version is None:
         return None  # the status checks are skipped: they fetch nothing
-    if (
-        sum(1 for url in _written_urls(facts.document) if not lists.is_fresh(url, now=facts.now))
-        < 2
-    ):
+    written = _written_urls(facts.document)
+    if sum(1 for url in written if not lists.is_fresh(url, now=facts.now)) < 2:
         return None
     urls = list_urls(facts.document)
     if urls is None or len(urls) > MAX_LISTS:
@@ -116,10 +112,13 @@ def prefetched(facts: Facts) -> PrefetchedStatusLists | None:
 
 def _written_urls(document: Mapping[str, Any]) -> set[str]:
     """The statusListCredential strings of the document's entries, without fragment, unchecked."""
-    status = document.get("credentialStatus")
-    entries = status if isinstance(status, list) else [status]
     return {
         raw["statusListCredential"].split("#", 1)[0]
-        for raw in entries
+        for raw in _entries(document)
         if isinstance(raw, Mapping) and isinstance(raw.get("statusListCredential"), str)
     }
+
+
+def _entries(document: Mapping[str, Any]) -> list[object]:
+    status = document.get("credentialStatus")
+    return status if isinstance(status, list) else [] if status is None else [status]
