@@ -255,7 +255,11 @@ def test_console_flow_in_chromium(live: tuple[WebEnv, LiveServer], browser: Any)
     assert "KZ-2021-00417" in warning and "FORM-0001" in warning
     assert env.counts()["credentials"] == 1
     submit(browser, browser.find_element(By.ID, "confirm-batch"))
-    assert browser.find_elements(By.ID, "batch-progress"), "the batch page shows its progress bar"
+    # The batch page shows its progress bar. A small batch may finish at once, and the page then
+    # reloads itself: looked up while it reloads, the bar would seem missing, so wait for it.
+    assert wait_for(browser, lambda d: d.find_elements(By.ID, "batch-progress")), (
+        "the batch page shows its progress bar"
+    )
     # The page polls, then reloads itself once the batch is done.
     wait_for(
         browser,
