@@ -5,27 +5,23 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import sys
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-from pyld import jsonld
-from pyld.canon import URDNA2015
 
-from vc import ldpolicy, rdfc
+from vc import ldpolicy, ldsnapshot, rdfc
 from vc.errors import (
     ContextNotAllowedError,
     DiplomatError,
     ParsingError,
     SafeModeError,
-    WorkLimitError,
 )
 from vc.ldcontext import ContextCompiler, Unsupported
 from vc.ldpolicy import _check_context_value, vendored_contexts
-from vc.ldquads import KEYWORD_LIKE, Walk, absolute, document_quads
+from vc.ldquads import Walk, document_quads
 from vc.schemas import CONTEXTS_DIR
 
 __all__ = ["CONTEXTS_DIR", "vendored_contexts"]  # re-exported: their callers import them here
@@ -65,7 +61,13 @@ class StaticDocumentLoader:
         """The compiled contexts this loader serves (made on first use, then kept)."""
         with self._lock:
             if self._compiler is None:
-                self._compiler = ContextCompiler(self)
+                # The stored snapshot holds the vendored contexts as they are: not for a loader
+                # that serves another document at one of their URLs.
+                pinned = all(
+                    self._documents.get(url) is document
+                    for url, document in vendored_contexts().items()
+                )
+                self._compiler = ContextCompiler(self, ldsnapshot.stored() if pinned else None)
             return self._compiler
 
     def context_accepted(self, context: Any) -> bool:
@@ -149,77 +151,6 @@ def default_loader() -> StaticDocumentLoader:
     return _default_loader
 
 
-class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """pyld has no safe mode: refuse what expansion would silently drop or leave relative.
-
-    Checked where pyld expands a node's own keys and its @id/@type values (`_expand_object`);
-    other calls of `_expand_iri` are lookups against a not-yet-scoped context and are not checked.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.on_property_dropped = self._dropped
-
-    @staticmethod
-    def _dropped(expanded_property: Any) -> None:
-        raise SafeModeError(
-            f"property {expanded_property!r} is not defined by the @context and would be dropped"
-        )
-
-    def _expand(
-        self, active_ctx: Any, active_property: Any, element: Any, *rest: Any, **kw: Any
-    ) -> Any:
-        # JSON-LD 1.1 §5.1.2 step 13.4.7.1: an @value must be a scalar or null (unless @json).
-        # pyld drops an array @value and leaves an empty node, which then stands in for {}.
-        if isinstance(element, dict):
-            for key, value in element.items():
-                if (
-                    isinstance(value, list)  # pyld itself refuses an object @value
-                    and isinstance(key, str)
-                    and super()._expand_iri(active_ctx, key, vocab=True) == "@value"
-                    and element.get("@type") != "@json"
-                ):
-                    raise SafeModeError(
-                        "invalid value object: @value must be a string, number, boolean or null"
-                    )
-        return super()._expand(active_ctx, active_property, element, *rest, **kw)
-
-    def _expand_iri(
-        self,
-        active_ctx: Any,
-        value: Any,
-        base: Any = None,
-        vocab: bool = False,
-        local_ctx: Any = None,
-        defined: Any = None,
-    ) -> Any:
-        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        if not isinstance(value, str) or not _called_from_expand_object():
-            return result
-        if result is None:
-            kind = "keyword-like term" if KEYWORD_LIKE.match(value) else "term mapped to null"
-            raise SafeModeError(f"{kind} {value!r} would be dropped by JSON-LD expansion")
-        if isinstance(result, str) and not result.startswith("@") and not absolute(result):
-            what = "term" if vocab else "relative IRI"
-            raise SafeModeError(
-                f"{what} {value!r} is not defined by the @context and would be "
-                + ("dropped" if vocab else "resolved against a base")
-            )
-        return result
-
-
-def _called_from_expand_object() -> bool:
-    caller = sys._getframe(2)  # 0: this function, 1: _expand_iri, 2: its caller
-    if caller.f_code.co_name.startswith("<") and caller.f_back is not None:
-        caller = caller.f_back  # a comprehension inside _expand_object (Python < 3.12)
-    return caller.f_code.co_name == "_expand_object"
-
-
-def _options(loader: DocumentLoader | None) -> dict[str, Any]:
-    # No base: a relative IRI must fail, not be resolved against where the document came from.
-    return {"documentLoader": loader or _default_loader, "base": None, "safe": True}
-
-
 def _translate(exc: Exception) -> DiplomatError:
     cause: BaseException | None = exc
     while cause is not None:
@@ -253,8 +184,10 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
     if static is not None and key is not None and (found := static.cached_expansion(key)):
         return found
     check_context_policy(document, chosen, redefinitions=False)
+    from vc import ldoracle
+
     try:
-        expanded = list(_SafeProcessor().expand(copy.deepcopy(dict(document)), _options(chosen)))
+        expanded = ldoracle.expand(dict(document), chosen)
     except DiplomatError:
         raise
     except Exception as exc:  # pyld raises JsonLdError and assorted built-ins
@@ -285,27 +218,6 @@ def _cache_key(document: Mapping[str, Any]) -> bytes | None:
         except (TypeError, ValueError):
             return None  # not plain JSON: let pyld judge it, uncached
     return hashlib.sha256(text).digest()
-
-
-class _BoundedRdfc(URDNA2015):  # type: ignore[misc]
-    """RDFC-1.0 (= URDNA2015) with a chosen hash and a bound on Hash N-Degree Quads work."""
-
-    def __init__(self, hash_name: str, work_limit: int) -> None:
-        super().__init__()
-        self._hash_name = hash_name
-        self._budget = work_limit
-
-    def create_hash(self) -> Any:
-        return hashlib.new(self._hash_name)
-
-    def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
-        self._budget -= 1
-        if self._budget < 0:
-            raise WorkLimitError(
-                "RDFC-1.0 canonicalization exceeded its work limit (a 'poison' graph of "
-                "interlinked blank nodes?)"
-            )
-        return super().hash_n_degree_quads(id_, issuer)
 
 
 # --- the compiled path ------------------------------------------------------------------------
@@ -466,11 +378,10 @@ def canonize(
     quads = _quads(document, loader)
     if quads is not None:
         return str(rdfc.canonical(quads, hash_name, work_limit))
+    from vc import ldoracle
+
     try:
-        dataset = pyld_dataset(document, loader)
-        return str(
-            _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
-        )
+        return ldoracle.normalize(pyld_dataset(document, loader), hash_name, work_limit)
     except DiplomatError:
         raise
     except Exception as exc:
@@ -479,10 +390,12 @@ def canonize(
 
 def pyld_dataset(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> Any:
     """The document's RDF dataset by pyld (the oracle and the fallback), in safe mode."""
+    from vc import ldoracle
+
     try:
         # Expansion is idempotent: RDF is produced from the (possibly cached) expanded form.
         expanded = expand(document, loader)
-        return _SafeProcessor().to_rdf(expanded, _options(loader))
+        return ldoracle.to_rdf(expanded, loader or _default_loader)
     except DiplomatError:
         raise
     except Exception as exc:
@@ -512,13 +425,13 @@ def pyld_canonize(
 ) -> str:
     """pyld alone (the oracle): safe-mode expansion, toRdf and RDFC-1.0, under the context
     policy unless ``policy=False``. Raises as ``canonize``."""
+    from vc import ldoracle
+
     if policy:
         dataset = pyld_dataset(document, loader)
     else:
         try:
-            copied = copy.deepcopy(document)
-            expanded = _SafeProcessor().expand(copied, _options(loader))
-            dataset = _SafeProcessor().to_rdf(expanded, _options(loader))
+            dataset = ldoracle.to_rdf(ldoracle.expand(document, loader), loader)
         except DiplomatError:
             raise
         except Exception as exc:
@@ -531,10 +444,10 @@ def canonize_dataset(
 ) -> str:
     """RDFC-1.0 of a dataset in pyld's shape (the differential tests compare both paths).
     Raises WorkLimitError, or ParsingError for a dataset it cannot read."""
+    from vc import ldoracle
+
     try:
-        return str(
-            _BoundedRdfc(hash_name, work_limit).main(dataset, {"format": "application/n-quads"})
-        )
+        return ldoracle.normalize(dataset, hash_name, work_limit)
     except DiplomatError:
         raise
     except Exception as exc:

@@ -16,14 +16,12 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from pyld import jsonld as pyld_jsonld
-from pyld.context_resolver import ContextResolver
+from vc.ldvocab import KEYWORD_PATTERN, KEYWORDS
 
-# The keywords of JSON-LD 1.1 (pyld's list: the oracle's notion of "is a keyword").
-KEYWORDS: Final = frozenset(pyld_jsonld.KEYWORDS)
-_KEYWORD_PATTERN: Final = re.compile(pyld_jsonld.KEYWORD_PATTERN)
+_KEYWORD_PATTERN: Final = re.compile(KEYWORD_PATTERN)
+_T = TypeVar("_T")
 # pyld's absolute-IRI test (a scheme, or "_", then ":" and no whitespace); toRdf drops the rest.
 # pyld anchors it with "$", which also matches before one final newline: "\n?\Z" says so.
 ABSOLUTE_IRI: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*\n?\Z")
@@ -32,6 +30,18 @@ ABSOLUTE_IRI: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*\n?\Z")
 _UNSUPPORTED_TERM_KEYS: Final = ("@reverse", "@language", "@direction", "@nest", "@index")
 _SUPPORTED_CONTAINERS: Final = frozenset({"@set", "@list", "@graph"})
 MAX_CHILDREN: Final = 256  # processed inline contexts remembered per parent context
+# Expansions remembered per context and kind. Keys and types come from the contexts' terms, but
+# @id values differ in every credential, and a document may use absolute IRIs as keys and types:
+# a full memo starts again, so a worker's memory stays bounded whatever it is sent.
+MAX_MEMO: Final = 512
+
+
+def memo(table: dict[str, _T], key: str, value: _T) -> _T:
+    """Remember ``value`` under ``key`` in a per-context memo of at most MAX_MEMO entries."""
+    if len(table) >= MAX_MEMO:
+        table.clear()
+    table[key] = value
+    return value
 
 
 class Unsupported(Exception):
@@ -94,11 +104,13 @@ class CompiledContext:
         "vocab",
     )
 
-    def __init__(self, compiler: ContextCompiler, processed: Mapping[str, Any]) -> None:
+    def __init__(
+        self, compiler: ContextCompiler, processed: Mapping[str, Any], *, keep: bool = True
+    ) -> None:
         self._compiler = compiler
         self.pyld = processed
         self.terms: dict[str, Term | None] = {
-            term: None if mapping is None else Term(mapping)
+            term: None if mapping is None else compiler.term(mapping, keep=keep)
             for term, mapping in processed["mappings"].items()
         }
         self.vocab: str | None = processed.get("@vocab")
@@ -136,21 +148,27 @@ class CompiledContext:
             self._children[cache_key] = made
         return made
 
+    def transitions(self) -> list[tuple[Any, CompiledContext]]:
+        """(cache key, result) of every local context applied to this one (vc.ldsnapshot)."""
+        return list(self._children.items())
+
+    def learn(self, cache_key: Any, made: CompiledContext) -> None:
+        """Take a transition computed before (vc.ldsnapshot.restore)."""
+        self._children[cache_key] = made
+
     def expand_vocab(self, value: str) -> str | None:
         """IRI expansion with vocab=true (JSON-LD 1.1 §5.2.2), as pyld does it."""
         try:
             return self._vocab_iri[value]
         except KeyError:
-            result = self._vocab_iri[value] = self._expand(value, vocab=True)
-            return result
+            return memo(self._vocab_iri, value, self._expand(value, vocab=True))
 
     def expand_id(self, value: str) -> str | None:
         """IRI expansion with vocab=false and no base (a relative IRI stays relative)."""
         try:
             return self._iri[value]
         except KeyError:
-            result = self._iri[value] = self._expand(value, vocab=False)
-            return result
+            return memo(self._iri, value, self._expand(value, vocab=False))
 
     def _expand(self, value: str, *, vocab: bool) -> str | None:
         # A transcription of pyld's _expand_iri without a local context or a base.
@@ -177,23 +195,60 @@ class CompiledContext:
 
 
 class ContextCompiler:
-    """The compiled contexts of one document loader (its root, and all it has processed)."""
+    """The compiled contexts of one document loader (its root, and all it has processed).
 
-    def __init__(self, loader: Any) -> None:
+    Given a snapshot (vc.ldsnapshot: the contexts Diplomat's own credentials reach, processed by
+    pyld ahead of time and stored with the vendored contexts), it starts with those contexts
+    and their transitions in place, and imports pyld only for a pair the snapshot lacks."""
+
+    def __init__(self, loader: Any, snapshot: Mapping[str, Any] | None = None) -> None:
         self._loader = loader
-        self._processor = pyld_jsonld.JsonLdProcessor()
-        self._options: dict[str, Any] = {
-            "documentLoader": loader,
-            "base": None,
-            "processingMode": "json-ld-1.1",
-            "isFrame": False,
-            "keepFreeFloatingNodes": False,
-            "extractAllScripts": False,
-            "contextResolver": ContextResolver({}, loader),
-        }
+        self._pyld: tuple[Any, dict[str, Any]] | None = None  # pyld's processor and options
         self._wrapped: dict[int, tuple[Mapping[str, Any], CompiledContext]] = {}
+        # One Term per term definition: pyld shares a definition among the contexts that inherit
+        # it, and so do the compiled contexts (a few hundred Terms, not one per term and context).
+        self._terms: dict[int, tuple[Mapping[str, Any], Term]] = {}
         self._lock = threading.RLock()
-        self.root = self.wrap(self._processor._get_initial_context(self._options))
+        if snapshot is not None:
+            from vc.ldsnapshot import restore
+
+            self.root = restore(self, snapshot)
+        else:
+            processor, options = self._processor()
+            self.root = self.wrap(processor._get_initial_context(options))
+
+    def _processor(self) -> tuple[Any, dict[str, Any]]:
+        if self._pyld is None:
+            from pyld import jsonld as pyld_jsonld
+            from pyld.context_resolver import ContextResolver
+
+            options: dict[str, Any] = {
+                "documentLoader": self._loader,
+                "base": None,
+                "processingMode": "json-ld-1.1",
+                "isFrame": False,
+                "keepFreeFloatingNodes": False,
+                "extractAllScripts": False,
+                "contextResolver": ContextResolver({}, self._loader),
+            }
+            self._pyld = (pyld_jsonld.JsonLdProcessor(), options)
+        return self._pyld
+
+    def contexts(self) -> list[CompiledContext]:
+        """Every context this compiler keeps, in the order it made them (vc.ldsnapshot)."""
+        with self._lock:
+            return [made for _processed, made in self._wrapped.values()]
+
+    def term(self, mapping: Mapping[str, Any], *, keep: bool = True) -> Term:
+        """The Term of one of pyld's term definitions (by identity, holding it: never reused);
+        remembered only for a context that is kept, so the table stays bounded."""
+        found = self._terms.get(id(mapping))
+        if found is not None:
+            return found[1]
+        made = Term(mapping)
+        if keep:
+            self._terms[id(mapping)] = (mapping, made)
+        return made
 
     def wrap(self, processed: Mapping[str, Any], *, keep: bool = True) -> CompiledContext:
         # Keyed by identity, holding the object so that the id is never reused; a context that
@@ -201,7 +256,7 @@ class ContextCompiler:
         found = self._wrapped.get(id(processed))
         if found is not None:
             return found[1]
-        made = CompiledContext(self, processed)
+        made = CompiledContext(self, processed, keep=keep)
         if keep:
             self._wrapped[id(processed)] = (processed, made)
         return made
@@ -215,10 +270,11 @@ class ContextCompiler:
         keep: bool,
     ) -> CompiledContext:
         with self._lock:  # pyld's resolver caches are not meant to be shared across threads
-            processed = self._processor._process_context(
+            processor, options = self._processor()
+            processed = processor._process_context(
                 active.pyld,
                 local,
-                dict(self._options),
+                dict(options),
                 override_protected=override_protected,
                 propagate=propagate,
             )

@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pyld.jsonld import RDF_TYPE
-
 from vc.errors import SafeModeError
-from vc.ldcontext import ABSOLUTE_IRI, KEYWORDS, CompiledContext, Unsupported
+from vc.ldcontext import ABSOLUTE_IRI, CompiledContext, Unsupported, memo
 from vc.ldterms import (
     KEYWORD_LIKE,
     ListObject,
@@ -33,6 +31,7 @@ from vc.ldterms import (
     literal,
     to_dataset,
 )
+from vc.ldvocab import KEYWORDS, RDF_TYPE
 
 __all__ = ["KEYWORD_LIKE", "Quad", "absolute", "check_expanded", "to_dataset"]  # re-exported
 
@@ -48,7 +47,7 @@ def _checked_type(ctx: CompiledContext, name: str) -> str:
     if found is None:
         iri = ctx.expand_vocab(name)
         check_expanded(name, iri, vocab=True)
-        found = ctx.checked_types[name] = str(iri)
+        found = memo(ctx.checked_types, name, str(iri))
     return found
 
 
@@ -73,7 +72,7 @@ def _plain_string(walk: Walk, ctx: CompiledContext, key: str, value: str) -> Any
     decided once per context and key (_string_plan); None when the general path must run."""
     plan = ctx.string_plans.get(key, False)
     if plan is False:
-        plan = ctx.string_plans[key] = _string_plan(ctx, key)
+        plan = memo(ctx.string_plans, key, _string_plan(ctx, key))
     if plan is None:
         return None
     mode, datatype = plan
@@ -312,7 +311,7 @@ class Walk:
                     raise SafeModeError(
                         f"property {expanded!r} is not defined by the @context and would be dropped"
                     )
-                ctx.checked_keys[key] = expanded
+                memo(ctx.checked_keys, key, expanded)
             if expanded not in KEYWORDS:
                 if type(value) is str and not top:
                     item = _plain_string(self, ctx, key, value)

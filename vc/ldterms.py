@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from pyld.jsonld import (
+from vc.errors import SafeModeError
+from vc.ldcontext import ABSOLUTE_IRI, Unsupported
+from vc.ldvocab import (
     RDF_FIRST,
     RDF_JSON_LITERAL,
     RDF_LANGSTRING,
@@ -20,14 +22,11 @@ from pyld.jsonld import (
     XSD_DOUBLE,
     XSD_INTEGER,
     XSD_STRING,
-    _canonicalize_double,
-    _is_double,
-    _is_integer,
-    canonicalize,
+    canonical_double,
+    is_double,
+    is_integer,
+    json_literal,
 )
-
-from vc.errors import SafeModeError
-from vc.ldcontext import ABSOLUTE_IRI, Unsupported
 
 Term = tuple[Any, ...]
 Quad = tuple[Term, str, Term, str | None]  # graph: None (default) or a blank node label
@@ -94,20 +93,20 @@ def _rdf_literal(value: Any, datatype: str | None, language: str | None) -> Term
             return ("L", value, datatype or RDF_LANGSTRING, language)
         return ("L", value, datatype or XSD_STRING, None)
     if datatype == "@json":
-        return ("L", canonicalize(value).decode("utf-8"), RDF_JSON_LITERAL, None)
+        return ("L", json_literal(value), RDF_JSON_LITERAL, None)
     if isinstance(value, bool):
         return ("L", "true" if value else "false", datatype or XSD_BOOLEAN, None)
-    if _is_double(value):
-        return ("L", _canonicalize_double(value), datatype or XSD_DOUBLE, None)
+    if is_double(value):
+        return ("L", canonical_double(value), datatype or XSD_DOUBLE, None)
     if datatype == XSD_DOUBLE:
         try:
             number = float(value)
         except (ValueError, TypeError):
             return ("L", value, XSD_DOUBLE, None)
-        return ("L", _canonicalize_double(number), XSD_DOUBLE, None)
-    if _is_integer(value) and abs(value) >= 1e21:
-        return ("L", _canonicalize_double(value), datatype or XSD_DOUBLE, None)
-    if _is_integer(value):
+        return ("L", canonical_double(number), XSD_DOUBLE, None)
+    if is_integer(value) and abs(value) >= 1e21:
+        return ("L", canonical_double(value), datatype or XSD_DOUBLE, None)
+    if is_integer(value):
         return ("L", str(int(value)), datatype or XSD_INTEGER, None)
     if not isinstance(value, str):
         raise Unsupported(f"a {type(value).__name__} value")

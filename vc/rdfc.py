@@ -20,9 +20,8 @@ import itertools
 from collections.abc import Callable, Collection
 from typing import Any, Final
 
-from pyld.jsonld import RDF_LANGSTRING, XSD_STRING
-
 from vc.errors import WorkLimitError
+from vc.ldvocab import RDF_LANGSTRING, XSD_STRING
 
 CANONICAL_PREFIX: Final = "_:c14n"
 Quad = tuple[Any, str, Any, str | None]  # vc.ldquads terms; graph: None, "_:label" or an IRI

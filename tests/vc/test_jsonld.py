@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from vc import jsonld
+from vc import jsonld, ldoracle
 from vc.errors import ParsingError, SafeModeError, WorkLimitError
 
 V1 = "https://www.w3.org/2018/credentials/v1"
@@ -213,7 +213,7 @@ def test_internal_hash_changes_blank_node_labels_only(vectors: Path, vector_load
 def test_canonize_reuses_the_safe_mode_expansion(monkeypatch: pytest.MonkeyPatch) -> None:
     pyld_calls: list[int] = []
     walks: list[int] = []
-    original_expand = jsonld._SafeProcessor.expand
+    original_expand = ldoracle.SafeProcessor.expand
     original_walk = jsonld.document_quads
 
     def counting_expand(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -224,7 +224,7 @@ def test_canonize_reuses_the_safe_mode_expansion(monkeypatch: pytest.MonkeyPatch
         walks.append(1)
         return original_walk(*args, **kwargs)
 
-    monkeypatch.setattr(jsonld._SafeProcessor, "expand", counting_expand)
+    monkeypatch.setattr(ldoracle.SafeProcessor, "expand", counting_expand)
     monkeypatch.setattr(jsonld, "document_quads", counting_walk)
     loader = jsonld.StaticDocumentLoader()
     document = {"@context": [V2], "type": "VerifiableCredential", "name": "cache probe 1"}
