@@ -248,8 +248,11 @@ class DidResolver:
     Thread-safe. Concurrent resolutions of one did:web share one fetch: the others wait for its
     document, or its error (a verifier checks a credential's proof while its status lists,
     signed by the same issuer, are verified in other threads: verifier.prefetch). Failures are
-    not cached: the next resolution after one tries again.
+    not cached: the next resolution after one tries again. At most MAX_CACHED documents are
+    kept, the oldest dropped first: every credential a verifier is sent may name another DID.
     """
+
+    MAX_CACHED = 1024
 
     def __init__(
         self, fetch: Fetch | None = None, *, insecure_http_localhost: bool = False
@@ -266,7 +269,9 @@ class DidResolver:
         if found is not None:
             return found
         if did.startswith("did:key:"):
-            document = self._cache[did] = did_key_document(did)
+            document = did_key_document(did)
+            with self._lock:
+                self._remember(did, document)
             return document
         if not did.startswith("did:web:"):
             raise ResolutionError(f"unsupported DID method: {did.split(':')[:2]}")
@@ -291,10 +296,16 @@ class DidResolver:
             pending.set_exception(exc)
             raise
         with self._lock:
-            self._cache[did] = document
+            self._remember(did, document)
             del self._fetching[did]
         pending.set_result(document)
         return document
+
+    def _remember(self, did: str, document: DidDocument) -> None:
+        # Called with the lock held.
+        while len(self._cache) >= self.MAX_CACHED:
+            del self._cache[next(iter(self._cache))]
+        self._cache[did] = document
 
     def resolve_method(self, vm_url: str) -> tuple[VerificationMethod, DidDocument]:
         """Resolve a verification method URL to the method and its controller's document."""

@@ -235,6 +235,23 @@ def test_did_web_resolution_through_injected_fetch() -> None:
     assert calls == [UNIVERSITY_URL]  # cached per resolver
 
 
+def test_the_document_cache_keeps_the_newest_documents_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(DidResolver, "MAX_CACHED", 3)
+    key = generate(KeyType.ED25519, SEED)
+    calls: list[str] = []
+    body = json.dumps(did_web_document(UNIVERSITY, key)).encode()
+    resolver = DidResolver(fetcher({UNIVERSITY_URL: body}, calls))
+    resolver.resolve(UNIVERSITY)
+    for n in range(3):  # three other issuers since: the university's document is the oldest
+        resolver.resolve(generate(KeyType.ED25519, bytes([n + 1]) * 32).public.did_key)
+    assert len(resolver._cache) == 3
+    resolver.resolve(UNIVERSITY)
+    assert calls == [UNIVERSITY_URL, UNIVERSITY_URL]  # dropped, so fetched again
+    assert len(resolver._cache) == 3
+
+
 def _resolve_concurrently(
     fetch: Callable[[str], bytes], release: threading.Event
 ) -> tuple[DidResolver, list[object]]:
