@@ -29,7 +29,6 @@ sys.path.insert(0, str(REPO))
 from bench import transcripts  # noqa: E402  (the repository root first)
 from vc import jsonld, ldsnapshot, proofs  # noqa: E402
 from vc.keys import KeyType, generate  # noqa: E402
-from vc.ldcontext import ContextCompiler  # noqa: E402
 from vc.status import Bitstring, status_list_credential  # noqa: E402
 from verifier.registry.signed import registry_credential  # noqa: E402
 
@@ -44,12 +43,10 @@ RDF_SUITES = (
 )
 
 
-def _signed(document: dict[str, Any], suite: str, key_type: KeyType, **options: Any) -> Any:
+def _signed(document: dict[str, Any], suite: str, key_type: KeyType) -> Any:
     key = generate(key_type, seed=bytes(32))
-    method = f"{key.public.did_key}#{key.public.multikey}"
-    return proofs.sign(
-        document, key, verification_method=method, created=CREATED, suite=suite, **options
-    )
+    method = transcripts.verification_method(key)
+    return proofs.sign(document, key, verification_method=method, created=CREATED, suite=suite)
 
 
 def documents() -> list[dict[str, Any]]:
@@ -81,8 +78,7 @@ def documents() -> list[dict[str, Any]]:
 
 def build() -> str:
     """The snapshot's JSON text, made from pyld and the vendored contexts."""
-    loader = jsonld.StaticDocumentLoader()
-    loader._compiler = ContextCompiler(loader)  # no snapshot: pyld processes every context
+    loader = jsonld.StaticDocumentLoader(snapshot=False)  # pyld processes every context
     for document in documents():
         jsonld.check_safe_mode(document, loader)
         jsonld.canonize(proofs.unsecured(document), loader)

@@ -43,8 +43,13 @@ class StaticDocumentLoader:
     Vendored contexts are tagged 'static' so pyld caches the processed contexts across calls.
     """
 
-    def __init__(self, extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self, extra: Mapping[str, Mapping[str, Any]] | None = None, *, snapshot: bool = True
+    ) -> None:
         self._documents: dict[str, Mapping[str, Any]] = dict(vendored_contexts())
+        # Start the compiled contexts from vc.ldsnapshot's stored ones (False: pyld processes
+        # every context, as tools/compile_contexts.py needs to make them again).
+        self._snapshot = snapshot
         self._documents.update(extra or {})
         # Expansions made with this loader, by document text: a verification expands the
         # credential for the safe-mode check and again to canonicalize it; once is enough.
@@ -63,7 +68,7 @@ class StaticDocumentLoader:
             if self._compiler is None:
                 # The stored snapshot holds the vendored contexts as they are: not for a loader
                 # that serves another document at one of their URLs.
-                pinned = all(
+                pinned = self._snapshot and all(
                     self._documents.get(url) is document
                     for url, document in vendored_contexts().items()
                 )

@@ -53,6 +53,8 @@ def test_the_default_loader_starts_from_the_snapshot() -> None:
     snapshot = ldsnapshot.stored()
     assert snapshot is not None
     assert len(loader.compiler().contexts()) == len(snapshot["contexts"])
+    # tools/compile_contexts.py asks for a compiler without it (pyld processes every context)
+    assert len(StaticDocumentLoader(snapshot=False).compiler().contexts()) == 1
 
 
 def test_a_context_the_snapshot_lacks_is_processed_by_pyld() -> None:
