@@ -58,8 +58,10 @@ def _add_globals_everywhere(parser: argparse.ArgumentParser) -> None:
                 _add_globals_everywhere(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from diplomat.commands import COMMANDS
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: every command's in full when ``argv`` is None, else only the
+    named command's (its module imported; the others listed with their help line)."""
+    from diplomat import commands
 
     parser: argparse.ArgumentParser = _Parser(
         prog="diplomat", description=__doc__.splitlines()[0] if __doc__ else None
@@ -67,14 +69,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"diplomat {version()}")
     _add_globals(parser, None)
     sub = parser.add_subparsers(dest="command", required=True)
-    for register in COMMANDS:
-        register(sub)
+    commands.register(sub, None if argv is None else _named_command(argv))
     _add_globals_everywhere(parser)
     return parser
 
 
+def _named_command(argv: Sequence[str]) -> list[str]:
+    """The command ``argv`` names, as the full parser would read it ([] for none or an unknown
+    one: the bare entries are enough to print the help or refuse it)."""
+    from diplomat.commands import COMMANDS
+
+    first = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _add_globals(first, None)
+    first.add_argument("command", nargs="?")
+    try:
+        known, _rest = first.parse_known_args(list(argv))
+    except SystemExit:  # e.g. --home without its value: the full parser says so
+        return []
+    return [known.command] if known.command in COMMANDS else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

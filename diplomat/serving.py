@@ -133,7 +133,7 @@ class Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped: i
         log_format: str,
     ) -> None:
         from diplomat_ops import logging_config
-        from diplomat_ops.requestlog import lean_log_records
+        from diplomat_ops.logformats import lean_log_records
 
         lean_log_records()  # in the master, so in every worker it forks
 

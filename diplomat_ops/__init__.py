@@ -3,6 +3,8 @@ the issuer and on the verifier.
 
     install(app, service=..., probes=..., openapi=..., base_url=...) -> Ops   (each create_app)
 
+(``install`` is diplomat_ops.extension's; each name here is imported from its module on first use.)
+
 What ``install`` adds to a Flask app:
 
     GET /healthz        200 while the process answers (no I/O)              diplomat_ops.health
@@ -13,6 +15,7 @@ What ``install`` adds to a Flask app:
                         response; one access log line with method, route (URL rule), status and
                         duration, never the path or query (share tokens live there) nor a body
                                                                             diplomat_ops.requestlog
+    log lines           in ``text`` or ``json``                             diplomat_ops.logformats
 
 This package sits beside the two services: it imports neither of them (nor they each other), and
 the standards core ``vc`` does not import it.
@@ -20,11 +23,24 @@ the standards core ``vc`` does not import it.
 
 from __future__ import annotations
 
-from diplomat_ops.health import DatabaseProbe, NotReadyError, Probe
-from diplomat_ops.install import EXTENSION, Ops, install, ops
-from diplomat_ops.metrics import Metrics
-from diplomat_ops.requestlog import LOG_FORMATS, configure_logging, logging_config
+import importlib
+from typing import TYPE_CHECKING, Any
 
+# Each name from the module that defines it, imported on first use: a shell that only reads
+# ``dburl`` or ``logformats`` (the CLI) does not load Flask and Prometheus for ``install``.
+_EXPORTS = {
+    "EXTENSION": "extension",
+    "LOG_FORMATS": "logformats",
+    "DatabaseProbe": "health",
+    "Metrics": "metrics",
+    "NotReadyError": "health",
+    "Ops": "extension",
+    "Probe": "health",
+    "configure_logging": "logformats",
+    "install": "extension",
+    "logging_config": "logformats",
+    "ops": "extension",
+}
 __all__ = [
     "EXTENSION",
     "LOG_FORMATS",
@@ -38,3 +54,18 @@ __all__ = [
     "logging_config",
     "ops",
 ]
+
+if TYPE_CHECKING:
+    from diplomat_ops.extension import EXTENSION, Ops, install, ops
+    from diplomat_ops.health import DatabaseProbe, NotReadyError, Probe
+    from diplomat_ops.logformats import LOG_FORMATS, configure_logging, logging_config
+    from diplomat_ops.metrics import Metrics
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from diplomat_ops.requestlog import LOG_FORMATS
+from diplomat_ops.logformats import LOG_FORMATS
 from vc import settings as settings_table
 from vc.errors import MalformedValueError, RangeValueError
 

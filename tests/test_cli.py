@@ -12,19 +12,23 @@ The tests run offline: DNS and connections are disabled.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import io
 import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from diplomat.cli import EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, main
+from diplomat.cli import EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, _named_command, build_parser, main
+from diplomat.commands import COMMANDS
 from vc import jose
 from vc.keys import KeyType, generate
 
@@ -445,3 +449,60 @@ def test_help_exits_zero(cli: Any) -> None:
     result = cli("--help")
     assert result.code == EXIT_OK
     assert "verify" in result.out
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("no subcommands")
+
+
+def test_a_command_parsed_alone_is_the_command_parsed_with_all_the_others() -> None:
+    # The table's help lines and each module's own parsers: the same whether one command's
+    # module is imported (a run) or all of them.
+    full = build_parser()
+    assert full.format_help() == build_parser(["--help"]).format_help()
+    for name in COMMANDS:
+        alone = build_parser([name])
+        assert _subparsers(alone)[name].format_help() == _subparsers(full)[name].format_help()
+        assert alone.format_help() == full.format_help()
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["issue", "--csv", "c.csv"], ["issue"]),
+        (["--home", "verify", "issue", "--csv", "c.csv"], ["issue"]),  # a value, not a command
+        (["--home=verify", "--config", "d.toml", "sign", "x.json"], ["sign"]),
+        (["--version"], []),
+        (["--help"], []),
+        ([], []),
+        (["nonsense", "verify"], []),
+        (["--home"], []),  # the full parser says what is missing
+    ],
+)
+def test_the_command_argv_names(argv: list[str], named: list[str]) -> None:
+    assert _named_command(argv) == named
+
+
+def test_a_command_imports_only_what_it_needs() -> None:
+    # `diplomat --version` and `diplomat keys` import no web or database stack, and
+    # `diplomat verify` none of the issuer's (a fresh interpreter: this one imported them all).
+    probe = (
+        "import contextlib, io, sys\n"
+        "from diplomat.cli import main\n"
+        "heavy = ('flask', 'sqlalchemy', 'alembic', 'jwcrypto', 'issuer.service', 'verifier.report')\n"
+        "for argv in (['--version'], ['keys', '--help'], ['verify', '--help']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert main(argv) == 0\n"
+        "    print(' '.join(argv), *[m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=100, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "--version",
+        "keys --help",
+        "verify --help verifier.report",
+    ]

@@ -51,5 +51,7 @@ def test_demo_issues_shares_and_verifies(
     assert "development server, for this demo only" in err
     assert "Unconfirmed — check with the national information centre" in err
     assert "reservation" in err
-    decoded = zxingcpp.read_barcodes(Image.open(facts["qrFile"]))
+    decoded = zxingcpp.read_barcodes(
+        Image.open(facts["qrFile"]), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     assert [b.text for b in decoded] == [facts["verifierUrl"]]

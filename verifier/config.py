@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from diplomat_ops.requestlog import LOG_FORMATS
+from diplomat_ops.logformats import LOG_FORMATS
 from vc import settings as settings_table
 from vc import strictjson
 from vc.dates import Clock, utcnow

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from diplomat.commands import add_command
 from diplomat.commands.common import settings
 from issuer.config import IssuerConfig
 from verifier.config import VerifierConfig
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("config", help="show the effective configuration")
+    parser = add_command(sub, "config")
     commands = parser.add_subparsers(dest="config_command", required=True)
     show = commands.add_parser("show", help="each setting's value and source (secrets masked)")
     show.add_argument("--json", action="store_true", help="print the settings as JSON")

@@ -18,6 +18,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from diplomat.commands import add_command
 from diplomat.commands.common import read_bytes, settings
 from diplomat.commands.registry import write_atomically
 from vc import strictjson
@@ -37,7 +38,7 @@ from verifier.recognition import (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("conventions", help="show and update the recognition-conventions data")
+    parser = add_command(sub, "conventions")
     commands = parser.add_subparsers(dest="conventions_command", required=True)
 
     show = commands.add_parser("show", help="which conventions cover ISSUER → DESTINATION")

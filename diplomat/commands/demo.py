@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from diplomat.commands import add_command
 from diplomat.commands.common import settings
 from issuer.config import IssuerConfig
 from issuer.degree import parse_input
@@ -58,7 +59,7 @@ DEVELOPMENT_SERVER = (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("demo", help="run the issuer and verifier with a demo degree")
+    parser = add_command(sub, "demo")
     parser.add_argument("--issuer-port", type=int, default=8001, help="8001; 0: any free port")
     parser.add_argument("--verifier-port", type=int, default=8002, help="8002; 0: any free port")
     parser.add_argument("--for", dest="destination", default="JP", help="destination country")

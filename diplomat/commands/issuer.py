@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from diplomat.commands import add_command
 from diplomat.commands.common import read_bytes, record_settings, settings, settings_file_update
 from diplomat.commands.mail import hand_over_links
 from issuer.config import IssuerConfig
@@ -36,7 +37,7 @@ BAR_WIDTH = 30
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    issuer = sub.add_parser("issuer", help="set up the issuer's identity and keys")
+    issuer = add_command(sub, "issuer")
     isub = issuer.add_subparsers(dest="issuer_command", required=True)
     init = isub.add_parser("init", help="create the issuer, its DID and first signing key")
     init.add_argument("--name", required=True, help="legal name of the university")
@@ -72,7 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     retire.add_argument("key_id", metavar="KEY_ID", help="verification method id or 'key-N'")
     retire.set_defaults(handler=_retire)
 
-    issue = sub.add_parser("issue", help="issue a cohort of degrees from a CSV or JSON file")
+    issue = add_command(sub, "issue")
     source = issue.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help="cohort CSV (header = input field names)")
     source.add_argument("--json", metavar="FILE", help="JSON array of degree inputs")
@@ -97,12 +98,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     issue.set_defaults(handler=_issue)
 
-    for name, purpose, value, what in (
-        ("revoke", "revocation", True, "revoke a credential (final)"),
-        ("suspend", "suspension", True, "suspend a credential"),
-        ("reinstate", "suspension", False, "lift a suspension"),
+    for name, purpose, value in (
+        ("revoke", "revocation", True),
+        ("suspend", "suspension", True),
+        ("reinstate", "suspension", False),
     ):
-        status = sub.add_parser(name, help=what)
+        status = add_command(sub, name)
         status.add_argument("credential_id", metavar="CREDENTIAL_ID")
         status.add_argument("--reason", required=True, help="private: kept in the audit log")
         status.add_argument(
@@ -110,14 +111,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         )
         status.set_defaults(handler=_status_handler(purpose, value, name))
 
-    tokens = sub.add_parser("tokens", help="API bearer tokens")
+    tokens = add_command(sub, "tokens")
     tsub = tokens.add_subparsers(dest="tokens_command", required=True)
     create_token = tsub.add_parser("create", help="make a token (printed once)")
     create_token.add_argument("--name", required=True)
     create_token.add_argument("--role", choices=("registrar", "admin"), required=True)
     create_token.set_defaults(handler=_create_token)
 
-    users = sub.add_parser("users", help="console users")
+    users = add_command(sub, "users")
     usub = users.add_subparsers(dest="users_command", required=True)
     create_user = usub.add_parser("create", help=f"add a user (password from ${PASSWORD_ENV})")
     create_user.add_argument("--username", required=True)

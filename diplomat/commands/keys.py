@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from diplomat.commands import add_command
 from diplomat.keyfile import load_key, passphrase_from_env, save_key
 from vc.errors import MalformedValueError
 from vc.keys import KeyType, generate
@@ -15,7 +16,7 @@ _TYPES = {"ed25519": KeyType.ED25519, "p256": KeyType.P256, "p384": KeyType.P384
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    keys = sub.add_parser("keys", help="generate and inspect signing keys")
+    keys = add_command(sub, "keys")
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     gen = ksub.add_parser("generate", help="make a key pair (PKCS#8 file, mode 0600)")
     gen.add_argument("--type", choices=sorted(_TYPES), default="ed25519")

@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from diplomat.commands import add_command
 from diplomat.commands.common import settings
 from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
@@ -22,7 +23,7 @@ from vc.errors import MalformedValueError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    mail = sub.add_parser("mail", help="e-mail to graduates (the outbox)")
+    mail = add_command(sub, "mail")
     msub = mail.add_subparsers(dest="mail_command", required=True)
     send = msub.add_parser("send", help="send the messages due now (for cron)")
     send.add_argument("--limit", type=int, default=None, help="send at most this many")

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from diplomat.commands import add_command
 from diplomat.commands.common import moment, read_json_object
 from diplomat.keyfile import load_key, passphrase_from_env
 from vc import proofs, strictjson
@@ -88,7 +89,7 @@ def _names(pairs: list[str]) -> dict[str, str]:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("registry", help="build, sign and inspect accreditation registries")
+    parser = add_command(sub, "registry")
     commands = parser.add_subparsers(dest="registry_command", required=True)
 
     new = commands.add_parser("new", help="create an empty registry document")

@@ -31,6 +31,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from diplomat.commands import add_command
 from diplomat.commands.common import environ
 from diplomat.serving import APPS
 from diplomat_ops import logging_config
@@ -44,7 +45,7 @@ _log = logging.getLogger("diplomat.serve")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = sub.add_parser("serve", help="run a web app under gunicorn")
+    serve = add_command(sub, "serve")
     serve.add_argument("app", choices=sorted(APPS), help="which app to serve")
     serve.add_argument("--bind", help="HOST:PORT to listen on (DIPLOMAT_BIND)")
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (127.0.0.1)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from diplomat.commands import add_command
 from diplomat.commands.common import moment, read_json_object
 from diplomat.keyfile import load_key, passphrase_from_env
 from vc import strictjson
@@ -13,7 +14,7 @@ from vc.suites import DEFAULT_SUITE, SUITES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("sign", help="sign a credential (prints the signed credential)")
+    parser = add_command(sub, "sign")
     parser.add_argument("file", help="unsigned credential (JSON), or - for stdin")
     parser.add_argument("--key", required=True, help="key file from `diplomat keys generate`")
     parser.add_argument("--suite", choices=sorted(SUITES), default=DEFAULT_SUITE)

@@ -28,6 +28,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from diplomat.commands import add_command
 from diplomat.commands.common import (
     InputFileError,
     InputFileNotFoundError,
@@ -87,9 +88,9 @@ _VERDICT_LABELS = {
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "verify",
-        help="verify a degree credential (exit 0 genuine and in force, 1 not, 2 could not check or input error)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -14,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import diplomat_ops
 from diplomat_ops import NotReadyError, Probe
-from diplomat_ops.requestlog import JsonFormatter, TextFormatter, request_id_from
+from diplomat_ops.logformats import JsonFormatter, TextFormatter
+from diplomat_ops.requestlog import request_id_from
 
 DOC = """
 openapi: 3.1.0

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from webfixtures import SAMPLES, WebEnv, degree_input, issue, make_env
 
-from diplomat_ops.requestlog import JsonFormatter
+from diplomat_ops.logformats import JsonFormatter
 from issuer.config import IssuerConfig
 from issuer.service import open_service
 from issuer.web import create_app

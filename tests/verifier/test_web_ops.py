@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from diplomat_ops.requestlog import JsonFormatter
+from diplomat_ops.logformats import JsonFormatter
 from vc import proofs
 from vc.errors import MalformedValueError
 from verifier.config import VerifierConfig, build_context
