@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench conformance fuzz browser-deps translations clean
+.PHONY: demo test lint typecheck unit bench conformance fuzz browser-deps npm-tools translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,8 @@ $(STAMP): pyproject.toml
 
 # Headless Chromium and its driver for the page tests, pdftotext and pdftoppm for the PDF tests,
 # DejaVu Sans and WenQuanYi Micro Hei (Chinese, Japanese, Korean) for the verification record and the
-# diploma PDF (Debian packages); axe-core for the accessibility test and the wallet interop clients
-# (npm: @digitalbazaar/vc and suites, @openid4vc/openid4vci), installed again whenever
-# package-lock.json is newer than the stamp npm ci leaves.
-browser-deps:
+# diploma PDF (Debian packages); and the npm tools.
+browser-deps: npm-tools
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
 	    || ! command -v pdftotext >/dev/null || ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
 	    || ! test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
@@ -25,6 +23,11 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver poppler-utils fonts-dejavu-core fonts-wqy-microhei >/dev/null; \
 	fi
+
+# axe-core for the accessibility test, the wallet interop clients and make bench's vc.js yardstick
+# (npm: @digitalbazaar/vc and suites, jsonld-signatures, @openid4vc/openid4vci), installed again
+# whenever package-lock.json is newer than the stamp npm ci leaves.
+npm-tools:
 	@if ! test -f node_modules/axe-core/axe.min.js || ! test node_modules/.diplomat-npm -nt package-lock.json; then \
 	  echo "installing the npm test tools (package-lock.json)"; \
 	  npm ci --no-audit --no-fund --silent && touch node_modules/.diplomat-npm; \
@@ -58,7 +61,7 @@ demo: $(STAMP)
 
 # wrk (Debian) is the load generator of the HTTP figures (bench/loadgen.py falls back to threads).
 # BENCH_ARGS=--quick for a run of under a minute.
-bench: $(STAMP)
+bench: $(STAMP) npm-tools
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
 	  || echo "wrk not installed: the HTTP load comes from threads"; }

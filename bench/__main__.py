@@ -3,7 +3,8 @@
 Each line is a median, and a ratio to the floor (one raw Ed25519 signature check, measured in the
 same run) and, where plain pyld can do the same work on the same bytes, to plain pyld:
 
-    core       eddsa-rdfc-2022 verify and sign of a degree with 1, 50 and 200 course results
+    core       eddsa-rdfc-2022 verify and sign of a degree with 1, 50 and 200 course results, and
+               verify of the same bytes by the reference JavaScript libraries (vc.js, in node)
     checks     the degree JSON Schema: the Python validator and jsonschema-rs
     verifier   the full report (status lists cached, and fetched from memory)
     cohort     10,000 graduates through `diplomat issue --csv` and `POST /api/batches`: wall and

@@ -14,9 +14,11 @@ import argparse
 import copy
 import hashlib
 import json
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import transcripts
+from bench import timing, transcripts
 from bench.timing import Figure, median_ms
 from vc import jsonld, proofs
 from vc.dids import DidResolver
@@ -128,22 +130,69 @@ COURSES: dict[int, int] = {1: 60, 50: 20, 200: 8}
 
 def transcript_figures(quick: bool = False) -> list[Figure]:
     """eddsa-rdfc-2022 verify and sign of the degree with 1, 50 and 200 course results, by
-    Diplomat (vc.proofs) and by plain pyld on the same bytes (bench.transcripts.PlainPyld).
+    Diplomat (vc.proofs), by plain pyld on the same bytes (bench.transcripts.PlainPyld), and
+    verify by the reference JavaScript libraries on the same bytes (bench/vcjs.mjs).
 
     Raises RuntimeError when a credential does not verify or the two paths sign differently.
     """
     key = generate(KeyType.ED25519, SEED)
     figures: list[Figure] = []
     plain_rows: list[Figure] = []
-    for courses, iterations in COURSES.items():
-        n = max(3, iterations // 6) if quick else iterations
-        mine, plain = _transcript(key, courses, n)
+    signed: dict[int, dict[str, Any]] = {}
+    iterations: dict[int, int] = {}
+    for courses, full in COURSES.items():
+        n = iterations[courses] = max(3, full // 6) if quick else full
+        mine, plain, signed[courses] = _transcript(key, courses, n)
         figures += mine
         plain_rows += plain
-    return figures + plain_rows
+    return figures + plain_rows + vcjs_figures(signed, iterations)
 
 
-def _transcript(key: KeyPair, courses: int, n: int) -> tuple[list[Figure], list[Figure]]:
+VCJS_SECTION = "vc.js (Digital Bazaar's jsonld-signatures), same bytes"
+
+
+def vcjs_figures(signed: dict[int, dict[str, Any]], iterations: dict[int, int]) -> list[Figure]:
+    """Verify of each ``signed`` transcript (by course results) by the reference JavaScript
+    libraries, in node (bench/vcjs.mjs), with the floor timed around the node run; one line
+    saying why when node or the npm packages (make npm-tools) are missing.
+
+    Raises RuntimeError when node finds a credential not verified."""
+    node = shutil.which("node")
+    if node is None or not (REPO / "node_modules" / "jsonld-signatures").is_dir():
+        why = "not measured: needs node and the npm packages (make npm-tools)"
+        return [Figure(VCJS_SECTION, "verify", None, None, why)]
+    with tempfile.TemporaryDirectory(prefix="diplomat-bench-vcjs-") as temp:
+        source = Path(temp) / "signed.json"
+        source.write_text(json.dumps(list(signed.values())), encoding="utf-8")
+        floors = [timing.floor_batch_ms() for _ in range(10)]
+        done = subprocess.run(
+            [node, str(REPO / "bench" / "vcjs.mjs"), str(source)]
+            + [str(iterations[courses]) for courses in signed],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        floors += [timing.floor_batch_ms() for _ in range(10)]
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/vcjs.mjs failed: {done.stderr.strip()[-500:]}")
+    floor = statistics.median(floors)
+    figures = []
+    for line, courses in zip(done.stdout.splitlines(), signed, strict=True):
+        result = json.loads(line)
+        if result["verified"] is not True:
+            raise RuntimeError(f"vc.js does not verify the {courses}-course transcript")
+        what = f"{courses} course result{'s' if courses > 1 else ''}"
+        median = timing.Measured.of(float(result["median_ms"]), floor)
+        figures.append(
+            Figure(VCJS_SECTION, f"verify, {what}", median, None, f"n={iterations[courses]}")
+        )
+    return figures
+
+
+def _transcript(
+    key: KeyPair, courses: int, n: int
+) -> tuple[list[Figure], list[Figure], dict[str, Any]]:
     resolver = DidResolver()
     plain = transcripts.PlainPyld()
     document = transcripts.degree(key, courses)
@@ -160,13 +209,17 @@ def _transcript(key: KeyPair, courses: int, n: int) -> tuple[list[Figure], list[
     pyld_sign = median_ms(lambda: plain.sign(document, key), n)
     verify = median_ms(lambda: proofs.verify(signed, resolver=resolver, now=transcripts.NOW), n)
     sign = median_ms(lambda: transcripts.sign(document, key), n)
-    return [
-        Figure(section, f"verify, {what}", verify, pyld_verify, note),
-        Figure(section, f"sign, {what}", sign, pyld_sign, note),
-    ], [
-        Figure("plain pyld, same bytes", f"verify, {what}", pyld_verify),
-        Figure("plain pyld, same bytes", f"sign, {what}", pyld_sign),
-    ]
+    return (
+        [
+            Figure(section, f"verify, {what}", verify, pyld_verify, note),
+            Figure(section, f"sign, {what}", sign, pyld_sign, note),
+        ],
+        [
+            Figure("plain pyld, same bytes", f"verify, {what}", pyld_verify),
+            Figure("plain pyld, same bytes", f"sign, {what}", pyld_sign),
+        ],
+        signed,
+    )
 
 
 def measure(

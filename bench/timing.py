@@ -50,7 +50,7 @@ _floor_message = os.urandom(32)
 _floor_signature = _floor_key.sign(_floor_message)
 
 
-def _floor_batch_ms() -> float:
+def floor_batch_ms() -> float:
     """One raw Ed25519 verification, in ms, timed over a batch of 20 (the timer's own cost
     spread out)."""
     verify, signature, message = _floor_public.verify, _floor_signature, _floor_message
@@ -77,7 +77,7 @@ def samples_ms(
             before()
         fn()
     if floors is not None:
-        floors.extend(_floor_batch_ms() for _ in range(10))
+        floors.extend(floor_batch_ms() for _ in range(10))
     samples = []
     for _ in range(iterations):
         if before is not None:
@@ -86,7 +86,7 @@ def samples_ms(
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     if floors is not None:
-        floors.extend(_floor_batch_ms() for _ in range(10))
+        floors.extend(floor_batch_ms() for _ in range(10))
     return samples
 
 
@@ -107,8 +107,8 @@ def floor_ms(iterations: int = 2000) -> float:
     """The run's floor: the median of one raw Ed25519 verification (pyca/cryptography, 32-byte
     message), in batches of 20 so that the timer's own cost does not count."""
     for _ in range(5):
-        _floor_batch_ms()
-    return statistics.median(_floor_batch_ms() for _ in range(max(1, iterations // _FLOOR_BATCH)))
+        floor_batch_ms()
+    return statistics.median(floor_batch_ms() for _ in range(max(1, iterations // _FLOOR_BATCH)))
 
 
 def load_average() -> str:
