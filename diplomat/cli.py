@@ -24,6 +24,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(f"diplomat: {message}") from None
 
 
+class _Reparse(Exception):
+    """The parser of one command refused argv: the whole parser reads it again."""
+
+
+class _OneCommandParser(_Parser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _Reparse(message)
+
+
 def version() -> str:
     """The installed distribution's version (``diplomat --version``)."""
     try:
@@ -63,7 +72,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     named command's (its module imported; the others listed with their help line)."""
     from diplomat import commands
 
-    parser: argparse.ArgumentParser = _Parser(
+    kind = _Parser if argv is None else _OneCommandParser
+    parser: argparse.ArgumentParser = kind(
         prog="diplomat", description=__doc__.splitlines()[0] if __doc__ else None
     )
     parser.add_argument("--version", action="version", version=f"diplomat {version()}")
@@ -79,7 +89,7 @@ def _named_command(argv: Sequence[str]) -> list[str]:
     one: the bare entries are enough to print the help or refuse it)."""
     from diplomat.commands import COMMANDS
 
-    first = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    first = argparse.ArgumentParser(add_help=False)  # abbreviations (--hom) as the full parser
     _add_globals(first, None)
     first.add_argument("command", nargs="?")
     try:
@@ -89,12 +99,24 @@ def _named_command(argv: Sequence[str]) -> list[str]:
     return [known.command] if known.command in COMMANDS else []
 
 
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """``argv`` read with only its command's module imported. Should that parser refuse it, or
+    pick a command it holds only as a bare entry, the whole parser reads it again (and says what
+    is wrong with it, if anything)."""
+    try:
+        args = build_parser(argv).parse_args(argv)
+    except _Reparse:
+        return build_parser().parse_args(argv)
+    if not hasattr(args, "handler"):
+        return build_parser().parse_args(argv)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    parser = build_parser(argv)
     try:
-        args = parser.parse_args(argv)
+        args = _parse(argv)
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)

@@ -475,6 +475,7 @@ def test_a_command_parsed_alone_is_the_command_parsed_with_all_the_others() -> N
         (["issue", "--csv", "c.csv"], ["issue"]),
         (["--home", "verify", "issue", "--csv", "c.csv"], ["issue"]),  # a value, not a command
         (["--home=verify", "--config", "d.toml", "sign", "x.json"], ["sign"]),
+        (["--hom", "verify", "keys", "show", "k.pem"], ["keys"]),  # --home, abbreviated
         (["--version"], []),
         (["--help"], []),
         ([], []),
@@ -506,3 +507,15 @@ def test_a_command_imports_only_what_it_needs() -> None:
         "keys --help",
         "verify --help verifier.report",
     ]
+
+
+def test_a_command_argv_names_otherwise_still_runs(
+    cli: Any, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should the first reading of argv miss the command, the whole parser reads it again.
+    import diplomat.cli
+
+    monkeypatch.setattr(diplomat.cli, "_named_command", lambda argv: [])
+    result = cli("keys", "show", str(key_file))
+    assert result.code == EXIT_OK
+    assert result.json()["did"] == generate(KeyType.ED25519, bytes.fromhex(SEED_HEX)).public.did_key
