@@ -148,6 +148,10 @@ def transcript_figures(quick: bool = False) -> list[Figure]:
     return figures + plain_rows + vcjs_figures(signed, iterations)
 
 
+def _results(courses: int) -> str:
+    return f"{courses} course result{'s' if courses > 1 else ''}"
+
+
 VCJS_SECTION = "vc.js (Digital Bazaar's jsonld-signatures), same bytes"
 
 
@@ -182,10 +186,15 @@ def vcjs_figures(signed: dict[int, dict[str, Any]], iterations: dict[int, int]) 
         result = json.loads(line)
         if result["verified"] is not True:
             raise RuntimeError(f"vc.js does not verify the {courses}-course transcript")
-        what = f"{courses} course result{'s' if courses > 1 else ''}"
         median = timing.Measured.of(float(result["median_ms"]), floor)
         figures.append(
-            Figure(VCJS_SECTION, f"verify, {what}", median, None, f"n={iterations[courses]}")
+            Figure(
+                VCJS_SECTION,
+                f"verify, {_results(courses)}",
+                median,
+                None,
+                f"n={iterations[courses]}",
+            )
         )
     return figures
 
@@ -203,7 +212,7 @@ def _transcript(
     if plain.sign(document, key)["proof"] != signed["proof"]:
         raise RuntimeError(f"plain pyld signs the {courses}-course transcript differently")
     note = f"{len(json.dumps(signed).encode()) / 1000:.1f} kB, n={n}"
-    what = f"{courses} course result{'s' if courses > 1 else ''}"
+    what = _results(courses)
     section = "core: eddsa-rdfc-2022 (vc.proofs)"
     pyld_verify = median_ms(lambda: plain.verify(signed, key), n)
     pyld_sign = median_ms(lambda: plain.sign(document, key), n)

@@ -22,14 +22,14 @@ class Command:
     summary: str  # the line `diplomat --help` shows
 
 
-_ISSUER, _VERIFY = "issuer", "verify"
+_ISSUER = "issuer"  # the module of seven commands
 
 # In the order `diplomat --help` lists them.
 COMMANDS: dict[str, Command] = {
     "keys": Command("keys", "generate and inspect signing keys"),
     "sign": Command("sign", "sign a credential (prints the signed credential)"),
     "verify": Command(
-        _VERIFY,
+        "verify",
         "verify a degree credential (exit 0 genuine and in force, 1 not, 2 could not check or "
         "input error)",
     ),
