@@ -383,23 +383,28 @@ class _Allocator:
         has, or a new one."""
         s, issuer_id = self.s, self.issuer_id
         found: dict[str, Allocation] = {}
+        # The issuer's lists of this purpose, then the ids' allocations by the credential_id
+        # index alone. (Joined in SQL, SQLite, without statistics, walked the whole current list
+        # through the primary key for every chunk: quadratic in the cohort.)
+        lists = {
+            list_id: number
+            for list_id, number in s.execute(
+                select(StatusListRow.id, StatusListRow.list_number).where(
+                    StatusListRow.issuer_id == issuer_id, StatusListRow.purpose == purpose
+                )
+            ).tuples()
+        }
         for part in slices(unique):
             rows = s.execute(
                 select(
                     StatusAllocationRow.credential_id,
-                    StatusListRow.id,
-                    StatusListRow.list_number,
+                    StatusAllocationRow.list_id,
                     StatusAllocationRow.status_index,
-                )
-                .join(StatusListRow, StatusListRow.id == StatusAllocationRow.list_id)
-                .where(
-                    StatusAllocationRow.credential_id.in_(part),
-                    StatusListRow.issuer_id == issuer_id,
-                    StatusListRow.purpose == purpose,
-                )
+                ).where(StatusAllocationRow.credential_id.in_(part))
             ).tuples()
-            for credential_id, list_id, list_number, index in rows:
-                found.setdefault(credential_id, Allocation(list_id, list_number, index))
+            for credential_id, list_id, index in rows:
+                if list_id in lists:
+                    found.setdefault(credential_id, Allocation(list_id, lists[list_id], index))
         remaining = [cid for cid in unique if cid not in found]
         failures = 0
         while remaining:

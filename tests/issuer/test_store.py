@@ -612,6 +612,59 @@ def test_allocation_for_several_purposes_is_one_transaction_and_follows_the_rng(
     assert snapshot(store) == before
 
 
+def test_a_chunk_costs_as_many_sqlite_steps_in_a_filled_list_as_in_an_empty_one(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Allocating a chunk looks up its ids' existing allocations by the credential_id index,
+    not by walking the current list (once, SQLite without statistics walked the whole list
+    through its primary key for every chunk: a cohort's cost grew with its square). Counted in
+    SQLite virtual-machine steps, which do not depend on the machine's speed."""
+    store = open_store(
+        f"sqlite:///{tmp_path / 'steps.sqlite'}", clock=clock, status_list_length=1 << 17
+    )
+    try:
+        issuer = store.issuers.create_issuer(
+            did="did:web:steps.example",
+            name="Steps University",
+            domain="steps.example",
+            country="KZ",
+        )
+        steps = [0]
+
+        def count(_step: None = None) -> int:
+            steps[0] += 1
+            return 0  # go on
+
+        def on_begin(conn: sa.Connection) -> None:
+            conn.connection.driver_connection.set_progress_handler(count, 100)  # type: ignore[union-attr]
+
+        def chunk_steps(prefix: str) -> int:
+            ids = [f"urn:uuid:{prefix}-{n:04d}" for n in range(128)]
+            steps[0] = 0
+            sa.event.listen(store.engine, "begin", on_begin)
+            try:
+                store.status.allocate_for_purposes(issuer.id, ("revocation",), ids)
+            finally:
+                sa.event.remove(store.engine, "begin", on_begin)
+            return steps[0]
+
+        def fill(chunks: int, prefix: str) -> None:
+            for c in range(chunks):
+                store.status.allocate_for_purposes(
+                    issuer.id,
+                    ("revocation",),
+                    [f"urn:uuid:{prefix}{c}-{n:04d}" for n in range(128)],
+                )
+
+        fill(4, "a")
+        early = chunk_steps("early")  # the list holds 640 allocations
+        fill(60, "b")
+        late = chunk_steps("late")  # 8,448: 13 times as many
+        assert late < 1.5 * early, (early, late)
+    finally:
+        store.close()
+
+
 def test_set_status_records_change_audit_and_version(
     make_store: Callable[..., Store], new_credential: NewCredentialFactory, clock: FakeClock
 ) -> None:
