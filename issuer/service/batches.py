@@ -54,7 +54,7 @@ PARSED_KEPT = 4
 # Chunk sizes: the first chunk is small so that progress shows (and a crash costs little work)
 # soon, then they double up to the largest, which a store transaction writes in one go.
 CHUNK_FIRST_ROWS = 16
-CHUNK_MAX_ROWS = 128
+CHUNK_MAX_ROWS = 512
 
 
 def parse_source(source: bytes, fmt: BatchFormat, *, max_rows: int) -> list[ParsedRow]:
@@ -219,9 +219,9 @@ class BatchService:
     def run_batch(
         self, batch_id: int, *, progress: Progress | None = None, send_mail: bool = True
     ) -> BatchProgress:
-        """Issue every row not yet recorded, give each issued row a claim link (queuing its
-        message when ``send_mail``, SMTP is configured and the row has an e-mail address), then
-        close the batch "done".
+        """Issue every row not yet recorded, give each issued row a claim link once its chunk
+        is stored (queuing its message when ``send_mail``, SMTP is configured and the row has an
+        e-mail address), then close the batch "done".
 
         Safe to re-run after a crash, and against another runner of the same batch: a row is
         recorded in the transaction that stores its credential, and a diploma number is never
@@ -267,9 +267,27 @@ class BatchService:
             if progress is not None:
                 progress(state)
 
+        # Each chunk's issued rows get their claim links as soon as it is stored, while the
+        # workers sign the next one. Rows recorded before this run, or by a concurrent runner,
+        # are linked by one pass over the whole batch at the end (link_batch skips linked rows).
+        linked_as_stored = not recorded
+
         def finish_oldest() -> None:
-            for outcome in self._finish_chunk(batch_id, pending.popleft(), signer):
-                account(outcome)
+            nonlocal linked_as_stored
+            stored = self._finish_chunk(batch_id, pending.popleft(), signer)
+            self._claims.link_batch(
+                batch_id,
+                [
+                    (row.row_number, row.credential_id, item)
+                    for row in stored
+                    if row is not None and row.state == "issued" and row.credential_id is not None
+                    if isinstance(item := rows[row.row_number - 1][1], DegreeInput)
+                ],
+                send_mail=send_mail,
+            )
+            linked_as_stored = linked_as_stored and None not in stored
+            for row in stored:
+                account(None if row is None else row.state)
 
         try:
             for part in chunked(todo, CHUNK_FIRST_ROWS, CHUNK_MAX_ROWS):
@@ -290,7 +308,8 @@ class BatchService:
                     {"processed": state.processed, "error": type(exc).__name__},
                 )
             raise
-        self._link_claims(batch_id, rows, send_mail)
+        if not linked_as_stored:
+            self._link_claims(batch_id, rows, send_mail)
         # A concurrent runner may have closed it already: the final progress says how it ended.
         with contextlib.suppress(ConflictError):
             self._batches.finish_batch(batch_id, "done")
@@ -406,9 +425,9 @@ class BatchService:
             ]
         return _Chunk([ordinal for ordinal, _, _ in part], records, jobs, futures)
 
-    def _finish_chunk(self, batch_id: int, chunk: _Chunk, signer: Signer) -> list[str | None]:
+    def _finish_chunk(self, batch_id: int, chunk: _Chunk, signer: Signer) -> list[BatchRow | None]:
         """Wait for (or do) a chunk's signing, then store it in one transaction. Returns each
-        row's recorded state in row order (None: recorded by a concurrent runner meanwhile)."""
+        row as recorded, in row order (None: recorded by a concurrent runner meanwhile)."""
         records = list(chunk.records)
         credentials: list[tuple[NewCredential, int]] = []
         if chunk.futures is None:
@@ -440,7 +459,7 @@ class BatchService:
         # A number issued by someone else since _start_chunk comes back "duplicate", naming
         # theirs; ours is not stored.
         stored = self._credentials.insert_credentials_with_rows(batch_id, credentials, records)
-        return [None if (row := stored.get(n)) is None else row.state for n in chunk.ordinals]
+        return [stored.get(n) for n in chunk.ordinals]
 
     def _own_batch(self, batch_id: int) -> Batch:
         batch = self._batches.get_batch(batch_id)

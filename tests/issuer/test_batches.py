@@ -278,9 +278,8 @@ def test_a_batch_writes_a_few_transactions_per_chunk_not_per_row(service: Issuer
         final = service.batches.run_batch(batch.id)
     assert (final.state, final.issued) == ("done", 40)
     chunks = len(list(chunked(list(range(40)), CHUNK_FIRST_ROWS, CHUNK_MAX_ROWS)))
-    # Per chunk: one allocation per status purpose and one store; then start, the claim links
-    # of every row (one transaction), finish, audit. (Row by row it was at least three per
-    # row: 120 here.)
+    # Per chunk: one allocation (every status purpose), one store and its rows' claim links;
+    # then start, finish, audit. (Row by row it was at least three per row: 120 here.)
     assert len(writes) <= 3 * chunks + 4
     assert table_counts(service)["status_allocations"] == 80
 
@@ -401,6 +400,13 @@ def test_interrupted_batch_resumes_exactly_once_with_signing_workers(
         with svc.store.engine.connect() as conn:
             numbers = conn.execute(text("SELECT diploma_number FROM credentials")).scalars().all()
         assert sorted(numbers) == [f"W-{i:05d}" for i in range(80)]
+        # The chunks stored before the interrupt got their links then; the resumed run links
+        # the rest, and no row gets two.
+        links = svc.claims.take_batch_links(batch.id, actor="r")
+        assert sorted(link.credential_id for link in links) == sorted(
+            row.credential_id or "" for row in svc.batches.batch_rows(batch.id)
+        )
+        assert len({link.credential_id for link in links}) == 80
     finally:
         svc.close()
 
@@ -492,6 +498,12 @@ def test_batch_killed_with_sigkill_resumes_with_every_row_issued_once(tmp_path: 
         indexes = conn.execute(
             "SELECT count(*), count(DISTINCT list_id || ':' || status_index) FROM status_allocations"
         ).fetchone()
+        # Rows stored before the kill may have lost their links with it: the resumed run links
+        # them, and no credential has two.
+        links = conn.execute(
+            "SELECT count(*), count(DISTINCT credential_id) FROM claim_links WHERE batch_id = 1"
+        ).fetchone()
+    assert links == (total, total)
     assert sorted(numbers) == [f"SK-{i:05d}" for i in range(total)]
     assert [r[0] for r in rows] == list(range(1, total + 1))
     assert all(state == "issued" and cid for _, state, cid in rows)
