@@ -143,3 +143,25 @@ def test_dumps_of_a_degree_is_json_text_and_other_shapes_still_work() -> None:
     assert strictjson.dumps(degree) == json.dumps(degree, ensure_ascii=False, indent=2)
     assert strictjson.dumps(("a", 1)) == '[\n  "a",\n  1\n]'  # a tuple, as json writes it
     assert strictjson.dumps({1: "x"}) == '{\n  "1": "x"\n}'  # a non-str key, likewise
+
+
+def test_dumps_of_subclasses_and_deep_nesting_is_the_text_json_writes() -> None:
+    class Mapping(dict[str, Any]):
+        pass
+
+    class Items(list[Any]):
+        pass
+
+    class Text(str):
+        pass
+
+    deep: Any = [1e-5]
+    for _ in range(300):  # deeper than the check follows: json writes it
+        deep = [deep, {"x": 0.5}]
+    for value in (
+        Mapping(a=1.5, b=Items([Text("t"), 2, None, 1e20])),
+        Items([Mapping(z=Items([3.25]))]),
+        {"k": Mapping(n=float("nan"))},
+        deep,
+    ):
+        assert strictjson.dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)
