@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sqlite3
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -47,7 +50,7 @@ from issuer.store import (
     open_store,
 )
 from issuer.store.allocation import capacity, choose_free_index, choose_free_indexes, pack_bits
-from issuer.store.engine import WRITE, migration_config
+from issuer.store.engine import HEAD_REVISION, WRITE, migration_config
 from issuer.store.models import Base, CredentialRow
 from vc import multibase
 from vc.errors import DiplomatError, MalformedValueError, RangeValueError
@@ -154,6 +157,37 @@ def test_reopening_is_idempotent_and_keeps_data(
     assert current_revision(third.engine) == head_revision()
     assert second.issuers.get_issuer_by_did("did:web:reopen.example") == made
     assert snapshot(third) == before
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    # A database at HEAD_REVISION opens without Alembic; a lagging constant would only cost
+    # speed (opening goes through Alembic), but it must not lag.
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_database_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'head.sqlite'}"
+    probe = (
+        "import sys\n"
+        "from issuer.store import open_store\n"
+        f"open_store({url!r}).close()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+
+    def opened() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=100, check=True
+        )
+        return done.stdout.strip()
+
+    assert opened() == "True"  # a new file: Alembic creates the schema
+    assert opened() == "False"  # at head: one query, no Alembic
+    command.downgrade(migration_config(url=url), "0002")
+    assert opened() == "True"  # behind: Alembic upgrades it
+    with sqlite3.connect(tmp_path / "head.sqlite") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (HEAD_REVISION,)
+        ]
 
 
 def test_migrations_downgrade_to_base_and_up_again(db_url: str) -> None:
