@@ -35,6 +35,9 @@ EXPANSION_CACHE_SIZE = 64
 # Quads are kept from a report's safe-mode check to its proof check, moments later: a few per
 # thread of a worker are enough.
 QUADS_CACHE_SIZE = 16
+# Canonical N-Quads of flat documents (proof configurations): an issuer signing a cohort
+# canonicalizes the same configuration for every credential signed in the same second.
+CANONICAL_CACHE_SIZE = 16
 
 
 class StaticDocumentLoader:
@@ -58,6 +61,8 @@ class StaticDocumentLoader:
         # safe-mode check of a credential also yields the quads of its unsecured form, which
         # the proof check canonicalizes (one expansion per verification).
         self._quads: OrderedDict[bytes, tuple[Any, ...]] = OrderedDict()
+        # Canonical N-Quads of flat documents, by hash name and document text (``canonize``).
+        self._canonical: OrderedDict[bytes, str] = OrderedDict()
         self._compiler: ContextCompiler | None = None
         self._accepted_contexts: set[tuple[str, ...] | None] = set()
         self._lock = threading.Lock()
@@ -104,6 +109,19 @@ class StaticDocumentLoader:
             while len(self._quads) > QUADS_CACHE_SIZE:
                 self._quads.popitem(last=False)
 
+    def cached_canonical(self, key: bytes) -> str | None:
+        with self._lock:
+            found = self._canonical.get(key)
+            if found is not None:
+                self._canonical.move_to_end(key)
+            return found
+
+    def remember_canonical(self, key: bytes, text: str) -> None:
+        with self._lock:
+            self._canonical[key] = text
+            while len(self._canonical) > CANONICAL_CACHE_SIZE:
+                self._canonical.popitem(last=False)
+
     def cached_expansion(self, key: bytes) -> list[Any] | None:
         with self._lock:
             found = self._expansions.get(key)
@@ -123,6 +141,7 @@ class StaticDocumentLoader:
         with self._lock:
             self._expansions.clear()
             self._quads.clear()
+            self._canonical.clear()
 
     def __contains__(self, url: str) -> bool:
         return url in self._documents
@@ -380,9 +399,17 @@ def canonize(
     `hash_name` is RDFC-1.0's internal hash (SHA-384 for ecdsa-rdfc-2019 with P-384).
     Raises SafeModeError, ContextNotAllowedError, ParsingError or WorkLimitError.
     """
+    chosen = loader or _default_loader
+    static = chosen if isinstance(chosen, StaticDocumentLoader) else None
+    key = None if static is None else _flat_key(document, hash_name)
+    if static is not None and key is not None and (found := static.cached_canonical(key)):
+        return found
     quads = _quads(document, loader)
     if quads is not None:
-        return str(rdfc.canonical(quads, hash_name, work_limit))
+        text = str(rdfc.canonical(quads, hash_name, work_limit))
+        if static is not None and key is not None:
+            static.remember_canonical(key, text)
+        return text
     from vc import ldoracle
 
     try:
@@ -391,6 +418,19 @@ def canonize(
         raise
     except Exception as exc:
         raise _translate(exc) from exc
+
+
+def _flat_key(document: Mapping[str, Any], hash_name: str) -> bytes | None:
+    """The canonical-form cache key of a flat document (no node objects in it: a proof
+    configuration, 90 µs to canonicalize), or None for any other document (a credential: each
+    one is new, and the key of a large text costs more than a look-up can save)."""
+    for value in document.values():
+        if isinstance(value, dict):
+            return None
+        if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            return None
+    key = _cache_key(document)
+    return None if key is None else hash_name.encode() + b"\0" + key
 
 
 def pyld_dataset(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> Any:

@@ -241,6 +241,47 @@ def test_canonize_reuses_the_safe_mode_expansion(monkeypatch: pytest.MonkeyPatch
     assert len(walks) == 2
 
 
+def test_a_flat_document_is_canonicalized_once_per_text_and_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A proof configuration (a flat document) is kept in canonical form: an issuer signing a
+    cohort canonicalizes the same one for every credential of the same second."""
+    walks: list[int] = []
+    original_walk = jsonld.document_quads
+
+    def counting_walk(*args: Any, **kwargs: Any) -> Any:
+        walks.append(1)
+        return original_walk(*args, **kwargs)
+
+    monkeypatch.setattr(jsonld, "document_quads", counting_walk)
+    loader = jsonld.StaticDocumentLoader()
+    vm = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    config = {
+        "@context": [V2],
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2025-07-01T09:00:00Z",
+        "verificationMethod": f"{vm}#{vm.removeprefix('did:key:')}",
+        "proofPurpose": "assertionMethod",
+    }
+    first = jsonld.canonize(config, loader)
+    assert first == jsonld.canonize(config, jsonld.StaticDocumentLoader())  # another loader
+    walks.clear()
+    assert jsonld.canonize(dict(reversed(config.items())), loader) == first  # same JSON
+    assert walks == []
+    later = {**config, "created": "2025-07-01T09:00:01Z"}
+    assert jsonld.canonize(later, loader) == first.replace("09:00:00Z", "09:00:01Z")
+    assert jsonld.canonize(config, loader, hash_name="sha384") == first  # no blank nodes
+    assert len(walks) == 2  # another text, another hash: each walked once
+    # A document with a node object in it (a credential) is walked every time.
+    nested = {"@context": [V2], "type": "VerifiableCredential", "credentialSubject": {"name": "N"}}
+    assert jsonld.canonize(nested, loader) == jsonld.canonize(nested, loader)
+    assert len(walks) == 4
+    loader.forget_expansions()
+    assert jsonld.canonize(config, loader) == first
+    assert len(walks) == 5
+
+
 def test_cached_expansion_is_a_copy() -> None:
     loader = jsonld.StaticDocumentLoader()
     document = {"@context": [V2], "type": "VerifiableCredential", "name": "copy probe"}
