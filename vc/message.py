@@ -27,15 +27,21 @@ class Message(str):
 
     def __new__(cls, template: str, /, **params: object) -> Message:
         # render_with(template, params, _same, english_value), without rendering a nested
-        # Message again: it already is its English sentence.
+        # Message again: it already is its English sentence. Text (a Message, English or
+        # str) goes to % as it is ("%s" writes a str subclass as its text); only other values
+        # are written out. ``params`` is this call's own dict (**): kept without a copy.
         english = (
-            template % {name: _english_param(item) for name, item in params.items()}
+            template
+            % {
+                name: item if isinstance(item, str) else english_value(item)
+                for name, item in params.items()
+            }
             if params
             else template
         )
         self = super().__new__(cls, english)
         self.template = template
-        self.params = MappingProxyType(dict(params))
+        self.params = MappingProxyType(params)
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -79,10 +85,6 @@ def clauses(parts: Sequence[str]) -> str:
     for part in present[1:]:
         text = Message("%(first)s; %(then)s", first=text, then=part)
     return text
-
-
-def _english_param(value: object) -> str:
-    return str(value) if isinstance(value, str) else english_value(value)
 
 
 def _same(template: str) -> str:
