@@ -121,8 +121,8 @@ class ClaimRepository:
                     .values(replaced_at=now, pending_token=None)
                     .execution_options(synchronize_session=False)
                 )
-            # Core inserts, not ORM objects: a 10,000-graduate batch makes 10,000 links at the
-            # end of its run, and the ORM's unit of work cost more than the rest of it.
+            # Core inserts, not ORM objects: a 10,000-graduate batch makes 10,000 links (a chunk's
+            # worth per call), and the ORM's unit of work cost more than the rest of it.
             links = [
                 {
                     "credential_id": claim.credential_id,
