@@ -424,6 +424,8 @@ def _flat_key(document: Mapping[str, Any], hash_name: str) -> bytes | None:
     """The canonical-form cache key of a flat document (no node objects in it: a proof
     configuration, 90 µs to canonicalize), or None for any other document (a credential: each
     one is new, and the key of a large text costs more than a look-up can save)."""
+    if not isinstance(document, Mapping):
+        return None  # a top-level array: not a configuration, and for the walk to judge
     for value in document.values():
         if isinstance(value, dict):
             return None
