@@ -8,7 +8,7 @@ import json
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -26,6 +26,8 @@ from vc.schemas import CONTEXTS_DIR
 
 __all__ = ["CONTEXTS_DIR", "vendored_contexts"]  # re-exported: their callers import them here
 
+T = TypeVar("T")
+
 DocumentLoader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
 
 # RDFC-1.0 §4.4 leaves "poison graphs" to implementations; the spec advises bounding the work.
@@ -38,6 +40,35 @@ QUADS_CACHE_SIZE = 16
 # Canonical N-Quads of flat documents (proof configurations): an issuer signing a cohort
 # canonicalizes the same configuration for every credential signed in the same second.
 CANONICAL_CACHE_SIZE = 16
+
+
+class _Recent(Generic[T]):
+    """At most ``size`` values by key, the least recently used dropped first; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def get(self, key: bytes) -> T | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, value: T) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 class StaticDocumentLoader:
@@ -56,13 +87,13 @@ class StaticDocumentLoader:
         self._documents.update(extra or {})
         # Expansions made with this loader, by document text: a verification expands the
         # credential for the safe-mode check and again to canonicalize it; once is enough.
-        self._expansions: OrderedDict[bytes, list[Any]] = OrderedDict()
+        self._expansions: _Recent[list[Any]] = _Recent(EXPANSION_CACHE_SIZE)
         # The quads of documents walked with the compiled contexts, by document text: the
         # safe-mode check of a credential also yields the quads of its unsecured form, which
         # the proof check canonicalizes (one expansion per verification).
-        self._quads: OrderedDict[bytes, tuple[Any, ...]] = OrderedDict()
+        self._quads: _Recent[tuple[Any, ...]] = _Recent(QUADS_CACHE_SIZE)
         # Canonical N-Quads of flat documents, by hash name and document text (``canonize``).
-        self._canonical: OrderedDict[bytes, str] = OrderedDict()
+        self._canonical: _Recent[str] = _Recent(CANONICAL_CACHE_SIZE)
         self._compiler: ContextCompiler | None = None
         self._accepted_contexts: set[tuple[str, ...] | None] = set()
         self._lock = threading.Lock()
@@ -97,51 +128,28 @@ class StaticDocumentLoader:
         return bool(self._quads)
 
     def cached_quads(self, key: bytes) -> tuple[Any, ...] | None:
-        with self._lock:
-            found = self._quads.get(key)
-            if found is not None:
-                self._quads.move_to_end(key)
-            return found
+        return self._quads.get(key)
 
     def remember_quads(self, key: bytes, quads: tuple[Any, ...]) -> None:
-        with self._lock:
-            self._quads[key] = quads
-            while len(self._quads) > QUADS_CACHE_SIZE:
-                self._quads.popitem(last=False)
+        self._quads.put(key, quads)
 
     def cached_canonical(self, key: bytes) -> str | None:
-        with self._lock:
-            found = self._canonical.get(key)
-            if found is not None:
-                self._canonical.move_to_end(key)
-            return found
+        return self._canonical.get(key)
 
     def remember_canonical(self, key: bytes, text: str) -> None:
-        with self._lock:
-            self._canonical[key] = text
-            while len(self._canonical) > CANONICAL_CACHE_SIZE:
-                self._canonical.popitem(last=False)
+        self._canonical.put(key, text)
 
     def cached_expansion(self, key: bytes) -> list[Any] | None:
-        with self._lock:
-            found = self._expansions.get(key)
-            if found is None:
-                return None
-            self._expansions.move_to_end(key)
-            return copy.deepcopy(found)
+        found = self._expansions.get(key)
+        return None if found is None else copy.deepcopy(found)
 
     def remember_expansion(self, key: bytes, expanded: list[Any]) -> None:
-        with self._lock:
-            self._expansions[key] = copy.deepcopy(expanded)
-            while len(self._expansions) > EXPANSION_CACHE_SIZE:
-                self._expansions.popitem(last=False)
+        self._expansions.put(key, copy.deepcopy(expanded))
 
     def forget_expansions(self) -> None:
         """Drop the cached expansions (benchmarks measure a document seen for the first time)."""
-        with self._lock:
-            self._expansions.clear()
-            self._quads.clear()
-            self._canonical.clear()
+        for cache in (self._expansions, self._quads, self._canonical):
+            cache.clear()
 
     def __contains__(self, url: str) -> bool:
         return url in self._documents
