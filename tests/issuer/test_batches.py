@@ -445,7 +445,9 @@ def test_batch_killed_with_sigkill_resumes_with_every_row_issued_once(tmp_path: 
         "DIPLOMAT_SIGN_WORKERS": "2",
     }
     build(env["DIPLOMAT_DATABASE_URL"], tmp_path).close()
-    total = 200
+    # Enough rows that the run does not end between the poll (every 50 ms) that sees 15 of them
+    # stored and the kill: from 15 rows stored to exit, 200 rows took 0.35-0.45 s, 2,000 1.3 s.
+    total = 2000
     csv_file = tmp_path / "cohort.csv"
     csv_file.write_bytes(cohort(total, "SK"))
     command = [sys.executable, "-m", "diplomat.cli", "issue", "--csv", str(csv_file), "--quiet"]
