@@ -249,10 +249,28 @@ def rss_mib(pid: int, field: str = "VmRSS") -> float:
     return float("nan")
 
 
+def rollup_mib(pid: int) -> dict[str, float]:
+    """The process's /proc/<pid>/smaps_rollup in MiB (Pss, Private_Dirty...): empty where the
+    kernel has none."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return {}
+    fields = (line.split() for line in text.splitlines()[1:])
+    return {f[0].rstrip(":"): int(f[1]) / 1024 for f in fields if len(f) == 3 and f[2] == "kB"}
+
+
 def _rss_parts(pid: int) -> str:
+    """RSS, its heap and mapped-file parts, and beside them what the worker costs the machine:
+    PSS (shared pages divided among the processes sharing them) and its private pages."""
+    rollup = rollup_mib(pid)
+    own = ""
+    if "Pss" in rollup:
+        private = rollup.get("Private_Clean", 0.0) + rollup.get("Private_Dirty", 0.0)
+        own = f"; PSS {rollup['Pss']:.1f}, private {private:.1f}"
     return (
         f"{rss_mib(pid):.1f} (heap {rss_mib(pid, 'RssAnon'):.1f}, "
-        f"mapped files {rss_mib(pid, 'RssFile'):.1f})"
+        f"mapped files {rss_mib(pid, 'RssFile'):.1f}{own})"
     )
 
 
