@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 # A child that writes to every page of a 64 MiB block of its own, says so, and waits.
-TOUCH = "b = bytearray(64 << 20)\nb[::4096] = b'x' * (16384)\nprint('ready', flush=True)\ninput()"
+TOUCH = "b = bytearray(64 << 20)\nb[::4096] = b'x' * (len(b) // 4096)\nprint('ready', flush=True)\ninput()"
 
 
 def test_a_private_block_counts_in_rss_pss_and_private_pages() -> None:
