@@ -13,26 +13,23 @@ from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 
 import verifier
+from vc import languages
 from vc.errors import MalformedValueError
+from vc.languages import LANGUAGES, cldr_locale
 from vc.message import render
 
 CATALOGUES = Path(verifier.__file__).parent / "web" / "translations"
-LANGUAGES = ("en", "ja", "ru", "kk", "zh_Hans", "ko", "fr")
 
 
 def catalogue_of(tag: str) -> str:
     """The shipped catalogue for a BCP 47 tag (``ja-JP`` -> ``ja``, ``zh-CN`` -> ``zh_Hans``).
     Raises MalformedValueError for a language that does not ship (Traditional Chinese too)."""
-    text = tag.strip().replace("_", "-")
-    lowered = text.lower()
-    if lowered.startswith("zh") and not lowered.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
-        return "zh_Hans"
-    primary = lowered.split("-", 1)[0]
-    if primary in LANGUAGES:
-        return primary
-    raise MalformedValueError(
-        f"--lang {tag!r}: no such language; choose one of {', '.join(LANGUAGES)}"
-    )
+    found = languages.catalogue_of(tag)
+    if found is None:
+        raise MalformedValueError(
+            f"--lang {tag!r}: no such language; choose one of {', '.join(LANGUAGES)}"
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ def load_language(tag: str | None) -> Language:
     """The language asked for (English when none). Raises MalformedValueError."""
     catalogue = catalogue_of(tag) if tag else "en"
     translations = Translations.load(str(CATALOGUES), [catalogue])
-    locale = Locale.parse("zh_Hans_CN" if catalogue == "zh_Hans" else catalogue)
+    locale = Locale.parse(cldr_locale(catalogue))
     return Language(catalogue, translations, locale)
 
 

@@ -12,7 +12,6 @@ Country names, dates and numbers come from CLDR through Babel, never from a tabl
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -24,32 +23,10 @@ from flask import Flask, Response, request
 from flask_babel import Babel, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
+from vc.languages import LANGUAGES, catalogue_of
 from vc.message import Message, render
 
 DEFAULT = "en"
-# Catalogue name -> the language's own name (what the switcher shows).
-LANGUAGES: Mapping[str, str] = {
-    "en": "English",
-    "ja": "日本語",
-    "ru": "Русский",
-    "kk": "Қазақша",
-    "zh_Hans": "简体中文",
-    "ko": "한국어",
-    "fr": "Français",
-}
-_TRADITIONAL = re.compile(r"^zh[-_](hant|tw|hk|mo)\b", re.IGNORECASE)
-
-
-def catalogue_of(tag: str | None) -> str | None:
-    """The shipped catalogue for a BCP 47 tag (``ja-JP`` -> ``ja``, ``zh-CN`` -> ``zh_Hans``),
-    or None when none fits. Traditional Chinese gets none rather than Simplified."""
-    if not tag:
-        return None
-    tag = tag.strip().replace("_", "-")
-    if tag.lower().startswith("zh"):
-        return None if _TRADITIONAL.match(tag) else "zh_Hans"
-    primary = tag.split("-", 1)[0].lower()
-    return primary if primary in LANGUAGES else None
 
 
 def _lang_field() -> str | None:
