@@ -33,15 +33,21 @@ npm-tools:
 	  npm ci --no-audit --no-fund --silent && touch node_modules/.diplomat-npm; \
 	fi
 
-# The verifier's catalogues: re-extract the messages, merge them into every language's .po (new
-# ones arrive empty: translate them, tests/verifier/test_i18n.py fails until then), compile the .mo.
+# The catalogues, the verifier's (pages, report texts) and the issuer's (messages to graduates):
+# re-extract the messages, merge them into every language's .po (new ones arrive empty: translate
+# them, tests/verifier/test_i18n.py and tests/issuer/test_mail_languages.py fail until then),
+# compile the .mo.
 I18N := verifier/web/translations
+MAIL_I18N := issuer/mail/translations
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Message --no-location --omit-header \
 	  --sort-output -o $(I18N)/messages.pot .
-	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
-	  --width 100
-	$(BIN)/pybabel compile -d $(I18N)
+	$(BIN)/pybabel extract -k _ --no-location --omit-header --sort-output --width 100 \
+	  -o $(MAIL_I18N)/messages.pot issuer/mail
+	for dir in $(I18N) $(MAIL_I18N); do \
+	  $(BIN)/pybabel update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching --ignore-obsolete \
+	    --width 100 && $(BIN)/pybabel compile -d $$dir || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from pathlib import Path
 from diplomat_ops.logformats import LOG_FORMATS
 from vc import settings as settings_table
 from vc.errors import MalformedValueError, RangeValueError
+from vc.languages import LANGUAGES, catalogue_of
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 DEFAULT_VERIFIER_URL = "http://127.0.0.1:8002/verify"
@@ -25,6 +26,7 @@ DEFAULT_MAX_BATCH_ROWS = 20_000
 DEFAULT_STATUS_LIST_TTL = 300
 DEFAULT_CLAIM_LINK_DAYS = 180
 SMTP_SECURITY = ("none", "starttls", "tls")
+MAIL_LANGUAGES = tuple(sorted(name.replace("_", "-") for name in LANGUAGES))
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -57,6 +59,7 @@ class IssuerConfig:
     smtp_password: str | None = None
     smtp_timeout: float = 30.0
     mail_from: str | None = None
+    mail_language: str = "en"
     mail_attach_credential: bool = False
     mail_max_attempts: int = 6
     mail_worker: bool = True
@@ -93,6 +96,11 @@ class IssuerConfig:
         if self.smtp_host is not None and (self.mail_from is None or "@" not in self.mail_from):
             raise MalformedValueError(
                 "DIPLOMAT_MAIL_FROM must be an e-mail address when DIPLOMAT_SMTP_HOST is set"
+            )
+        if catalogue_of(self.mail_language) is None:
+            raise MalformedValueError(
+                f"DIPLOMAT_MAIL_LANGUAGE must be one of {', '.join(MAIL_LANGUAGES)},"
+                f" got {self.mail_language!r}"
             )
         if self.log_format not in LOG_FORMATS:
             raise MalformedValueError(
@@ -165,6 +173,7 @@ class IssuerConfig:
             smtp_password=settings["smtp_password"],
             smtp_timeout=settings["smtp_timeout"],
             mail_from=settings["mail_from"],
+            mail_language=settings["mail_language"],
             mail_attach_credential=settings["mail_attach_credential"],
             mail_max_attempts=settings["mail_max_attempts"],
             mail_worker=settings["mail_worker"],

@@ -22,6 +22,7 @@ import sys
 import sysconfig
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,6 +146,12 @@ def test_the_wheel_installs_and_runs_outside_the_clone(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stdout + built.stderr
     wheels = sorted(dist.glob("diplomat-*.whl"))
     assert len(wheels) == 1 and len(list(dist.glob("diplomat-*.tar.gz"))) == 1
+    # Every compiled catalogue (the verifier's pages, the issuer's mail) is in the wheel: without
+    # one, gettext would fall back to English without a word.
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        packed = {name for name in wheel.namelist() if name.endswith(".mo")}
+    catalogues = {name for name in _checkout_files() if name.endswith(".mo")}
+    assert len(catalogues) == 14 and packed == catalogues
 
     # A new virtual environment outside the clone, with the wheel installed into it.
     venv = tmp_path / "venv"
@@ -191,6 +198,17 @@ def test_the_wheel_installs_and_runs_outside_the_clone(tmp_path: Path) -> None:
     assert where.returncode == 0, where.stderr
     for path in json.loads(where.stdout):
         assert Path(path).is_relative_to(site), path
+
+    # A graduate's message in Kazakh, from the installed catalogue.
+    kazakh = _run(
+        [str(python), "-c", "from datetime import UTC, datetime; from issuer.mail import *;"
+         "m = compose(ClaimMail('a@b.kz', 'A', 'BSc', '1', 'KazNU', 'https://u.kz/c', None, 'kk'),"
+         " sender='r@u.kz', now=datetime.now(UTC)); print(m['Content-Language'], m['Subject'])"],
+        env,
+        work,
+    )  # fmt: skip
+    assert kazakh.returncode == 0, kazakh.stderr
+    assert kazakh.stdout.strip() == "kk «KazNU» берген дипломыңыз"
 
     version = _run(["diplomat", "--version"], env, work)
     assert version.returncode == 0, version.stderr

@@ -1,14 +1,22 @@
 """E-mail to graduates: the message (plain text and HTML, standard library ``email``) and its
 delivery over SMTP (``smtplib``), each outcome sorted into sent, retry later, or failed for good.
 
-    compose(ClaimMail, ...) -> EmailMessage          issuer.mail.message
+    compose(ClaimMail, ...) -> EmailMessage          issuer.mail.message, in the graduate's
+    compose_tx_code(TxCodeMail, ...)                  language (mail_language, translations/)
     SmtpSettings, SmtpTransport, FolderTransport      issuer.mail.transport
     Delivery(outcome, answer)                          the server's answer, kept per message
 """
 
 from __future__ import annotations
 
-from issuer.mail.message import ClaimMail, compose, eml_name
+from issuer.mail.message import (
+    ClaimMail,
+    TxCodeMail,
+    compose,
+    compose_tx_code,
+    eml_name,
+    mail_language,
+)
 from issuer.mail.transport import (
     Delivery,
     FolderTransport,
@@ -24,6 +32,9 @@ __all__ = [
     "SmtpSettings",
     "SmtpTransport",
     "Transport",
+    "TxCodeMail",
     "compose",
+    "compose_tx_code",
     "eml_name",
+    "mail_language",
 ]

@@ -1,4 +1,14 @@
-"""The message that brings a graduate their claim link: plain text and HTML, no I/O."""
+"""The messages to graduates, in their language: the claim link (plain text and HTML) and the
+OpenID4VCI transaction code (plain text). No I/O beyond reading the catalogues once.
+
+The language is chosen per graduate by ``mail_language``: the first of the tags given (the
+issuer passes the degree's language of instruction, then its configured ``mail_language``) that
+has a catalogue under ``translations/`` (the seven languages of vc.languages), else English.
+The English texts are the msgids; the other catalogues are edited as ``.po`` and compiled to
+``.mo`` by ``make translations`` (tests/issuer/test_mail_languages.py checks both). Dates come
+from CLDR through Babel. Each message says its language (``Content-Language``, RFC 3282, and the
+HTML ``lang``).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +19,29 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
 
 from vc.errors import MalformedValueError
+from vc.languages import catalogue_of, cldr_locale
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+DEFAULT_LANGUAGE = "en"
+
+
+def _(message: str) -> str:
+    """Marks a text for extraction (``pybabel extract``); ``_Language.text`` translates it."""
+    return message
 
 
 @dataclass(frozen=True)
 class ClaimMail:
-    """What one message says: who it is for, the diploma, and the link (with its expiry)."""
+    """What one message says: who it is for, the diploma, the link (with its expiry), and the
+    catalogue it is written in (``mail_language``)."""
 
     recipient: str
     graduate_name: str
@@ -24,6 +50,53 @@ class ClaimMail:
     institution: str
     claim_url: str
     expires_at: datetime | None
+    language: str = DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class TxCodeMail:
+    """The transaction code a wallet asks for (OID4VCI 1.0 §4.1.1 tx_code), for one graduate."""
+
+    recipient: str
+    graduate_name: str
+    diploma_number: str
+    institution: str
+    tx_code: str
+    language: str = DEFAULT_LANGUAGE
+
+
+def mail_language(*tags: str | None) -> str:
+    """The catalogue of the first tag that has one (``kk-KZ`` -> ``kk``), else English."""
+    for tag in tags:
+        found = catalogue_of(tag)
+        if found is not None:
+            return found
+    return DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class _Language:
+    tag: str  # BCP 47, for Content-Language and the HTML lang
+    translations: NullTranslations
+    locale: Locale
+
+    def text(self, message: str, **params: str) -> str:
+        translated = str(self.translations.gettext(message))
+        return translated % params if params else translated
+
+    def markup(self, message: str, **params: str) -> str:
+        """The translated text as HTML: the text escaped, then the parameters (already HTML)."""
+        translated = html.escape(str(self.translations.gettext(message)), quote=False)
+        return translated % params if params else translated
+
+
+@cache
+def _language(catalogue: str) -> _Language:
+    """A catalogue (a name from vc.languages.LANGUAGES) read once per process."""
+    translations = Translations.load(str(TRANSLATIONS), [catalogue])
+    return _Language(
+        catalogue.replace("_", "-"), translations, Locale.parse(cldr_locale(catalogue))
+    )
 
 
 def _address(value: str, what: str) -> Address | str:
@@ -33,6 +106,18 @@ def _address(value: str, what: str) -> Address | str:
     return Address(display_name=name, addr_spec=addr) if name else addr
 
 
+def _headers(
+    message: EmailMessage, *, sender: str, recipient: str, subject: str, now: datetime
+) -> None:
+    message["From"] = _address(sender, "the sender")
+    message["To"] = _address(recipient, "the recipient")
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid("diploma", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
+
+
 def compose(
     mail: ClaimMail,
     *,
@@ -40,50 +125,99 @@ def compose(
     now: datetime,
     attachment: tuple[str, bytes] | None = None,
 ) -> EmailMessage:
-    """An RFC 5322 message in plain text and HTML carrying the claim link; ``attachment`` is a
-    (file name, JSON bytes) pair attached only when the registrar asked for it.
+    """An RFC 5322 message in plain text and HTML carrying the claim link, in ``mail.language``;
+    ``attachment`` is a (file name, JSON bytes) pair attached only when the registrar asked.
 
     Raises MalformedValueError for an address that is not one.
     """
+    lang = _language(catalogue_of(mail.language) or DEFAULT_LANGUAGE)
     message = EmailMessage()
-    message["From"] = _address(sender, "the sender")
-    message["To"] = _address(mail.recipient, "the recipient")
-    message["Subject"] = f"Your diploma from {mail.institution}"
-    message["Date"] = format_datetime(now)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid("diploma", domain=domain)
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
-    until = (
-        f"The link works until {mail.expires_at:%d %B %Y}."
-        if mail.expires_at is not None
-        else "The link does not expire."
+    _headers(
+        message,
+        sender=sender,
+        recipient=mail.recipient,
+        subject=lang.text(_("Your diploma from %(institution)s"), institution=mail.institution),
+        now=now,
     )
+    greeting = _("Dear %(name)s,")
+    issued = _("%(institution)s has issued your diploma as a digitally signed credential:")
+    diploma = _("%(degree)s (diploma %(number)s).")
+    open_it = _("Open your private page to see it, download it, add it to a wallet and share it:")
+    if mail.expires_at is not None:
+        care = _(
+            "The link works until %(date)s. Keep this link private: anyone who has it can share "
+            "your diploma. If it stops working, ask the registrar's office for a new one."
+        )
+        date = format_date(mail.expires_at, "long", locale=lang.locale)
+    else:
+        care = _(
+            "The link does not expire. Keep this link private: anyone who has it can share your "
+            "diploma. If it stops working, ask the registrar's office for a new one."
+        )
+        date = ""
     message.set_content(
-        f"Dear {mail.graduate_name},\n\n"
-        f"{mail.institution} has issued your diploma as a digitally signed credential:\n"
-        f"{mail.degree_title} (diploma {mail.diploma_number}).\n\n"
-        f"Open your private page to see it, download it, add it to a wallet and share it:\n\n"
+        f"{lang.text(greeting, name=mail.graduate_name)}\n\n"
+        f"{lang.text(issued, institution=mail.institution)}\n"
+        f"{lang.text(diploma, degree=mail.degree_title, number=mail.diploma_number)}\n\n"
+        f"{lang.text(open_it)}\n\n"
         f"{mail.claim_url}\n\n"
-        f"{until} Keep this link private: anyone who has it can share your diploma. If it "
-        f"stops working, ask the registrar's office for a new one.\n\n"
+        f"{lang.text(care, date=date)}\n\n"
         f"{mail.institution}\n"
     )
     e = html.escape
+    title = f"<strong>{e(mail.degree_title)}</strong>"
     message.add_alternative(
-        "<!doctype html><html><body>"
-        f"<p>Dear {e(mail.graduate_name)},</p>"
-        f"<p>{e(mail.institution)} has issued your diploma as a digitally signed credential: "
-        f"<strong>{e(mail.degree_title)}</strong> (diploma {e(mail.diploma_number)}).</p>"
-        "<p>Open your private page to see it, download it, add it to a wallet and share it:</p>"
+        f'<!doctype html><html lang="{e(lang.tag)}"><body>'
+        f"<p>{lang.markup(greeting, name=e(mail.graduate_name))}</p>"
+        f"<p>{lang.markup(issued, institution=e(mail.institution))} "
+        f"{lang.markup(diploma, degree=title, number=e(mail.diploma_number))}</p>"
+        f"<p>{lang.markup(open_it)}</p>"
         f'<p><a href="{e(mail.claim_url)}">{e(mail.claim_url)}</a></p>'
-        f"<p>{e(until)} Keep this link private: anyone who has it can share your diploma. "
-        "If it stops working, ask the registrar's office for a new one.</p>"
+        f"<p>{lang.markup(care, date=e(date))}</p>"
         f"<p>{e(mail.institution)}</p></body></html>",
         subtype="html",
     )
     if attachment is not None:
         name, data = attachment
         message.add_attachment(data, maintype="application", subtype="json", filename=name)
+    # RFC 3282, set last: set_content clears a part's Content-* headers and add_alternative and
+    # add_attachment move them into the first subpart.
+    message["Content-Language"] = lang.tag
+    return message
+
+
+def compose_tx_code(mail: TxCodeMail, *, sender: str, now: datetime) -> EmailMessage:
+    """The plain-text message with a wallet's transaction code, in ``mail.language``.
+
+    Raises MalformedValueError for an address that is not one.
+    """
+    lang = _language(catalogue_of(mail.language) or DEFAULT_LANGUAGE)
+    message = EmailMessage()
+    _headers(
+        message,
+        sender=sender,
+        recipient=mail.recipient,
+        subject=lang.text(
+            _("Your code to add your diploma to a wallet: %(code)s"), code=mail.tx_code
+        ),
+        now=now,
+    )
+    asks = _(
+        "Your wallet asks for a code to receive diploma %(number)s from %(institution)s. Enter "
+        "this code in the wallet:"
+    )
+    hello = _("Hello %(name)s,")
+    once = _(
+        "It works once, for this offer only. If you did not ask for it, ignore this message: "
+        "without the code nobody can take your diploma."
+    )
+    message.set_content(
+        f"{lang.text(hello, name=mail.graduate_name)}\n\n"
+        f"{lang.text(asks, number=mail.diploma_number, institution=mail.institution)}\n\n"
+        f"    {mail.tx_code}\n\n"
+        f"{lang.text(once)}\n"
+    )
+    message["Content-Language"] = lang.tag  # RFC 3282 (after set_content, which clears it)
     return message
 
 

@@ -18,7 +18,15 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from issuer.mail import ClaimMail, FolderTransport, SmtpSettings, SmtpTransport, Transport, eml_name
+from issuer.mail import (
+    ClaimMail,
+    FolderTransport,
+    SmtpSettings,
+    SmtpTransport,
+    Transport,
+    eml_name,
+    mail_language,
+)
 from issuer.mail import compose as compose_message
 from issuer.service.base import IssuerContext
 from issuer.service.claims import ClaimExport
@@ -47,17 +55,30 @@ def backoff(attempt: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempt - 1, 0)), MAX_BACKOFF)
 
 
-def degree_title(credential_json: str) -> str:
-    """The achievement's name in a stored credential ("" when it has none)."""
+def _achievement(credential_json: str) -> dict[str, Any]:
+    """The achievement of a stored credential ({} when it has none)."""
     try:
         doc = strictjson.loads_object(credential_json)
     except DiplomatError:
-        return ""
+        return {}
     subject: Any = doc.get("credentialSubject")
     subject = subject[0] if isinstance(subject, list) and subject else subject
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    name = achievement.get("name") if isinstance(achievement, dict) else None
+    return achievement if isinstance(achievement, dict) else {}
+
+
+def degree_title(credential_json: str) -> str:
+    """The achievement's name in a stored credential ("" when it has none)."""
+    name = _achievement(credential_json).get("name")
     return name if isinstance(name, str) else ""
+
+
+def graduate_language(credential: Credential, default: str) -> str:
+    """The catalogue a graduate's messages are written in: the degree's language of
+    instruction (``achievement.inLanguage``) when Diplomat writes mail in it, else ``default``
+    (config.mail_language), else English."""
+    taught = _achievement(credential.credential_json).get("inLanguage")
+    return mail_language(taught if isinstance(taught, str) else None, default)
 
 
 class MailService:
@@ -112,7 +133,8 @@ class MailService:
     def compose(
         self, credential: Credential, recipient: str, claim_url: str, expires: datetime | None
     ) -> EmailMessage:
-        """The message for one graduate (with the credential attached when configured)."""
+        """The message for one graduate, in their language (graduate_language), with the
+        credential attached when configured."""
         mail = ClaimMail(
             recipient=recipient,
             graduate_name=credential.subject_name,
@@ -121,6 +143,7 @@ class MailService:
             institution=self._ctx.issuer().name,
             claim_url=claim_url,
             expires_at=expires,
+            language=graduate_language(credential, self._ctx.config.mail_language),
         )
         attachment = None
         if self._ctx.config.mail_attach_credential:

@@ -8,14 +8,13 @@ accepted it.
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-
 from issuer.errors import MailUnavailableError
+from issuer.mail import TxCodeMail, compose_tx_code
 from issuer.service.base import IssuerContext
-from issuer.service.mail import MailService
+from issuer.service.mail import MailService, graduate_language
 from issuer.store import Credential
 from issuer.store.interfaces import Claims
+from vc.errors import MalformedValueError
 
 
 class MailedTxCodes:
@@ -40,20 +39,23 @@ class MailedTxCodes:
         recipient = self._address(credential)
         if recipient is None:
             raise MailUnavailableError("no e-mail address is known for this graduate")
-        institution = self._ctx.issuer().name
-        message = EmailMessage()
-        message["From"] = self._mail.sender()
-        message["To"] = recipient
-        message["Subject"] = f"Your code to add your diploma to a wallet: {tx_code}"
-        message["Date"] = formatdate(self._ctx.now().timestamp(), usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self._mail.sender().rpartition("@")[2] or None)
-        message.set_content(
-            f"Hello {credential.subject_name},\n\n"
-            f"Your wallet asks for a code to receive diploma {credential.diploma_number} "
-            f"from {institution}. Enter this code in the wallet:\n\n    {tx_code}\n\n"
-            "It works once, for this offer only. If you did not ask for it, ignore this message: "
-            "without the code nobody can take your diploma.\n"
-        )
+        try:
+            message = compose_tx_code(
+                TxCodeMail(
+                    recipient=recipient,
+                    graduate_name=credential.subject_name,
+                    diploma_number=credential.diploma_number,
+                    institution=self._ctx.issuer().name,
+                    tx_code=tx_code,
+                    language=graduate_language(credential, self._ctx.config.mail_language),
+                ),
+                sender=self._mail.sender(),
+                now=self._ctx.now(),
+            )
+        except MalformedValueError as exc:  # an address the mail library refuses
+            raise MailUnavailableError(
+                f"the transaction code cannot be mailed: {exc.detail}"
+            ) from exc
         transport = self._mail.open_transport()
         try:
             delivery = transport.send(message)

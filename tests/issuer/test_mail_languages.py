@@ -1,0 +1,259 @@
+"""The messages to graduates in their language: the issuer's mail catalogues (every message in
+every shipped language, nothing empty or fuzzy, placeholders kept, the compiled .mo those of the
+.po, each awaiting a native speaker's review), the choice of language (the degree's language of
+instruction, else the configured mail_language, else English), and delivery in that language to
+a real SMTP server on 127.0.0.1 (aiosmtpd), for the claim link and the wallet's transaction code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from babel.dates import format_date
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from smtpkit import mail_settings, recording_server
+from walletkit import Holder, path_of
+from webfixtures import WebEnv, degree_input, make_env
+
+from issuer.config import IssuerConfig
+from issuer.mail import ClaimMail, TxCodeMail, compose, compose_tx_code, mail_language
+from issuer.mail.message import TRANSLATIONS
+from vc.errors import MalformedValueError
+from vc.languages import LANGUAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+EXPIRES = datetime(2027, 6, 2, 12, 0, tzinfo=UTC)
+ENGLISH_SENTENCE = "Open your private page"
+
+
+def _extracted() -> set[str]:
+    """Every message id Babel extracts from issuer/mail (as `make translations` does)."""
+    found: set[str] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT / "issuer" / "mail"), [("**.py", "python")], keywords={"_": None}
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _catalogue(language: str) -> Catalog:
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def test_the_mail_ships_in_the_seven_languages_of_the_verifier() -> None:
+    shipped = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")}
+    assert shipped == set(LANGUAGES)
+    assert {"Dear %(name)s,", "Your code to add your diploma to a wallet: %(code)s"} <= (
+        _extracted()
+    )
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_mail_message_is_in_every_catalogue(language: str) -> None:
+    catalogue = _catalogue(language)
+    assert sorted(_extracted() - {m.id for m in catalogue if m.id}) == []
+    assert [m.id for m in catalogue if m.id and (not m.string or m.fuzzy)] == []
+    assert [(m.id, [str(e) for e in errors]) for m, errors in catalogue.check()] == []
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+    source = {m.id: m.string for m in catalogue if m.id}
+    assert compiled == source, "run `make translations` after editing a .po file"
+
+
+@pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
+def test_each_mail_translation_awaits_a_native_speakers_review(language: str) -> None:
+    header = (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    assert "NOT YET REVIEWED BY A NATIVE SPEAKER" in header.split('msgid ""', 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("tags", "chosen"),
+    [
+        (("kk-KZ", "en"), "kk"),
+        (("ru", "kk"), "ru"),
+        (("de", "ja"), "ja"),  # taught in German: the issuer's default
+        (("zh-Hant-TW", "en"), "en"),  # never the wrong script
+        (("zh-CN", "en"), "zh_Hans"),
+        ((None, "fr-CA"), "fr"),
+        ((None, None), "en"),
+        (("", "x-unknown"), "en"),
+    ],
+)
+def test_the_language_is_the_degrees_then_the_issuers_then_english(
+    tags: tuple[str | None, str | None], chosen: str
+) -> None:
+    assert mail_language(*tags) == chosen
+
+
+def claim_mail(language: str, **overrides: Any) -> ClaimMail:
+    values: dict[str, Any] = {
+        "recipient": "aliya@student.example",
+        "graduate_name": "Aliya Nurlanovna",
+        "degree_title": "Bachelor of Science in Computer Science",
+        "diploma_number": "KZ-0001",
+        "institution": "Al-Farabi Kazakh National University",
+        "claim_url": "https://diplomas.example/claim/abc",
+        "expires_at": EXPIRES,
+        "language": language,
+    }
+    values.update(overrides)
+    return ClaimMail(**values)
+
+
+@pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
+def test_a_claim_message_is_wholly_in_the_graduates_language(language: str) -> None:
+    message = compose(claim_mail(language), sender="r@u.example", now=NOW)
+    tag = language.replace("_", "-")
+    assert message["Content-Language"] == tag
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    text, markup = plain.get_content(), html.get_content()
+    catalogue = {m.id: m.string for m in _catalogue(language) if m.id}
+    assert catalogue["Your diploma from %(institution)s"] % {
+        "institution": "Al-Farabi Kazakh National University"
+    } == str(message["Subject"])
+    assert catalogue["Dear %(name)s,"] % {"name": "Aliya Nurlanovna"} in text
+    assert ENGLISH_SENTENCE not in text and ENGLISH_SENTENCE not in markup
+    assert "Keep this link private" not in text
+    # The expiry date written by CLDR in that language, in both parts.
+    locale = "zh_Hans_CN" if language == "zh_Hans" else language
+    written = format_date(EXPIRES, "long", locale=locale)
+    assert written in text and written in markup
+    assert f'<html lang="{tag}">' in markup
+    assert "https://diplomas.example/claim/abc" in text
+    assert 'href="https://diplomas.example/claim/abc"' in markup
+
+
+def test_english_stays_the_source_text() -> None:
+    message = compose(claim_mail("en", expires_at=None), sender="r@u.example", now=NOW)
+    assert message["Subject"] == "Your diploma from Al-Farabi Kazakh National University"
+    assert message["Content-Language"] == "en"
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    assert "The link does not expire." in plain.get_content()
+
+
+def test_a_translated_message_still_escapes_names_and_titles() -> None:
+    mail = claim_mail(
+        "ja",
+        graduate_name="<script>x</script>",
+        degree_title="<b>Title</b>\r\nBcc: victim@example.com",
+        institution='Uni "A" & <B>',
+    )
+    message = compose(mail, sender="r@u.example", now=NOW)
+    assert message["Bcc"] is None
+    html = message.get_body(("html",))
+    assert html is not None
+    markup = html.get_content()
+    assert "<script>" not in markup and "<b>Title" not in markup
+    assert "&lt;script&gt;" in markup and "&lt;B&gt;" in markup
+    # The markup Diplomat adds is still markup: the title in bold.
+    assert "<strong>&lt;b&gt;Title&lt;/b&gt;" in markup
+
+
+@pytest.mark.parametrize("language", ["kk", "ko", "fr"])
+def test_a_transaction_code_message_in_the_graduates_language(language: str) -> None:
+    mail = TxCodeMail(
+        recipient="aliya@student.example",
+        graduate_name="Aliya",
+        diploma_number="KZ-0001",
+        institution="KazNU",
+        tx_code="493021",
+        language=language,
+    )
+    message = compose_tx_code(mail, sender="r@u.example", now=NOW)
+    catalogue = {m.id: m.string for m in _catalogue(language) if m.id}
+    assert message["Subject"] == catalogue[
+        "Your code to add your diploma to a wallet: %(code)s"
+    ] % {"code": "493021"}
+    assert message["Content-Language"] == language
+    body = message.get_content()
+    assert "    493021\n" in body
+    assert "It works once" not in body
+
+
+def test_a_mail_language_diplomat_does_not_write_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(MalformedValueError, match="DIPLOMAT_MAIL_LANGUAGE must be one of"):
+        IssuerConfig(database_url="sqlite://", keys_dir=tmp_path, mail_language="de")
+    assert IssuerConfig(database_url="sqlite://", keys_dir=tmp_path, mail_language="zh-CN")
+
+
+@pytest.fixture
+def envs() -> Iterator[list[WebEnv]]:
+    made: list[WebEnv] = []
+    yield made
+    for env in made:
+        env.close()
+
+
+def new_env(envs: list[WebEnv], tmp_path: Path, port: int, **extra: Any) -> WebEnv:
+    env = make_env(tmp_path / f"env{len(envs)}", **mail_settings(port, mail_worker=False, **extra))
+    envs.append(env)
+    return env
+
+
+def issue_to(env: WebEnv, number: str, taught_in: str | None) -> None:
+    body = degree_input(
+        diploma_number=number,
+        student_number=f"S-{number}",
+        email=f"{number.lower()}@student.example",
+        language_of_instruction=taught_in,
+    )
+    response = env.client.post("/api/degrees", json=body, headers=env.auth())
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_each_graduate_is_mailed_in_their_degrees_language_else_the_issuers(
+    envs: list[WebEnv], tmp_path: Path
+) -> None:
+    with recording_server() as (port, box):
+        env = new_env(envs, tmp_path, port, mail_language="ru")
+        issue_to(env, "L-KK", "kk")
+        issue_to(env, "L-EN", "en-GB")
+        issue_to(env, "L-DE", "de")  # no German mail: the issuer's Russian
+        issue_to(env, "L-NONE", None)
+        report = env.service.mail.send_due()
+        assert (report.sent, report.failed) == (4, 0)
+        messages = box.wait_for(4)
+    by_recipient = {str(m["To"]): m for m in messages}
+    assert {to: str(m["Content-Language"]) for to, m in by_recipient.items()} == {
+        "l-kk@student.example": "kk",
+        "l-en@student.example": "en",
+        "l-de@student.example": "ru",
+        "l-none@student.example": "ru",
+    }
+    kazakh = by_recipient["l-kk@student.example"]
+    assert "берген дипломыңыз" in str(kazakh["Subject"])
+    plain = kazakh.get_body(("plain",))
+    assert plain is not None and "Дипломды көру" in plain.get_content()
+    russian = by_recipient["l-de@student.example"].get_body(("plain",))
+    assert russian is not None and "Откройте свою личную страницу" in russian.get_content()
+    english = by_recipient["l-en@student.example"].get_body(("plain",))
+    assert english is not None and ENGLISH_SENTENCE in english.get_content()
+
+
+def test_the_transaction_code_reaches_the_graduate_in_their_language(
+    envs: list[WebEnv], tmp_path: Path
+) -> None:
+    with recording_server() as (port, box):
+        env = new_env(envs, tmp_path, port)
+        holder = Holder.issue(env, email="aliya@student.example", language_of_instruction="ja")
+        (link,) = holder.wallet_links("oid4vci")
+        offer_uri = parse_qs(urlsplit(link).query)["credential_offer_uri"][0]
+        response = env.client.get(path_of(offer_uri))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        [message] = box.wait_for(1)
+    assert message["Content-Language"] == "ja"
+    assert str(message["Subject"]).startswith("学位記をウォレットに追加するためのコード")
+    codes = re.findall(r"\b(\d{6})\b", message.get_content())
+    assert codes and str(message["Subject"]).endswith(codes[0])
