@@ -2,10 +2,10 @@
 
 Seven languages ship (``LANGUAGES``), each a gettext catalogue under ``web/translations``
 (``.po`` edited, ``.mo`` compiled and committed so a clean clone and a wheel both work; a test
-checks that they agree). The choice, first match wins: ``?lang=`` (a form field on POSTed
-pages), then the ``Accept-Language`` header, then English. The JSON API stays English unless
-``Accept-Language`` asks for one of these languages: then a problem's title and a catalogued
-``detail`` (marked with ``N_``) come back translated, its ``type`` unchanged.
+checks that they agree). The choice (diplomat_ops.i18n), first match wins: ``?lang=`` (a form
+field on POSTed pages), then the ``Accept-Language`` header, then English. The JSON API stays
+English unless ``Accept-Language`` asks for one of these languages: then a problem's title and a
+catalogued ``detail`` (marked with ``N_``) come back translated, its ``type`` unchanged.
 
 Country names, dates and numbers come from CLDR through Babel, never from a table of ours.
 """
@@ -15,51 +15,29 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
-from urllib.parse import urlencode
+from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from flask import Flask, Response, request
-from flask_babel import Babel, get_locale, gettext
-from werkzeug.exceptions import HTTPException
+from flask import Flask, request
+from flask_babel import get_locale, gettext
 
+from diplomat_ops import i18n
+from diplomat_ops.i18n import (
+    DEFAULT,
+    accepted_language,
+    current_language,
+    html_lang,
+    requested_language,
+    switch_url,
+)
 from vc.languages import LANGUAGES, catalogue_of
 from vc.message import Message, render
-
-DEFAULT = "en"
-
-
-def _lang_field() -> str | None:
-    """``lang`` from the query, else from a form body; a body that cannot be read (too large,
-    malformed) names no language, and its own error is reported by the view."""
-    value = request.args.get("lang")
-    if value or request.method != "POST":
-        return value
-    try:
-        return request.form.get("lang")
-    except HTTPException:
-        return None
-
-
-def requested_language() -> str:
-    """The catalogue this request asked for (rules in the module docstring)."""
-    chosen = catalogue_of(_lang_field())
-    if chosen:
-        return chosen
-    for tag, _quality in request.accept_languages:
-        chosen = catalogue_of(tag)
-        if chosen:
-            return chosen
-    return DEFAULT
 
 
 def api_language() -> str:
     """The JSON API's language: English unless Accept-Language names a shipped one."""
-    for tag, _quality in request.accept_languages:
-        chosen = catalogue_of(tag)
-        if chosen:
-            return chosen
-    return DEFAULT
+    return accepted_language()
 
 
 def _locale_selector() -> str:
@@ -70,29 +48,7 @@ def _locale_selector() -> str:
 
 def install(app: Flask) -> None:
     """Flask-Babel with the shipped catalogues, and the helpers the templates use."""
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
-    Babel(app, locale_selector=_locale_selector, default_translation_directories="translations")
-
-    @app.after_request
-    def _vary(response: Response) -> Response:
-        # The same URL answers in the language the header asks for: caches must know.
-        # (The header text itself: response.vary parses and rewrites a HeaderSet each time.)
-        vary = response.headers.get("Vary")
-        if not vary:
-            response.headers["Vary"] = "Accept-Language"
-        elif "accept-language" not in {item.strip().lower() for item in vary.split(",")}:
-            response.headers["Vary"] = f"{vary}, Accept-Language"
-        return response
-
-    @app.context_processor
-    def _language_values() -> dict[str, object]:
-        return {
-            "html_lang": html_lang(),
-            "languages": LANGUAGES,
-            "current_language": current_language(),
-            "switch_url": switch_url,
-        }
+    i18n.install(app, Path(__file__).resolve().parent / "translations", _locale_selector)
 
 
 def N_(message: str) -> str:
@@ -122,25 +78,6 @@ def localised(text: str) -> str:
     if isinstance(text, Message):
         return render(text, _translated, message_value)
     return str(gettext(text)) if text else text
-
-
-def current_language() -> str:
-    locale = get_locale()
-    if locale is None:
-        return DEFAULT
-    return "zh_Hans" if locale.language == "zh" else locale.language
-
-
-def html_lang(catalogue: str | None = None) -> str:
-    """The BCP 47 tag of a catalogue (``zh_Hans`` -> ``zh-Hans``)."""
-    return (catalogue or current_language()).replace("_", "-")
-
-
-def switch_url(catalogue: str) -> str:
-    """This GET page in another language (the other query parameters kept)."""
-    values = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    values.append(("lang", catalogue))
-    return request.path + "?" + urlencode(values)
 
 
 def _locale() -> Locale:
