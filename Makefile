@@ -33,18 +33,18 @@ npm-tools:
 	  npm ci --no-audit --no-fund --silent && touch node_modules/.diplomat-npm; \
 	fi
 
-# The catalogues, the verifier's (pages, report texts) and the issuer's (messages to graduates):
-# re-extract the messages, merge them into every language's .po (new ones arrive empty: translate
-# them, tests/verifier/test_i18n.py and tests/issuer/test_mail_languages.py fail until then),
-# compile the .mo.
+# The catalogues, the verifier's (pages, report texts) and the issuer's (public pages, messages to
+# graduates; issuer/babel.cfg): re-extract the messages, merge them into every language's .po (new
+# ones arrive empty: translate them, tests/verifier/test_i18n.py and tests/issuer/test_issuer_i18n.py
+# fail until then), compile the .mo.
 I18N := verifier/web/translations
-MAIL_I18N := issuer/mail/translations
+ISSUER_I18N := issuer/translations
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Message --no-location --omit-header \
 	  --sort-output -o $(I18N)/messages.pot .
-	$(BIN)/pybabel extract -k _ --no-location --omit-header --sort-output --width 100 \
-	  -o $(MAIL_I18N)/messages.pot issuer/mail
-	for dir in $(I18N) $(MAIL_I18N); do \
+	$(BIN)/pybabel extract -F issuer/babel.cfg --no-location --omit-header --sort-output --width 100 \
+	  -o $(ISSUER_I18N)/messages.pot .
+	for dir in $(I18N) $(ISSUER_I18N); do \
 	  $(BIN)/pybabel update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching --ignore-obsolete \
 	    --width 100 && $(BIN)/pybabel compile -d $$dir || exit 1; \
 	done

@@ -1,8 +1,8 @@
 """The languages Diplomat's texts are written in, and which one a BCP 47 tag gets.
 
 Both services ship gettext catalogues for the same seven languages: the verifier's pages and
-report (verifier/web/translations) and the issuer's messages to graduates
-(issuer/mail/translations). A reader's tag (``Accept-Language``, ``?lang=``, ``--lang``, a
+report (verifier/web/translations) and the issuer's public pages and messages to graduates
+(issuer/translations). A reader's tag (``Accept-Language``, ``?lang=``, ``--lang``, a
 degree's language of instruction) is matched to a catalogue by its primary subtag; Chinese is
 Simplified unless the tag says Traditional (which gets none rather than the wrong script).
 """

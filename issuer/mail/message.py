@@ -3,9 +3,10 @@ OpenID4VCI transaction code (plain text). No I/O beyond reading the catalogues o
 
 The language is chosen per graduate by ``mail_language``: the first of the tags given (the
 issuer passes the degree's language of instruction, then its configured ``mail_language``) that
-has a catalogue under ``translations/`` (the seven languages of vc.languages), else English.
-The English texts are the msgids; the other catalogues are edited as ``.po`` and compiled to
-``.mo`` by ``make translations`` (tests/issuer/test_mail_languages.py checks both). Dates come
+has a catalogue (the seven languages of vc.languages), else English. The catalogues are the
+issuer's, ``issuer/translations``, shared with its public pages (issuer.web.i18n): the English
+texts are the msgids; the others are edited as ``.po`` and compiled to ``.mo`` by ``make
+translations`` (tests/issuer/test_issuer_i18n.py checks both). Dates come
 from CLDR through Babel. Each message says its language (``Content-Language``, RFC 3282, and the
 HTML ``lang``).
 """
@@ -29,7 +30,7 @@ from babel.support import NullTranslations, Translations
 from vc.errors import MalformedValueError
 from vc.languages import catalogue_of, cldr_locale
 
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 DEFAULT_LANGUAGE = "en"
 
 

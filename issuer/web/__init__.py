@@ -22,7 +22,18 @@ import diplomat_ops
 from diplomat_ops.jsonout import JSONProvider
 from issuer.config import IssuerConfig
 from issuer.service import IssuerService, open_service
-from issuer.web import api, console, diplomas, errors, exchanges, oid4vci, ops, public, vcapi
+from issuer.web import (
+    api,
+    console,
+    diplomas,
+    errors,
+    exchanges,
+    i18n,
+    oid4vci,
+    ops,
+    public,
+    vcapi,
+)
 from issuer.web.auth import SESSION_LIFETIME, csrf_token
 from issuer.web.requests import RowIdConverter
 from issuer.web.state import EXTENSION, BatchRunner, MailWorker, WebState, state
@@ -85,6 +96,7 @@ def create_app(config: IssuerConfig, *, service: IssuerService | None = None) ->
         oid4vci.bp,
     ):
         app.register_blueprint(blueprint)
+    i18n.install(app)  # the public pages in the reader's language (issuer.web.i18n)
 
     @app.context_processor
     def _page_context() -> dict[str, object]:

@@ -11,6 +11,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
 from issuer.web.state import state
@@ -76,10 +77,10 @@ def start_exchange(credential_id: str) -> Response:
     links = web.service.wallets.start_exchange(credential_id, token)
     credential = web.service.issuing.get_credential(credential_id)
     entries = [
-        ("Learner Credential Wallet (app link)", links.lcw_deep_link),
-        ("Learner Credential Wallet (web link)", links.lcw_universal_link),
+        (gettext("Learner Credential Wallet (app link)"), links.lcw_deep_link),
+        (gettext("Learner Credential Wallet (web link)"), links.lcw_universal_link),
         ("LearnCard", links.learncard_link),
-        ("Any VC-API wallet (interaction URL)", links.interaction_url),
+        (gettext("Any VC-API wallet (interaction URL)"), links.interaction_url),
     ]
     return holder_page(
         credential=credential,

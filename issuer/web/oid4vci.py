@@ -5,6 +5,7 @@ metadata documents, token, nonce and credential endpoints. These answer OAuth er
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext
 
 from issuer.web.exchanges import (
     allow_web_wallets,
@@ -42,7 +43,7 @@ def create_offer(credential_id: str) -> Response:
         credential=web.service.issuing.get_credential(credential_id),
         token=token,
         protocol="oid4vci",
-        entries=[("OpenID4VCI wallet (credential offer)", offer.link, qr_svg(offer.link))],
+        entries=[(gettext("OpenID4VCI wallet (credential offer)"), offer.link, qr_svg(offer.link))],
         tx_code_sent=offer.tx_code_sent,
     )
 

@@ -286,7 +286,11 @@ def manage_revoke_link(credential_id: str, link_id: int) -> WerkzeugResponse:
     web = state()
     token = _management_token()
     web.service.sharing.revoke_share_link(credential_id, link_id, management_token=token)
-    return redirect_to(url_for("public.manage", credential_id=credential_id, token=token))
+    # The graduate's page again, in the language the form was posted from.
+    lang = request.form.get("lang") or None
+    return redirect_to(
+        url_for("public.manage", credential_id=credential_id, token=token, lang=lang)
+    )
 
 
 @bp.get("/manage/<path:credential_id>/credential.json")

@@ -1,6 +1,7 @@
 """The graduate's pages in headless Chromium: on a 390 × 844 phone nothing scrolls sideways (the
 holder page with its share links, a new link with its QR code, the public share page); the copy
-button copies the new link, and without JavaScript the link is a plain text field; the printed
+button copies the new link, and without JavaScript the link is a plain text field; the same in
+Russian, Kazakh, French and Korean (longer words, other scripts); the printed
 share page is one A4 page with the diploma and its QR code, without buttons.
 """
 
@@ -20,6 +21,7 @@ import zxingcpp
 from browserkit import chromium, submit, wait_for
 from PIL import Image
 from pypdf import PdfReader
+from test_issuer_i18n import catalogue
 from webfixtures import LiveServer, WebEnv, degree_input, live_env
 
 PHONE = (390, 844)
@@ -134,6 +136,39 @@ def test_the_share_page_fits_a_phone(live: tuple[WebEnv, LiveServer], browser: A
     try:
         _open(browser, share_url)
         _no_sideways_scroll(browser, "share")
+    finally:
+        _phone(browser, on=False)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["ru", "kk", "fr", "ko"])
+def test_the_translated_pages_fit_a_phone(
+    live: tuple[WebEnv, LiveServer], browser: Any, language: str
+) -> None:
+    """Longer words and other scripts (issuer.web.i18n): still no sideways scroll, and each
+    stacked share-link row labels its values in the page's language."""
+    from selenium.webdriver.common.by import By
+
+    env, _server = live
+    texts = catalogue(language)
+    _phone(browser)
+    try:
+        _open(browser, _issue(env) + f"&lang={language}")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
+        _no_sideways_scroll(browser, f"manage-empty-{language}")
+        _new_link(browser)
+        share_url = _new_link(browser)
+        assert browser.find_element(By.TAG_NAME, "h1").text == texts["Your diploma"]
+        _no_sideways_scroll(browser, f"manage-new-link-{language}")
+        labels = browser.execute_script(
+            "return [...document.querySelectorAll('#share-links tbody tr:first-child td')]"
+            ".slice(0, 5).map(td => getComputedStyle(td, '::before').content);"
+        )
+        headings = ("Created", "Expires", "Views", "Last viewed", "State")
+        assert labels == [f'"{texts[heading]}"' for heading in headings]
+        _open(browser, f"{share_url}?lang={language}")
+        assert texts["Verify this diploma"] in browser.page_source
+        _no_sideways_scroll(browser, f"share-{language}")
     finally:
         _phone(browser, on=False)
 
