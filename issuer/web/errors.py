@@ -6,7 +6,10 @@
 
 Browsers (an Accept header preferring ``text/html``) get a small HTML page that carries the same
 title, status and detail, on any path, a mistyped one included; machines get
-``application/problem+json``.
+``application/problem+json``. On the public pages (issuer.web.i18n: a shared diploma, a
+graduate's page) the problems their readers meet (a link expired, stopped, replaced, mistyped)
+are worded for them in their language, with what to do next (``READER_PROBLEMS``); any other
+problem keeps its English title and detail, marked ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -16,13 +19,54 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from diplomat_ops.requestlog import route
+from issuer.errors import PROBLEMS
+from issuer.web.i18n import is_public_page
 from vc.errors import DiplomatError
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("issuer.web")
+
+
+def N_(message: str) -> str:
+    """Marks a text for the issuer's catalogues (``make translations``); translated on use."""
+    return message
+
+
+_NOT_FOUND = (
+    N_("Nothing is here"),
+    N_("This link leads nowhere. Check that it was copied in full, or ask whoever sent it."),
+)
+# Problem type -> (title, what to do), for the readers of the public pages.
+READER_PROBLEMS: dict[str, tuple[str, str]] = {
+    PROBLEMS + "share-link-expired": (
+        N_("This share link has expired"),
+        N_("Ask the graduate for a new link to their diploma."),
+    ),
+    PROBLEMS + "share-link-revoked": (
+        N_("This share link was stopped"),
+        N_(
+            "The graduate has stopped sharing their diploma through this link. Ask them for a new one."
+        ),
+    ),
+    PROBLEMS + "claim-link-expired": (
+        N_("Your link has expired"),
+        N_("Ask the registrar's office for a new link to your diploma."),
+    ),
+    PROBLEMS + "claim-link-replaced": (
+        N_("A newer link has replaced this one"),
+        N_("Use the link in the registrar's office's latest message, or ask them for a new one."),
+    ),
+    PROBLEMS + "invalid-token": (
+        N_("This link is not valid"),
+        N_("Use the link from your e-mail in full, or ask the registrar's office for a new one."),
+    ),
+    PROBLEMS + "not-found": _NOT_FOUND,
+    "about:blank#404": _NOT_FOUND,
+}
 
 
 def problem_response(
@@ -30,7 +74,12 @@ def problem_response(
 ) -> Response:
     """A response carrying ``problem`` as JSON or, for a browser page, as an HTML error page."""
     if _wants_html():
-        body = render_template("error.html", problem=problem)
+        reader = None
+        if is_public_page():
+            key = problem.get("type", "")
+            found = READER_PROBLEMS.get(key) or READER_PROBLEMS.get(f"{key}#{status}")
+            reader = None if found is None else (gettext(found[0]), gettext(found[1]))
+        body = render_template("error.html", problem=problem, reader=reader)
         response = Response(body, status=status, mimetype="text/html")
     else:
         text = json.dumps(problem, ensure_ascii=False, indent=2)

@@ -21,15 +21,16 @@ from issuer.mail.message import TRANSLATIONS
 PUBLIC_PAGES = ("/share/", "/claim/", "/manage/")
 
 
-def _public_page() -> bool:
+def is_public_page() -> bool:
+    """Whether this request is for a page written for graduates and their readers."""
     return request.path.startswith(PUBLIC_PAGES)
 
 
 def _locale_selector() -> str:
-    return i18n.requested_language() if _public_page() else DEFAULT
+    return i18n.requested_language() if is_public_page() else DEFAULT
 
 
 def install(app: Flask) -> None:
     """Flask-Babel over the issuer's catalogues, for the public pages (which alone vary by
     Accept-Language)."""
-    i18n.install(app, TRANSLATIONS, _locale_selector, varies=_public_page)
+    i18n.install(app, TRANSLATIONS, _locale_selector, varies=is_public_page)

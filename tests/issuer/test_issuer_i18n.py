@@ -191,3 +191,59 @@ def test_the_console_and_the_apis_stay_english(env: WebEnv) -> None:
     issued = issue(env)
     api = env.client.get(urlsplit(issued["credentialId"]).path, headers=env.auth())
     assert "Accept-Language" not in api.headers.get("Vary", "")
+
+
+# ------------------------------------------------------------ dead links, in the reader's words
+
+
+def _page(env: WebEnv, path: str, language: str) -> tuple[int, str]:
+    response = env.client.get(path, headers={**HTML, "Accept-Language": language})
+    assert response.mimetype == "text/html"
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_a_dead_share_link_says_what_to_do_in_the_readers_language(env: WebEnv) -> None:
+    issued = issue(env)
+    expiring, _page_made = new_share_link(env, issued["managementUrl"], expires_days="1")
+    env.clock.advance(days=2)
+    status, page = _page(env, path_of(expiring), "ja")
+    texts = catalogue("ja")
+    assert status == 410 and '<html lang="ja">' in page
+    assert texts["This share link has expired"] in page
+    assert texts["Ask the graduate for a new link to their diploma."] in page
+    assert "expired" not in page
+    # For a machine the problem stays as it was: English, its type unchanged.
+    problem = env.client.get(path_of(expiring), headers={"Accept": "application/json"})
+    assert problem.status_code == 410
+    assert problem.get_json()["title"] == "Share link expired"
+    status, page = _page(env, "/share/not-a-token", "ko")
+    assert status == 404 and catalogue("ko")["Nothing is here"] in page
+    status, page = _page(env, "/share/", "fr-CA")
+    assert status == 404 and catalogue("fr")["Nothing is here"] in page
+
+
+def test_a_graduates_dead_or_wrong_link_says_what_to_do(env: WebEnv) -> None:
+    issued = issue(env)
+    old = path_of(issued["claimUrl"])
+    env.service.claims.new_link(issued["credentialId"], actor="registrar", send_mail=False)
+    status, page = _page(env, old, "kk")
+    texts = catalogue("kk")
+    assert status == 410 and texts["A newer link has replaced this one"] in page
+    manage = urlsplit(issued["managementUrl"])
+    status, page = _page(env, f"{manage.path}?token=wrong", "ru")
+    assert status == 401 and catalogue("ru")["This link is not valid"] in page
+
+
+def test_a_problem_without_words_for_the_reader_stays_english_and_says_so(env: WebEnv) -> None:
+    issued = issue(env)
+    parts = urlsplit(issued["managementUrl"])
+    token = parse_qs(parts.query)["token"][0]
+    response = env.client.post(
+        parts.path + "/links",
+        data={"token": token, "expires_days": "-3", "lang": "kk"},
+        headers=HTML,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<html lang="kk">' in page
+    assert re.search(r'<h1 lang="en">[^<]+</h1>', page)
+    assert '<p lang="en">expiry must be a whole number of days' in page
