@@ -94,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_password", "str", None, "the SMTP password", secret=True, used_by="issuer"),
     Setting("smtp_timeout", "float", 30.0, "seconds to wait for the SMTP server", used_by="issuer"),
     Setting("mail_from", "str", None, "the From address of the messages to graduates, e.g. Registrar <diplomas@university.example>", used_by="issuer"),
-    Setting("mail_language", "str", "en", "the language of the messages to a graduate whose degree is taught in a language Diplomat does not write them in (en, fr, ja, kk, ko, ru or zh-Hans); a degree taught in one of these gets its own", used_by="issuer"),
+    Setting("mail_language", "str", "en", "the language of what Diplomat writes to a graduate (e-mail, a batch's diploma PDFs) when their degree is taught in a language Diplomat does not write in (en, fr, ja, kk, ko, ru or zh-Hans); a degree taught in one of these gets its own", used_by="issuer"),
     Setting("mail_attach_credential", "bool", False, "also attach the signed credential (JSON) to each message", used_by="issuer"),
     Setting("mail_max_attempts", "int", 6, "attempts per message before it is marked failed (retried with back-off: 1, 2, 4, ... minutes)", used_by="issuer"),
     Setting("mail_worker", "bool", True, "the issuer app sends queued mail in a background thread (false: run `diplomat mail send` from cron)", used_by="issuer"),

@@ -1,14 +1,10 @@
 """The messages to graduates, in their language: the claim link (plain text and HTML) and the
 OpenID4VCI transaction code (plain text). No I/O beyond reading the catalogues once.
 
-The language is chosen per graduate by ``mail_language``: the first of the tags given (the
-issuer passes the degree's language of instruction, then its configured ``mail_language``) that
-has a catalogue (the seven languages of vc.languages), else English. The catalogues are the
-issuer's, ``issuer/translations``, shared with its public pages (issuer.web.i18n): the English
-texts are the msgids; the others are edited as ``.po`` and compiled to ``.mo`` by ``make
-translations`` (tests/issuer/test_issuer_i18n.py checks both). Dates come
-from CLDR through Babel. Each message says its language (``Content-Language``, RFC 3282, and the
-HTML ``lang``).
+The language is chosen per graduate by ``mail_language`` (issuer.i18n.graduate_language: the
+degree's language of instruction, then the issuer's configured ``mail_language``, then English);
+the texts are the issuer's catalogues (issuer.i18n), dates are CLDR's. Each message says its
+language (``Content-Language``, RFC 3282, and the HTML ``lang``).
 """
 
 from __future__ import annotations
@@ -20,23 +16,13 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from functools import cache
-from pathlib import Path
 
-from babel import Locale
-from babel.dates import format_date
-from babel.support import NullTranslations, Translations
-
+from issuer import i18n
+from issuer.i18n import _, texts
 from vc.errors import MalformedValueError
-from vc.languages import catalogue_of, cldr_locale
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-DEFAULT_LANGUAGE = "en"
-
-
-def _(message: str) -> str:
-    """Marks a text for extraction (``pybabel extract``); ``_Language.text`` translates it."""
-    return message
+DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
+mail_language = i18n.graduate_language  # the rule, by the name the mail's callers know
 
 
 @dataclass(frozen=True)
@@ -64,40 +50,6 @@ class TxCodeMail:
     institution: str
     tx_code: str
     language: str = DEFAULT_LANGUAGE
-
-
-def mail_language(*tags: str | None) -> str:
-    """The catalogue of the first tag that has one (``kk-KZ`` -> ``kk``), else English."""
-    for tag in tags:
-        found = catalogue_of(tag)
-        if found is not None:
-            return found
-    return DEFAULT_LANGUAGE
-
-
-@dataclass(frozen=True)
-class _Language:
-    tag: str  # BCP 47, for Content-Language and the HTML lang
-    translations: NullTranslations
-    locale: Locale
-
-    def text(self, message: str, **params: str) -> str:
-        translated = str(self.translations.gettext(message))
-        return translated % params if params else translated
-
-    def markup(self, message: str, **params: str) -> str:
-        """The translated text as HTML: the text escaped, then the parameters (already HTML)."""
-        translated = html.escape(str(self.translations.gettext(message)), quote=False)
-        return translated % params if params else translated
-
-
-@cache
-def _language(catalogue: str) -> _Language:
-    """A catalogue (a name from vc.languages.LANGUAGES) read once per process."""
-    translations = Translations.load(str(TRANSLATIONS), [catalogue])
-    return _Language(
-        catalogue.replace("_", "-"), translations, Locale.parse(cldr_locale(catalogue))
-    )
 
 
 def _address(value: str, what: str) -> Address | str:
@@ -131,7 +83,7 @@ def compose(
 
     Raises MalformedValueError for an address that is not one.
     """
-    lang = _language(catalogue_of(mail.language) or DEFAULT_LANGUAGE)
+    lang = texts(mail.language)
     message = EmailMessage()
     _headers(
         message,
@@ -149,7 +101,7 @@ def compose(
             "The link works until %(date)s. Keep this link private: anyone who has it can share "
             "your diploma. If it stops working, ask the registrar's office for a new one."
         )
-        date = format_date(mail.expires_at, "long", locale=lang.locale)
+        date = lang.long_date(mail.expires_at)
     else:
         care = _(
             "The link does not expire. Keep this link private: anyone who has it can share your "
@@ -192,7 +144,7 @@ def compose_tx_code(mail: TxCodeMail, *, sender: str, now: datetime) -> EmailMes
 
     Raises MalformedValueError for an address that is not one.
     """
-    lang = _language(catalogue_of(mail.language) or DEFAULT_LANGUAGE)
+    lang = texts(mail.language)
     message = EmailMessage()
     _headers(
         message,

@@ -73,7 +73,7 @@ def degree_title(credential_json: str) -> str:
     return name if isinstance(name, str) else ""
 
 
-def graduate_language(credential: Credential, default: str) -> str:
+def credential_language(credential: Credential, default: str) -> str:
     """The catalogue a graduate's messages are written in: the degree's language of
     instruction (``achievement.inLanguage``) when Diplomat writes mail in it, else ``default``
     (config.mail_language), else English."""
@@ -133,7 +133,7 @@ class MailService:
     def compose(
         self, credential: Credential, recipient: str, claim_url: str, expires: datetime | None
     ) -> EmailMessage:
-        """The message for one graduate, in their language (graduate_language), with the
+        """The message for one graduate, in their language (credential_language), with the
         credential attached when configured."""
         mail = ClaimMail(
             recipient=recipient,
@@ -143,7 +143,7 @@ class MailService:
             institution=self._ctx.issuer().name,
             claim_url=claim_url,
             expires_at=expires,
-            language=graduate_language(credential, self._ctx.config.mail_language),
+            language=credential_language(credential, self._ctx.config.mail_language),
         )
         attachment = None
         if self._ctx.config.mail_attach_credential:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from issuer.errors import MailUnavailableError
 from issuer.mail import TxCodeMail, compose_tx_code
 from issuer.service.base import IssuerContext
-from issuer.service.mail import MailService, graduate_language
+from issuer.service.mail import MailService, credential_language
 from issuer.store import Credential
 from issuer.store.interfaces import Claims
 from vc.errors import MalformedValueError
@@ -47,7 +47,7 @@ class MailedTxCodes:
                     diploma_number=credential.diploma_number,
                     institution=self._ctx.issuer().name,
                     tx_code=tx_code,
-                    language=graduate_language(credential, self._ctx.config.mail_language),
+                    language=credential_language(credential, self._ctx.config.mail_language),
                 ),
                 sender=self._mail.sender(),
                 now=self._ctx.now(),

@@ -2,11 +2,13 @@
 
 The page shows what the paper diploma shows (institution, graduate, degree, field, award date,
 classification, diploma number) and a QR code to the verifier link of a share link made for this
-PDF. The credential itself, byte for byte as stored, is embedded as a standard PDF file
-attachment (ISO 32000-1 §7.11.4 embedded file streams, listed in the document's EmbeddedFiles
-name tree) named ``diploma-credential.json``, with the PDF 2.0 / PDF/A-3 ``AFRelationship``
-``Source``: the credential is the source the printed page was made from. A verifier extracts and
-verifies it; the printed text is only its rendering.
+PDF; its labels and its "how to verify" are in the reader's language (issuer.i18n), the
+credential's values as issued, the award date as CLDR writes a day. The credential itself, byte
+for byte as stored, is embedded as a standard PDF file attachment (ISO 32000-1 §7.11.4 embedded
+file streams, listed in the document's EmbeddedFiles name tree) named
+``diploma-credential.json``, with the PDF 2.0 / PDF/A-3 ``AFRelationship`` ``Source``: the
+credential is the source the printed page was made from. A verifier extracts and verifies it; the
+printed text is only its rendering.
 
 The font is Debian's ``fonts-dejavu-core`` (Latin, Cyrillic, Greek), with ``fonts-wqy-microhei``
 for Chinese, Japanese and Korean text (the Makefile installs both); without DejaVu the page falls
@@ -17,19 +19,21 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import qrcode
 from fpdf import FPDF
 
+from issuer.i18n import Texts, _, texts
 from issuer.web.diploma import DiplomaView
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 FALLBACK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CJK_START = 0x2E80  # CJK radicals onwards: kana, Hangul, ideographs (DejaVu has none of them)
+CJK_LANGUAGES = frozenset({"ja", "ko", "zh_Hans"})
 ATTACHMENT_NAME = "diploma-credential.json"
 # VC-DM 2.0 §6.3: application/vc is the media type of a credential secured with an embedded proof.
 ATTACHMENT_TYPE = "application/vc"
@@ -151,42 +155,60 @@ TOP = 22.0  # the institution's name starts here, mm
 HOW_TOP = 40.0  # the "how to verify" block starts this far above the bottom edge, mm
 
 
-def _header(page: _Page, view: DiplomaView, scale: float, dry: bool) -> float:
+def _header(page: _Page, view: DiplomaView, words: Texts, scale: float, dry: bool) -> float:
     return sum(
         page.line(text, size, bold, gap, dry=dry)
         for text, size, bold, gap in (
             (view.issuer_name, 20 * scale, True, 4 * scale),
-            ("certifies that", 11, False, 3 * scale),
+            (words.text(_("certifies that")), 11, False, 3 * scale),
             (view.holder_name, 24 * scale, True, 3 * scale),
-            ("has been awarded the degree of", 11, False, 3 * scale),
+            (words.text(_("has been awarded the degree of")), 11, False, 3 * scale),
             (view.degree_title, 17 * scale, True, 6 * scale),
         )
     )
 
 
-def _facts(page: _Page, view: DiplomaView, width: float, scale: float, dry: bool) -> float:
+def _awarded(view: DiplomaView, words: Texts) -> str:
+    """The award date as the reader's language writes a day (as given when it is not one)."""
+    try:
+        return words.long_date(date.fromisoformat(view.awarded_date))
+    except ValueError:
+        return view.awarded_date
+
+
+def _facts(
+    page: _Page, view: DiplomaView, words: Texts, width: float, scale: float, dry: bool
+) -> float:
     field = view.field_of_study + (f" — {view.specialization}" if view.specialization else "")
     return sum(
-        page.fact(label, value, width, max(scale, 0.7), dry=dry)
+        page.fact(words.text(label), value, width, max(scale, 0.7), dry=dry)
         for label, value in (
-            ("Award", view.achievement_type),
-            ("Field of study", field),
-            ("Awarded on", view.awarded_date),
-            ("Classification", view.classification),
-            ("Credits", view.credits),
-            ("Diploma number", view.diploma_number),
+            (_("Award"), view.achievement_type),
+            (_("Field of study"), field),
+            (_("Awarded on"), _awarded(view, words)),
+            (_("Classification"), view.classification),
+            (_("Credits"), view.credits),
+            (_("Diploma number"), view.diploma_number),
         )
     )
 
 
 def render_diploma_pdf(
-    view: DiplomaView, credential_json: str, links: DiplomaLinks, *, now: datetime
+    view: DiplomaView,
+    credential_json: str,
+    links: DiplomaLinks,
+    *,
+    now: datetime,
+    words: Texts | None = None,
 ) -> bytes:
     """The diploma as PDF bytes: one A4 landscape page, the credential attached.
 
     ``credential_json`` is embedded exactly as given (the stored, signed text); ``now`` dates the
-    attachment and the document. Text too long for the page at full size is drawn smaller.
+    attachment and the document; ``words`` are the page's texts in its reader's language
+    (issuer.i18n, English by default; the credential's own values are printed as issued). Text
+    too long for the page at full size is drawn smaller.
     """
+    words = words if words is not None else texts(None)
     pdf = FPDF(orientation="landscape", format="A4", unit="mm")
     pdf.set_margins(LEFT, 20, LEFT)
     pdf.set_auto_page_break(False)
@@ -205,14 +227,17 @@ def render_diploma_pdf(
         view.classification,
         view.diploma_number,
     )
-    page = _Page(pdf, cjk=any(ord(c) >= CJK_START for text in shown for c in text))
+    cjk = words.catalogue in CJK_LANGUAGES or any(
+        ord(c) >= CJK_START for text in shown for c in text
+    )
+    page = _Page(pdf, cjk=cjk)
     width, height = pdf.w, pdf.h
     # The facts on the left; the QR code bottom right, under the full-width header.
     qr_x, qr_top = width - LEFT - QR_SIZE, height - 22 - QR_SIZE - 8
     facts_width = qr_x - LEFT - 8
     for scale in SCALES:
-        header = _header(page, view, scale, dry=True)
-        facts = _facts(page, view, facts_width, scale, dry=True)
+        header = _header(page, view, words, scale, dry=True)
+        facts = _facts(page, view, words, facts_width, scale, dry=True)
         if TOP + header <= qr_top - 3 and TOP + header + facts <= height - HOW_TOP - 2:
             break
 
@@ -223,21 +248,26 @@ def render_diploma_pdf(
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, width - 22, height - 22)
     pdf.set_y(TOP)
-    _header(page, view, scale, dry=False)
-    _facts(page, view, facts_width, scale, dry=False)
+    _header(page, view, words, scale, dry=False)
+    _facts(page, view, words, facts_width, scale, dry=False)
     pdf.image(_qr_png(links.verify_link), x=qr_x, y=qr_top, w=QR_SIZE, h=QR_SIZE)
     pdf.set_xy(qr_x - 6, qr_top + QR_SIZE + 1)
     pdf.set_font(page.family, "B", 8)
-    pdf.cell(QR_SIZE + 12, 4, "Scan to verify", align="C")
+    pdf.cell(QR_SIZE + 12, 4, page.clean(words.text(_("Scan to verify"))), align="C")
 
     pdf.set_xy(LEFT, height - HOW_TOP)
     pdf.set_font(page.family, "B", 9)
-    pdf.cell(0, 5, "How to verify", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, page.clean(words.text(_("How to verify"))), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(page.family, "", 8)
-    how = (
-        f"Scan the QR code or open {links.share_url} to check the signature, the current status "
-        f"and the issuer's accreditation. Or upload this PDF at {links.verifier_home}: the "
-        f"signed credential is attached to it ({ATTACHMENT_NAME})."
+    how = words.text(
+        _(
+            "Scan the QR code or open %(share_url)s to check the signature, the current status "
+            "and the issuer's accreditation. Or upload this PDF at %(verifier)s: the signed "
+            "credential is attached to it (%(file)s)."
+        ),
+        share_url=links.share_url,
+        verifier=links.verifier_home,
+        file=ATTACHMENT_NAME,
     )
     pdf.multi_cell(facts_width, 3.8, page.clean(how, limit=900), align="L")
 

@@ -2,13 +2,16 @@
 
 Each PDF's QR code points to the verifier link of a share link made for that PDF (no expiry,
 created by the holder or by the registrar who downloads the batch; the audit log has its
-``share.create`` and a ``diploma.pdf`` entry naming the link). A printed diploma cannot be updated, so it gets its own link: the
-graduate sees it among their share links, with its view count, and can stop it without
-touching the links they sent by e-mail; a new PDF gets a new link.
+``share.create`` and a ``diploma.pdf`` entry naming the link). A printed diploma cannot be
+updated, so it gets its own link: the graduate sees it among their share links, with its view
+count, and can stop it without touching the links they sent by e-mail; a new PDF gets a new link.
 
-The batch ZIP is streamed: one PDF is rendered, compressed and sent at a time, so memory does
-not grow with the cohort. Revoked credentials are left out; ``index.csv`` at the end of the
-archive lists every issued row and its file (or why there is none).
+Each PDF is printed in its reader's language (issuer.i18n): the graduate's in the language of the
+page they asked from, a batch's each in its graduate's (the degree's language of instruction,
+else the issuer's ``mail_language``, as their e-mail). The batch ZIP is streamed: one PDF is
+rendered, compressed and sent at a time, so memory does not grow with the cohort. Revoked
+credentials are left out; ``index.csv`` at the end of the archive lists every issued row and its
+file (or why there is none).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, request, stream_with_context
 
+from diplomat_ops.i18n import current_language
+from issuer.i18n import texts
+from issuer.service.mail import credential_language
 from issuer.store import Credential
 from issuer.web.auth import current_principal, require_login
 from issuer.web.diploma import diploma_view
@@ -37,9 +43,10 @@ bp = Blueprint("diplomas", __name__)
 
 
 def diploma_pdf(
-    credential: Credential, *, management_token: str | None, actor: str | None
+    credential: Credential, *, management_token: str | None, actor: str | None, language: str
 ) -> bytes:
-    """The credential's diploma PDF, with a new share link for its QR code.
+    """The credential's diploma PDF in ``language`` (a catalogue), with a new share link for
+    its QR code.
 
     Raises InvalidTokenError (wrong management token), NotFoundError.
     """
@@ -64,6 +71,7 @@ def diploma_pdf(
         credential.credential_json,
         links,
         now=service.context.now(),
+        words=texts(language),
     )
 
 
@@ -77,7 +85,8 @@ def holder_pdf(credential_id: str) -> Response:
     # The management token is checked before anything is read or made (create_share_link).
     service.sharing.list_share_links(credential_id, management_token=token)
     credential = service.issuing.get_credential(credential_id)
-    pdf = diploma_pdf(credential, management_token=token, actor=None)
+    # In the language of the page it was asked from (its form posts lang).
+    pdf = diploma_pdf(credential, management_token=token, actor=None, language=current_language())
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition(credential.diploma_number)
     response.headers["Cache-Control"] = "no-store"
@@ -134,7 +143,9 @@ def _batch_zip(batch_id: int, actor: str) -> Iterator[bytes]:
             if name in used:  # numbers that differ only in punctuation
                 name = name.removesuffix(".pdf") + f"-row{row_number}.pdf"
             used.add(name)
-            pdf = diploma_pdf(credential, management_token=None, actor=actor)
+            # Each graduate's diploma in their language, as their e-mail (credential_language).
+            language = credential_language(credential, service.context.config.mail_language)
+            pdf = diploma_pdf(credential, management_token=None, actor=actor, language=language)
             archive.writestr(name, pdf)
             table.writerow([row_number, credential.diploma_number, name, ""])
             yield sink.take()

@@ -15,7 +15,7 @@ from flask import Flask, request
 
 from diplomat_ops import i18n
 from diplomat_ops.i18n import DEFAULT
-from issuer.mail.message import TRANSLATIONS
+from issuer.i18n import TRANSLATIONS
 
 # The pages written for graduates and their readers (templates marked for translation).
 PUBLIC_PAGES = ("/share/", "/claim/", "/manage/")

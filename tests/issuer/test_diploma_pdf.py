@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from webfixtures import PASSWORD, SAMPLES, WebEnv, assert_problem, issue
 
+from issuer.i18n import graduate_language, texts
 from issuer.store.models import AuditRow
 from issuer.web.diplomapdf import (
     ATTACHMENT_NAME,
@@ -107,7 +109,7 @@ def test_the_pdf_carries_the_diploma_the_credential_and_a_working_qr_code(
             "Серікова Айгерім Болатқызы",
             "Bachelor of Engineering and Technology in Software Engineering",
             "Information and Communication Technologies — Software Engineering",
-            "2025-06-27",
+            "June 27, 2025",  # the award date as CLDR writes a day in English
             "With honours",
             "ЖБ-Б 1234567",
             "How to verify",
@@ -224,6 +226,32 @@ def test_chinese_japanese_and_korean_names_are_printed(env: WebEnv, tmp_path: Pa
     assert name in text
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", ("Номер диплома", "27 июня 2025 г.", "Как проверить", "удостоверяет, что")),
+        ("kk", ("Диплом нөмірі", "Қалай тексеруге болады", "мынаны растайды:")),
+        ("fr", ("Numéro du diplôme", "27 juin 2025", "Comment vérifier")),
+        ("ja", ("学位記番号", "2025年6月27日", "検証の方法")),
+    ],
+)
+def test_the_graduates_pdf_is_in_the_language_of_their_page(
+    env: WebEnv, tmp_path: Path, language: str, expected: tuple[str, ...]
+) -> None:
+    if language == "ja" and not FALLBACK_FONT.is_file():
+        pytest.skip(f"Japanese needs {FALLBACK_FONT} (make browser-deps installs it)")
+    _, manage_path, token = holder(env)
+    response = env.client.post(
+        manage_path + "/diploma.pdf", data={"token": token, "lang": language}
+    )
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    flat = " ".join(pdftotext(bytes(response.data), tmp_path).split())
+    assert [text for text in expected if text not in flat] == [], flat
+    assert "Diploma number" not in flat and "How to verify" not in flat
+    # The credential's own values are printed as issued.
+    assert "Bachelor of Engineering and Technology in Software Engineering" in flat
+
+
 # ------------------------------------------------------------------ the registrar's ZIP
 
 
@@ -284,6 +312,7 @@ def test_a_batch_downloads_as_a_streamed_zip_of_pdfs(env: WebEnv) -> None:
     assert len(names) == len(rows) - 1 + 1
     index = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8"))))
     assert len(index) == len(rows)
+    languages: set[str] = set()
     for entry, row in zip(index, rows, strict=True):
         assert row.credential_id is not None
         credential = env.service.issuing.get_credential(row.credential_id)
@@ -293,7 +322,15 @@ def test_a_batch_downloads_as_a_streamed_zip_of_pdfs(env: WebEnv) -> None:
             continue
         reader = PdfReader(io.BytesIO(archive.read(entry["file"])))
         assert reader.attachments == {ATTACHMENT_NAME: [credential.credential_json.encode("utf-8")]}
-        assert credential.diploma_number in reader.pages[0].extract_text()
+        text = reader.pages[0].extract_text()
+        assert credential.diploma_number in text
+        # Each graduate's diploma in their language, as their e-mail: the degree's language of
+        # instruction when Diplomat writes it (kk, ru, en, en-GB here), else English (es).
+        taught = json.loads(credential.credential_json)["credentialSubject"]["achievement"]
+        words = texts(graduate_language(taught.get("inLanguage"), "en"))
+        assert words.text("How to verify") in text, (taught.get("inLanguage"), text[-300:])
+        languages.add(words.catalogue)
+    assert languages == {"kk", "ru", "en"}
 
 
 def test_the_zip_needs_a_logged_in_registrar_and_the_csrf_token(env: WebEnv) -> None:

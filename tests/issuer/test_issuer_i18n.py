@@ -18,7 +18,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from webfixtures import WebEnv, issue
 
-from issuer.mail.message import TRANSLATIONS
+from issuer.i18n import TRANSLATIONS
 from vc.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
