@@ -55,6 +55,10 @@ class Language:
             return format_date(item, "long", locale=self.locale)
         return str(item)
 
+    def day(self, value: date) -> str:
+        """A day as CLDR writes it in this language."""
+        return self._value(value)
+
     def label(self, message: str) -> str:
         """A fixed label from the catalogue (a plain msgid, not a Message)."""
         return self._gettext(message)

@@ -154,6 +154,12 @@ def _print_translated(report: Report, say: Language) -> None:
     print(
         f"{_VERDICT_SYMBOLS[report.verdict]} {say.label(_VERDICT_LABELS[report.verdict])}", file=out
     )
+    print(say(report.headline), file=out)
+    summary = report.summary
+    if summary.degree_title or summary.holder_name:
+        awarded = f", {say.label('Awarded')}: {say.day(summary.awarded)}" if summary.awarded else ""
+        # The degree and the holder as the credential says them (not translated).
+        print(f"  {summary.degree_title or '?'} — {summary.holder_name or '?'}{awarded}", file=out)
     for section, verdict in report.sections.items():
         status = verdict.status
         print(

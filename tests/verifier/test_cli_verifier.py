@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 import webkit as kit
+from babel.dates import format_date
 
 from diplomat.cli import main
 
@@ -326,6 +328,14 @@ def test_lang_prints_the_human_lines_in_that_language(
     assert code == 0 and err.startswith("✓ ")
     assert "Түпнұсқалық: ✓ " in err  # "Authenticity: ✓ Passed"
     assert "VERIFIED" not in err
+    # The headline and the degree line too, the award date as CLDR writes it in Kazakh.
+    headline, degree = err.splitlines()[1:3]
+    _code, _, english = _run(capsys, "verify", str(files["good"]), *_flags(files))
+    assert headline.strip() and headline not in english
+    assert degree.startswith("  Master of Science in Software Engineering — ")
+    assert degree.endswith(
+        ", Берілген күні: " + format_date(date(2024, 6, 30), "long", locale="kk")
+    )
 
 
 def test_an_unknown_lang_is_a_usage_error(
