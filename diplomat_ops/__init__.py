@@ -17,6 +17,9 @@ What ``install`` adds to a Flask app:
                                                                             diplomat_ops.requestlog
     log lines           in ``text`` or ``json``                             diplomat_ops.logformats
 
+Beside ``install``, each service's pages choose the reader's language the same way (``?lang=``,
+Accept-Language, English) with ``diplomat_ops.i18n.install`` over their own catalogues.
+
 This package sits beside the two services: it imports neither of them (nor they each other), and
 the standards core ``vc`` does not import it.
 """
