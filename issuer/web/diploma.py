@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from issuer.i18n import _
 from vc import strictjson
 
 
@@ -19,7 +20,8 @@ class DiplomaView:
     issuer_url: str
     holder_name: str
     degree_title: str
-    achievement_type: str
+    achievement_type: str  # in English: DEGREE_KINDS' name, else the code spelled out
+    achievement_code: str  # OB 3.0 achievementType as issued ("BachelorDegree")
     field_of_study: str
     specialization: str
     awarded_date: str
@@ -47,6 +49,27 @@ def _text(value: object) -> str:
 
 def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+# OB 3.0 achievementType values of the degrees Diplomat issues, named for people (the issuer's
+# catalogues translate them: degree_kind); any other code is spelled out ("ext:Foo" -> "Foo").
+DEGREE_KINDS: Mapping[str, str] = {
+    "AssociateDegree": _("Associate degree"),
+    "BachelorDegree": _("Bachelor's degree"),
+    "MasterDegree": _("Master's degree"),
+    "DoctoralDegree": _("Doctoral degree"),
+    "ProfessionalDoctorate": _("Professional doctorate"),
+    "ResearchDoctorate": _("Research doctorate"),
+    "Degree": _("Degree"),
+    "Diploma": _("Diploma"),
+}
+
+
+def degree_kind(view: DiplomaView, translate: Callable[[str], str]) -> str:
+    """The kind of degree in the reader's language (``translate``: a catalogue's gettext) when
+    Diplomat names it, else the code spelled out as it is."""
+    known = DEGREE_KINDS.get(view.achievement_code)
+    return translate(known) if known is not None else view.achievement_type
 
 
 def _spaced(name: str) -> str:
@@ -90,6 +113,7 @@ def diploma_view(credential_json: str) -> DiplomaView:
     if subject.get("creditsEarned") is not None:
         credits = f"{_text(subject.get('creditsEarned'))} ECTS"
     awarded = _text(doc.get("awardedDate"))
+    code = _text(achievement.get("achievementType"))
     return DiplomaView(
         credential_id=_text(doc.get("id")),
         issuer_name=_text(issuer_obj.get("name")) or _text(issuer),
@@ -97,7 +121,8 @@ def diploma_view(credential_json: str) -> DiplomaView:
         issuer_url=_text(issuer_obj.get("url")),
         holder_name=_text(subject.get("name")),
         degree_title=_text(achievement.get("name")) or _text(doc.get("name")),
-        achievement_type=_spaced(_text(achievement.get("achievementType"))),
+        achievement_type=DEGREE_KINDS.get(code) or _spaced(code),
+        achievement_code=code,
         field_of_study=_text(achievement.get("fieldOfStudy")),
         specialization=_text(achievement.get("specialization")),
         awarded_date=awarded[:10] if awarded.endswith("T00:00:00Z") else awarded,

@@ -27,7 +27,7 @@ import qrcode
 from fpdf import FPDF
 
 from issuer.i18n import Texts, _, texts
-from issuer.web.diploma import DiplomaView
+from issuer.web.diploma import DiplomaView, degree_kind
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -183,7 +183,7 @@ def _facts(
     return sum(
         page.fact(words.text(label), value, width, max(scale, 0.7), dry=dry)
         for label, value in (
-            (_("Award"), view.achievement_type),
+            (_("Award"), degree_kind(view, words.text)),
             (_("Field of study"), field),
             (_("Awarded on"), _awarded(view, words)),
             (_("Classification"), view.classification),

@@ -12,10 +12,12 @@ console, the APIs and the wallet protocols.
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_babel import gettext
 
 from diplomat_ops import i18n
 from diplomat_ops.i18n import DEFAULT
 from issuer.i18n import TRANSLATIONS
+from issuer.web import diploma
 
 # The pages written for graduates and their readers (templates marked for translation).
 PUBLIC_PAGES = ("/share/", "/claim/", "/manage/")
@@ -32,5 +34,10 @@ def _locale_selector() -> str:
 
 def install(app: Flask) -> None:
     """Flask-Babel over the issuer's catalogues, for the public pages (which alone vary by
-    Accept-Language)."""
+    Accept-Language); ``degree_kind(view)`` for the templates (a plain string: escaped)."""
     i18n.install(app, TRANSLATIONS, _locale_selector, varies=is_public_page)
+    app.jinja_env.globals["degree_kind"] = lambda view: diploma.degree_kind(view, _gettext)
+
+
+def _gettext(message: str) -> str:
+    return str(gettext(message))

@@ -116,6 +116,8 @@ def test_the_shared_diploma_reads_in_the_readers_language(env: WebEnv, language:
     texts = catalogue(language)
     assert f'<html lang="{tag}">' in page
     assert texts["Verify this diploma"] in page and texts["Check it yourself"] in page
+    kind = texts["Bachelor's degree"]
+    assert f"<dd>{kind}</dd>" in page  # the kind of degree, named in the reader's language
     assert [english for english in SHARE_ENGLISH if english in page] == []
     # The verifier opens in the same language; the graduate's data stays as issued.
     assert f"&amp;lang={language}" in page
