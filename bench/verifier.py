@@ -239,14 +239,17 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in text.split()]
 
 
+def status_mib(pid: int) -> dict[str, float]:
+    """The memory lines of /proc/<pid>/status in MiB, read at one instant: VmRSS (resident set),
+    RssAnon (its own heap, private after the fork's copy-on-write) and RssFile (pages of mapped
+    files: shared libraries' code, the same pages in every worker)."""
+    fields = (line.split() for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return {f[0].rstrip(":"): int(f[1]) / 1024 for f in fields if len(f) == 3 and f[2] == "kB"}
+
+
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
-    """A process's resident set (VmRSS), or one part of it: RssAnon (its own heap, private
-    after the fork's copy-on-write) or RssFile (pages of mapped files: shared libraries' code,
-    the same pages in every worker)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """A process's resident set (VmRSS), or one part of it (status_mib)."""
+    return status_mib(pid).get(field, float("nan"))
 
 
 def rollup_mib(pid: int) -> dict[str, float]:
@@ -268,9 +271,10 @@ def _rss_parts(pid: int) -> str:
     if "Pss" in rollup:
         private = rollup.get("Private_Clean", 0.0) + rollup.get("Private_Dirty", 0.0)
         own = f"; PSS {rollup['Pss']:.1f}, private {private:.1f}"
+    status = status_mib(pid)  # one reading: the parts add up to the whole
     return (
-        f"{rss_mib(pid):.1f} (heap {rss_mib(pid, 'RssAnon'):.1f}, "
-        f"mapped files {rss_mib(pid, 'RssFile'):.1f}{own})"
+        f"{status['VmRSS']:.1f} (heap {status['RssAnon']:.1f}, "
+        f"mapped files {status['RssFile']:.1f}{own})"
     )
 
 
