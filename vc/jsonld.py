@@ -210,6 +210,7 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
     With a StaticDocumentLoader (the default) the result is remembered for the same document
     text, so canonicalizing a document that was just checked does not expand it again.
     """
+    _require_object(document)
     chosen = loader or _default_loader
     static = chosen if isinstance(chosen, StaticDocumentLoader) else None
     key = _cache_key(document) if static is not None else None
@@ -291,6 +292,17 @@ def _fallback_or_cause(exc: Exception) -> None:
     _count(f"{type(exc).__name__} in the compiled walk")
 
 
+def _require_object(document: object) -> Mapping[str, Any]:
+    """The document, if it is a JSON object: what Diplomat signs and verifies (a credential, a
+    presentation, a proof configuration) always is. A top-level array is valid JSON-LD, but
+    never one of those; ParsingError says so (the W3C test documents take policy=False)."""
+    if not isinstance(document, Mapping):
+        raise ParsingError(
+            f"a JSON-LD document here is a JSON object, not {type(document).__name__}"
+        )
+    return document
+
+
 def _walk(
     document: Mapping[str, Any] | list[Any], loader: StaticDocumentLoader, *, policy: bool = True
 ) -> Walk | None:
@@ -309,7 +321,7 @@ def _walk(
         except Exception as exc:  # as below: pyld gives the answer
             _fallback_or_cause(exc)
             return None
-    assert isinstance(document, Mapping)
+    document = _require_object(document)
     context = document.get("@context")
     if "@context" in document and not loader.context_accepted(context):
         _check_context_value(context, loader, "/@context", urls_only=False, redefinitions=False)
@@ -391,6 +403,7 @@ def check_safe_mode(document: Mapping[str, Any], loader: DocumentLoader | None =
     """Safe mode and the context policy (as ``expand``) without keeping the expanded form; the
     quads it makes are remembered for canonicalizing the document and its unsecured form.
     Raises SafeModeError, ContextNotAllowedError or ParsingError."""
+    _require_object(document)
     if _quads(document, loader, for_rdf=False) is None:
         expand(document, loader)
 
@@ -407,6 +420,7 @@ def canonize(
     `hash_name` is RDFC-1.0's internal hash (SHA-384 for ecdsa-rdfc-2019 with P-384).
     Raises SafeModeError, ContextNotAllowedError, ParsingError or WorkLimitError.
     """
+    _require_object(document)
     chosen = loader or _default_loader
     static = chosen if isinstance(chosen, StaticDocumentLoader) else None
     key = None if static is None else _flat_key(document, hash_name)

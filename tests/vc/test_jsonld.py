@@ -359,3 +359,18 @@ def test_cache_keys_are_the_sorted_json_and_never_confuse_two_documents() -> Non
     assert key({"a": 2**70}) == big
     assert key({"a": "\ud800"}) is None
     assert key({"a": object()}) is None
+
+
+@pytest.mark.parametrize("operation", [jsonld.canonize, jsonld.expand, jsonld.check_safe_mode])
+def test_a_top_level_array_is_refused_in_words_not_by_an_assertion(
+    operation: Callable[..., Any],
+) -> None:
+    """Valid JSON-LD, but never a credential, presentation or proof: a ParsingError (a 4xx for a
+    shell), with nothing counted as a fallback."""
+    before = jsonld.compiled_counts()["fallbacks"]
+    document = [
+        {"@context": "https://www.w3.org/ns/credentials/v2", "type": "VerifiableCredential"}
+    ]
+    with pytest.raises(ParsingError, match="a JSON object, not list"):
+        operation(document)
+    assert jsonld.compiled_counts()["fallbacks"] == before
