@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from diplomat_ops.requestlog import route
 from issuer.errors import PROBLEMS
+from issuer.i18n import _
 from issuer.web.i18n import is_public_page
 from vc.errors import DiplomatError
 
@@ -31,38 +32,35 @@ PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("issuer.web")
 
 
-def N_(message: str) -> str:
-    """Marks a text for the issuer's catalogues (``make translations``); translated on use."""
-    return message
-
-
 _NOT_FOUND = (
-    N_("Nothing is here"),
-    N_("This link leads nowhere. Check that it was copied in full, or ask whoever sent it."),
+    _("Nothing is here"),
+    _("This link leads nowhere. Check that it was copied in full, or ask whoever sent it."),
 )
-# Problem type -> (title, what to do), for the readers of the public pages.
+# Problem type -> (title, what to do), for the readers of the public pages (texts marked for the
+# issuer's catalogues, translated when a page is made). A problem without a type of its own
+# (werkzeug's "about:blank": a mistyped path) is looked up as "about:blank#<status>".
 READER_PROBLEMS: dict[str, tuple[str, str]] = {
     PROBLEMS + "share-link-expired": (
-        N_("This share link has expired"),
-        N_("Ask the graduate for a new link to their diploma."),
+        _("This share link has expired"),
+        _("Ask the graduate for a new link to their diploma."),
     ),
     PROBLEMS + "share-link-revoked": (
-        N_("This share link was stopped"),
-        N_(
+        _("This share link was stopped"),
+        _(
             "The graduate has stopped sharing their diploma through this link. Ask them for a new one."
         ),
     ),
     PROBLEMS + "claim-link-expired": (
-        N_("Your link has expired"),
-        N_("Ask the registrar's office for a new link to your diploma."),
+        _("Your link has expired"),
+        _("Ask the registrar's office for a new link to your diploma."),
     ),
     PROBLEMS + "claim-link-replaced": (
-        N_("A newer link has replaced this one"),
-        N_("Use the link in the registrar's office's latest message, or ask them for a new one."),
+        _("A newer link has replaced this one"),
+        _("Use the link in the registrar's office's latest message, or ask them for a new one."),
     ),
     PROBLEMS + "invalid-token": (
-        N_("This link is not valid"),
-        N_("Use the link from your e-mail in full, or ask the registrar's office for a new one."),
+        _("This link is not valid"),
+        _("Use the link from your e-mail in full, or ask the registrar's office for a new one."),
     ),
     PROBLEMS + "not-found": _NOT_FOUND,
     "about:blank#404": _NOT_FOUND,
