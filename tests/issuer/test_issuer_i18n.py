@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -44,8 +44,16 @@ def _read(language: str) -> Catalog:
 
 
 def catalogue(language: str) -> dict[str, str]:
-    """msgid -> translation of one shipped catalogue."""
-    return {m.id: m.string for m in _read(language) if m.id}
+    """msgid -> translation of one shipped catalogue (a text with a context under
+    "<context>\x04<msgid>", as gettext keys it)."""
+    return {_key(m): m.string for m in _read(language) if m.id}
+
+
+def _key(message: Message) -> str:
+    context: object = message.context  # bytes when read from a .mo file
+    if isinstance(context, bytes):
+        context = context.decode("utf-8")
+    return f"{context}\x04{message.id}" if context else str(message.id)
 
 
 def test_the_issuer_ships_the_seven_languages_of_the_verifier() -> None:
@@ -68,7 +76,7 @@ def test_every_issuer_message_is_in_every_catalogue(language: str) -> None:
     assert [m.id for m in read if m.id and (not m.string or m.fuzzy)] == []
     assert [(m.id, [str(e) for e in errors]) for m, errors in read.check()] == []
     with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+        compiled = {_key(m): m.string for m in read_mo(handle) if m.id}
     assert compiled == catalogue(language), "run `make translations` after editing a .po file"
 
 
@@ -163,7 +171,7 @@ def test_the_graduates_pages_keep_their_language_across_forms(env: WebEnv) -> No
     # The form posts lang=ru: the page that shows the new link is Russian too, without a header.
     share_url, shown = new_share_link(env, manage, lang="ru")
     assert '<html lang="ru">' in shown and texts["New share link"] in shown
-    assert texts["Stop sharing"] in shown and texts["active"] in shown
+    assert texts["Stop sharing"] in shown and texts["share link\x04active"] in shown
     # Stopping a link returns to the graduate's page in Russian.
     link_id = re.search(r"/links/(\d+)/revoke", shown)
     assert link_id is not None
@@ -175,7 +183,9 @@ def test_the_graduates_pages_keep_their_language_across_forms(env: WebEnv) -> No
     assert stopped.status_code in (302, 303)
     assert parse_qs(urlsplit(stopped.headers["Location"]).query)["lang"] == ["ru"]
     again = env.client.get(path_of(stopped.headers["Location"]), headers=HTML)
-    assert texts["revoked"] in again.get_data(as_text=True)
+    # A stopped link in the words for a link ("доступ закрыт"), not those for a diploma.
+    assert texts["share link\x04revoked"] in again.get_data(as_text=True)
+    assert texts["revoked"] not in again.get_data(as_text=True)
     # The wallet page in Russian, its way back keeps the language.
     wallet = env.client.post(
         f"{parts.path}/wallet/vc-api", data={"token": token, "lang": "ru"}
