@@ -126,6 +126,16 @@ def env(tmp_path: Path) -> Iterator[WebEnv]:
     made.service.close()
 
 
+@pytest.fixture
+def envs() -> Iterator[list[WebEnv]]:
+    """Issuer web apps a test makes itself (each with its own settings, e.g. its SMTP server's
+    port), closed after it."""
+    made: list[WebEnv] = []
+    yield made
+    for env in made:
+        env.close()
+
+
 @pytest.fixture(scope="module")
 def shared_key_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
     """One did:key issuer per test module (building one costs a second), for modules whose

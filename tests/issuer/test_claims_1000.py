@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,14 +40,6 @@ def check_mail(messages: list, rows: list[dict[str, str]]) -> None:  # type: ign
     assert {m["To"] for m in messages} == set(by_address)
     for message in messages:
         assert by_address[message["To"]] in message.get_body(("plain",)).get_content()
-
-
-@pytest.fixture
-def envs() -> Iterator[list[WebEnv]]:
-    made: list[WebEnv] = []
-    yield made
-    for env in made:
-        env.close()
 
 
 @pytest.mark.slow

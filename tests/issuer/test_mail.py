@@ -5,13 +5,11 @@ connection, one that is down; issuance never waits for mail nor fails because of
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from smtpkit import Dropping, free_port, mail_settings, recording_server, smtp_server
 from test_claims import csrf_of, login
 from webfixtures import WebEnv, degree_input, make_env
@@ -20,15 +18,6 @@ from issuer.mail import ClaimMail, compose
 from issuer.service.mail import backoff
 
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-def envs(tmp_path: Path) -> Iterator[list[WebEnv]]:
-    """Made by the tests (each with its own server port); closed after them."""
-    made: list[WebEnv] = []
-    yield made
-    for env in made:
-        env.close()
 
 
 def new_env(envs: list[WebEnv], tmp_path: Path, port: int, **extra: Any) -> WebEnv:

@@ -6,7 +6,6 @@ the wallet's transaction code. (The catalogues themselves: test_issuer_i18n.py.)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.dates import format_date
-from smtpkit import mail_settings, recording_server
+from smtpkit import recording_server
 from test_issuer_i18n import catalogue
+from test_mail import new_env
 from walletkit import Holder, path_of
-from webfixtures import WebEnv, degree_input, make_env
+from webfixtures import WebEnv, degree_input
 
 from issuer.config import IssuerConfig
 from issuer.mail import ClaimMail, TxCodeMail, compose, compose_tx_code, mail_language
@@ -139,20 +139,6 @@ def test_a_mail_language_diplomat_does_not_write_is_refused_by_name(tmp_path: Pa
     with pytest.raises(MalformedValueError, match="DIPLOMAT_MAIL_LANGUAGE must be one of"):
         IssuerConfig(database_url="sqlite://", keys_dir=tmp_path, mail_language="de")
     assert IssuerConfig(database_url="sqlite://", keys_dir=tmp_path, mail_language="zh-CN")
-
-
-@pytest.fixture
-def envs() -> Iterator[list[WebEnv]]:
-    made: list[WebEnv] = []
-    yield made
-    for env in made:
-        env.close()
-
-
-def new_env(envs: list[WebEnv], tmp_path: Path, port: int, **extra: Any) -> WebEnv:
-    env = make_env(tmp_path / f"env{len(envs)}", **mail_settings(port, mail_worker=False, **extra))
-    envs.append(env)
-    return env
 
 
 def issue_to(env: WebEnv, number: str, taught_in: str | None) -> None:

@@ -6,25 +6,15 @@ an offer without a code."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from smtpkit import free_port, mail_settings, recording_server
 from walletkit import Holder, path_of
 from webfixtures import WebEnv, make_env
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-
-
-@pytest.fixture
-def envs() -> Iterator[list[WebEnv]]:
-    made: list[WebEnv] = []
-    yield made
-    for env in made:
-        env.close()
 
 
 def new_env(envs: list[WebEnv], tmp_path: Path, port: int) -> WebEnv:
