@@ -1,8 +1,8 @@
 """E-mail to graduates: the message (plain text and HTML, standard library ``email``) and its
 delivery over SMTP (``smtplib``), each outcome sorted into sent, retry later, or failed for good.
 
-    compose(ClaimMail, ...) -> EmailMessage          issuer.mail.message, in the graduate's
-    compose_tx_code(TxCodeMail, ...)                  language (mail_language, translations/)
+    compose(ClaimMail, ...) -> EmailMessage          issuer.mail.message, each in the
+    compose_tx_code(TxCodeMail, ...)                  graduate's language (issuer.i18n)
     SmtpSettings, SmtpTransport, FolderTransport      issuer.mail.transport
     Delivery(outcome, answer)                          the server's answer, kept per message
 """
@@ -15,7 +15,6 @@ from issuer.mail.message import (
     compose,
     compose_tx_code,
     eml_name,
-    mail_language,
 )
 from issuer.mail.transport import (
     Delivery,
@@ -36,5 +35,4 @@ __all__ = [
     "compose",
     "compose_tx_code",
     "eml_name",
-    "mail_language",
 ]

@@ -1,8 +1,8 @@
 """The messages to graduates, in their language: the claim link (plain text and HTML) and the
 OpenID4VCI transaction code (plain text). No I/O beyond reading the catalogues once.
 
-The language is chosen per graduate by ``mail_language`` (issuer.i18n.graduate_language: the
-degree's language of instruction, then the issuer's configured ``mail_language``, then English);
+The caller chooses the language per graduate (issuer.i18n.graduate_language: the degree's
+language of instruction, then the issuer's configured ``mail_language``, then English);
 the texts are the issuer's catalogues (issuer.i18n), dates are CLDR's. Each message says its
 language (``Content-Language``, RFC 3282, and the HTML ``lang``).
 """
@@ -17,18 +17,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from issuer import i18n
-from issuer.i18n import _, texts
+from issuer.i18n import DEFAULT_LANGUAGE, Texts, _, texts
 from vc.errors import MalformedValueError
-
-DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
-mail_language = i18n.graduate_language  # the rule, by the name the mail's callers know
 
 
 @dataclass(frozen=True)
 class ClaimMail:
     """What one message says: who it is for, the diploma, the link (with its expiry), and the
-    catalogue it is written in (``mail_language``)."""
+    catalogue it is written in (issuer.i18n.graduate_language)."""
 
     recipient: str
     graduate_name: str
@@ -59,9 +55,9 @@ def _address(value: str, what: str) -> Address | str:
     return Address(display_name=name, addr_spec=addr) if name else addr
 
 
-def _headers(
-    message: EmailMessage, *, sender: str, recipient: str, subject: str, now: datetime
-) -> None:
+def _message(sender: str, recipient: str, subject: str, now: datetime) -> EmailMessage:
+    """A new message with its headers. Raises MalformedValueError for an address."""
+    message = EmailMessage()
     message["From"] = _address(sender, "the sender")
     message["To"] = _address(recipient, "the recipient")
     message["Subject"] = subject
@@ -69,6 +65,14 @@ def _headers(
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid("diploma", domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
+    return message
+
+
+def _said_in(message: EmailMessage, lang: Texts) -> EmailMessage:
+    """The message, saying its language (RFC 3282). Set last: set_content clears a part's
+    Content-* headers, and add_alternative and add_attachment move them into the first subpart."""
+    message["Content-Language"] = lang.tag
+    return message
 
 
 def compose(
@@ -84,14 +88,8 @@ def compose(
     Raises MalformedValueError for an address that is not one.
     """
     lang = texts(mail.language)
-    message = EmailMessage()
-    _headers(
-        message,
-        sender=sender,
-        recipient=mail.recipient,
-        subject=lang.text(_("Your diploma from %(institution)s"), institution=mail.institution),
-        now=now,
-    )
+    subject = lang.text(_("Your diploma from %(institution)s"), institution=mail.institution)
+    message = _message(sender, mail.recipient, subject, now)
     greeting = _("Dear %(name)s,")
     issued = _("%(institution)s has issued your diploma as a digitally signed credential:")
     diploma = _("%(degree)s (diploma %(number)s).")
@@ -133,10 +131,7 @@ def compose(
     if attachment is not None:
         name, data = attachment
         message.add_attachment(data, maintype="application", subtype="json", filename=name)
-    # RFC 3282, set last: set_content clears a part's Content-* headers and add_alternative and
-    # add_attachment move them into the first subpart.
-    message["Content-Language"] = lang.tag
-    return message
+    return _said_in(message, lang)
 
 
 def compose_tx_code(mail: TxCodeMail, *, sender: str, now: datetime) -> EmailMessage:
@@ -145,16 +140,8 @@ def compose_tx_code(mail: TxCodeMail, *, sender: str, now: datetime) -> EmailMes
     Raises MalformedValueError for an address that is not one.
     """
     lang = texts(mail.language)
-    message = EmailMessage()
-    _headers(
-        message,
-        sender=sender,
-        recipient=mail.recipient,
-        subject=lang.text(
-            _("Your code to add your diploma to a wallet: %(code)s"), code=mail.tx_code
-        ),
-        now=now,
-    )
+    subject = lang.text(_("Your code to add your diploma to a wallet: %(code)s"), code=mail.tx_code)
+    message = _message(sender, mail.recipient, subject, now)
     asks = _(
         "Your wallet asks for a code to receive diploma %(number)s from %(institution)s. Enter "
         "this code in the wallet:"
@@ -170,8 +157,7 @@ def compose_tx_code(mail: TxCodeMail, *, sender: str, now: datetime) -> EmailMes
         f"    {mail.tx_code}\n\n"
         f"{lang.text(once)}\n"
     )
-    message["Content-Language"] = lang.tag  # RFC 3282 (after set_content, which clears it)
-    return message
+    return _said_in(message, lang)
 
 
 def eml_name(row_number: int | None, diploma_number: str) -> str:

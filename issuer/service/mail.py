@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from issuer.i18n import graduate_language
 from issuer.mail import (
     ClaimMail,
     FolderTransport,
@@ -25,7 +26,6 @@ from issuer.mail import (
     SmtpTransport,
     Transport,
     eml_name,
-    mail_language,
 )
 from issuer.mail import compose as compose_message
 from issuer.service.base import IssuerContext
@@ -67,18 +67,17 @@ def _achievement(credential_json: str) -> dict[str, Any]:
     return achievement if isinstance(achievement, dict) else {}
 
 
-def degree_title(credential_json: str) -> str:
-    """The achievement's name in a stored credential ("" when it has none)."""
-    name = _achievement(credential_json).get("name")
-    return name if isinstance(name, str) else ""
+def _text(achievement: dict[str, Any], key: str) -> str | None:
+    value = achievement.get(key)
+    return value if isinstance(value, str) else None
 
 
 def credential_language(credential: Credential, default: str) -> str:
     """The catalogue a graduate's messages are written in: the degree's language of
     instruction (``achievement.inLanguage``) when Diplomat writes mail in it, else ``default``
     (config.mail_language), else English."""
-    taught = _achievement(credential.credential_json).get("inLanguage")
-    return mail_language(taught if isinstance(taught, str) else None, default)
+    taught = _text(_achievement(credential.credential_json), "inLanguage")
+    return graduate_language(taught, default)
 
 
 class MailService:
@@ -135,15 +134,18 @@ class MailService:
     ) -> EmailMessage:
         """The message for one graduate, in their language (credential_language), with the
         credential attached when configured."""
+        achievement = _achievement(credential.credential_json)  # read once for both
         mail = ClaimMail(
             recipient=recipient,
             graduate_name=credential.subject_name,
-            degree_title=degree_title(credential.credential_json) or credential.achievement_type,
+            degree_title=_text(achievement, "name") or credential.achievement_type,
             diploma_number=credential.diploma_number,
             institution=self._ctx.issuer().name,
             claim_url=claim_url,
             expires_at=expires,
-            language=credential_language(credential, self._ctx.config.mail_language),
+            language=graduate_language(
+                _text(achievement, "inLanguage"), self._ctx.config.mail_language
+            ),
         )
         attachment = None
         if self._ctx.config.mail_attach_credential:

@@ -20,7 +20,8 @@ from walletkit import Holder, path_of
 from webfixtures import WebEnv, degree_input
 
 from issuer.config import IssuerConfig
-from issuer.mail import ClaimMail, TxCodeMail, compose, compose_tx_code, mail_language
+from issuer.i18n import graduate_language
+from issuer.mail import ClaimMail, TxCodeMail, compose, compose_tx_code
 from vc.errors import MalformedValueError
 from vc.languages import LANGUAGES
 
@@ -45,7 +46,7 @@ ENGLISH_SENTENCE = "Open your private page"
 def test_the_language_is_the_degrees_then_the_issuers_then_english(
     tags: tuple[str | None, str | None], chosen: str
 ) -> None:
-    assert mail_language(*tags) == chosen
+    assert graduate_language(*tags) == chosen
 
 
 def claim_mail(language: str, **overrides: Any) -> ClaimMail:
