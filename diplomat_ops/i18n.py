@@ -16,11 +16,15 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
 from vc.languages import LANGUAGES, catalogue_of
 
 DEFAULT = "en"
+# Templates both services' pages include (the language switcher, _languages.html), found after
+# each app's own.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _lang_field() -> str | None:
@@ -78,7 +82,10 @@ def install(
 ) -> None:
     """Flask-Babel over the catalogues in ``translations``, ``Vary: Accept-Language`` on the
     responses that depend on it (``varies``: all, unless told), and the switcher's values in
-    every template (html_lang, languages, current_language, switch_url)."""
+    every template (html_lang, languages, current_language, switch_url), with the shared
+    switcher template (``{% include "_languages.html" %}``)."""
+    own: list[BaseLoader] = [app.jinja_loader] if app.jinja_loader is not None else []
+    app.jinja_loader = ChoiceLoader([*own, FileSystemLoader(str(TEMPLATES))])
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     Babel(app, locale_selector=locale_selector, default_translation_directories=str(translations))
