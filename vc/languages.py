@@ -25,6 +25,9 @@ LANGUAGES: Mapping[str, str] = MappingProxyType(
         "fr": "Français",
     }
 )
+# The catalogues written in Chinese, Japanese or Korean script: a PDF in one of them needs a CJK
+# font (the verification record, the printed diploma).
+CJK_LANGUAGES = frozenset({"ja", "ko", "zh_Hans"})
 _TRADITIONAL = re.compile(r"^zh[-_](hant|tw|hk|mo)\b", re.IGNORECASE)
 
 

@@ -28,12 +28,12 @@ from fpdf import FPDF
 
 from issuer.i18n import Texts, _, texts
 from issuer.web.diploma import DiplomaView, degree_kind
+from vc.languages import CJK_LANGUAGES
 
 DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 FALLBACK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CJK_START = 0x2E80  # CJK radicals onwards: kana, Hangul, ideographs (DejaVu has none of them)
-CJK_LANGUAGES = frozenset({"ja", "ko", "zh_Hans"})
 ATTACHMENT_NAME = "diploma-credential.json"
 # VC-DM 2.0 §6.3: application/vc is the media type of a credential secured with an embedded proof.
 ATTACHMENT_TYPE = "application/vc"

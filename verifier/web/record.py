@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import rfc8785
 from flask_babel import gettext, lazy_gettext
 
+from vc.languages import CJK_LANGUAGES
 from verifier.web.reportview import ReportView
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEBIAN_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 # One font (a 5 MB collection, embedded as a subset of the glyphs used) for Han, kana and Hangul.
 DEBIAN_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-CJK_LANGUAGES = frozenset({"ja", "ko", "zh_Hans"})
 RECEIVED_AS = {
     "paste": lazy_gettext("pasted text"),
     "file": lazy_gettext("an uploaded file"),
